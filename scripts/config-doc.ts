@@ -1,0 +1,33 @@
+// Regenerates docs/configuration.md from the settings table in src/config.ts: npm run docs:config
+import { writeFileSync } from 'node:fs';
+import { defaultConfig, settings } from '../src/config.ts';
+
+const defaults = defaultConfig() as Record<string, unknown>;
+const rows = Object.entries(settings).map(([name, s]) => {
+  const value = defaults[name];
+  const shown = value === undefined ? '(unset)' : `\`${String(value)}\``;
+  return `| \`${name}\` | ${shown} | ${s.doc} |`;
+});
+
+writeFileSync(
+  'docs/configuration.md',
+  `# Configuration
+
+Every setting is an environment variable, read once when a \`facility\` command starts. The same
+names may be put in a JSON file named by \`FM_CONFIG_FILE\`; the environment wins over the file.
+A bad value stops the command with exit code 1 and one line naming the variable, the value and
+what is allowed, for example:
+
+\`\`\`
+facility: bad configuration: FM_MQTT_PORT="eighteen": Invalid input: expected number, received NaN
+\`\`\`
+
+Flags (\`FM_DEMO\`) accept \`true/false\`, \`1/0\`, \`yes/no\`, \`on/off\`, \`y/n\`, \`enabled/disabled\`.
+
+| setting | default | meaning |
+|---|---|---|
+${rows.join('\n')}
+
+This file is generated from \`src/config.ts\` by \`npm run docs:config\`; a test fails when they differ.
+`,
+);

@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+
+/** What every command gets: the parsed configuration and the root logger. Only this file reads the environment. */
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+  args: string[];
+  out: (line: string) => void;
+}
+
+type Command = (ctx: CommandContext) => Promise<number>;
+
+const commands: Record<string, { run: () => Promise<Command>; help: string }> = {
+  config: {
+    run: async () => printConfig,
+    help: 'config                 check the configuration and print it',
+  },
+};
+
+const USAGE = `usage: facility <command> [options]\n\n${Object.values(commands)
+  .map((c) => `  ${c.help}`)
+  .join('\n')}\n`;
+
+async function printConfig(ctx: CommandContext): Promise<number> {
+  const redacted = { ...ctx.config, FM_SERVICE_SECRET: ctx.config.FM_SERVICE_SECRET ? '***' : undefined };
+  ctx.out(JSON.stringify(redacted, null, 2));
+  return 0;
+}
+
+/** Entry point: returns the process exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`facility: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`facility: bad configuration: ${err.message}\n`);
+    return 1;
+  }
+  const log = createLogger({ level: config.FM_LOG_LEVEL, format: config.FM_LOG_FORMAT });
+  const run = await command.run();
+  return run({ config, log, args, out: (line) => process.stdout.write(`${line}\n`) });
+}
+
+export { parseArgs };

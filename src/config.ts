@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every setting the platform reads, in one table: its environment variable, schema, default and
+ * meaning. The entry point parses this once; docs/configuration.md is checked against it.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalText = z.string().min(1).optional();
+
+export const settings = {
+  FM_CONFIG_FILE: {
+    schema: optionalText,
+    doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',
+  },
+  FM_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    doc: 'Directory for the embedded database and generated secrets.',
+  },
+  FM_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level.',
+  },
+  FM_LOG_FORMAT: {
+    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    doc: '`auto` is readable in a terminal and JSON otherwise.',
+  },
+  FM_LANG: {
+    schema: z.enum(['zh-CN', 'en']).default('zh-CN'),
+    doc: 'Language of generated titles and texts.',
+  },
+  DATABASE_URL: {
+    schema: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    doc: 'PostgreSQL connection string. Unset: embedded PGlite database in `FM_DATA_DIR/records`.',
+  },
+  FM_MQTT_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface the broker listens on. Widen it (a LAN address, or all interfaces) only to accept devices from other hosts.',
+  },
+  FM_MQTT_PORT: { schema: port.default(1883), doc: 'MQTT over TCP port (0 picks a free port).' },
+  FM_MQTT_WS_PORT: {
+    schema: port.default(8083),
+    doc: 'MQTT over WebSocket port, path `/mqtt` (0 picks a free port).',
+  },
+  FM_MQTT_TLS_PORT: {
+    schema: port.default(8883),
+    doc: 'MQTT over TLS port; the listener starts only when a certificate is set.',
+  },
+  FM_MQTT_TLS_CERT: { schema: optionalText, doc: 'PEM certificate file for the TLS listener.' },
+  FM_MQTT_TLS_KEY: { schema: optionalText, doc: 'PEM private key file for the TLS listener.' },
+  FM_MQTT_MAX_PACKET_BYTES: {
+    schema: positiveInt.max(268_435_455).default(65_536),
+    doc: 'Largest MQTT packet accepted; larger ones close the connection.',
+  },
+  FM_MQTT_MAX_TOPIC_LEVELS: {
+    schema: positiveInt.max(64).default(8),
+    doc: 'Most `/`-separated levels in a topic.',
+  },
+  FM_MQTT_DEVICE_RATE: {
+    schema: positiveInt.default(20),
+    doc: 'Publishes per second a device may sustain (bursts up to twice that); excess is dropped and counted.',
+  },
+  FM_MQTT_FLAP_CONNECTS: {
+    schema: positiveInt.default(15),
+    doc: 'Connects per window after which a client id is banned.',
+  },
+  FM_MQTT_FLAP_WINDOW_S: { schema: positiveInt.default(60), doc: 'Flapping detection window, seconds.' },
+  FM_MQTT_FLAP_BAN_S: { schema: positiveInt.default(300), doc: 'Length of a flapping ban, seconds.' },
+  FM_MQTT_OUTBOUND_QUEUE: {
+    schema: positiveInt.default(5000),
+    doc: 'Messages queued per subscriber before further QoS 0 messages to it are dropped and counted.',
+  },
+  FM_SERVICE_SECRET: {
+    schema: z.string().min(16).optional(),
+    doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',
+  },
+  FM_DEMO: {
+    schema: z.stringbool().default(true),
+    doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',
+  },
+} as const;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+const configSchema = z.object(
+  Object.fromEntries(Object.entries(settings).map(([name, s]) => [name, s.schema])) as {
+    [K in keyof Settings]: Settings[K]['schema'];
+  },
+);
+
+export class ConfigError extends Error {}
+
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  const name = String(issue.path[0] ?? '(config)');
+  const value = input[name];
+  return `${name}=${JSON.stringify(value ?? null)}: ${issue.message}`;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `FM_CONFIG_FILE=${JSON.stringify(path)}: cannot read it (${(err as Error).message})`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `FM_CONFIG_FILE=${JSON.stringify(path)}: not valid JSON (${(err as Error).message})`,
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`FM_CONFIG_FILE=${JSON.stringify(path)}: expected a JSON object of settings`);
+  }
+  const unknown = Object.keys(parsed).filter((k) => !(k in settings));
+  if (unknown.length > 0) {
+    throw new ConfigError(`FM_CONFIG_FILE=${JSON.stringify(path)}: unknown setting ${unknown.join(', ')}`);
+  }
+  // File values may be numbers or booleans; the schemas coerce from strings like the environment.
+  return Object.fromEntries(
+    Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]),
+  );
+}
+
+/** Parses the environment (and FM_CONFIG_FILE) once. Throws ConfigError with one line per bad value. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const fromEnv = Object.fromEntries(
+    Object.keys(settings)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const file = fromEnv.FM_CONFIG_FILE;
+  const input = { ...(file ? readConfigFile(file) : {}), ...fromEnv };
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => describeIssue(i, input)).join('\n'));
+  }
+  const config = result.data as Config;
+  if (Boolean(config.FM_MQTT_TLS_CERT) !== Boolean(config.FM_MQTT_TLS_KEY)) {
+    throw new ConfigError(
+      `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
+    );
+  }
+  return config;
+}
+
+/** The defaults, as the documentation and tests see them. */
+export function defaultConfig(): Config {
+  return loadConfig({});
+}

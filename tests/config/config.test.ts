@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfig, settings } from '../../src/config.ts';
+import { tempDir } from '../support/servers.ts';
+
+const run = promisify(execFile);
+
+describe('configuration', () => {
+  it('has safe defaults: loopback broker, embedded database, zh-CN', () => {
+    const config = defaultConfig();
+    expect(config.FM_MQTT_HOST).toBe('127.0.0.1');
+    expect(config.FM_MQTT_PORT).toBe(1883);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.FM_MQTT_MAX_PACKET_BYTES).toBe(65_536);
+    expect(config.FM_LANG).toBe('zh-CN');
+    expect(config.FM_DEMO).toBe(true);
+  });
+
+  it.each([
+    ['FM_MQTT_PORT', 'abc'],
+    ['FM_MQTT_PORT', '70000'],
+    ['FM_LOG_LEVEL', 'loud'],
+    ['FM_LANG', 'fr'],
+    ['DATABASE_URL', 'mysql://x@y/z'],
+    ['FM_MQTT_MAX_PACKET_BYTES', '-1'],
+    ['FM_DEMO', 'perhaps'],
+    ['FM_SERVICE_SECRET', 'short'],
+    ['FM_MQTT_TLS_CERT', '/etc/cert.pem'],
+  ])('%s=%s is refused with a message naming it', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('FM_MQTT_TLS_CERT' === name ? 'FM_MQTT_TLS_KEY' : name);
+    expect((error as Error).message.split('\n')).toHaveLength(1);
+  });
+
+  it('reads a JSON config file, with the environment taking precedence', () => {
+    const file = join(tempDir('config'), 'fm.json');
+    writeFileSync(file, JSON.stringify({ FM_MQTT_PORT: 2883, FM_LANG: 'en' }));
+    const config = loadConfig({ FM_CONFIG_FILE: file, FM_LANG: 'zh-CN' });
+    expect(config.FM_MQTT_PORT).toBe(2883);
+    expect(config.FM_LANG).toBe('zh-CN');
+    writeFileSync(file, '{"FM_NOPE": 1}');
+    expect(() => loadConfig({ FM_CONFIG_FILE: file })).toThrow(/FM_NOPE/);
+  });
+
+  it('the CLI exits 1 with one line naming the variable and value', async () => {
+    const err = await run('node', ['bin/facility.js', 'config'], {
+      env: { ...process.env, FM_MQTT_PORT: 'eighteen' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(1);
+    expect((err as { stderr: string }).stderr).toMatch(/FM_MQTT_PORT="eighteen"/);
+  });
+
+  it('docs/configuration.md lists every setting with its default', () => {
+    const doc = readFileSync('docs/configuration.md', 'utf8');
+    const defaults = defaultConfig() as Record<string, unknown>;
+    for (const name of Object.keys(settings)) {
+      const value = defaults[name];
+      expect(doc).toContain(`| \`${name}\` | ${value === undefined ? '(unset)' : `\`${String(value)}\``} |`);
+    }
+  });
+});

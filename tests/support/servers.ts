@@ -1,0 +1,179 @@
+/**
+ * Real servers for tests, from Debian's packages (installed by .ci/run), each started on 127.0.0.1
+ * in a temporary directory and stopped by its own pid.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RunningServer {
+  port: number;
+  dir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `fm-${prefix}-`));
+}
+
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} before listening`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+      s.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+export function requireBinary(path: string, pkg: string): string {
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: install the Debian package ${pkg} (bash .ci/run does)`);
+  return path;
+}
+
+/** mosquitto on 127.0.0.1. `extraConfig` lines are appended (password_file, acl_file...). */
+export async function startMosquitto(extraConfig: string[] = []): Promise<RunningServer> {
+  const bin = requireBinary('/usr/sbin/mosquitto', 'mosquitto');
+  const dir = tempDir('mosquitto');
+  const port = await freePort();
+  const anonymous = extraConfig.some((l) => l.startsWith('password_file')) ? 'false' : 'true';
+  writeFileSync(
+    join(dir, 'mosquitto.conf'),
+    [
+      `listener ${port} 127.0.0.1`,
+      `allow_anonymous ${anonymous}`,
+      'persistence false',
+      ...extraConfig,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(bin, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  await waitForPort(port, child, 'mosquitto');
+  return {
+    port,
+    dir,
+    pid: child.pid!,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** PostgreSQL 15 in a temp cluster; runs as the `postgres` user when the tests run as root. */
+export async function startPostgres(): Promise<RunningServer & { url: string }> {
+  requireBinary(`${PG_BIN}/initdb`, 'postgresql');
+  const dir = tempDir('pg');
+  const asRoot = process.getuid?.() === 0;
+  const wrap = (cmd: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  const data = join(dir, 'data');
+  const [initCmd, initArgs] = wrap(`${PG_BIN}/initdb`, [
+    '-D',
+    data,
+    '-U',
+    'fm',
+    '-A',
+    'trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
+  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  const port = await freePort();
+  const [cmd, args] = wrap(`${PG_BIN}/postgres`, [
+    '-D',
+    data,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+  ]);
+  const child = spawn(cmd, args, { stdio: 'ignore' });
+  await waitForPort(port, child, 'postgres');
+  const url = `postgres://fm@127.0.0.1:${port}/postgres`;
+  // The port answers slightly before the server accepts queries.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      execFileSync(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    port,
+    dir,
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      // SIGINT is PostgreSQL's fast shutdown; signal the postmaster itself (runuser sits between).
+      const pidFile = join(data, 'postmaster.pid');
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+        if (pid > 0) process.kill(pid, 'SIGINT');
+      }
+      await stopChild(child, 'SIGINT');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
