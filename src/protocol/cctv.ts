@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codeEnum, detail, envelope, type EventCode, eventState } from './common.ts';
+import { codeEnum, detail, type EventCode, envelope, eventState } from './common.ts';
 
 const GB28181 = 'GB/T 28181-2022 (alarm events of video surveillance devices)';
 const GB50348 = 'GB 50348-2018 (video surveillance: storage and recording)';
@@ -31,7 +31,10 @@ export const cctvEvent = z.object({
   code: codeEnum(CCTV_EVENT_CODES),
   state: eventState,
   /** Camera channel on the NVR, e.g. "ch07". */
-  camera: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+  camera: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .optional(),
   detail,
 });
 

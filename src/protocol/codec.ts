@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { cctvEvent, cctvTelemetry } from './cctv.ts';
 import { envelope, sequence } from './common.ts';
-import { lightingEvent, lightingTelemetry } from './lighting.ts';
 import { liftEvent, liftTelemetry } from './lift.ts';
+import { lightingEvent, lightingTelemetry } from './lighting.ts';
 import { pumpEvent, pumpTelemetry } from './pump.ts';
 import {
   type DeviceAddress,
@@ -43,8 +43,17 @@ export type DecodedMessage = {
   }[DeviceChannel];
 }[Kind];
 
-export type DecodeError = TopicError | 'command-channel' | 'too-large' | 'not-utf8' | 'not-json' | 'not-object' | 'invalid-fields';
-export type DecodeResult = { ok: true; message: DecodedMessage } | { ok: false; reason: DecodeError; detail: string };
+export type DecodeError =
+  | TopicError
+  | 'command-channel'
+  | 'too-large'
+  | 'not-utf8'
+  | 'not-json'
+  | 'not-object'
+  | 'invalid-fields';
+export type DecodeResult =
+  | { ok: true; message: DecodedMessage }
+  | { ok: false; reason: DecodeError; detail: string };
 
 /** Largest payload accepted by decode; the broker's packet limit is the same by default. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -75,7 +84,10 @@ export function decode(topic: string, payload: Uint8Array, maxBytes = MAX_PAYLOA
     return fail('not-json', (err as Error).message.slice(0, 200));
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return fail('not-object', `payload is ${Array.isArray(json) ? 'an array' : typeof json}, expected a JSON object`);
+    return fail(
+      'not-object',
+      `payload is ${Array.isArray(json) ? 'an array' : typeof json}, expected a JSON object`,
+    );
   }
   const result = PAYLOAD_SCHEMAS[kind][channel].safeParse(json);
   if (!result.success) return fail('invalid-fields', z.prettifyError(result.error).slice(0, 500));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codeEnum, detail, envelope, type EventCode, eventState } from './common.ts';
+import { codeEnum, detail, type EventCode, envelope, eventState } from './common.ts';
 
 const GBT24476 = 'GB/T 24476-2017 (IoT for lifts: fault information)';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codeEnum, detail, envelope, type EventCode, eventState } from './common.ts';
+import { codeEnum, detail, type EventCode, envelope, eventState } from './common.ts';
 
 const PRACTICE = 'lighting circuit controller practice (JGJ 16-2008, residential lighting control)';
 

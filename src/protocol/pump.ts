@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codeEnum, detail, envelope, type EventCode, eventState } from './common.ts';
+import { codeEnum, detail, type EventCode, envelope, eventState } from './common.ts';
 
 const CJJ140 = 'CJJ 140-2010 (secondary water supply: pump room monitoring)';
 const GB5749 = 'GB 5749-2022 (drinking water quality)';
@@ -22,7 +22,11 @@ export const PUMP_EVENT_CODES = [
 ] as const satisfies readonly EventCode[];
 
 /** GB 5749-2022 limits the rules and dashboards also use. */
-export const WATER_QUALITY_LIMITS = { chlorineMinMgpl: 0.05, chlorineMaxMgpl: 2, turbidityMaxNtu: 1 } as const;
+export const WATER_QUALITY_LIMITS = {
+  chlorineMinMgpl: 0.05,
+  chlorineMaxMgpl: 2,
+  turbidityMaxNtu: 1,
+} as const;
 
 export const pumpTelemetry = z.object({
   ...envelope,
