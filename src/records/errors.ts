@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+
+export type RecordsErrorCode =
+  | 'invalid-input'
+  | 'site-not-found'
+  | 'site-exists'
+  | 'building-not-found'
+  | 'building-exists'
+  | 'area-exists'
+  | 'device-not-found'
+  | 'device-exists'
+  | 'device-revoked'
+  | 'records-locked';
+
+/** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
+export class RecordsError extends Error {
+  override readonly name = 'RecordsError';
+  constructor(
+    readonly code: RecordsErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses `input` or throws `invalid-input` naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`);
+  throw new RecordsError('invalid-input', `invalid ${what}: ${problems.join('; ')}`);
+}
