@@ -8,6 +8,8 @@ export interface CommandContext {
   log: Logger;
   args: string[];
   out: (line: string) => void;
+  /** Messages for the operator (stderr). */
+  err: (line: string) => void;
 }
 
 type Command = (ctx: CommandContext) => Promise<number>;
@@ -51,7 +53,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   const log = createLogger({ level: config.FM_LOG_LEVEL, format: config.FM_LOG_FORMAT });
   const run = await command.run();
-  return run({ config, log, args, out: (line) => process.stdout.write(`${line}\n`) });
+  return run({
+    config,
+    log,
+    args,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
 }
 
 export { parseArgs };

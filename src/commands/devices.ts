@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
 import type { Device } from '../records/index.ts';
-import { dispatch, intOption, positionals, type Subcommand, table, UsageError } from './sites.ts';
+import { dispatch, intOption, positionals, type Subcommand, table, UsageError } from './support.ts';
 
 const USAGE = `usage: facility devices <subcommand>
 

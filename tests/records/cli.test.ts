@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli.ts';
 import { run as devices } from '../../src/commands/devices.ts';
 import { run as sites } from '../../src/commands/sites.ts';
@@ -16,17 +16,15 @@ const config = loadConfig({ FM_DATA_DIR: dataDir });
 async function facility(command: typeof sites, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err.push(String(chunk));
-    return true;
-  });
-  const ctx: CommandContext = { config, log: silent, args, out: (line) => out.push(line) };
-  try {
-    const code = await command(ctx);
-    return { code, out: out.join('\n'), err: err.join('') };
-  } finally {
-    spy.mockRestore();
-  }
+  const ctx: CommandContext = {
+    config,
+    log: silent,
+    args,
+    out: (line) => out.push(line),
+    err: (line) => err.push(`${line}\n`),
+  };
+  const code = await command(ctx);
+  return { code, out: out.join('\n'), err: err.join('') };
 }
 
 function secretOf(output: string): string {
@@ -50,7 +48,6 @@ describe('facility sites / devices', () => {
       (await facility(sites, 'add', 'estate-1', '--name', '一号小区', '--address', '1 Example Road')).code,
     ).toBe(0);
   });
-  afterEach(() => vi.restoreAllMocks());
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('adds buildings and areas and lists sites as a table and as JSON', async () => {

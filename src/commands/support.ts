@@ -1,0 +1,89 @@
+import type { CommandContext } from '../cli.ts';
+import { openRecords, type Records, RecordsError } from '../records/index.ts';
+
+/** A mistake in the command line: exit 2 with the usage. */
+export class UsageError extends Error {}
+
+/** Parses the arguments (and may refuse them) before anything is opened; the action then runs on the store. */
+export type Subcommand = (args: string[], ctx: CommandContext) => (records: Records) => Promise<void>;
+
+function isParseError(err: unknown): boolean {
+  return String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+}
+
+/**
+ * Shared by `facility sites` and `facility devices`: picks the subcommand, maps refusals to exit
+ * codes (2 for a usage mistake or invalid input, 1 for a domain refusal) and always closes the
+ * store, which in embedded mode releases the single-writer lock.
+ */
+export async function dispatch(
+  ctx: CommandContext,
+  usage: string,
+  subcommands: Record<string, Subcommand>,
+): Promise<number> {
+  const [name, ...args] = ctx.args;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    ctx.out(usage);
+    return 0;
+  }
+  const sub = name === undefined ? undefined : subcommands[name];
+  let action: ReturnType<Subcommand>;
+  try {
+    if (!sub)
+      throw new UsageError(name === undefined ? 'missing subcommand' : `unknown subcommand "${name}"`);
+    action = sub(args, ctx);
+  } catch (err) {
+    if (!(err instanceof UsageError) && !isParseError(err)) throw err;
+    ctx.err(`facility: ${(err as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  let records: Records;
+  try {
+    records = await openRecords({
+      databaseUrl: ctx.config.DATABASE_URL,
+      dataDir: ctx.config.FM_DATA_DIR,
+      log: ctx.log.child({ service: 'records' }),
+    });
+  } catch (err) {
+    ctx.err(
+      `facility: ${err instanceof RecordsError ? err.message : `cannot open the records database: ${(err as Error).message}`}`,
+    );
+    return 1;
+  }
+  try {
+    await action(records);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof RecordsError)) throw err;
+    ctx.err(`facility: ${err.message}`);
+    return err.code === 'invalid-input' ? 2 : 1;
+  } finally {
+    await records.close();
+  }
+}
+
+/** `--floor=-2` style integer option; undefined when absent. */
+export function intOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+/** Exactly the named positional arguments, typed as a tuple of that length. */
+export function positionals<const N extends readonly string[]>(
+  got: string[],
+  names: N,
+): { [K in keyof N]: string } {
+  if (got.length !== names.length) {
+    throw new UsageError(
+      `expected ${names.join(' ') || 'no arguments'}, got ${got.length ? got.join(' ') : 'nothing'}`,
+    );
+  }
+  return got as unknown as { [K in keyof N]: string };
+}
+
+/** Aligned columns; the last column is not padded, so put free text (which may be CJK) there. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c < r.length - 1 ? cell.padEnd(widths[c]!) : cell)).join('  '));
+}
