@@ -1,0 +1,219 @@
+/**
+ * Devices as a source of information (DESIGN.md, "What the product adds"): one open record per
+ * device and fault; repeats add occurrences; the same idempotency key twice changes nothing.
+ */
+import { z } from 'zod';
+import { sqlState } from '../db.ts';
+import { parseInput } from '../errors.ts';
+import { idSchema } from '../sites.ts';
+import type { DeskContext } from './context.ts';
+import { pickAssignee } from './dispatch.ts';
+import { faultText, recoveryNote } from './i18n.ts';
+import { announce, applyAction, enterRecord } from './records.ts';
+import { appendHistory, loadRecord, updateRecord } from './store.ts';
+import {
+  type Actor,
+  instant,
+  PRIORITIES,
+  RECORD_TYPES,
+  type ServiceRecord,
+  serviceError,
+  TRADES,
+} from './types.ts';
+
+export const deviceFaultInput = z.object({
+  deviceId: idSchema,
+  faultCode: z.string().regex(/^[a-z0-9_]{1,64}$/),
+  priority: z.enum(PRIORITIES),
+  trade: z.enum(TRADES),
+  type: z.enum(RECORD_TYPES).default('repair'),
+  title: z.string().trim().min(1).max(200).optional(),
+  evidence: z.unknown().optional(),
+  idempotencyKey: z.string().min(1).max(200),
+  occurredAt: instant,
+  /** Dispatch at once through the duty table instead of waiting for the front desk. */
+  autoDispatch: z.boolean().default(false),
+});
+export type DeviceFaultInput = z.input<typeof deviceFaultInput>;
+
+export interface RaisedFault {
+  record: ServiceRecord;
+  /** A new record was opened. */
+  created: boolean;
+  /** The key was seen before: nothing changed. */
+  duplicate: boolean;
+}
+
+const RULES: Actor = { id: 'rules', role: 'service' };
+
+interface DeviceRow {
+  site: string;
+  kind: string;
+  building: string | null;
+  floor: number | null;
+  location: string | null;
+  timezone: string;
+}
+
+async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, actor: Actor) {
+  const at = ctx.now();
+  return ctx.db.transaction(async (tx) => {
+    const [seen] = await tx.query<{ recordId: number }>(
+      'SELECT record_id AS "recordId" FROM device_fault_occurrences WHERE idempotency_key = $1',
+      [f.idempotencyKey],
+    );
+    if (seen)
+      return { record: await loadRecord(tx, seen.recordId), created: false, duplicate: true, breaches: [] };
+    const [device] = await tx.query<DeviceRow>(
+      `SELECT d.site_id AS site, d.kind, d.building_id AS building, d.floor, d.location, s.timezone
+       FROM devices d JOIN sites s ON s.id = d.site_id WHERE d.id = $1`,
+      [f.deviceId],
+    );
+    if (!device) throw serviceError('invalid-input', `device "${f.deviceId}" is not registered`);
+    const [open] = await tx.query<{ id: number }>(
+      `SELECT id FROM service_records WHERE device_id = $1 AND fault_code = $2
+         AND state NOT IN ('closed', 'cancelled') FOR UPDATE`,
+      [f.deviceId, f.faultCode],
+    );
+    const occurrence = async (recordId: number) =>
+      tx.query(
+        'INSERT INTO device_fault_occurrences (idempotency_key, record_id, occurred_at, evidence) VALUES ($1, $2, $3, $4)',
+        [
+          f.idempotencyKey,
+          recordId,
+          f.occurredAt,
+          f.evidence === undefined ? null : JSON.stringify(f.evidence),
+        ],
+      );
+    if (open) {
+      const r = await loadRecord(tx, open.id);
+      const record = await updateRecord(tx, open.id, { occurrences: r.occurrences + 1 });
+      await occurrence(open.id);
+      await appendHistory(tx, 'record', open.id, {
+        at,
+        actor,
+        action: 'occurred',
+        from: r.state,
+        to: r.state,
+        note: f.occurredAt.toISOString(),
+        data: f.evidence,
+      });
+      return { record, created: false, duplicate: false, breaches: [] };
+    }
+    const place = [device.building, device.floor === null ? null : `${device.floor}F`, device.location]
+      .filter(Boolean)
+      .join(' ');
+    const text = faultText(
+      {
+        code: f.faultCode,
+        kind: device.kind,
+        deviceId: f.deviceId,
+        place,
+        occurredAt: f.occurredAt,
+        timezone: device.timezone,
+        evidence: f.evidence,
+      },
+      ctx.lang,
+    );
+    const entered = await enterRecord(
+      ctx,
+      tx,
+      {
+        site: device.site,
+        source: 'device',
+        type: f.type,
+        trade: f.trade,
+        priority: f.priority,
+        title: f.title ?? text.title,
+        content: text.content,
+        building: device.building ?? undefined,
+        floor: device.floor ?? undefined,
+        location: device.location ?? undefined,
+        deviceId: f.deviceId,
+        faultCode: f.faultCode,
+        evidence: f.evidence,
+        faultAt: f.occurredAt,
+        receivedAt: f.occurredAt < at ? f.occurredAt : at,
+      },
+      actor,
+      at,
+    );
+    await occurrence(entered.record.id);
+    return { ...entered, created: true, duplicate: false };
+  });
+}
+
+/** Opens, or adds an occurrence to, the record of a device fault. Safe to call again with the same key. */
+export async function raiseDeviceFault(
+  ctx: DeskContext,
+  input: DeviceFaultInput,
+  actor = RULES,
+): Promise<RaisedFault> {
+  const f = parseInput(deviceFaultInput, input, 'device fault');
+  let result: Awaited<ReturnType<typeof attempt>> | undefined;
+  // A concurrent raise of the same fault or key wins the unique index; ours then becomes a repeat.
+  for (let i = 0; !result; i++) {
+    try {
+      result = await attempt(ctx, f, actor);
+    } catch (err) {
+      if (sqlState(err) !== '23505' || i >= 2) throw err;
+    }
+  }
+  const { breaches, ...out } = result;
+  if (!out.duplicate) await announce(ctx, out.created ? 'create' : 'occurred', actor, out.record, breaches);
+  if (out.created && f.autoDispatch) {
+    const at = ctx.now();
+    const assigneeId = await pickAssignee(ctx.db, {
+      site: out.record.site,
+      trade: out.record.trade,
+      area: null,
+      at,
+    });
+    const d = await ctx.db.transaction((tx) =>
+      applyAction(ctx, tx, out.record.id, 'dispatch', actor, { assigneeId }, at),
+    );
+    await announce(ctx, 'dispatch', actor, d.record, d.breaches);
+    out.record = d.record;
+  }
+  return out;
+}
+
+export const recoveryInput = z.object({
+  deviceId: idSchema,
+  faultCode: z.string().regex(/^[a-z0-9_]{1,64}$/),
+  recoveredAt: instant,
+});
+export type RecoveryInput = z.input<typeof recoveryInput>;
+
+/** The device says the fault has cleared: a "recovered at" note; the record still runs its course. */
+export async function noteRecovery(
+  ctx: DeskContext,
+  input: RecoveryInput,
+  actor = RULES,
+): Promise<ServiceRecord | undefined> {
+  const r = parseInput(recoveryInput, input, 'device recovery');
+  const at = ctx.now();
+  const record = await ctx.db.transaction(async (tx) => {
+    const [open] = await tx.query<{ id: number; state: string; timezone: string }>(
+      `SELECT r.id, r.state, s.timezone FROM service_records r JOIN sites s ON s.id = r.site_id
+       WHERE r.device_id = $1 AND r.fault_code = $2 AND r.state NOT IN ('closed', 'cancelled') FOR UPDATE OF r`,
+      [r.deviceId, r.faultCode],
+    );
+    if (!open) return undefined;
+    const updated = await tx.query<{ id: number }>(
+      'UPDATE service_records SET recovered_at = COALESCE(recovered_at, $2) WHERE id = $1 RETURNING id',
+      [open.id, r.recoveredAt],
+    );
+    await appendHistory(tx, 'record', open.id, {
+      at,
+      actor,
+      action: 'recovered',
+      from: open.state,
+      to: open.state,
+      note: recoveryNote(r.recoveredAt, open.timezone, ctx.lang),
+    });
+    return loadRecord(tx, updated[0]!.id);
+  });
+  if (record) await announce(ctx, 'recovered', actor, record, []);
+  return record;
+}

@@ -1,0 +1,181 @@
+/**
+ * Staff and the duty table. Step "classified and dispatched": the slip goes to whoever is on duty
+ * for the site, area and trade at that moment; if nobody is, to the trade's supervisor.
+ */
+import { z } from 'zod';
+import type { Queryable } from '../db.ts';
+import { parseInput } from '../errors.ts';
+import { idSchema, requireSite } from '../sites.ts';
+import { ROLES, type Role, serviceError, TRADES, type Trade } from './types.ts';
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, site local time)');
+
+export const staffInput = z.object({
+  id: idSchema,
+  name: z.string().trim().min(1).max(100),
+  phone: z
+    .string()
+    .regex(/^[0-9+\-() ]{3,32}$/)
+    .optional(),
+  roles: z.array(z.enum(ROLES)).min(1),
+  trades: z.array(z.enum(TRADES)).default([]),
+  /** Sites the person works; empty means all of them. */
+  sites: z.array(idSchema).default([]),
+});
+export type StaffInput = z.input<typeof staffInput>;
+
+export const shiftInput = z.object({
+  site: idSchema,
+  staffId: idSchema,
+  trade: z.enum(TRADES),
+  /** Omitted: the whole site. */
+  area: idSchema.optional(),
+  /** ISO weekdays, 1 = Monday. */
+  weekdays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5, 6, 7]),
+  starts: clockTime,
+  /** At or before `starts`: the shift runs past midnight. */
+  ends: clockTime,
+});
+export type ShiftInput = z.input<typeof shiftInput>;
+
+export interface Staff {
+  id: string;
+  name: string;
+  phone: string | null;
+  roles: Role[];
+  trades: Trade[];
+  sites: string[];
+  active: boolean;
+}
+
+export interface Shift {
+  id: number;
+  site: string;
+  staffId: string;
+  trade: Trade;
+  area: string | null;
+  weekdays: number[];
+  starts: string;
+  ends: string;
+}
+
+const STAFF_COLUMNS = 'id, name, phone, roles, trades, site_ids AS sites, active';
+
+export async function addStaff(db: Queryable, input: unknown, at: Date): Promise<Staff> {
+  const s = parseInput(staffInput, input, 'staff');
+  const [row] = await db.query<Staff>(
+    `INSERT INTO staff (id, name, phone, roles, trades, site_ids, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (id) DO NOTHING RETURNING ${STAFF_COLUMNS}`,
+    [s.id, s.name, s.phone ?? null, s.roles, s.trades, s.sites, at],
+  );
+  if (!row) throw serviceError('staff-exists', `staff "${s.id}" already exists`);
+  return row;
+}
+
+export async function listStaff(db: Queryable, site?: string): Promise<Staff[]> {
+  return db.query<Staff>(
+    `SELECT ${STAFF_COLUMNS} FROM staff WHERE $1::text IS NULL OR site_ids = '{}' OR $1 = ANY(site_ids)
+     ORDER BY id COLLATE "C"`,
+    [site ?? null],
+  );
+}
+
+/** Leaves the duty table without deleting anything the history refers to. */
+export async function setStaffActive(db: Queryable, id: string, active: boolean): Promise<Staff> {
+  const [row] = await db.query<Staff>(
+    `UPDATE staff SET active = $2 WHERE id = $1 RETURNING ${STAFF_COLUMNS}`,
+    [id, active],
+  );
+  if (!row) throw serviceError('staff-not-found', `staff "${id}" does not exist`);
+  return row;
+}
+
+export async function addShift(db: Queryable, input: unknown, at: Date): Promise<Shift> {
+  const s = parseInput(shiftInput, input, 'shift');
+  await requireSite(db, s.site);
+  const [staff] = await db.query('SELECT 1 FROM staff WHERE id = $1', [s.staffId]);
+  if (!staff) throw serviceError('staff-not-found', `staff "${s.staffId}" does not exist; add them first`);
+  const [row] = await db.query<Shift>(
+    `INSERT INTO duty_shifts (site_id, staff_id, trade, area_id, weekdays, starts, ends, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     RETURNING id, site_id AS site, staff_id AS "staffId", trade, area_id AS area, weekdays::int[] AS weekdays,
+       to_char(starts, 'HH24:MI') AS starts, to_char(ends, 'HH24:MI') AS ends`,
+    [s.site, s.staffId, s.trade, s.area ?? null, s.weekdays, s.starts, s.ends, at],
+  );
+  return row!;
+}
+
+/**
+ * Who is on duty at `at` (site local time). An area's own shift beats a site-wide one. A shift
+ * past midnight covers the early hours of the day after one of its weekdays.
+ */
+export async function onDuty(
+  db: Queryable,
+  q: { site: string; trade: string; area?: string | null; at: Date },
+): Promise<string | undefined> {
+  const [row] = await db.query<{ id: string }>(
+    `WITH l AS (SELECT ($3::timestamptz AT TIME ZONE timezone) AS t FROM sites WHERE id = $1),
+          n AS (SELECT t::time AS tod, EXTRACT(ISODOW FROM t)::int AS dow FROM l)
+     SELECT st.id FROM duty_shifts d JOIN staff st ON st.id = d.staff_id CROSS JOIN n
+     WHERE d.site_id = $1 AND d.trade = $2 AND st.active AND (d.area_id IS NULL OR d.area_id = $4)
+       AND ((d.starts < d.ends AND n.tod >= d.starts AND n.tod < d.ends AND n.dow = ANY(d.weekdays))
+         OR (d.starts >= d.ends AND ((n.tod >= d.starts AND n.dow = ANY(d.weekdays))
+           OR (n.tod < d.ends AND ((n.dow + 5) % 7) + 1 = ANY(d.weekdays)))))
+     ORDER BY (d.area_id IS NOT NULL) DESC, d.id LIMIT 1`,
+    [q.site, q.trade, q.at, q.area ?? null],
+  );
+  return row?.id;
+}
+
+/** The trade's supervisors for a site, first one first. */
+export async function supervisors(db: Queryable, site: string, trade: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM staff WHERE active AND 'supervisor' = ANY(roles) AND $2 = ANY(trades)
+       AND (site_ids = '{}' OR $1 = ANY(site_ids)) ORDER BY id COLLATE "C"`,
+    [site, trade],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Managers of a site: the managers' meeting. */
+export async function managers(db: Queryable, site: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM staff WHERE active AND 'manager' = ANY(roles) AND (site_ids = '{}' OR $1 = ANY(site_ids))
+     ORDER BY id COLLATE "C"`,
+    [site],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The person on duty, else the trade's supervisor; nobody at all is a configuration error to fix. */
+export async function pickAssignee(
+  db: Queryable,
+  q: { site: string; trade: string; area?: string | null; at: Date },
+): Promise<string> {
+  const id = (await onDuty(db, q)) ?? (await supervisors(db, q.site, q.trade))[0];
+  if (!id) {
+    throw serviceError(
+      'no-assignee',
+      `nobody is on duty for ${q.trade} at site "${q.site}" and the trade has no supervisor; add a shift or a supervisor`,
+    );
+  }
+  return id;
+}
+
+/**
+ * Who hears of a breach: the trade's supervisor (procedure: a breach is reported up), and the
+ * managers too once the same-day rule or a complaint's 24 hours have passed.
+ */
+export async function notifyFor(
+  db: Queryable,
+  b: { subject: 'record' | 'alert'; subjectId: number; site: string; step: string },
+): Promise<string[]> {
+  const table = b.subject === 'record' ? 'service_records' : 'patrol_alerts';
+  const trade = b.subject === 'record' ? 'trade' : `'security'`;
+  const [row] = await db.query<{ trade: string }>(`SELECT ${trade} AS trade FROM ${table} WHERE id = $1`, [
+    b.subjectId,
+  ]);
+  const out = await supervisors(db, b.site, row?.trade ?? 'engineering');
+  if (b.step === 'same_day' || b.step === 'complaint_result') out.push(...(await managers(db, b.site)));
+  return [...new Set(out)];
+}

@@ -1,0 +1,133 @@
+/**
+ * The service desk: the front desk's procedure over the records store. openServiceDesk binds the
+ * domain functions to a database, a clock and a language; start()/stop() run the breach watcher.
+ */
+import type { Logger } from '../../log.ts';
+import type { Db } from '../db.ts';
+import { type LimitName, type Limits, setLimitOverride } from './clock.ts';
+import type { DeskContext } from './context.ts';
+import * as devices from './device-faults.ts';
+import * as dispatch from './dispatch.ts';
+import { createEmitter, type DeskListener } from './events.ts';
+import type { Lang } from './i18n.ts';
+import { findMergeCandidates, type MergeQuery } from './merge.ts';
+import * as patrol from './patrol.ts';
+import { createRecord, transition } from './records.ts';
+import { type StatsQuery, siteStats } from './stats.ts';
+import { statsCsv, statsJson } from './stats-output.ts';
+import { getRecordDetail, listRecords } from './store.ts';
+import type { Actor, CreateRecordInput, ListRecordsFilter } from './types.ts';
+import { BreachWatcher } from './watcher.ts';
+
+export { DEFAULT_LIMITS, type LimitName, type Limits, STEPS, type Step } from './clock.ts';
+export {
+  type DeviceFaultInput,
+  deviceFaultInput,
+  type RaisedFault,
+  type RecoveryInput,
+  recoveryInput,
+} from './device-faults.ts';
+export {
+  type Shift,
+  type ShiftInput,
+  type Staff,
+  type StaffInput,
+  shiftInput,
+  staffInput,
+} from './dispatch.ts';
+export type { DeskEvent, DeskListener } from './events.ts';
+export type { Lang } from './i18n.ts';
+export { ACTIONS, type Action, TRANSITIONS } from './lifecycle.ts';
+export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
+export {
+  ALERT_STATES,
+  ALERT_TRANSITIONS,
+  type AlertState,
+  listAlertsFilter,
+  type PatrolAlert,
+  type PatrolAlertInput,
+  patrolAlertInput,
+} from './patrol.ts';
+export type { Created } from './records.ts';
+export type { Breach } from './sla.ts';
+export {
+  RATE_NAMES,
+  type Rate,
+  type RateName,
+  type SiteStats,
+  type StatsQuery,
+  statsQuery,
+} from './stats.ts';
+export type { RecordPage } from './store.ts';
+export * from './types.ts';
+
+export interface ServiceDeskDeps {
+  db: Db;
+  log: Logger;
+  /** The clock every deadline runs on; tests pass a fake one. */
+  now?: () => Date;
+  /** Language of generated text (FM_LANG). */
+  lang?: Lang;
+  /** Service-wide limits replacing the procedure's defaults; per site/type overrides still win. */
+  deadlines?: Partial<Limits>;
+  /** How often the breach watcher ticks once started (ms, default 1000). */
+  watchIntervalMs?: number;
+}
+
+export function openServiceDesk(deps: ServiceDeskDeps) {
+  const events = createEmitter(deps.log);
+  const ctx: DeskContext = {
+    db: deps.db,
+    log: deps.log,
+    now: deps.now ?? (() => new Date()),
+    lang: deps.lang ?? 'zh-CN',
+    limits: deps.deadlines ?? {},
+    events,
+  };
+  const watcher = new BreachWatcher(ctx, { intervalMs: deps.watchIntervalMs });
+  const lang = ctx.lang;
+  return {
+    /** Subscribes to record, alert and breach changes (the SSE stream); returns the unsubscribe. */
+    onChange: (listener: DeskListener) => events.on(listener),
+
+    createRecord: (input: CreateRecordInput, actor: Actor) => createRecord(ctx, input, actor),
+    findMergeCandidates: (q: MergeQuery) => findMergeCandidates(ctx.db, q),
+    getRecord: (id: number) => getRecordDetail(ctx.db, id),
+    listRecords: (filter?: ListRecordsFilter) => listRecords(ctx.db, filter),
+    transition: (id: number, action: string, actor: Actor, payload?: Record<string, unknown>) =>
+      transition(ctx, id, action, actor, payload),
+
+    raiseDeviceFault: (input: devices.DeviceFaultInput, actor?: Actor) =>
+      devices.raiseDeviceFault(ctx, input, actor),
+    noteRecovery: (input: devices.RecoveryInput, actor?: Actor) => devices.noteRecovery(ctx, input, actor),
+
+    raisePatrolAlert: (input: patrol.PatrolAlertInput, actor?: Actor) =>
+      patrol.raisePatrolAlert(ctx, input, actor),
+    transitionAlert: async (id: number, action: string, actor: Actor, payload?: unknown) =>
+      (await patrol.transitionAlert(ctx, id, action, actor, payload)).alert,
+    getAlert: (id: number) => patrol.getAlert(ctx, id),
+    listAlerts: (filter?: Parameters<typeof patrol.listAlerts>[1]) => patrol.listAlerts(ctx, filter),
+
+    addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, ctx.now()),
+    listStaff: (site?: string) => dispatch.listStaff(ctx.db, site),
+    setStaffActive: (id: string, active: boolean) => dispatch.setStaffActive(ctx.db, id, active),
+    addShift: (input: unknown) => dispatch.addShift(ctx.db, input, ctx.now()),
+    /** Who would get a slip now (or at `at`): on duty, else the trade supervisor. */
+    whoIsOnDuty: (q: { site: string; trade: string; area?: string | null; at?: Date }) =>
+      dispatch.pickAssignee(ctx.db, { ...q, at: q.at ?? ctx.now() }),
+
+    setDeadline: (o: { site?: string; type?: string; step: LimitName; limitMs: number }) =>
+      setLimitOverride(ctx.db, o),
+
+    stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
+    statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),
+    statsCsv: async (q: StatsQuery) => statsCsv(await siteStats(ctx.db, q, ctx.now()), lang),
+
+    /** One watcher pass at the clock's current time (tests call it; start() calls it on a timer). */
+    tick: () => watcher.tick(),
+    start: async () => watcher.start(),
+    stop: () => watcher.stop(),
+  };
+}
+
+export type ServiceDesk = ReturnType<typeof openServiceDesk>;

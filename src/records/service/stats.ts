@@ -1,0 +1,229 @@
+/**
+ * The managers' statistics ("three rates" table and its friends, DESIGN.md) per site and period in
+ * the site's time zone. Definitions: docs/service-records.md, "Statistics". Every rate carries its
+ * numerator and denominator; a rate over nothing is null, not 100%.
+ */
+import { z } from 'zod';
+import type { Queryable } from '../db.ts';
+import { parseInput } from '../errors.ts';
+import { idSchema, requireSite } from '../sites.ts';
+import { STATES } from './types.ts';
+
+export const statsQuery = z.object({
+  site: idSchema,
+  period: z.enum(['day', 'week', 'month']),
+  /** A local date in the period (YYYY-MM-DD); weeks start on Monday. */
+  date: z.iso.date(),
+});
+export type StatsQuery = z.input<typeof statsQuery>;
+
+export interface Rate {
+  numerator: number;
+  denominator: number;
+  rate: number | null;
+}
+export const RATE_NAMES = [
+  'timeliness',
+  'satisfaction',
+  'firstTimePass',
+  'returnVisit',
+  'classificationAccuracy',
+  'urgentRepairTimeliness',
+  'complaintResponse',
+  'complaintResult',
+  'equipmentIntact',
+] as const;
+export type RateName = (typeof RATE_NAMES)[number];
+
+export interface StepTime {
+  /** Time spent in this state before leaving it. */
+  state: string;
+  count: number;
+  meanS: number;
+  p90S: number;
+}
+
+export interface SiteStats {
+  site: string;
+  period: 'day' | 'week' | 'month';
+  date: string;
+  timezone: string;
+  from: Date;
+  to: Date;
+  /** Records received in the period, cancelled ones excluded. */
+  records: number;
+  rates: Record<RateName, Rate>;
+  steps: StepTime[];
+}
+
+const rate = (numerator: number, denominator: number): Rate => ({
+  numerator,
+  denominator,
+  rate: denominator === 0 ? null : numerator / denominator,
+});
+
+interface Row {
+  id: number;
+  type: string;
+  priority: string;
+  visitedAt: Date | null;
+  acceptedAt: Date | null;
+  visitSatisfied: boolean | null;
+  reworkCount: number;
+  reclassifiedCount: number;
+  breaches: number;
+  answerOnTime: boolean | null;
+  resultOnTime: boolean | null;
+}
+
+/** Start and end instants of the local day, week or month containing `date`. */
+async function periodBounds(db: Queryable, q: z.output<typeof statsQuery>) {
+  const [row] = await db.query<{ from: Date; to: Date; timezone: string }>(
+    `SELECT (date_trunc($2, $3::timestamp) AT TIME ZONE timezone) AS "from",
+       ((date_trunc($2, $3::timestamp) + ('1 ' || $2)::interval) AT TIME ZONE timezone) AS "to", timezone
+     FROM sites WHERE id = $1`,
+    [q.site, q.period, q.date],
+  );
+  return row!;
+}
+
+function percentile90(sorted: number[]): number {
+  return sorted[Math.max(0, Math.ceil(0.9 * sorted.length) - 1)] ?? 0;
+}
+
+/** Mean and p90 (nearest rank) of the time spent in each state, from the history's state changes. */
+async function stepTimes(db: Queryable, ids: number[]): Promise<StepTime[]> {
+  const rows = await db.query<{ id: number; at: Date; to: string }>(
+    `SELECT subject_id AS id, at, to_state AS "to" FROM service_history
+     WHERE subject = 'record' AND subject_id = ANY($1::int[]) AND (from_state IS NULL OR from_state <> to_state)
+     ORDER BY subject_id, id`,
+    [ids],
+  );
+  const spans = new Map<string, number[]>();
+  for (let i = 0; i + 1 < rows.length; i++) {
+    const cur = rows[i]!;
+    const next = rows[i + 1]!;
+    if (next.id !== cur.id) continue;
+    const list = spans.get(cur.to) ?? [];
+    list.push((next.at.getTime() - cur.at.getTime()) / 1000);
+    spans.set(cur.to, list);
+  }
+  return STATES.filter((s) => spans.has(s)).map((state) => {
+    const list = spans.get(state)!.sort((a, b) => a - b);
+    const mean = list.reduce((a, b) => a + b, 0) / list.length;
+    return { state, count: list.length, meanS: Math.round(mean * 10) / 10, p90S: percentile90(list) };
+  });
+}
+
+/**
+ * Device-time healthy over device-time total: each device counts from registration (or the period
+ * start) to revocation (or the period end, or now); it is down from a device record's fault time to
+ * the first of recovery, work completed, or close. Cancelled records (mistakes) are not downtime.
+ */
+async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date): Promise<Rate> {
+  const devices = await db.query<{ id: string; start: Date; end: Date }>(
+    `SELECT id, GREATEST(created_at, $2) AS start, LEAST(COALESCE(revoked_at, $3), $3) AS "end"
+     FROM devices WHERE site_id = $1 AND created_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)`,
+    [site, from, to],
+  );
+  const faults = await db.query<{ deviceId: string; start: Date; end: Date }>(
+    `SELECT device_id AS "deviceId", fault_at AS start, COALESCE(LEAST(recovered_at, completed_at, closed_at), $3) AS "end"
+     FROM service_records WHERE site_id = $1 AND source = 'device' AND state <> 'cancelled' AND fault_at < $3
+       AND COALESCE(LEAST(recovered_at, completed_at, closed_at), $3) > $2 ORDER BY device_id, fault_at`,
+    [site, from, to],
+  );
+  let total = 0;
+  let down = 0;
+  for (const d of devices) {
+    const s0 = d.start.getTime();
+    const e0 = d.end.getTime();
+    if (e0 <= s0) continue;
+    total += e0 - s0;
+    let reach = s0; // union of the device's fault intervals, clipped to its window
+    for (const f of faults.filter((x) => x.deviceId === d.id)) {
+      const s = Math.max(f.start.getTime(), reach);
+      const e = Math.min(f.end.getTime(), e0);
+      if (e > s) {
+        down += e - s;
+        reach = e;
+      }
+    }
+  }
+  const toSeconds = (ms: number) => Math.round(ms / 1000);
+  return rate(toSeconds(total - down), toSeconds(total));
+}
+
+export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Promise<SiteStats> {
+  const q = parseInput(statsQuery, query, 'statistics query');
+  await requireSite(db, q.site);
+  const { from, to, timezone } = await periodBounds(db, q);
+  const rows = await db.query<Row>(
+    `SELECT r.id, r.type, r.priority, r.visited_at AS "visitedAt", r.accepted_at AS "acceptedAt",
+       r.visit_satisfied AS "visitSatisfied", r.rework_count AS "reworkCount", r.reclassified_count AS "reclassifiedCount",
+       (SELECT count(*)::int FROM sla_deadlines d JOIN sla_breaches b ON b.deadline_id = d.id
+         WHERE d.subject = 'record' AND d.subject_id = r.id) AS breaches,
+       (SELECT bool_and(d.met_at IS NOT NULL AND d.met_at <= d.due_at) FROM sla_deadlines d
+         WHERE d.subject = 'record' AND d.subject_id = r.id AND d.step = 'complaint_answer') AS "answerOnTime",
+       (SELECT bool_and(d.met_at IS NOT NULL AND d.met_at <= d.due_at) FROM sla_deadlines d
+         WHERE d.subject = 'record' AND d.subject_id = r.id AND d.step = 'complaint_result') AS "resultOnTime"
+     FROM service_records r
+     WHERE r.site_id = $1 AND r.received_at >= $2 AND r.received_at < $3 AND r.state <> 'cancelled'`,
+    [q.site, from, to],
+  );
+  const count = (pred: (r: Row) => boolean, among: Row[] = rows) => among.filter(pred).length;
+  const visited = rows.filter((r) => r.visitedAt);
+  const accepted = rows.filter((r) => r.acceptedAt);
+  const urgent = rows.filter(
+    (r) => r.type === 'repair' && (r.priority === 'emergency' || r.priority === 'urgent'),
+  );
+  const complaints = rows.filter((r) => r.type === 'complaint');
+  const until = new Date(Math.min(to.getTime(), now.getTime()));
+  return {
+    site: q.site,
+    period: q.period,
+    date: q.date,
+    timezone,
+    from,
+    to,
+    records: rows.length,
+    rates: {
+      timeliness: rate(
+        count((r) => r.breaches === 0),
+        rows.length,
+      ),
+      satisfaction: rate(
+        count((r) => r.visitSatisfied === true, visited),
+        visited.length,
+      ),
+      firstTimePass: rate(
+        count((r) => r.reworkCount === 0, accepted),
+        accepted.length,
+      ),
+      returnVisit: rate(
+        count((r) => r.visitedAt !== null, accepted),
+        accepted.length,
+      ),
+      classificationAccuracy: rate(
+        count((r) => r.reclassifiedCount === 0),
+        rows.length,
+      ),
+      urgentRepairTimeliness: rate(
+        count((r) => r.breaches === 0, urgent),
+        urgent.length,
+      ),
+      complaintResponse: rate(
+        count((r) => r.answerOnTime === true, complaints),
+        complaints.length,
+      ),
+      complaintResult: rate(
+        count((r) => r.resultOnTime === true, complaints),
+        complaints.length,
+      ),
+      equipmentIntact: until > from ? await equipmentIntact(db, q.site, from, until) : rate(0, 0),
+    },
+    steps: await stepTimes(
+      db,
+      rows.map((r) => r.id),
+    ),
+  };
+}
