@@ -1,0 +1,1 @@
+export function clockTests(_get: () => unknown) {}

@@ -1,0 +1,18 @@
+import { rmSync } from 'node:fs';
+import { tempDir } from '../../support/servers.ts';
+import { clockTests } from './clock.ts';
+import { serviceSuite } from './harness.ts';
+import { lifecycleTests } from './lifecycle.ts';
+import { sourcesTests } from './sources.ts';
+import { statsTests } from './stats.ts';
+
+let dir: string;
+serviceSuite(
+  'embedded PGlite',
+  async () => {
+    dir = tempDir('service');
+    return { dataDir: dir };
+  },
+  async () => rmSync(dir, { recursive: true, force: true }),
+  [lifecycleTests, clockTests, sourcesTests, statsTests],
+);
