@@ -1,0 +1,284 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { type DeviceChannel, lastWill } from '../protocol/index.ts';
+import type { ModelSink, OutMessage } from './model.ts';
+import { type AnyModel, createModel, type SimDevice } from './models.ts';
+import { resolveScenario, type Scenario, ScenarioPlayer, type TimelineEntry } from './scenario.ts';
+
+type Qos = 0 | 1;
+
+export interface FleetOptions {
+  /** e.g. `mqtt://127.0.0.1:1883`. */
+  brokerUrl: string;
+  site: string;
+  devices: readonly SimDevice[];
+  scenario?: Scenario;
+  /** Wall clock, epoch ms; tests may pass a fake one. */
+  clock?: { now(): number };
+  log: Logger;
+  /** Simulated ms per wall-clock ms (default 1). */
+  speed?: number;
+  /**
+   * Simulated time at the start, epoch ms (default: now). With speed > 1 the CLI starts in the past
+   * so the run ends at the present and device timestamps are never in the future.
+   */
+  start?: number;
+  /** Period of the one shared loop that ticks every model, wall ms (default 250). */
+  tickMs?: number;
+  /** QoS per channel; default 0 for telemetry, 1 for events and status. */
+  qos?: Partial<Record<DeviceChannel, Qos>>;
+  /** Connects started per second, so 10,000 devices do not hit the broker at once (default 200). */
+  connectsPerSecond?: number;
+  /** Unacknowledged publishes per device before its telemetry is skipped (default 20). */
+  maxInflightPerDevice?: number;
+  /** Unacknowledged publishes over the fleet before telemetry is skipped (default 20,000). */
+  maxInflight?: number;
+  seed?: number;
+  timezone?: string;
+  latitude?: number;
+  longitude?: number;
+  /** Extra MQTT client options (TLS, reconnect period). */
+  mqttOptions?: IClientOptions;
+}
+
+export interface FleetStats {
+  devices: number;
+  connected: number;
+  /** Publishes the client accepted (QoS 0 written, QoS 1 acknowledged). */
+  published: number;
+  /** Publishes that failed (connection lost with the message in flight, broker refused). */
+  failed: number;
+  /** Telemetry skipped for back-pressure or while disconnected; devices do not buffer readings. */
+  dropped: number;
+  connectErrors: number;
+  faultsApplied: number;
+}
+
+export interface Fleet {
+  stop(): Promise<void>;
+  stats(): FleetStats;
+  /** The live model of a device (for tests and a future command channel). */
+  model(deviceId: string): AnyModel | undefined;
+  /** Raises or clears a fault now, as a scenario step would. */
+  inject(deviceId: string, fault: string, action: 'raise' | 'clear'): boolean;
+  /** Simulated time now. */
+  now(): number;
+}
+
+interface Member {
+  device: SimDevice;
+  model: AnyModel;
+  client?: MqttClient;
+  connected: boolean;
+  inflight: number;
+  lastError?: string;
+}
+
+/**
+ * Runs a simulated fleet: every device its own MQTT client with its own credentials and last will,
+ * all models advanced by ONE timer loop so one process carries 10,000 devices.
+ */
+export async function runFleet(options: FleetOptions): Promise<Fleet> {
+  const { log, site } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const speed = options.speed ?? 1;
+  const tickMs = options.tickMs ?? 250;
+  const qos: Record<DeviceChannel, Qos> = { telemetry: 0, event: 1, status: 1, ...options.qos };
+  const perDevice = options.maxInflightPerDevice ?? 20;
+  const maxInflight = options.maxInflight ?? 20_000;
+  const realStart = clock.now();
+  const simStart = options.start ?? realStart;
+  const simNow = () => simStart + (clock.now() - realStart) * speed;
+  const stats: FleetStats = {
+    devices: 0,
+    connected: 0,
+    published: 0,
+    failed: 0,
+    dropped: 0,
+    connectErrors: 0,
+    faultsApplied: 0,
+  };
+  let inflight = 0;
+  let stopping = false;
+
+  const members = new Map<string, Member>();
+  const context = {
+    site,
+    start: simStart,
+    seed: options.seed,
+    timezone: options.timezone,
+    latitude: options.latitude,
+    longitude: options.longitude,
+  };
+  for (const device of options.devices) {
+    if (members.has(device.deviceId)) throw new Error(`device ${device.deviceId} is listed twice`);
+    const member = { device, connected: false, inflight: 0 } as Member;
+    member.model = createModel(device, context, sinkFor(member));
+    members.set(device.deviceId, member);
+  }
+  stats.devices = members.size;
+  const player = options.scenario
+    ? new ScenarioPlayer(resolveScenario(options.scenario, options.devices, site, options.seed))
+    : undefined;
+
+  function sinkFor(m: Member): ModelSink {
+    return {
+      publish: (msg) => publish(m, msg),
+      // [MQTT-3.1.2-8] the will is published when the network connection closes without DISCONNECT.
+      drop: () => {
+        m.client?.end(true);
+        m.client = undefined;
+        markDown(m);
+      },
+      restore: () => connect(m),
+    };
+  }
+
+  function publish(m: Member, msg: OutMessage): void {
+    const level = qos[msg.channel];
+    const client = m.client;
+    // Readings are only worth sending now; a device does not queue them (events are QoS 1 and queue).
+    if (level === 0 && (!client || !m.connected || m.inflight >= perDevice || inflight >= maxInflight)) {
+      stats.dropped++;
+      return;
+    }
+    if (!client) {
+      stats.failed++;
+      return;
+    }
+    m.inflight++;
+    inflight++;
+    client.publish(msg.topic, msg.payload, { qos: level, retain: msg.channel === 'status' }, (err) => {
+      m.inflight--;
+      inflight--;
+      if (err) stats.failed++;
+      else stats.published++;
+    });
+  }
+
+  function markDown(m: Member): void {
+    if (m.connected) stats.connected--;
+    m.connected = false;
+  }
+
+  function connect(m: Member): void {
+    if (stopping) return;
+    const { deviceId } = m.device;
+    const will = lastWill({ site, kind: m.device.kind, deviceId });
+    const client = mqtt.connect(options.brokerUrl, {
+      clientId: deviceId,
+      username: deviceId,
+      password: m.device.secret,
+      clean: true,
+      keepalive: 30,
+      protocolVersion: 4,
+      // Below the broker's flapping threshold (15 connects a minute) even for a refused device.
+      reconnectPeriod: 5000,
+      connectTimeout: 15_000,
+      queueQoSZero: false,
+      will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain },
+      ...options.mqttOptions,
+    });
+    m.client = client;
+    client.on('connect', () => {
+      if (m.client !== client) return;
+      if (!m.connected) stats.connected++;
+      m.connected = true;
+      m.lastError = undefined;
+      m.model.onConnect();
+    });
+    client.on('close', () => {
+      if (m.client === client) markDown(m);
+    });
+    client.on('error', (err) => {
+      stats.connectErrors++;
+      // One line per device and distinct error, not one per reconnect attempt.
+      if (m.lastError !== err.message) log.warn({ deviceId, err: err.message }, 'device connection error');
+      m.lastError = err.message;
+    });
+  }
+
+  function applyEntry(e: TimelineEntry): void {
+    for (const id of e.deviceIds) {
+      const model = members.get(id)?.model;
+      const done = e.action === 'raise' ? model?.raise(e.fault, e.detail) : model?.clear(e.fault);
+      if (done) stats.faultsApplied++;
+      log.info(
+        { deviceId: id, fault: e.fault, action: e.action, step: e.step, applied: Boolean(done) },
+        'scenario step',
+      );
+    }
+  }
+
+  const pending = [...members.values()];
+  let connectBudget = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+
+  function loop(): void {
+    const started = clock.now();
+    connectBudget += ((options.connectsPerSecond ?? 200) * tickMs) / 1000;
+    while (connectBudget >= 1 && pending.length > 0) {
+      connect(pending.shift()!);
+      connectBudget--;
+    }
+    if (pending.length === 0) connectBudget = 0;
+    const now = simNow();
+    if (player) for (const e of player.due(now - simStart)) applyEntry(e);
+    for (const m of members.values()) {
+      try {
+        m.model.tick(now);
+      } catch (err) {
+        // One broken model must not stop the other 9,999; the log says which, a few times.
+        if (failures++ < 20) log.error({ deviceId: m.device.deviceId, err }, 'model failed');
+      }
+    }
+    // setTimeout, not setInterval: a slow tick delays the next one instead of piling them up.
+    if (!stopping) timer = setTimeout(loop, Math.max(0, tickMs - (clock.now() - started)));
+  }
+  loop();
+
+  return {
+    stats: () => ({ ...stats }),
+    model: (id) => members.get(id)?.model,
+    inject: (id, fault, action) => {
+      const model = members.get(id)?.model;
+      return Boolean(action === 'raise' ? model?.raise(fault) : model?.clear(fault));
+    },
+    now: simNow,
+    stop: async () => {
+      stopping = true;
+      clearTimeout(timer);
+      // A simulator shut down on purpose says so (the will's payload), so dashboards show no ghosts.
+      await Promise.all(
+        [...members.values()].map(async (m) => {
+          const client = m.client;
+          if (!client) return;
+          if (m.connected) {
+            const will = lastWill({ site, kind: m.device.kind, deviceId: m.device.deviceId });
+            await withTimeout(client.publishAsync(will.topic, will.payload, { qos: 1, retain: true }));
+          }
+          await withTimeout(client.endAsync());
+          markDown(m);
+        }),
+      );
+    },
+  };
+}
+
+/** Shutdown must finish even when the broker is gone. */
+function withTimeout(p: Promise<unknown>, ms = 3000): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+    );
+  });
+}
