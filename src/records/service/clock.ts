@@ -127,10 +127,10 @@ export function deadlinesOnEnter(
       const onSite = r.appointmentAt
         ? after(r.appointmentAt, -l.appointment_arrive)
         : after(at, r.priority === 'emergency' ? l.on_site_emergency : l.on_site);
-      return [
-        { step: 'acknowledge', dueAt: after(at, l.acknowledge) },
-        { step: 'on_site', dueAt: onSite },
-      ];
+      const onSiteDeadline: NewDeadline = { step: 'on_site', dueAt: onSite };
+      // Emergencies: go first, sign later; only the arrival is on the clock.
+      if (r.priority === 'emergency') return [onSiteDeadline];
+      return [{ step: 'acknowledge', dueAt: after(at, l.acknowledge) }, onSiteDeadline];
     }
     case 'arrive':
       return [{ step: 'plan', dueAt: after(at, l.plan) }];
