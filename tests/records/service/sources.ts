@@ -1,1 +1,311 @@
-export function sourcesTests(_get: () => unknown) {}
+/** Where records come from and go to: the duty table, merging calls, device faults, patrol alerts. */
+import { expect, it } from 'vitest';
+import { desk, eng, guard, type Harness, MIN, refusal, seedSite, sup } from './harness.ts';
+import { call } from './lifecycle.ts';
+
+const SECRET = 'test-secret-0123456789';
+
+export function sourcesTests(get: () => Harness) {
+  it('dispatches by the duty table: area before site, night shifts past midnight, weekdays, then the supervisor', async () => {
+    const h = get();
+    await seedSite(h, 'src-duty');
+    await h.desk.addStaff({ id: 'eng-3', name: '车库电工', roles: ['engineer'], trades: ['engineering'] });
+    await h.desk.addStaff({ id: 'fire-1', name: '消防值班', roles: ['engineer'], trades: ['fire'] });
+    const d = h.desk;
+    await d.addShift({
+      site: 'src-duty',
+      staffId: 'eng-3',
+      trade: 'engineering',
+      area: 'garage',
+      weekdays: [1, 2, 3, 4, 5],
+      starts: '08:00',
+      ends: '20:00',
+    });
+    await d.addShift({
+      site: 'src-duty',
+      staffId: 'fire-1',
+      trade: 'fire',
+      weekdays: [5],
+      starts: '22:00',
+      ends: '06:00',
+    });
+    const who = (trade: string, iso: string, area?: string) =>
+      d.whoIsOnDuty({ site: 'src-duty', trade, area, at: new Date(iso) });
+    expect(await who('engineering', '2025-03-10T02:00:00Z')).toBe('eng-1'); // Mon 10:00 local
+    expect(await who('engineering', '2025-03-10T13:00:00Z')).toBe('eng-2'); // Mon 21:00
+    expect(await who('engineering', '2025-03-10T19:00:00Z')).toBe('eng-2'); // Tue 03:00, shift began Monday
+    expect(await who('engineering', '2025-03-10T02:00:00Z', 'garage')).toBe('eng-3');
+    expect(await who('engineering', '2025-03-15T02:00:00Z', 'garage')).toBe('eng-1'); // Saturday
+    expect(await who('fire', '2025-03-14T15:00:00Z')).toBe('fire-1'); // Fri 23:00
+    expect(await who('fire', '2025-03-14T19:00:00Z')).toBe('fire-1'); // Sat 03:00, Friday's night
+    expect((await refusal(who('fire', '2025-03-13T19:00:00Z'))).code).toBe('no-assignee'); // Fri 03:00
+    expect(await who('cleaning', '2025-03-10T02:00:00Z')).toBe('sup-eng'); // nobody on duty
+    await d.setStaffActive('eng-3', false);
+    expect(await who('engineering', '2025-03-10T02:00:00Z', 'garage')).toBe('eng-1');
+    expect((await refusal(d.addStaff({ id: 'eng-3', name: 'x', roles: ['engineer'] }))).code).toBe(
+      'staff-exists',
+    );
+    expect((await refusal(d.addStaff({ id: 'x', name: 'x', roles: ['janitor'] }))).code).toBe(
+      'invalid-input',
+    );
+    expect(
+      (
+        await refusal(
+          d.addShift({ site: 'src-duty', staffId: 'nobody', trade: 'fire', starts: '08:00', ends: '09:00' }),
+        )
+      ).code,
+    ).toBe('staff-not-found');
+    expect((await d.listStaff('src-duty')).map((s) => s.id)).toContain('eng-3');
+  });
+
+  it('raises device faults idempotently: one open record per device and fault, repeats as occurrences', async () => {
+    const h = get();
+    await seedSite(h, 'src-dev');
+    await h.records.addDevice({
+      id: 'src-lift-1',
+      site: 'src-dev',
+      kind: 'lift',
+      building: 'B1',
+      secret: SECRET,
+    });
+    h.at('2025-03-10T02:00:00Z');
+    const fault = {
+      deviceId: 'src-lift-1',
+      faultCode: 'entrapment',
+      priority: 'emergency' as const,
+      trade: 'engineering' as const,
+    };
+    const first = await h.desk.raiseDeviceFault({
+      ...fault,
+      idempotencyKey: 'k1',
+      occurredAt: new Date(h.clock.t - 5000),
+      evidence: { floor: 7 },
+    });
+    expect(first).toMatchObject({ created: true, duplicate: false });
+    expect(first.record).toMatchObject({
+      source: 'device',
+      state: 'received',
+      deviceId: 'src-lift-1',
+      faultCode: 'entrapment',
+      occurrences: 1,
+    });
+    expect(first.record.title).toContain('困人');
+    expect(first.record.title).toContain('src-lift-1');
+    expect(first.record.content).toContain('"floor":7');
+    h.events.length = 0;
+    const again = await h.desk.raiseDeviceFault({
+      ...fault,
+      idempotencyKey: 'k1',
+      occurredAt: new Date(h.clock.t),
+    });
+    expect(again).toMatchObject({ created: false, duplicate: true });
+    expect(again.record.id).toBe(first.record.id);
+    expect(h.events).toEqual([]);
+    const repeat = await h.desk.raiseDeviceFault({
+      ...fault,
+      idempotencyKey: 'k2',
+      occurredAt: new Date(h.clock.t),
+    });
+    expect(repeat).toMatchObject({ created: false, duplicate: false });
+    expect(repeat.record.occurrences).toBe(2);
+    const concurrent = await Promise.all(
+      ['k3', 'k4', 'k3'].map((k) =>
+        h.desk.raiseDeviceFault({ ...fault, idempotencyKey: k, occurredAt: new Date(h.clock.t) }),
+      ),
+    );
+    expect(new Set(concurrent.map((c) => c.record.id))).toEqual(new Set([first.record.id]));
+    h.advance(10 * MIN);
+    const recovered = await h.desk.noteRecovery({
+      deviceId: 'src-lift-1',
+      faultCode: 'entrapment',
+      recoveredAt: new Date(h.clock.t - MIN),
+    });
+    expect(recovered?.recoveredAt?.getTime()).toBe(h.clock.t - MIN);
+    const detail = await h.desk.getRecord(first.record.id);
+    expect(detail.occurrences).toBe(4);
+    expect(detail.history.map((e) => e.action)).toEqual([
+      'create',
+      'occurred',
+      'occurred',
+      'occurred',
+      'recovered',
+    ]);
+    expect(detail.history.at(-1)?.note).toContain('已恢复');
+    await h.desk.transition(first.record.id, 'cancel', desk, { reason: 'mistake' });
+    expect(
+      await h.desk.noteRecovery({ deviceId: 'src-lift-1', faultCode: 'entrapment', recoveredAt: new Date() }),
+    ).toBeUndefined();
+    const en = h.another({ lang: 'en' });
+    const next = await en.raiseDeviceFault({
+      ...fault,
+      idempotencyKey: 'k5',
+      occurredAt: new Date(h.clock.t),
+      autoDispatch: true,
+    });
+    expect(next.created).toBe(true);
+    expect(next.record.title).toBe('Lift src-lift-1: Passenger entrapment at B1');
+    expect(next.record).toMatchObject({ state: 'dispatched', assigneeId: 'eng-1' });
+    expect(
+      (
+        await refusal(
+          h.desk.raiseDeviceFault({
+            ...fault,
+            deviceId: 'nope',
+            idempotencyKey: 'k6',
+            occurredAt: new Date(),
+          }),
+        )
+      ).code,
+    ).toBe('invalid-input');
+  });
+
+  it('merges a call about a device or place with an open record into it, and offers candidates', async () => {
+    const h = get();
+    await seedSite(h, 'src-merge');
+    await h.records.addDevice({
+      id: 'src-pump-1',
+      site: 'src-merge',
+      kind: 'pump',
+      location: '地下泵房',
+      secret: SECRET,
+    });
+    h.at('2025-03-10T02:00:00Z');
+    const dev = await h.desk.raiseDeviceFault({
+      deviceId: 'src-pump-1',
+      faultCode: 'outlet_pressure_low',
+      priority: 'urgent',
+      trade: 'engineering',
+      idempotencyKey: 'm1',
+      occurredAt: new Date(h.clock.t),
+    });
+    h.advance(MIN);
+    const byDevice = await h.desk.createRecord(
+      call('src-merge', {
+        deviceId: 'src-pump-1',
+        content: '家里没有水压',
+        contactName: '赵女士',
+        contactPhone: '13700000000',
+      }),
+      desk,
+    );
+    expect(byDevice).toMatchObject({ merged: true });
+    expect(byDevice.record.id).toBe(dev.record.id);
+    const detail = await h.desk.getRecord(dev.record.id);
+    expect(detail.reports).toMatchObject([
+      { source: 'call', contactName: '赵女士', contactPhone: '13700000000', content: '家里没有水压' },
+    ]);
+    expect(detail.history.at(-1)).toMatchObject({ action: 'link_report', actorId: 'desk-1' });
+    const first = await h.desk.createRecord(call('src-merge'), desk);
+    const second = await h.desk.createRecord(
+      call('src-merge', { contactName: '邻居', content: '楼上漏水到我家' }),
+      desk,
+    );
+    expect(second.merged).toBe(false);
+    expect(second.candidates.map((c) => [c.record.id, c.reason])).toEqual([[first.record.id, 'unit']]);
+    await h.desk.transition(second.record.id, 'cancel', desk, { reason: 'duplicate' });
+    const third = await h.desk.createRecord(
+      call('src-merge', { merge: first.record.id, contactName: '物业保洁' }),
+      desk,
+    );
+    expect(third).toMatchObject({ merged: true, record: { id: first.record.id } });
+    const near = await h.desk.findMergeCandidates({
+      site: 'src-merge',
+      building: 'B1',
+      floor: 12,
+      unit: '1204',
+    });
+    expect(near.map((c) => c.reason)).toEqual(['floor']);
+    expect(await h.desk.findMergeCandidates({ site: 'src-merge', area: 'garage' })).toEqual([]);
+    await h.desk.transition(first.record.id, 'cancel', desk, { reason: 'mistake' });
+    expect(
+      (await refusal(h.desk.createRecord(call('src-merge', { merge: first.record.id }), desk))).code,
+    ).toBe('illegal-transition');
+    expect((await refusal(h.desk.createRecord(call('src-merge', { building: 'B9' }), desk))).code).toBe(
+      'building-not-found',
+    );
+    expect(
+      (await refusal(h.desk.createRecord({ ...call('src-merge'), source: 'device' } as never, desk))).code,
+    ).toBe('invalid-input');
+  });
+
+  it('runs patrol alerts: raised, acknowledged, on scene, resolved or false alarm, on their own clock', async () => {
+    const h = get();
+    await seedSite(h, 'src-patrol');
+    await h.records.addDevice({
+      id: 'src-nvr-1',
+      site: 'src-patrol',
+      kind: 'cctv',
+      location: '北门',
+      secret: SECRET,
+    });
+    h.at('2025-03-10T14:00:00Z');
+    const t0 = h.clock.t;
+    const a = await h.desk.raisePatrolAlert({
+      deviceId: 'src-nvr-1',
+      code: 'intrusion',
+      idempotencyKey: 'p1',
+    });
+    expect(a).toMatchObject({
+      site: 'src-patrol',
+      state: 'raised',
+      title: 'src-nvr-1: 区域入侵',
+      location: '北门',
+      priority: 'emergency',
+    });
+    expect(
+      (await h.desk.raisePatrolAlert({ deviceId: 'src-nvr-1', code: 'intrusion', idempotencyKey: 'p1' })).id,
+    ).toBe(a.id);
+    expect((await refusal(h.desk.transitionAlert(a.id, 'acknowledge', eng))).code).toBe('forbidden');
+    expect((await refusal(h.desk.transitionAlert(a.id, 'resolve', guard, { note: 'x' }))).code).toBe(
+      'illegal-transition',
+    );
+    h.clock.t = t0 + 60_000;
+    await h.desk.transitionAlert(a.id, 'acknowledge', guard);
+    expect(
+      (await refusal(h.desk.transitionAlert(a.id, 'arrive', { id: 'guard-2', role: 'guard' }))).code,
+    ).toBe('forbidden');
+    h.clock.t = t0 + 8 * MIN;
+    await h.desk.transitionAlert(a.id, 'arrive', guard);
+    expect((await refusal(h.desk.transitionAlert(a.id, 'resolve', guard))).code).toBe('invalid-input');
+    const done = await h.desk.transitionAlert(a.id, 'resolve', sup, { note: '外卖员误入，已劝离' });
+    expect(done).toMatchObject({ state: 'resolved', guardId: 'guard-1', note: '外卖员误入，已劝离' });
+    const full = await h.desk.getAlert(a.id);
+    expect(full.history.map((e) => [e.from, e.to])).toEqual([
+      [null, 'raised'],
+      ['raised', 'acknowledged'],
+      ['acknowledged', 'on_scene'],
+      ['on_scene', 'resolved'],
+    ]);
+
+    h.clock.t = t0;
+    const { record } = await h.desk.createRecord(
+      call('src-patrol', { trade: 'security', content: '北门摄像头被遮挡' }),
+      desk,
+    );
+    const b = await h.desk.raisePatrolAlert({
+      deviceId: 'src-nvr-1',
+      code: 'tamper',
+      priority: 'urgent',
+      recordId: record.id,
+    });
+    expect(b.recordId).toBe(record.id);
+    const steps = async () =>
+      (await h.desk.tick()).filter((x) => x.subject === 'alert' && x.subjectId === b.id).map((x) => x.step);
+    h.clock.t = t0 + 3 * MIN - 1;
+    expect(await steps()).toEqual([]);
+    h.clock.t = t0 + 3 * MIN;
+    expect([...(await steps()), ...(await steps())]).toEqual(['alert_ack']);
+    h.clock.t = t0 + 11 * MIN;
+    h.events.length = 0;
+    await h.desk.transitionAlert(b.id, 'arrive', guard); // late: on-scene breach recorded by the arrival
+    expect(
+      h.events.filter((e) => e.type === 'breach').map((e) => e.type === 'breach' && e.breach.step),
+    ).toEqual(['alert_on_scene']);
+    expect(await steps()).toEqual([]);
+    await h.desk.transitionAlert(b.id, 'false_alarm', guard, { note: '树枝遮挡' });
+    expect(
+      (await h.desk.listAlerts({ site: 'src-patrol', state: ['false_alarm'] })).alerts.map((x) => x.id),
+    ).toEqual([b.id]);
+    expect((await h.desk.listAlerts({ site: 'src-patrol' })).alerts).toHaveLength(2);
+  });
+}
