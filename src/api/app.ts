@@ -1,0 +1,102 @@
+/**
+ * The API as a fastify instance that does not listen: tests build it and inject() into it, and
+ * server.ts alone owns the port and the process (the fastify/demo split).
+ */
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from '../log.ts';
+import type { Records } from '../records/index.ts';
+import { bootstrapAdmin } from './bootstrap.ts';
+import { ChangeFeed } from './changes.ts';
+import type { ApiContext, App } from './context.ts';
+import type { ServiceDesk } from './desk.ts';
+import { ApiError } from './errors.ts';
+import type { InfluxQuery } from './history.ts';
+import { type ApiOptions, resolveApiOptions } from './options.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerDocs } from './plugins/docs.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
+import { deviceHistoryRoutes } from './routes/device-history.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { healthRoutes } from './routes/health.ts';
+import { siteRoutes } from './routes/sites.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { TokenStore } from './tokens.ts';
+
+export interface ApiDeps {
+  /** The sites and devices registry, and the database the API's tokens live in. */
+  records: Records;
+  /** The service desk (records/service): without it the record, alert and stats routes answer 503. */
+  desk?: ServiceDesk;
+  log: Logger;
+  now: () => Date;
+  options: ApiOptions;
+  /** InfluxQL over /query; without it status, last readings and history answer 503 history-unavailable. */
+  influx?: InfluxQuery;
+  /** The broker's counters, exposed on /metrics as fm_broker_*. */
+  brokerCounters?: () => object;
+  /** Ingest's counters, exposed on /metrics as fm_ingest_*. */
+  ingestCounters?: () => object;
+}
+
+export function buildApp(deps: ApiDeps): App {
+  const options = resolveApiOptions(deps.options);
+  const log = deps.log.child({ service: 'api' });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per request at 500 req/s is noise; failures are logged by the error handler.
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    trustProxy: options.trustProxy,
+    // Our ids, not the caller's: a 500 body quotes one and the log must hold exactly that.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  const ctx: ApiContext = {
+    records: deps.records,
+    desk: deps.desk,
+    tokens: new TokenStore(deps.records.db, deps.now),
+    log,
+    now: deps.now,
+    options,
+    influx: deps.influx,
+    brokerCounters: deps.brokerCounters,
+    ingestCounters: deps.ingestCounters,
+    httpMetrics: new HttpMetrics(),
+    changes: new ChangeFeed(log),
+  };
+  registerHttpMetrics(app, ctx.httpMetrics);
+  app.addHook('preClose', async () => ctx.changes.close());
+
+  app.register(async (root) => {
+    await bootstrapAdmin(ctx.tokens, options, log);
+    await root.register(helmet);
+    if (options.rateLimitMax > 0) {
+      await root.register(rateLimit, {
+        max: options.rateLimitMax,
+        timeWindow: options.rateLimitWindowMs,
+        errorResponseBuilder: (_request, c) =>
+          new ApiError(429, 'rate-limited', `too many requests; retry in ${c.after}`),
+      });
+    }
+    await registerDocs(root, { ui: options.docs });
+    await root.register(async (api) => {
+      registerAuth(api, ctx.tokens);
+      await api.register(healthRoutes, ctx);
+      await api.register(tokenRoutes, ctx);
+      await api.register(siteRoutes, ctx);
+      await api.register(deviceRoutes, ctx);
+      await api.register(deviceHistoryRoutes, ctx);
+    });
+  });
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from '../log.ts';
+import type { Records } from '../records/index.ts';
+import type { ChangeFeed } from './changes.ts';
+import type { ServiceDesk } from './desk.ts';
+import type { InfluxQuery } from './history.ts';
+import type { ResolvedApiOptions } from './options.ts';
+import type { HttpMetrics } from './plugins/metrics.ts';
+import type { TokenStore } from './tokens.ts';
+
+/** What route modules receive as plugin options: the app's collaborators, resolved once. */
+export interface ApiContext {
+  records: Records;
+  desk: ServiceDesk | undefined;
+  tokens: TokenStore;
+  log: Logger;
+  now: () => Date;
+  options: ResolvedApiOptions;
+  influx: InfluxQuery | undefined;
+  brokerCounters: (() => object) | undefined;
+  ingestCounters: (() => object) | undefined;
+  httpMetrics: HttpMetrics;
+  changes: ChangeFeed;
+}
+
+/** The app as built: fastify with the zod type provider. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;

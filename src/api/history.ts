@@ -1,0 +1,61 @@
+/**
+ * Readings live in InfluxDB (ingest/ writes them); the API reads them with InfluxQL through an
+ * injected function, so it works against 1.x, 2.x (DBRP) and 3.x alike and tests can fake it.
+ *
+ * Layout assumed here (to be kept in step with ingest/): one measurement per device kind (`lift`,
+ * `pump`, `lighting`, `cctv`) tagged `site` and `device`, fields named as in the MQTT payloads;
+ * the retained status as measurement `device_status`, field `status` ('online' | 'offline').
+ */
+import type { Device } from '../records/index.ts';
+
+export interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+/** Runs one InfluxQL statement (epoch=ms) and returns its series, as InfluxDB's /query answers. */
+export type InfluxQuery = (influxql: string) => Promise<InfluxSeries[]>;
+
+export const STATUS_MEASUREMENT = 'device_status';
+export const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+export const MAX_POINTS = 10_000;
+
+// Device ids are [A-Za-z0-9_-] and field names are checked against FIELD_NAME, so nothing here
+// can break out of its quotes; quoting still goes through one function.
+const ident = (name: string) => `"${name.replaceAll('"', '')}"`;
+const literal = (value: string) => `'${value.replaceAll('\\', '').replaceAll("'", '')}'`;
+
+export function historyQuery(
+  device: Device,
+  { from, to, fields, limit }: { from: Date; to: Date; fields?: string[]; limit: number },
+): string {
+  const select = fields && fields.length > 0 ? fields.map(ident).join(', ') : '*';
+  return `SELECT ${select} FROM ${ident(device.kind)} WHERE "device" = ${literal(device.id)} AND time >= ${literal(
+    from.toISOString(),
+  )} AND time < ${literal(to.toISOString())} ORDER BY time ASC LIMIT ${limit}`;
+}
+
+export function lastReadingQuery(device: Device): string {
+  return `SELECT * FROM ${ident(device.kind)} WHERE "device" = ${literal(device.id)} ORDER BY time DESC LIMIT 1`;
+}
+
+export function lastStatusQuery(device: Device): string {
+  return `SELECT "status" FROM ${ident(STATUS_MEASUREMENT)} WHERE "device" = ${literal(device.id)} ORDER BY time DESC LIMIT 1`;
+}
+
+/** Series rows as objects, `time` as a Date (the query function asks for epoch milliseconds). */
+export function rowsOf(series: InfluxSeries[]): Array<Record<string, unknown> & { time: Date }> {
+  return series.flatMap((s) =>
+    s.values.map((values) => {
+      const row: Record<string, unknown> = {};
+      s.columns.forEach((c, i) => {
+        row[c] = values[i];
+      });
+      const t = row.time;
+      row.time = new Date(typeof t === 'number' || typeof t === 'string' ? t : 0);
+      return row as Record<string, unknown> & { time: Date };
+    }),
+  );
+}

@@ -1,0 +1,7 @@
+export { type ApiDeps, buildApp } from './app.ts';
+export type { Change } from './changes.ts';
+export type { InfluxQuery, InfluxSeries } from './history.ts';
+export { type ApiOptions, apiOptionsSchema, resolveApiOptions } from './options.ts';
+export { ROLES, type Role } from './roles.ts';
+export { type RunningApi, startApi } from './server.ts';
+export { hashToken, tokenPrefix } from './tokens.ts';

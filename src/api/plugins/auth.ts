@@ -1,0 +1,54 @@
+/**
+ * Bearer tokens and roles. Every route in the API scope declares `config.roles` (or 'public'); a
+ * route without it refuses to register, so nothing is open by omission. The check runs in onRequest,
+ * before the body is read or validated: a caller without the role learns nothing about the input.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../context.ts';
+import { forbidden, unauthorized } from '../errors.ts';
+import type { Role } from '../roles.ts';
+import type { Principal, TokenStore } from '../tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed to call the route (any one of them), or 'public' for no token at all. */
+    roles?: readonly Role[] | 'public';
+  }
+}
+
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** The authenticated caller; routes behind a role check always have one. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized('this route needs a token');
+  return request.principal;
+}
+
+export function registerAuth(app: App, tokens: TokenStore): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.roles) {
+      throw new Error(`route ${route.method} ${route.url} declares no roles (config.roles or 'public')`);
+    }
+  });
+  app.addHook('onRequest', async (request) => {
+    const roles = request.routeOptions.config.roles;
+    if (roles === 'public' || request.is404) return;
+    const header = request.headers.authorization;
+    if (!header)
+      throw unauthorized('send "Authorization: Bearer <token>"; an admin issues tokens (docs/api.md)');
+    const token = BEARER.exec(header)?.[1];
+    if (!token) throw unauthorized('malformed Authorization header; expected "Bearer <token>"');
+    const principal = await tokens.verify(token);
+    if (!principal) throw unauthorized('unknown or revoked token');
+    request.principal = principal;
+    if (!roles?.some((r) => principal.roles.includes(r))) {
+      throw forbidden(
+        `this needs one of the roles ${roles?.join(', ')}; your token has ${principal.roles.join(', ')}`,
+      );
+    }
+  });
+}

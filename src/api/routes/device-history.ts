@@ -1,0 +1,111 @@
+/** Device status, last readings and history: InfluxDB's domain, reached through the injected query. */
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { historyQuery, type InfluxQuery, lastReadingQuery, lastStatusQuery, rowsOf } from '../history.ts';
+import { ANY_ROLE } from '../roles.ts';
+import { commonErrors, deviceParams, errorBody, notFound } from '../schemas/common.ts';
+import { deviceStatus, history, historyQuery as historyParams } from '../schemas/devices.ts';
+
+const tags = ['devices'];
+const unavailable = { 503: errorBody };
+
+function requireInflux(influx: InfluxQuery | undefined): InfluxQuery {
+  if (influx) return influx;
+  throw new ApiError(
+    503,
+    'history-unavailable',
+    'readings are not kept: no InfluxDB is configured, so device status, last readings and history cannot be answered',
+  );
+}
+
+/** The query failed (InfluxDB down, bad credentials): the caller can only retry; the log has why. */
+async function run(influx: InfluxQuery, q: string, log: FastifyBaseLogger) {
+  try {
+    return rowsOf(await influx(q));
+  } catch (err) {
+    log.error({ err }, 'InfluxDB query failed');
+    throw new ApiError(503, 'history-unavailable', 'the readings store did not answer; try again shortly');
+  }
+}
+
+type Reading = number | string | boolean | null;
+const asReading = (v: unknown): Reading =>
+  typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;
+
+export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    '/devices/:id/status-and-last-readings',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'Online status (retained status message) and the last telemetry',
+        params: deviceParams,
+        response: { 200: deviceStatus, ...commonErrors, ...notFound, ...unavailable },
+      },
+    },
+    async (request) => {
+      const device = await ctx.records.getDevice(request.params.id);
+      const influx = requireInflux(ctx.influx);
+      const [statusRows, readingRows] = await Promise.all([
+        run(influx, lastStatusQuery(device), request.log),
+        run(influx, lastReadingQuery(device), request.log),
+      ]);
+      const status = statusRows[0];
+      const last = readingRows[0];
+      const readings: Record<string, Reading> = {};
+      for (const [k, v] of Object.entries(last ?? {})) {
+        if (k !== 'time' && k !== 'device' && k !== 'site') readings[k] = asReading(v);
+      }
+      const lastAt = last?.time ?? null;
+      const state = status?.status;
+      const online: 'online' | 'offline' | 'unknown' =
+        state === 'online' || state === 'offline' ? state : 'unknown';
+      return {
+        device,
+        status: online,
+        statusAt: status?.time ?? null,
+        lastReadingAt: lastAt,
+        heartbeatLost:
+          !device.revokedAt &&
+          (!lastAt || ctx.now().getTime() - lastAt.getTime() > 3 * device.intervalS * 1000),
+        readings,
+      };
+    },
+  );
+
+  app.get(
+    '/devices/:id/history',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'Readings between from and to (InfluxQL), oldest first',
+        params: deviceParams,
+        querystring: historyParams,
+        response: { 200: history, ...commonErrors, ...notFound, ...unavailable },
+      },
+    },
+    async (request) => {
+      const device = await ctx.records.getDevice(request.params.id);
+      const influx = requireInflux(ctx.influx);
+      const { from, limit } = request.query;
+      const to = request.query.to ?? ctx.now();
+      const fields = request.query.fields?.split(',');
+      // One more than asked tells whether the range held more.
+      const rows = await run(
+        influx,
+        historyQuery(device, { from, to, fields, limit: limit + 1 }),
+        request.log,
+      );
+      const points = rows.slice(0, limit).map(({ time, device: _d, site: _s, ...rest }) => {
+        const point: Record<string, Reading | Date> = { time };
+        for (const [k, v] of Object.entries(rest)) point[k] = asReading(v);
+        return point;
+      });
+      return { deviceId: device.id, from, to, points, truncated: rows.length > limit };
+    },
+  );
+};

@@ -1,0 +1,88 @@
+/** The first admin token: from the environment, or generated once into the data directory. */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/index.ts';
+import { openRecords, type Records } from '../../src/records/index.ts';
+import { tempDir } from '../support/servers.ts';
+import { silent } from './support.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), text: () => lines.join('') };
+}
+
+describe('first admin token', () => {
+  let records: Records | undefined;
+  afterEach(async () => {
+    await records?.close();
+    records = undefined;
+  });
+
+  async function start(dataDir: string, adminToken?: string) {
+    const logs = capture();
+    records ??= await openRecords({ dataDir, log: silent });
+    const app = buildApp({ records, log: logs.log, now: () => new Date(), options: { dataDir, adminToken } });
+    await app.ready();
+    return { app, logs };
+  }
+
+  it('is generated once into <dataDir>/admin-token with mode 0600 and never logged in full', async () => {
+    const dataDir = tempDir('api-boot');
+    const { app, logs } = await start(dataDir);
+    const file = join(dataDir, 'admin-token');
+    const token = readFileSync(file, 'utf8').trim();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(token).toMatch(/^fm_admin_/);
+    expect(logs.text()).not.toContain(token);
+    expect(logs.text()).toContain('fm_admin');
+    expect(logs.text()).toContain(file);
+    const me = await app.inject({ url: '/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.json()).toMatchObject({ userId: 'admin', roles: ['admin'] });
+    await app.close();
+    const second = await start(dataDir);
+    expect(readFileSync(file, 'utf8').trim()).toBe(token);
+    await second.app.close();
+  });
+
+  it('comes from FACILITY_ADMIN_TOKEN, replaces an earlier one, and stays revoked once revoked', async () => {
+    const dataDir = tempDir('api-boot');
+    const first = `fm_admin_${'b'.repeat(40)}`;
+    const { app, logs } = await start(dataDir, first);
+    expect(logs.text()).not.toContain(first);
+    const auth = (tok: string) => ({ authorization: `Bearer ${tok}` });
+    expect((await app.inject({ url: '/me', headers: auth(first) })).statusCode).toBe(200);
+    await app.close();
+    const next = `env-chosen-admin-token-${'c'.repeat(20)}`;
+    const second = await start(dataDir, next);
+    expect((await second.app.inject({ url: '/me', headers: auth(first) })).statusCode).toBe(401);
+    expect((await second.app.inject({ url: '/me', headers: auth(next) })).statusCode).toBe(200);
+    await second.app.inject({ method: 'POST', url: '/tokens/admin/revoke', headers: auth(next) });
+    await second.app.close();
+    const third = await start(dataDir, next);
+    expect((await third.app.inject({ url: '/me', headers: auth(next) })).statusCode).toBe(401);
+    expect(third.logs.text()).toMatch(/stays revoked/);
+    await third.app.close();
+  });
+
+  it('refuses a short FACILITY_ADMIN_TOKEN', async () => {
+    const dataDir = tempDir('api-boot');
+    records = await openRecords({ dataDir, log: silent });
+    expect(() =>
+      buildApp({
+        records: records!,
+        log: silent,
+        now: () => new Date(),
+        options: { dataDir, adminToken: 'short' },
+      }),
+    ).toThrow(/at least 32 characters/);
+  });
+});

@@ -1,0 +1,87 @@
+/** The OpenAPI document is well formed and lists every route the app serves. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApi, type TestApi } from './support.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
+type Json = any;
+
+function refs(node: Json, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) refs(n, out);
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else refs(v, out);
+    }
+  }
+  return out;
+}
+
+describe('OpenAPI document', () => {
+  let t: TestApi;
+  let doc: Json;
+  beforeAll(async () => {
+    t = await openTestApi();
+    const res = await t.call(undefined, 'GET', '/openapi.json');
+    expect(res.statusCode).toBe(200);
+    doc = res.json();
+  });
+  afterAll(async () => t?.close());
+
+  it('is OpenAPI 3.1 with info, bearer security and tags', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.title).toBeTruthy();
+    expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('lists every route, each with responses, an error schema and resolvable refs', () => {
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries<Json>(doc.paths)) {
+      for (const [method, op] of Object.entries<Json>(ops)) {
+        documented.add(`${method.toUpperCase()} ${path}`);
+        expect(Object.keys(op.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);
+        expect(op.tags?.length, `${method} ${path} has a tag`).toBeGreaterThan(0);
+        expect(op.summary, `${method} ${path} has a summary`).toBeTruthy();
+        if (path !== '/health') expect(op.responses['401'], `${method} ${path} documents 401`).toBeDefined();
+      }
+    }
+    // Every API route (not the docs UI or the document itself) is in the document, and served.
+    const expected = [
+      'GET /health',
+      'GET /metrics',
+      'GET /me',
+      'POST /tokens',
+      'GET /tokens',
+      'POST /tokens/{id}/revoke',
+      'GET /sites',
+      'POST /sites',
+      'GET /sites/{site}',
+      'GET /sites/{site}/buildings',
+      'POST /sites/{site}/buildings',
+      'GET /sites/{site}/areas',
+      'POST /sites/{site}/areas',
+      'POST /devices',
+      'GET /devices',
+      'GET /devices/{id}',
+      'POST /devices/{id}/rotate',
+      'POST /devices/{id}/revoke',
+      'GET /devices/{id}/status-and-last-readings',
+      'GET /devices/{id}/history',
+    ];
+    for (const e of expected) {
+      expect(documented, e).toContain(e);
+      const [method, url] = e.split(' ') as [string, string];
+      expect(t.app.hasRoute({ method, url: url.replace(/\{(\w+)\}/g, ':$1') }), e).toBe(true);
+    }
+    expect([...documented].sort()).toEqual([...expected].sort());
+    for (const ref of refs(doc)) {
+      const name = ref.replace('#/components/schemas/', '');
+      expect(doc.components.schemas[name], ref).toBeDefined();
+    }
+  });
+
+  it('serves the browsable page at /docs', async () => {
+    const res = await t.call(undefined, 'GET', '/docs/');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+  });
+});
