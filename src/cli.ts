@@ -19,6 +19,25 @@ const commands: Record<string, { run: () => Promise<Command>; help: string }> = 
     run: async () => printConfig,
     help: 'config                 check the configuration and print it',
   },
+  sites: {
+    run: async () => (await import('./commands/sites.ts')).run,
+    help: 'sites ...              estates, their buildings and areas (add, list, show, add-building, add-area)',
+  },
+  devices: {
+    run: async () => (await import('./commands/devices.ts')).run,
+    help: 'devices ...            register devices and manage their secrets (add, list, rotate, revoke)',
+  },
+  simulate: {
+    run: async () => {
+      const { createSimulate } = await import('./commands/simulate.ts');
+      const { registryProvisioner } = await import('./commands/simulate-registry.ts');
+      return (ctx) =>
+        createSimulate({
+          provisionFleet: registryProvisioner(ctx.config, ctx.log.child({ service: 'records' })),
+        })(ctx);
+    },
+    help: 'simulate ...           run a simulated fleet of registered devices (see docs/simulators.md)',
+  },
 };
 
 const USAGE = `usage: facility <command> [options]\n\n${Object.values(commands)
