@@ -10,7 +10,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
-import { ChangeFeed } from './changes.ts';
+import { ChangeFeed, toChange } from './changes.ts';
 import type { ApiContext, App } from './context.ts';
 import type { ServiceDesk } from './desk.ts';
 import { ApiError } from './errors.ts';
@@ -20,10 +20,15 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerDocs } from './plugins/docs.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
+import { recordActionRoutes } from './routes/record-actions.ts';
+import { recordRoutes } from './routes/records.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { TokenStore } from './tokens.ts';
 
@@ -75,6 +80,11 @@ export function buildApp(deps: ApiDeps): App {
     changes: new ChangeFeed(log),
   };
   registerHttpMetrics(app, ctx.httpMetrics);
+  if (deps.desk) {
+    const off = deps.desk.onChange((event) => ctx.changes.publish(toChange(event)));
+    app.addHook('onClose', async () => off());
+  }
+  // Before the server waits for open connections: SSE streams would otherwise hold it open.
   app.addHook('preClose', async () => ctx.changes.close());
 
   app.register(async (root) => {
@@ -96,6 +106,11 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(siteRoutes, ctx);
       await api.register(deviceRoutes, ctx);
       await api.register(deviceHistoryRoutes, ctx);
+      await api.register(recordRoutes, ctx);
+      await api.register(recordActionRoutes, ctx);
+      await api.register(alertRoutes, ctx);
+      await api.register(statsRoutes, ctx);
+      await api.register(streamRoutes, ctx);
     });
   });
   return app;

@@ -1,25 +1,41 @@
 /**
- * Record and alert changes for the live stream. The desk's own change events feed it when it has
- * them (so faults raised by rules/ show up too); one failing listener never stops the others.
+ * Record, alert and breach changes for the live stream, fed by the desk's change events (so faults
+ * that rules/ raise in-process show up as well as the API's own changes). One failing listener
+ * never stops the others.
  */
 import type { Logger } from '../log.ts';
+import type { DeskEvent } from '../records/service/index.ts';
 
 export interface Change {
-  subject: 'record' | 'alert';
-  id: number;
+  /** The SSE event name. */
+  event: 'record' | 'alert' | 'breach';
   site: string;
-  /** The state after the change. */
-  state: string;
-  /** What happened: created, merged, or the action taken. */
-  action: string;
-  at: Date;
+  data: unknown;
+}
+
+/** A desk event as the front-desk screen gets it: who did what, and the record or alert after it. */
+export function toChange(e: DeskEvent): Change {
+  if (e.type === 'record') {
+    return {
+      event: 'record',
+      site: e.record.site,
+      data: { action: e.action, actor: e.actor.id, record: e.record },
+    };
+  }
+  if (e.type === 'alert') {
+    return {
+      event: 'alert',
+      site: e.alert.site,
+      data: { action: e.action, actor: e.actor.id, alert: e.alert },
+    };
+  }
+  return { event: 'breach', site: e.breach.site, data: { breach: e.breach, notify: e.notify } };
 }
 
 type Listener = (change: Change) => void;
 
 export class ChangeFeed {
-  private readonly listeners = new Set<Listener>();
-  private readonly closers = new Set<() => void>();
+  private readonly listeners = new Map<Listener, () => void>();
 
   constructor(private readonly log: Logger) {}
 
@@ -27,18 +43,16 @@ export class ChangeFeed {
     return this.listeners.size;
   }
 
-  /** `onClose` runs when the app shuts down, so streams can end cleanly. */
+  /** `onClose` runs when the app shuts down, so streams end cleanly. Returns the unsubscribe. */
   subscribe(listener: Listener, onClose: () => void): () => void {
-    this.listeners.add(listener);
-    this.closers.add(onClose);
+    this.listeners.set(listener, onClose);
     return () => {
       this.listeners.delete(listener);
-      this.closers.delete(onClose);
     };
   }
 
   publish(change: Change): void {
-    for (const listener of this.listeners) {
+    for (const listener of this.listeners.keys()) {
       try {
         listener(change);
       } catch (err) {
@@ -49,8 +63,8 @@ export class ChangeFeed {
 
   /** Ends every subscription (shutdown). */
   close(): void {
-    for (const close of [...this.closers]) close();
+    const closers = [...this.listeners.values()];
     this.listeners.clear();
-    this.closers.clear();
+    for (const close of closers) close();
   }
 }

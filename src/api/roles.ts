@@ -1,17 +1,11 @@
 /**
  * Who may call what. The role names are the service desk's (records/service); the groups below are
- * the API's policy for the routes that are not record transitions (those follow the desk's table).
+ * the API's policy for the routes that are not record or alert transitions (those follow the desk's
+ * tables, TRANSITIONS and ALERT_TRANSITIONS).
  */
-export const ROLES = [
-  'front_desk',
-  'engineer',
-  'guard',
-  'supervisor',
-  'manager',
-  'admin',
-  'service',
-] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../records/service/index.ts';
+
+export { ROLES, type Role };
 
 /** Everyone with a valid token: reading sites, devices, records, alerts. */
 export const ANY_ROLE: readonly Role[] = ROLES;
@@ -23,7 +17,11 @@ export const DEVICE_ADMINS: readonly Role[] = ['admin', 'manager', 'engineer'];
 export const TOKEN_ADMINS: readonly Role[] = ['admin'];
 /** Prometheus scrapes with a service token; admins and managers may look. */
 export const METRICS_READERS: readonly Role[] = ['service', 'admin', 'manager'];
-/** Recording a call, walk-in or staff report. */
+/** Recording a call, walk-in, staff report or supervisor's order (the front desk is the hub). */
 export const RECORD_CREATORS: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin', 'service'];
-/** Statistics: the managers' "three rates" tables. */
-export const STATS_READERS: readonly Role[] = ['supervisor', 'manager', 'admin', 'front_desk'];
+/** Raising a patrol alert by hand (rules/ raise theirs in-process): the desk and the service account. */
+export const ALERT_RAISERS: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin', 'service'];
+/** Acting on patrol alerts: the guards' procedure (records/service/patrol.ts). */
+export const ALERT_ACTORS: readonly Role[] = ['guard', 'supervisor', 'manager'];
+/** Statistics: the managers' "three rates" tables, and the desk that reports them. */
+export const STATS_READERS: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin'];

@@ -42,7 +42,7 @@ describe('startApi', () => {
     const stopped = api.stop();
     const res = await slow;
     expect(res.status).toBe(200);
-    expect((await res.json()).points).toHaveLength(1);
+    expect(((await res.json()) as { points: unknown[] }).points).toHaveLength(1);
     await stopped;
     await expect(fetch(`${api.address}/health`)).rejects.toThrow();
     await records.close();

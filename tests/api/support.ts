@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { App } from '../../src/api/context.ts';
 import { type ApiDeps, buildApp } from '../../src/api/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
+import { openServiceDesk, type ServiceDesk } from '../../src/records/service/index.ts';
 import { tempDir } from '../support/servers.ts';
 
 export const silent = pino({ level: 'silent' });
@@ -12,6 +13,7 @@ export const ADMIN = `fm_admin_${'a'.repeat(43)}`;
 export interface TestApi {
   app: App;
   records: Records;
+  desk: ServiceDesk | undefined;
   dataDir: string;
   clock: { t: number };
   /** Issues a token through the API as the admin. */
@@ -34,6 +36,8 @@ export interface TestApi {
 export async function openTestApi(
   opts: {
     databaseUrl?: string;
+    /** Open the service desk on the same store (default true). */
+    desk?: boolean;
     log?: ApiDeps['log'];
     deps?: Partial<Omit<ApiDeps, 'records' | 'log' | 'now'>>;
   } = {},
@@ -42,9 +46,12 @@ export async function openTestApi(
   const clock = { t: Date.parse('2025-03-03T01:00:00Z') };
   const now = () => new Date(clock.t);
   const records = await openRecords({ databaseUrl: opts.databaseUrl, dataDir, log: silent, now });
+  const desk =
+    opts.desk === false ? undefined : openServiceDesk({ db: records.db, log: silent, now, lang: 'en' });
   const { options, ...rest } = opts.deps ?? {};
   const app = buildApp({
     records,
+    desk,
     log: opts.log ?? silent,
     now,
     options: { dataDir, adminToken: ADMIN, rateLimitMax: 0, ...options },
@@ -62,6 +69,7 @@ export async function openTestApi(
   return {
     app,
     records,
+    desk,
     dataDir,
     clock,
     call,

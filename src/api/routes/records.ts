@@ -1,0 +1,100 @@
+/** Service records: a call comes in, the front desk finds what it may join, lists and reads records. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiContext } from '../context.ts';
+import { actorFor, requireDesk } from '../desk.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { ANY_ROLE, RECORD_CREATORS } from '../roles.ts';
+import { commonErrors, errorBody, notFound } from '../schemas/common.ts';
+import {
+  candidate,
+  created,
+  mergeQuery,
+  recordBody,
+  recordDetail,
+  recordPage,
+  recordParams,
+  recordQuery,
+} from '../schemas/records.ts';
+
+const tags = ['records'];
+const unavailable = { 503: errorBody };
+
+export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.post(
+    '/records',
+    {
+      config: { roles: RECORD_CREATORS },
+      schema: {
+        tags,
+        summary: 'Record a call, walk-in, staff report or order (step "received")',
+        description:
+          'merge "auto" (default) joins the open record of the same device; a record id joins that record; "new" never merges. The answer lists other open records about the same place.',
+        body: recordBody,
+        response: {
+          201: created,
+          200: created,
+          ...commonErrors,
+          ...notFound,
+          409: errorBody,
+          ...unavailable,
+        },
+      },
+    },
+    async (request, reply) => {
+      const desk = requireDesk(ctx.desk);
+      const result = await desk.createRecord(request.body, actorFor(principalOf(request), RECORD_CREATORS));
+      return reply.code(result.merged ? 200 : 201).send(result);
+    },
+  );
+
+  app.get(
+    '/records',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'List records, newest first, keyset-paged',
+        querystring: recordQuery,
+        response: { 200: recordPage, ...commonErrors, ...unavailable },
+      },
+    },
+    async (request) => {
+      const { from, to, ...rest } = request.query;
+      const page = await requireDesk(ctx.desk).listRecords({
+        ...rest,
+        from: from ? new Date(from) : undefined,
+        to: to ? new Date(to) : undefined,
+      });
+      return { items: page.records, nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/records/merge-candidates',
+    {
+      config: { roles: RECORD_CREATORS },
+      schema: {
+        tags,
+        summary: 'Open records about the same device or place, best match first',
+        querystring: mergeQuery,
+        response: { 200: z.object({ items: z.array(candidate) }), ...commonErrors, ...unavailable },
+      },
+    },
+    async (request) => ({ items: await requireDesk(ctx.desk).findMergeCandidates(request.query) }),
+  );
+
+  app.get(
+    '/records/:id',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'One record with its history, linked reports and deadlines',
+        params: recordParams,
+        response: { 200: recordDetail, ...commonErrors, ...notFound, ...unavailable },
+      },
+    },
+    async (request) => requireDesk(ctx.desk).getRecord(request.params.id),
+  );
+};

@@ -1,0 +1,91 @@
+/** The managers' rates per site and period: JSON, or CSV for a spreadsheet (Accept: text/csv or ?format=csv). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { RATE_NAMES } from '../../records/service/index.ts';
+import type { ApiContext } from '../context.ts';
+import { requireDesk } from '../desk.ts';
+import { STATS_READERS } from '../roles.ts';
+import { commonErrors, errorBody, id, notFound } from '../schemas/common.ts';
+
+const query = z
+  .object({
+    site: id,
+    period: z.enum(['day', 'week', 'month']),
+    date: z.iso.date().optional().describe('a local date in the period (weeks start on Monday)'),
+    from: z.iso.date().optional().describe('alias of date'),
+    format: z.enum(['json', 'csv']).optional().describe('overrides the Accept header'),
+  })
+  .refine((q) => q.date ?? q.from, { message: 'give date=YYYY-MM-DD', path: ['date'] });
+
+const rate = z.object({
+  numerator: z.number(),
+  denominator: z.number(),
+  rate: z.number().nullable().describe('null when the denominator is 0'),
+  label: z.string(),
+});
+
+const stats = z
+  .object({
+    site: z.string(),
+    period: z.enum(['day', 'week', 'month']),
+    date: z.string(),
+    timezone: z.string(),
+    from: z.string(),
+    to: z.string(),
+    records: z.number().int(),
+    rates: z.object(Object.fromEntries(RATE_NAMES.map((n) => [n, rate])) as Record<string, typeof rate>),
+    steps: z.array(
+      z.object({
+        state: z.string(),
+        label: z.string(),
+        count: z.number(),
+        meanS: z.number(),
+        p90S: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: 'SiteStats' });
+
+/** Accept: text/csv wins unless JSON is listed before it (no q-value games: clients send one or the other). */
+function prefersCsv(accept: string | undefined): boolean {
+  const csv = accept?.indexOf('text/csv') ?? -1;
+  const json = accept?.indexOf('application/json') ?? -1;
+  return csv !== -1 && (json === -1 || csv < json);
+}
+
+export const statsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    '/stats',
+    {
+      config: { roles: STATS_READERS },
+      schema: {
+        tags: ['stats'],
+        summary:
+          'Timeliness, satisfaction, first-time pass, return visit... each with numerator and denominator',
+        querystring: query,
+        response: {
+          200: {
+            description: 'JSON by default; CSV for Accept: text/csv or format=csv',
+            content: { 'application/json': { schema: stats }, 'text/csv': { schema: z.string() } },
+          },
+          ...commonErrors,
+          ...notFound,
+          503: errorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const desk = requireDesk(ctx.desk);
+      const { site, period, format } = request.query;
+      const date = (request.query.date ?? request.query.from)!;
+      const csv = format ? format === 'csv' : prefersCsv(request.headers.accept);
+      if (csv) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="stats-${site}-${period}-${date}.csv"`)
+          .send(await desk.statsCsv({ site, period, date }));
+      }
+      return reply.type('application/json').send(await desk.statsJson({ site, period, date }));
+    },
+  );
+};

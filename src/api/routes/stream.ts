@@ -1,0 +1,79 @@
+/**
+ * GET /stream: server-sent events of record, alert and breach changes for the front-desk screen.
+ * Heartbeat comments keep proxies from timing the link out and let the screen notice a dead one;
+ * shutdown ends every stream so the server can close.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Change } from '../changes.ts';
+import type { ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { ANY_ROLE } from '../roles.ts';
+import { commonErrors, errorBody, id } from '../schemas/common.ts';
+
+/** A client this far behind is dropped; EventSource reconnects and the screen reloads its lists. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    '/stream',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags: ['stream'],
+        summary: 'Server-sent events: record, alert and breach changes (optionally one site)',
+        description:
+          'Events `record` {action, actor, record}, `alert` {action, actor, alert}, `breach` {breach, notify}; comment lines are heartbeats.',
+        querystring: z.object({ site: id.optional() }),
+        response: {
+          200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+          ...commonErrors,
+          503: errorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (ctx.changes.size >= ctx.options.sseMaxClients) {
+        throw new ApiError(503, 'stream-full', 'too many open streams; retry shortly');
+      }
+      const { site } = request.query;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-content-type-options': 'nosniff',
+      });
+      res.write('retry: 5000\n: connected\n\n');
+      let seq = 0;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        if (!res.writableEnded) res.end();
+      };
+      const write = (text: string) => {
+        if (ended) return;
+        if (res.writableLength > MAX_BUFFERED_BYTES) {
+          request.log.warn('stream client too slow; closing its stream');
+          end();
+          return;
+        }
+        res.write(text);
+      };
+      const send = (c: Change) => {
+        if (site && c.site !== site) return;
+        seq += 1;
+        write(`id: ${seq}\nevent: ${c.event}\ndata: ${JSON.stringify(c.data)}\n\n`);
+      };
+      const heartbeat = setInterval(() => write(': heartbeat\n\n'), ctx.options.sseHeartbeatS * 1000);
+      const unsubscribe = ctx.changes.subscribe(send, end);
+      request.raw.on('close', end);
+      res.on('error', end);
+    },
+  );
+};
