@@ -51,6 +51,7 @@ export class Sink {
   #stopping = false;
   #failures = 0;
   #wakeUp: (() => void) | null = null;
+  #stopWake: (() => void) | null = null;
   #drained: (() => void)[] = [];
   #loudAt = new Map<string, { at: number; suppressed: number }>();
   readonly #loop: Promise<void>;
@@ -115,6 +116,7 @@ export class Sink {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake();
+    this.#stopWake?.();
     await this.#loop;
     // Whatever is still in memory goes to the spool; the next start replays it.
     this.#spilling = true;
@@ -148,6 +150,7 @@ export class Sink {
     w?.();
   }
 
+  /** Waits for new work or `ms`. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -155,6 +158,20 @@ export class Sink {
         resolve();
       }, ms);
       this.#wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Waits out a retry delay; only stop() cuts it short (new readings must not). */
+  #backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#stopWake = null;
+        resolve();
+      }, ms);
+      this.#stopWake = () => {
         clearTimeout(timer);
         resolve();
       };
@@ -295,7 +312,7 @@ export class Sink {
       counters.dropped['spool-corrupt'] += read.corruptLines;
     } catch (err) {
       const delay = this.#failed(err as WriteError);
-      await this.#sleep(delay);
+      await this.#backoff(delay);
     }
     return true;
   }

@@ -43,6 +43,10 @@ export class Spool {
   #appendFile: FileHandle | null = null;
   /** The segment being replayed, read once (segments only grow, so a prefix stays valid). */
   #cache: { id: number; data: Buffer } | null = null;
+  /** Segment ids only grow, so a cached or deleted segment is never confused with a new one. */
+  #nextId = 1;
+  /** The last segment must not be appended to any more (a corrupt record in it). */
+  #rollNext = false;
 
   private constructor(
     readonly dir: string,
@@ -60,6 +64,7 @@ export class Spool {
       .map(Number)
       .sort((a, b) => a - b);
     for (const id of ids) spool.#segments.push(await spool.#scan(id));
+    spool.#nextId = (ids.at(-1) ?? 0) + 1;
     const cursor = await readFile(join(dir, 'cursor'), 'utf8').catch(() => '');
     const [segId, offset] = cursor.split(' ').map(Number);
     const first = spool.#segments[0];
@@ -145,10 +150,11 @@ export class Spool {
     if (size === 0) return true;
     if (this.#bytes + size > this.maxBytes) return false;
     let last = this.#segments.at(-1);
-    if (!last || (last.size > 0 && last.size + size > this.segmentBytes)) {
+    if (!last || this.#rollNext || (last.size > 0 && last.size + size > this.segmentBytes)) {
       await this.#appendFile?.close();
       this.#appendFile = null;
-      last = { id: (last?.id ?? 0) + 1, size: 0, lines: 0 };
+      this.#rollNext = false;
+      last = { id: this.#nextId++, size: 0, lines: 0 };
       this.#segments.push(last);
     }
     this.#appendFile ??= await open(this.#path(last.id), 'a');
@@ -168,9 +174,12 @@ export class Spool {
     let corruptLines = 0;
     let segIndex = 0;
     let offset = this.#offset;
-    while (out.length < maxLines && segIndex < this.#segments.length) {
-      const seg = this.#segments[segIndex]!;
+    while (out.length < maxLines) {
+      const seg = this.#segments[segIndex];
+      if (!seg) break;
       if (offset >= seg.size) {
+        // Never step past the last segment: it is still appended to.
+        if (segIndex === this.#segments.length - 1) break;
         segIndex++;
         offset = 0;
         continue;
@@ -179,15 +188,18 @@ export class Spool {
       const len = data.readUInt32BE(offset);
       const count = data.readUInt32BE(offset + 8);
       const payload = data.subarray(offset + HEADER, offset + HEADER + len);
-      if (crc32(payload) !== data.readUInt32BE(offset + 4)) {
-        // The rest of the segment cannot be framed any more; skip it whole, loudly.
-        corruptLines += seg.lines;
+      if (payload.length !== len || crc32(payload) !== data.readUInt32BE(offset + 4)) {
+        // The rest of the segment cannot be framed any more: skip it, loudly, and append elsewhere.
+        let before = 0;
+        for (let pos = 0; pos < offset; pos += HEADER + data.readUInt32BE(pos))
+          before += data.readUInt32BE(pos + 8);
+        corruptLines += Math.max(0, seg.lines - before);
         this.log.error(
           { segment: seg.id, offset },
           'spool record fails its checksum: skipping the rest of the segment',
         );
-        segIndex++;
-        offset = 0;
+        this.#rollNext = true;
+        offset = seg.size;
         continue;
       }
       if (count > 0) out.push(...payload.toString('utf8').split('\n'));

@@ -168,13 +168,16 @@ export async function countPoints(
 }
 
 export async function waitFor(
-  what: string,
+  what: string | (() => string),
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
