@@ -3,11 +3,14 @@
  * MQTT 3.1.1 a QoS 1 message is acknowledged only when ingest calls ack(), and one that was not is
  * delivered again on the next connection of the persistent session.
  */
+import { rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ingestOptions, startIngest } from '../../src/ingest/index.ts';
 import { type Delivery, startMqttSource } from '../../src/ingest/mqtt-source.ts';
 import { createLogger } from '../../src/log.ts';
-import { type RunningServer, startMosquitto } from '../support/servers.ts';
-import { connectPublisher, waitFor } from './support.ts';
+import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
+import { connectPublisher, telemetry, waitFor } from './support.ts';
 
 const log = createLogger({ level: 'silent', format: 'json' });
 let mosquitto: RunningServer;
@@ -41,4 +44,35 @@ it('acknowledges only on ack(); the broker redelivers the rest after a reconnect
   await new Promise((r) => setTimeout(r, 200));
   await second.stop();
   await publisher.endAsync();
+});
+
+it('without InfluxDB: says once that no history is kept, still consumes and counts', async () => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  const url = `mqtt://127.0.0.1:${mosquitto.port}`;
+  const dataDir = tempDir('ingest-none');
+  const ingest = await startIngest({
+    options: ingestOptions({ dataDir }),
+    mqtt: { url, username: 'service:ingest', password: 'secret', clientId: 'service:ingest-none' },
+    log: createLogger({ level: 'warn', format: 'json', stream }),
+  });
+  const publisher = await connectPublisher(url);
+  const d = { site: 's1', kind: 'lift' as const, deviceId: 'lift-1' };
+  for (let seq = 0; seq < 20; seq++) {
+    const m = telemetry(d, seq, Date.now() - 1000);
+    await publisher.publishAsync(m.topic, m.payload, { qos: 1 });
+  }
+  await waitFor('20 readings', () => ingest.counters().notStored === 20, 5000);
+  expect(ingest.counters()).toMatchObject({ readingsIn: 20, influx: 'unconfigured', written: 0 });
+  await ingest.stop();
+  await publisher.endAsync();
+  rmSync(dataDir, { recursive: true, force: true });
+  const warnings = lines.filter((l) => l.includes('NO HISTORY IS KEPT'));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain('FM_INFLUX_URL');
 });
