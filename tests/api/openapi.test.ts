@@ -1,5 +1,6 @@
 /** The OpenAPI document is well formed and lists every route the app serves. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS, ALERT_TRANSITIONS } from '../../src/records/service/index.ts';
 import { openTestApi, type TestApi } from './support.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
@@ -66,6 +67,17 @@ describe('OpenAPI document', () => {
       'POST /devices/{id}/revoke',
       'GET /devices/{id}/status-and-last-readings',
       'GET /devices/{id}/history',
+      'POST /records',
+      'GET /records',
+      'GET /records/merge-candidates',
+      'GET /records/{id}',
+      ...ACTIONS.map((a) => `POST /records/{id}/actions/${a}`),
+      'GET /alerts',
+      'POST /alerts',
+      'GET /alerts/{id}',
+      ...Object.keys(ALERT_TRANSITIONS).map((a) => `POST /alerts/{id}/actions/${a}`),
+      'GET /stats',
+      'GET /stream',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);
@@ -77,6 +89,17 @@ describe('OpenAPI document', () => {
       const name = ref.replace('#/components/schemas/', '');
       expect(doc.components.schemas[name], ref).toBeDefined();
     }
+  });
+
+  it('documents request bodies and the record action payloads', () => {
+    const plan = doc.paths['/records/{id}/actions/plan'].post;
+    const schema = JSON.stringify(plan.requestBody);
+    expect(schema).toContain('residentAgreed');
+    expect(JSON.stringify(doc.paths['/records'].post.requestBody)).toContain('contactPhone');
+    expect(Object.keys(doc.paths['/stats'].get.responses['200'].content).sort()).toEqual([
+      'application/json',
+      'text/csv',
+    ]);
   });
 
   it('serves the browsable page at /docs', async () => {

@@ -1,0 +1,3 @@
+import { recordsApiSuite } from './records.suite.ts';
+
+recordsApiSuite('embedded PGlite', () => undefined);
