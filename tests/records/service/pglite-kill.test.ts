@@ -1,0 +1,96 @@
+/**
+ * PGlite survives a SIGKILL (issue 3): a child writes records until it is killed mid-write; the next
+ * child reopens the store and checks every record the previous ones reported committed; after the
+ * twentieth kill the test reopens it once more and checks them all.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, expect, it } from 'vitest';
+import { openRecords } from '../../../src/records/index.ts';
+import { tempDir } from '../../support/servers.ts';
+
+const ROUNDS = 20;
+const FIXTURE = 'tests/records/service/fixtures/write-records.ts';
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Committed {
+  id: number;
+  content: string;
+}
+
+/** One life of the writer: verify what came before, commit `commits` records (or more), get killed. */
+function life(dir: string, round: number, known: Committed[], commits: number): Promise<Committed[]> {
+  const expectedFile = join(dir, 'expected.json');
+  writeFileSync(expectedFile, JSON.stringify(known));
+  const child = spawn(
+    process.execPath,
+    ['bin/run-ts.js', FIXTURE, join(dir, 'data'), expectedFile, String(round)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const seen: Committed[] = [];
+  let verified = false;
+  let buffer = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line === `verified ${known.length}`) verified = true;
+        const m = /^committed (\d+) (.+)$/.exec(line);
+        if (m) seen.push({ id: Number(m[1]), content: m[2]! });
+      }
+      if (seen.length >= commits && child.exitCode === null) child.kill('SIGKILL');
+    });
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL')
+        reject(new Error(`writer round ${round} exited with ${code} before it was killed`));
+      else if (!verified) reject(new Error(`writer round ${round} did not verify the earlier records`));
+      else resolve(seen);
+    });
+  });
+}
+
+async function chain(): Promise<{ dir: string; committed: Committed[] }> {
+  const dir = tempDir('service-kill');
+  dirs.push(dir);
+  const known: Committed[] = [];
+  // Killed after one to three commits: the kill lands in the middle of the next write.
+  for (let round = 0; round < ROUNDS; round++)
+    known.push(...(await life(dir, round, known, 1 + (round % 3))));
+  return { dir, committed: known };
+}
+
+it(`committed records survive ${ROUNDS} SIGKILLs of the embedded store`, { timeout: 90_000 }, async () => {
+  const { dir, committed } = await chain();
+  expect(committed.length).toBeGreaterThanOrEqual(ROUNDS);
+  const log = pino({ level: 'silent' });
+  const records = await openRecords({ dataDir: join(dir, 'data'), log });
+  try {
+    const rows = await records.db.query<{ id: number; content: string; actions: string[] }>(
+      `SELECT r.id, r.content, ARRAY(SELECT h.action FROM service_history h
+         WHERE h.subject = 'record' AND h.subject_id = r.id ORDER BY h.id) AS actions
+       FROM service_records r WHERE r.id = ANY($1::int[]) ORDER BY r.id`,
+      [committed.map((c) => c.id)],
+    );
+    expect(rows).toEqual(
+      committed.map((c) => ({ id: c.id, content: c.content, actions: ['create', 'dispatch'] })),
+    );
+    // Each record's creation is one transaction: no record without its history and deadlines.
+    const orphans = await records.db.query(
+      `SELECT r.id FROM service_records r WHERE NOT EXISTS (SELECT 1 FROM service_history h
+         WHERE h.subject = 'record' AND h.subject_id = r.id) OR (SELECT count(*) FROM sla_deadlines d
+         WHERE d.subject = 'record' AND d.subject_id = r.id) < 2`,
+    );
+    expect(orphans).toEqual([]);
+  } finally {
+    await records.close();
+  }
+});
