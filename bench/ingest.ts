@@ -1,0 +1,232 @@
+/**
+ * Ingest benchmark, loopback only, bounded phases:
+ *   1. the bare broker's pub/sub ceiling at QoS 1 (publisher process -> mosquitto -> a plain
+ *      mqtt.js QoS 1 subscriber), at the same rising rates and with the same criteria as 2;
+ *   2. end to end (publisher process -> mosquitto -> ingest process -> influxd 1.6, v1 /write) at
+ *      rising rates, 8 s each, until a phase is not written within 5 s of its end (lag grows) or
+ *      the publisher cannot reach the rate; then zero loss is checked by counting in InfluxDB.
+ * Reports sustained readings/s, ingest CPU and RSS, the ceiling and the ratio.
+ *
+ *   node bin/run-ts.js bench/ingest.ts [--rates 5000,10000,15000,20000,25000,30000] [--phase-s 8]
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import type { IngestCounters } from '../src/ingest/index.ts';
+import { encode } from '../src/protocol/index.ts';
+import { countPoints, devicesFor, telemetry, v1Target } from '../tests/ingest/support.ts';
+import { startInfluxd } from '../tests/support/influxd.ts';
+import { startMosquitto, tempDir } from '../tests/support/servers.ts';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- publisher role: a separate process so it does not share the measuring event loop ----
+type PubCommand = { url: string; rate: number; seconds: number; offset: number; devices: number };
+
+async function publisherRole(): Promise<void> {
+  process.on('message', async (cmd: PubCommand) => {
+    const client = await mqtt.connectAsync(cmd.url, {
+      clientId: `bench-pub-${cmd.offset}`,
+      protocolVersion: 4,
+    });
+    const devices = devicesFor('bench', Math.ceil(cmd.devices / 4)).slice(0, cmd.devices);
+    // Validated once per device through protocol's encoder; then only seq and ts change.
+    const base = Date.now() - 86_400_000;
+    const templates = devices.map((d) => ({
+      topic: encode(d, 'telemetry', JSON.parse(telemetry(d, 0, base).payload)).topic,
+      body: JSON.parse(telemetry(d, 1, base).payload) as Record<string, unknown>,
+    }));
+    let sent = 0;
+    let acked = 0;
+    let inflight = 0;
+    const flatOut = cmd.rate <= 0;
+    const started = performance.now();
+    const end = started + cmd.seconds * 1000;
+    while (performance.now() < end) {
+      const due = flatOut
+        ? sent + Math.max(0, 5000 - inflight)
+        : Math.floor(((performance.now() - started) / 1000) * cmd.rate);
+      while (sent < due && inflight < 50_000) {
+        const i = cmd.offset + sent;
+        const t = templates[i % templates.length]!;
+        const seq = Math.floor(i / templates.length);
+        t.body.seq = seq;
+        t.body.ts = base + seq;
+        inflight++;
+        sent++;
+        client.publish(t.topic, JSON.stringify(t.body), { qos: 1 }, () => {
+          inflight--;
+          acked++;
+        });
+      }
+      await sleep(flatOut ? 1 : 5);
+    }
+    while (inflight > 0) await sleep(10);
+    await client.endAsync();
+    process.send!({ sent, acked, seconds: (performance.now() - started) / 1000 });
+  });
+}
+
+function publish(cmd: PubCommand): Promise<{ sent: number; acked: number; seconds: number }> {
+  const child = fork(new URL(import.meta.url).pathname, ['--role', 'publisher'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => {
+      resolve(m as { sent: number; acked: number; seconds: number });
+      child.kill();
+    });
+    child.once('exit', (code) => reject(new Error(`publisher exited ${code}`)));
+    child.send(cmd);
+  });
+}
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks
+}
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Math.round(Number(m?.[1] ?? 0) / 1024);
+}
+
+interface PhaseResult {
+  sustained: number;
+  total: number;
+  rows: string[];
+}
+
+/**
+ * Rising paced rates against one consumer, the same way for the bare broker and for ingest: a
+ * rate is sustained when the publisher reached it and the consumer had everything within 5 s.
+ */
+async function phases(
+  url: string,
+  rates: number[],
+  phaseS: number,
+  offset: number,
+  consumed: () => number,
+  sample: () => { cpu: number; rss: number; extra: string },
+): Promise<PhaseResult> {
+  let total = 0;
+  let sustained = 0;
+  const rows: string[] = [];
+  const base = consumed();
+  for (const rate of rates) {
+    const before = sample();
+    const t0 = performance.now();
+    const pub = await publish({ url, rate, seconds: phaseS, offset: offset + total, devices: 400 });
+    total += pub.sent;
+    const phaseEnd = performance.now();
+    while (consumed() - base < total && performance.now() - phaseEnd < 5000) await sleep(50);
+    const lagS = (performance.now() - phaseEnd) / 1000;
+    const caughtUp = consumed() - base >= total;
+    const after = sample();
+    const cpu = (after.cpu - before.cpu) / ((performance.now() - t0) / 1000);
+    const achieved = Math.round(pub.sent / pub.seconds);
+    const row = `| ${rate} | ${achieved} | ${caughtUp ? `${lagS.toFixed(1)} s` : '> 5 s (lagging)'} | ${Math.round(cpu * 100)} % | ${after.rss} MB | ${after.extra} |`;
+    rows.push(row);
+    console.log(row);
+    if (!caughtUp || achieved < rate * 0.95) break;
+    sustained = achieved;
+  }
+  return { sustained, total, rows };
+}
+
+function table(title: string, r: PhaseResult, extra: string): void {
+  console.log(
+    `\n${title}\n\n| target/s | published/s | caught up after phase | CPU | RSS | ${extra} |\n|---|---|---|---|---|---|`,
+  );
+  for (const row of r.rows) console.log(row);
+}
+
+async function main(): Promise<void> {
+  const rates = arg('rates', '5000,10000,15000,20000,25000,30000').split(',').map(Number);
+  const phaseS = Number(arg('phase-s', '8'));
+  // Ingest acknowledges after the write: the in-flight window bounds throughput, so it is opened.
+  const mosquitto = await startMosquitto(['max_inflight_messages 1000', 'max_queued_messages 1000000']);
+  const influxd = await startInfluxd();
+  const url = `mqtt://127.0.0.1:${mosquitto.port}`;
+  const dataDir = tempDir('bench-ingest');
+  let ingest: ChildProcess | undefined;
+  try {
+    // 1. Bare broker: the same publisher, a plain QoS 1 subscriber that acknowledges at once.
+    const sub = await mqtt.connectAsync(url, { clientId: 'bench-sub', protocolVersion: 4, clean: true });
+    let received = 0;
+    sub.on('message', () => received++);
+    await sub.subscribeAsync('fm/+/+/+/telemetry', { qos: 1 });
+    console.log('bare broker (QoS 1 publisher -> mosquitto -> QoS 1 subscriber):');
+    const bare = await phases(
+      url,
+      rates,
+      phaseS,
+      0,
+      () => received,
+      () => ({
+        cpu: cpuSeconds(mosquitto.pid),
+        rss: rssMb(mosquitto.pid),
+        extra: 'mosquitto',
+      }),
+    );
+    await sub.endAsync();
+
+    // 2. End to end through ingest to InfluxDB.
+    ingest = spawn(process.execPath, ['bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
+      env: {
+        ...process.env,
+        FM_TEST_DATA_DIR: dataDir,
+        FM_TEST_MQTT_URL: url,
+        FM_TEST_INFLUX_URL: influxd.url,
+        FM_TEST_INFLUX_DB: influxd.database,
+        FM_TEST_LOG: 'error',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => ingest!.stdout!.once('data', () => resolve()));
+    const pid = ingest.pid!;
+    const counters = () => JSON.parse(readFileSync(join(dataDir, 'counters.json'), 'utf8')) as IngestCounters;
+    const durable = () => {
+      const c = counters();
+      return c.written + c.replayed;
+    };
+    console.log('end to end (publisher -> mosquitto -> ingest -> influxd 1.6):');
+    const e2e = await phases(url, rates, phaseS, bare.total, durable, () => {
+      const c = counters();
+      return {
+        cpu: cpuSeconds(pid),
+        rss: rssMb(pid),
+        extra: `spooled ${c.spooled}, write p50/p99 ${c.writeLatencyMs.p50.toFixed(1)}/${c.writeLatencyMs.p99.toFixed(1)} ms`,
+      };
+    });
+    // Zero loss: wait for the rest, then count in InfluxDB.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && durable() < e2e.total) await sleep(200);
+    const target = v1Target(influxd.url, influxd.database);
+    let stored = 0;
+    for (const kind of ['lift', 'pump', 'lighting', 'cctv']) stored += await countPoints(target, kind);
+
+    table('Bare broker', bare, 'mosquitto');
+    table('End to end', e2e, 'ingest: spool, write latency');
+    console.log(
+      `\npublished ${e2e.total} through ingest, stored in InfluxDB ${stored}: ${stored === e2e.total ? 'zero loss' : `LOST ${e2e.total - stored}`}`,
+    );
+    console.log(
+      `sustained end to end with zero loss: ${e2e.sustained} readings/s; bare broker pub/sub ceiling: ${bare.sustained} msg/s; ratio ${(e2e.sustained / Math.max(1, bare.sustained)).toFixed(2)}`,
+    );
+  } finally {
+    ingest?.kill('SIGTERM');
+    await sleep(500);
+    await influxd.stop();
+    await mosquitto.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--role')) await publisherRole();
+else await main();
