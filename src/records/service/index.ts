@@ -48,6 +48,7 @@ export {
   type PatrolAlertInput,
   patrolAlertInput,
 } from './patrol.ts';
+export { ACTION_PAYLOADS } from './payloads.ts';
 export type { Created } from './records.ts';
 export type { Breach } from './sla.ts';
 export {

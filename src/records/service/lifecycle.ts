@@ -3,22 +3,18 @@
  * start from, the roles allowed to take it, and what it changes. Anything not in the table is
  * refused. Pure: the store applies the result under a row lock.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseInput } from '../errors.ts';
+import { ACTION_PAYLOADS as P } from './payloads.ts';
 import {
   type Actor,
   FINAL_STATES,
-  PRIORITIES,
-  RECORD_TYPES,
   type Role,
   type ServiceRecord,
+  STATES,
   type State,
   serviceError,
-  TRADES,
 } from './types.ts';
-
-const note = z.string().trim().min(1).max(2000);
-const optionalNote = z.object({ note: note.optional() });
 
 export interface Outcome {
   to: State;
@@ -38,17 +34,7 @@ interface Rule<S extends z.ZodType = z.ZodType> {
 
 const rule = <S extends z.ZodType>(r: Rule<S>): Rule<S> => r;
 
-const OPEN: readonly State[] = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'on_site',
-  'planned',
-  'in_progress',
-  'escalated',
-  'awaiting_acceptance',
-  'return_visit',
-];
+const OPEN: readonly State[] = STATES.filter((s) => !FINAL_STATES.includes(s));
 const DESK: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin'];
 const FIELD: readonly Role[] = ['engineer', 'guard', 'supervisor', 'manager'];
 const stay = (r: ServiceRecord) => r.state;
@@ -58,7 +44,7 @@ export const TRANSITIONS = {
   dispatch: rule({
     from: ['received'],
     roles: [...DESK, 'service'],
-    payload: z.object({ assigneeId: z.string().min(1), note: note.optional() }),
+    payload: P.dispatch,
     apply: (_r, p, at) => ({
       to: 'dispatched',
       patch: { assignee_id: p.assigneeId, dispatched_at: at },
@@ -69,7 +55,7 @@ export const TRANSITIONS = {
   reassign: rule({
     from: ['dispatched', 'acknowledged'],
     roles: DESK,
-    payload: z.object({ assigneeId: z.string().min(1), note }),
+    payload: P.reassign,
     apply: (_r, p) => ({
       to: 'dispatched',
       patch: { assignee_id: p.assigneeId, acknowledged_at: null },
@@ -80,14 +66,7 @@ export const TRANSITIONS = {
   reclassify: rule({
     from: OPEN.filter((s) => s !== 'return_visit'),
     roles: DESK,
-    payload: z
-      .object({
-        type: z.enum(RECORD_TYPES).optional(),
-        trade: z.enum(TRADES).optional(),
-        priority: z.enum(PRIORITIES).optional(),
-        note,
-      })
-      .refine((p) => p.type || p.trade || p.priority, 'give type, trade or priority'),
+    payload: P.reclassify,
     apply: (r, p) => ({
       to: r.state,
       patch: {
@@ -104,7 +83,7 @@ export const TRANSITIONS = {
     from: ['dispatched'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: optionalNote,
+    payload: P.acknowledge,
     apply: (_r, p, at) => ({ to: 'acknowledged', patch: { acknowledged_at: at }, note: p.note }),
   }),
   // Appointments: call the resident 15 min before.
@@ -112,7 +91,7 @@ export const TRANSITIONS = {
     from: ['dispatched', 'acknowledged'],
     roles: [...FIELD, 'front_desk'],
     assigneeOnly: true,
-    payload: optionalNote,
+    payload: P.call_resident,
     apply: (r, p) => ({ to: stay(r), patch: {}, note: p.note }),
   }),
   // Step "on site". Emergencies go first and sign later: straight from dispatched.
@@ -120,7 +99,7 @@ export const TRANSITIONS = {
     from: ['acknowledged', 'dispatched'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: optionalNote,
+    payload: P.arrive,
     apply: (r, p, at) => {
       if (r.state === 'dispatched' && r.priority !== 'emergency') {
         throw serviceError(
@@ -138,22 +117,14 @@ export const TRANSITIONS = {
     from: ['on_site'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: z.object({
-      durationMin: z.number().int().min(1).max(100_000),
-      impact: z.string().trim().max(1000).optional(),
-      protection: z.string().trim().max(1000).optional(),
-      residentPart: z.string().trim().max(1000).optional(),
-      feeCents: z.number().int().min(0).default(0),
-      residentAgreed: z.literal(true, 'the resident must agree to the plan'),
-      note: note.optional(),
-    }),
+    payload: P.plan,
     apply: (_r, { note: n, ...plan }, at) => ({ to: 'planned', patch: { plan, planned_at: at }, note: n }),
   }),
   start: rule({
     from: ['planned'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: optionalNote,
+    payload: P.start,
     apply: (_r, p) => ({ to: 'in_progress', patch: {}, note: p.note }),
   }),
   // Step "in progress": it cannot be done; the 5-minute escalation clock starts.
@@ -161,14 +132,14 @@ export const TRANSITIONS = {
     from: ['in_progress'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: z.object({ note }),
+    payload: P.block,
     apply: (r, p, at) => ({ to: stay(r), patch: { blocked_at: at }, note: p.note }),
   }),
   // To the trade's supervisor (level 1), then the managers' meeting (level 2).
   escalate: rule({
     from: ['on_site', 'planned', 'in_progress', 'escalated'],
     roles: [...FIELD, 'front_desk', 'service'],
-    payload: optionalNote,
+    payload: P.escalate,
     apply: (r, p) => {
       if (r.escalationLevel >= 2) {
         throw serviceError('illegal-transition', `record ${r.id} is already with the managers' meeting`);
@@ -184,7 +155,7 @@ export const TRANSITIONS = {
     from: ['escalated'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: optionalNote,
+    payload: P.resume,
     apply: (_r, p) => ({ to: 'in_progress', patch: {}, note: p.note }),
   }),
   // Work done: the slip's closing data.
@@ -192,20 +163,7 @@ export const TRANSITIONS = {
     from: ['in_progress'],
     roles: FIELD,
     assigneeOnly: true,
-    payload: z.object({
-      workMinutes: z.number().int().min(0).max(100_000),
-      materials: z
-        .array(
-          z.object({
-            name: z.string().trim().min(1),
-            quantity: z.number().positive(),
-            unit: z.string().optional(),
-          }),
-        )
-        .default([]),
-      feeCents: z.number().int().min(0).default(0),
-      note: note.optional(),
-    }),
+    payload: P.complete,
     apply: (_r, p, at) => ({
       to: 'awaiting_acceptance',
       patch: { work_minutes: p.workMinutes, materials: p.materials, fee_cents: p.feeCents, completed_at: at },
@@ -217,7 +175,7 @@ export const TRANSITIONS = {
     from: ['awaiting_acceptance'],
     roles: [...FIELD, 'front_desk'],
     assigneeOnly: true,
-    payload: z.object({ acceptedBy: z.string().trim().min(1).max(100), note: note.optional() }),
+    payload: P.accept,
     apply: (_r, p, at) => ({
       to: 'return_visit',
       patch: { accepted_by: p.acceptedBy, accepted_at: at },
@@ -229,19 +187,14 @@ export const TRANSITIONS = {
     from: ['awaiting_acceptance'],
     roles: [...FIELD, 'front_desk'],
     assigneeOnly: true,
-    payload: z.object({ note }),
+    payload: P.reject,
     apply: (r, p) => ({ to: 'in_progress', patch: { rework_count: r.reworkCount + 1 }, note: p.note }),
   }),
   // Step "return visit": fixed? satisfied? charges right? Not fixed sends it back as rework.
   visit: rule({
     from: ['return_visit'],
     roles: DESK,
-    payload: z.object({
-      fixed: z.boolean(),
-      satisfied: z.boolean(),
-      chargesOk: z.boolean(),
-      note: note.optional(),
-    }),
+    payload: P.visit,
     apply: (r, p, at) => {
       const patch = {
         visit_fixed: p.fixed,
@@ -257,7 +210,7 @@ export const TRANSITIONS = {
   answer: rule({
     from: OPEN,
     roles: DESK,
-    payload: z.object({ note }),
+    payload: P.answer,
     apply: (r, p) => {
       if (r.type !== 'complaint')
         throw serviceError('illegal-transition', `record ${r.id} is not a complaint`);
@@ -267,14 +220,14 @@ export const TRANSITIONS = {
   note: rule({
     from: OPEN,
     roles: ['front_desk', 'engineer', 'guard', 'supervisor', 'manager', 'admin', 'service'],
-    payload: z.object({ note }),
+    payload: P.note,
     apply: (r, p) => ({ to: stay(r), patch: {}, note: p.note }),
   }),
   // Duplicates and mistakes: cancelled with a reason, never deleted.
   cancel: rule({
     from: OPEN,
     roles: DESK,
-    payload: z.object({ reason: z.enum(['duplicate', 'mistake', 'withdrawn']), note: note.optional() }),
+    payload: P.cancel,
     apply: (_r, p, at) => ({
       to: 'cancelled',
       patch: { cancel_reason: p.reason, cancelled_at: at },

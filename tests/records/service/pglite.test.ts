@@ -3,6 +3,7 @@ import { tempDir } from '../../support/servers.ts';
 import { clockTests } from './clock.ts';
 import { serviceSuite } from './harness.ts';
 import { lifecycleTests } from './lifecycle.ts';
+import { patrolTests } from './patrol.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
 
@@ -14,5 +15,5 @@ serviceSuite(
     return { dataDir: dir };
   },
   async () => rmSync(dir, { recursive: true, force: true }),
-  [lifecycleTests, clockTests, sourcesTests, statsTests],
+  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests],
 );

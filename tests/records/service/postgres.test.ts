@@ -2,6 +2,7 @@ import { type RunningServer, startPostgres, tempDir } from '../../support/server
 import { clockTests } from './clock.ts';
 import { serviceSuite } from './harness.ts';
 import { lifecycleTests } from './lifecycle.ts';
+import { patrolTests } from './patrol.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
 
@@ -13,5 +14,5 @@ serviceSuite(
     return { databaseUrl: pg.url, dataDir: tempDir('service-pg') };
   },
   async () => pg?.stop(),
-  [lifecycleTests, clockTests, sourcesTests, statsTests],
+  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests],
 );
