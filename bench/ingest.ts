@@ -7,7 +7,7 @@
  *      the publisher cannot reach the rate; then zero loss is checked by counting in InfluxDB.
  * Reports sustained readings/s, ingest CPU and RSS, the ceiling and the ratio.
  *
- *   node bin/run-ts.js bench/ingest.ts [--rates 5000,10000,15000,20000,25000,30000] [--phase-s 8]
+ *   node bin/run-ts.js bench/ingest.ts [--rates 5000,10000,15000,20000,25000,30000] [--phase-s 8] [--publishers 2]
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -26,15 +26,22 @@ const arg = (name: string, fallback: string) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- publisher role: a separate process so it does not share the measuring event loop ----
-type PubCommand = { url: string; rate: number; seconds: number; offset: number; devices: number };
+type PubCommand = {
+  url: string;
+  rate: number;
+  seconds: number;
+  offset: number;
+  devices: number;
+  site: string;
+};
 
 async function publisherRole(): Promise<void> {
   process.on('message', async (cmd: PubCommand) => {
     const client = await mqtt.connectAsync(cmd.url, {
-      clientId: `bench-pub-${cmd.offset}`,
+      clientId: `bench-pub-${cmd.site}-${cmd.offset}`,
       protocolVersion: 4,
     });
-    const devices = devicesFor('bench', Math.ceil(cmd.devices / 4)).slice(0, cmd.devices);
+    const devices = devicesFor(cmd.site, Math.ceil(cmd.devices / 4)).slice(0, cmd.devices);
     // Validated once per device through protocol's encoder; then only seq and ts change.
     const base = Date.now() - 86_400_000;
     const templates = devices.map((d) => ({
@@ -72,7 +79,7 @@ async function publisherRole(): Promise<void> {
   });
 }
 
-function publish(cmd: PubCommand): Promise<{ sent: number; acked: number; seconds: number }> {
+function publishOne(cmd: PubCommand): Promise<{ sent: number; acked: number; seconds: number }> {
   const child = fork(new URL(import.meta.url).pathname, ['--role', 'publisher'], {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
@@ -85,6 +92,30 @@ function publish(cmd: PubCommand): Promise<{ sent: number; acked: number; second
     child.once('exit', (code) => reject(new Error(`publisher exited ${code}`)));
     child.send(cmd);
   });
+}
+
+const PUBLISHERS = Number(arg('publishers', '2'));
+
+/** The rate split over PUBLISHERS processes, each with its own site (so seq stays per device). */
+const sentBySite = Array.from({ length: PUBLISHERS }, () => 0);
+
+async function publish(
+  cmd: Omit<PubCommand, 'site' | 'offset'>,
+): Promise<{ sent: number; acked: number; seconds: number }> {
+  // Each publisher continues its own devices' seq, so no (device, time) point is ever repeated.
+  const parts = await Promise.all(
+    Array.from({ length: PUBLISHERS }, (_, k) =>
+      publishOne({ ...cmd, rate: cmd.rate / PUBLISHERS, offset: sentBySite[k]!, site: `bench-${k}` }),
+    ),
+  );
+  parts.forEach((p, k) => {
+    sentBySite[k]! += p.sent;
+  });
+  return {
+    sent: parts.reduce((n, p) => n + p.sent, 0),
+    acked: parts.reduce((n, p) => n + p.acked, 0),
+    seconds: Math.max(...parts.map((p) => p.seconds)),
+  };
 }
 
 function cpuSeconds(pid: number): number {
@@ -110,7 +141,6 @@ async function phases(
   url: string,
   rates: number[],
   phaseS: number,
-  offset: number,
   consumed: () => number,
   sample: () => { cpu: number; rss: number; extra: string },
 ): Promise<PhaseResult> {
@@ -121,7 +151,7 @@ async function phases(
   for (const rate of rates) {
     const before = sample();
     const t0 = performance.now();
-    const pub = await publish({ url, rate, seconds: phaseS, offset: offset + total, devices: 400 });
+    const pub = await publish({ url, rate, seconds: phaseS, devices: 400 });
     total += pub.sent;
     const phaseEnd = performance.now();
     while (consumed() - base < total && performance.now() - phaseEnd < 5000) await sleep(50);
@@ -166,7 +196,6 @@ async function main(): Promise<void> {
       url,
       rates,
       phaseS,
-      0,
       () => received,
       () => ({
         cpu: cpuSeconds(mosquitto.pid),
@@ -196,7 +225,7 @@ async function main(): Promise<void> {
       return c.written + c.replayed;
     };
     console.log('end to end (publisher -> mosquitto -> ingest -> influxd 1.6):');
-    const e2e = await phases(url, rates, phaseS, bare.total, durable, () => {
+    const e2e = await phases(url, rates, phaseS, durable, () => {
       const c = counters();
       return {
         cpu: cpuSeconds(pid),

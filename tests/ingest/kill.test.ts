@@ -24,7 +24,7 @@ import {
 const RATE = 300;
 const LOAD_S = 16;
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
+const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });

@@ -25,7 +25,7 @@ const LOAD_S = 40;
 const OUTAGE_AT_S = 4;
 const OUTAGE_S = 30;
 
-const cleanup: (() => Promise<void> | void)[] = [];
+const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
