@@ -139,6 +139,7 @@ export const TRANSITIONS = {
   escalate: rule({
     from: ['on_site', 'planned', 'in_progress', 'escalated'],
     roles: [...FIELD, 'front_desk', 'service'],
+    assigneeOnly: true,
     payload: P.escalate,
     apply: (r, p) => {
       if (r.escalationLevel >= 2) {

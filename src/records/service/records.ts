@@ -188,6 +188,10 @@ export async function transition(
   if ((action === 'dispatch' || action === 'reassign') && p.assigneeId === undefined) {
     const r = await loadRecord(ctx.db, id);
     p = { ...p, assigneeId: await pickAssignee(ctx.db, { site: r.site, trade: r.trade, area: r.area, at }) };
+  } else if (typeof p.assigneeId === 'string') {
+    const [staff] = await ctx.db.query('SELECT 1 FROM staff WHERE id = $1 AND active', [p.assigneeId]);
+    if (!staff)
+      throw serviceError('staff-not-found', `"${p.assigneeId}" is not active staff; see the duty table`);
   }
   const { record, breaches } = await ctx.db.transaction((tx) =>
     applyAction(ctx, tx, id, action, actor, p, at),

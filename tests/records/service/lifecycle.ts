@@ -98,6 +98,9 @@ export function lifecycleTests(get: () => Harness) {
     expect((await refusal(h.desk.transition(id, 'complete', eng, DONE))).code).toBe('illegal-transition');
     expect((await refusal(h.desk.transition(id, 'teleport', desk))).code).toBe('illegal-transition');
     expect((await refusal(h.desk.transition(id, 'dispatch', eng))).code).toBe('forbidden');
+    expect((await refusal(h.desk.transition(id, 'dispatch', desk, { assigneeId: 'ghost' }))).code).toBe(
+      'staff-not-found',
+    );
     await h.desk.transition(id, 'dispatch', desk, { assigneeId: 'eng-1' });
     expect((await refusal(h.desk.transition(id, 'acknowledge', desk))).code).toBe('forbidden');
     expect((await refusal(h.desk.transition(id, 'acknowledge', eng2))).code).toBe('forbidden');
@@ -105,6 +108,7 @@ export function lifecycleTests(get: () => Harness) {
     expect((await refusal(h.desk.transition(id, 'arrive', eng))).code).toBe('illegal-transition');
     await h.desk.transition(id, 'acknowledge', sup); // a supervisor may act for the assignee
     await h.desk.transition(id, 'arrive', eng);
+    expect((await refusal(h.desk.transition(id, 'escalate', eng2))).code).toBe('forbidden');
     expect((await refusal(h.desk.transition(id, 'plan', eng, { durationMin: 5 }))).code).toBe(
       'invalid-input',
     );

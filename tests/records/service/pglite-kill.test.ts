@@ -1,9 +1,10 @@
 /**
  * PGlite survives a SIGKILL (issue 3): a child writes records until it is killed mid-write; the next
  * child reopens the store and checks every record the previous ones reported committed; after the
- * twentieth kill the test reopens it once more and checks them all.
+ * twentieth kill the test reopens it once more and checks them all. About 30 s on an idle
+ * two-core machine (each life is a Node start and a PGlite open); the timeout allows for a busy one.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,8 +14,12 @@ import { tempDir } from '../../support/servers.ts';
 
 const ROUNDS = 20;
 const FIXTURE = 'tests/records/service/fixtures/write-records.ts';
+/** A life that takes longer than this is stuck (the store did not reopen), not slow. */
+const LIFE_TIMEOUT_MS = 30_000;
 const dirs: string[] = [];
+const alive = new Set<ChildProcess>();
 afterAll(() => {
+  for (const c of alive) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -34,6 +39,7 @@ function life(dir: string, round: number, known: Committed[], commits: number): 
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  alive.add(child);
   const seen: Committed[] = [];
   let verified = false;
   let buffer = '';
@@ -49,7 +55,13 @@ function life(dir: string, round: number, known: Committed[], commits: number): 
       }
       if (seen.length >= commits && child.exitCode === null) child.kill('SIGKILL');
     });
+    const stuck = setTimeout(() => {
+      reject(new Error(`writer round ${round} committed ${seen.length} records in ${LIFE_TIMEOUT_MS} ms`));
+      child.kill('SIGKILL');
+    }, LIFE_TIMEOUT_MS);
     child.once('exit', (code, signal) => {
+      clearTimeout(stuck);
+      alive.delete(child);
       if (signal !== 'SIGKILL')
         reject(new Error(`writer round ${round} exited with ${code} before it was killed`));
       else if (!verified) reject(new Error(`writer round ${round} did not verify the earlier records`));
@@ -68,7 +80,7 @@ async function chain(): Promise<{ dir: string; committed: Committed[] }> {
   return { dir, committed: known };
 }
 
-it(`committed records survive ${ROUNDS} SIGKILLs of the embedded store`, { timeout: 90_000 }, async () => {
+it(`committed records survive ${ROUNDS} SIGKILLs of the embedded store`, { timeout: 180_000 }, async () => {
   const { dir, committed } = await chain();
   expect(committed.length).toBeGreaterThanOrEqual(ROUNDS);
   const log = pino({ level: 'silent' });
