@@ -1,0 +1,280 @@
+/**
+ * Turns decoded messages and the passing of time into actions for the desk: raise, recover, site
+ * incident. Synchronous and free of I/O so a test can drive it reading by reading; index.ts
+ * performs the actions in order and saves the state before acknowledging the messages.
+ */
+import type { Logger } from '../log.ts';
+import { type DecodedMessage, resolveTimestamp } from '../protocol/index.ts';
+import { type DeviceInfo, FALLBACK_OUTCOME, fieldsOf, judge } from './compile.ts';
+import { DeviceRuntime, HEARTBEAT, type Latch, OFFLINE, type SavedDevice } from './device.ts';
+import { grafanaLink, readingsWindow } from './evidence.ts';
+import type { Outcome, RuleFile } from './rule-file.ts';
+import { type Incident, StormWatch } from './storm.ts';
+import { faultTitle, type Lang, placeOf } from './text.ts';
+import type { Transition } from './window.ts';
+
+export type Action =
+  | {
+      type: 'raise';
+      key: string;
+      deviceId: string;
+      fault: string;
+      occurredAt: number;
+      outcome: Outcome;
+      title: string;
+      evidence: Record<string, unknown>;
+    }
+  | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
+  | { type: 'incident'; incident: Incident; change: 'open' | 'grow' | 'end'; at: number };
+
+export interface EngineOptions {
+  file: RuleFile;
+  lang: Lang;
+  grafanaUrl?: string;
+  selfCloseLow: boolean;
+  log: Logger;
+  /** Whether a maintenance window covers the device at `at`. */
+  inMaintenance(device: DeviceInfo, at: number): boolean;
+  emit(action: Action): void;
+  count(name: string, n?: number): void;
+}
+
+export class Engine {
+  readonly devices = new Map<string, DeviceRuntime>();
+  readonly storms: StormWatch;
+
+  constructor(private readonly o: EngineOptions) {
+    this.storms = new StormWatch(o.file, this);
+  }
+
+  /** The registry as it is now; runtimes of known devices keep their state. */
+  setDevices(list: readonly DeviceInfo[], now: number): void {
+    const seen = new Set<string>();
+    for (const info of list) {
+      seen.add(info.id);
+      const d = this.devices.get(info.id);
+      if (d) d.update(info, this.o.file);
+      else this.devices.set(info.id, new DeviceRuntime(info, this.o.file, now));
+    }
+    for (const id of this.devices.keys()) if (!seen.has(id)) this.devices.delete(id);
+  }
+
+  restore(deviceId: string, saved: unknown): void {
+    if (deviceId.startsWith('site:')) {
+      this.storms.restore(deviceId.slice(5), saved);
+      return;
+    }
+    const d = this.devices.get(deviceId);
+    if (!d) return;
+    d.restore(saved as SavedDevice);
+    if ([...d.latches.values()].some((l) => l.held === 'storm-wait')) this.storms.changed(d.info.site);
+  }
+
+  /** States changed since the last call, serialised now (later changes mark them dirty again). */
+  takeDirty(): { id: string; state: unknown }[] {
+    const out: { id: string; state: unknown }[] = [];
+    for (const d of this.devices.values()) {
+      if (!d.dirty) continue;
+      d.dirty = false;
+      out.push({ id: d.info.id, state: d.save() });
+    }
+    return [...out, ...this.storms.takeDirty()];
+  }
+
+  handle(m: DecodedMessage, now: number): void {
+    const d = this.devices.get(m.deviceId);
+    if (!d) {
+      this.o.count('unknownDevice');
+      return;
+    }
+    if (d.info.site !== m.site || d.info.kind !== m.kind) {
+      this.o.count('wrongSiteOrKind');
+      return;
+    }
+    const at = resolveTimestamp(m.data.ts, now);
+    if (m.channel === 'telemetry') {
+      const data = m.data as unknown as Record<string, unknown>;
+      d.lastSeen = Math.max(d.lastSeen, now);
+      d.addReading({ ts: at, data });
+      this.feed(d, HEARTBEAT, false, at, now);
+      for (const rule of d.eff.rules) {
+        if (rule.type === 'threshold' || rule.type === 'derived')
+          this.feed(d, rule.id, judge(rule, data), at, now);
+      }
+    } else if (m.channel === 'event') {
+      const e = m.data as { code: string; state: 'raised' | 'cleared' };
+      d.lastEvents.set(e.code, { ...m.data, at: new Date(at).toISOString() });
+      for (const rule of d.eff.rules) {
+        if (rule.type === 'event' && (!rule.codes || rule.codes.includes(e.code)))
+          this.feed(d, `${rule.id}:${e.code}`, e.state === 'raised', at, now);
+        if (rule.type === 'count' && rule.codes.includes(e.code) && e.state === 'raised') {
+          const list = [...(d.counts.get(rule.id) ?? []), at].filter((t) => now - t <= rule.windowS * 1000);
+          d.counts.set(rule.id, list);
+          d.dirty = true;
+          this.feed(d, rule.id, list.length >= rule.count, at, now);
+        }
+      }
+    } else {
+      d.offline = m.data.state === 'offline';
+      d.dirty = true;
+      // Connecting again restarts the heartbeat clock: the first reading is at most one interval away.
+      if (!d.offline) d.lastSeen = Math.max(d.lastSeen, now);
+      this.feed(d, OFFLINE, d.offline, at, now);
+    }
+  }
+
+  tick(now: number): void {
+    for (const d of this.devices.values()) {
+      const limit = d.eff.heartbeat.missedIntervals * d.info.intervalS * 1000;
+      if (!d.offline && now - d.lastSeen > limit) this.feed(d, HEARTBEAT, true, d.lastSeen + limit, now);
+      for (const rule of d.eff.rules) {
+        if (rule.type !== 'count') continue;
+        const list = d.counts.get(rule.id);
+        if (!list?.length) continue;
+        const kept = list.filter((t) => now - t <= rule.windowS * 1000);
+        if (kept.length !== list.length) {
+          d.counts.set(rule.id, kept);
+          d.dirty = true;
+          this.feed(d, rule.id, kept.length >= rule.count, now, now);
+        }
+      }
+      for (const [key, w] of d.windows) {
+        const t = w.tick(now);
+        if (t) this.apply(d, key, t, now);
+      }
+      for (const [fault, l] of d.latches) {
+        if (l.held === 'maintenance' && !this.o.inMaintenance(d.info, now)) {
+          this.o.log.info(
+            { deviceId: d.info.id, fault },
+            'maintenance over and the fault persists: raising it',
+          );
+          this.decide(d, fault, l, now, true);
+        }
+      }
+    }
+    this.storms.tick(now);
+  }
+
+  private feed(d: DeviceRuntime, key: string, cond: boolean | null, at: number, now: number): void {
+    const w = d.window(key);
+    const before = w.phase;
+    const t = w.observe(cond, at, now);
+    if (w.phase !== before) d.dirty = true;
+    if (t) this.apply(d, key, t, now);
+  }
+
+  outcome(d: DeviceRuntime, fault: string): Outcome {
+    return d.eff.faults[fault] ?? FALLBACK_OUTCOME;
+  }
+
+  private apply(d: DeviceRuntime, key: string, t: Transition, now: number): void {
+    const fault = d.faultOf(key);
+    const log = this.o.log;
+    d.dirty = true;
+    let l = d.latches.get(fault);
+    if (t.to === 'on') {
+      log.debug({ deviceId: d.info.id, fault, source: key, at: t.at }, 'rule condition on');
+      if (l) {
+        if (!l.sources.includes(key)) l.sources.push(key);
+        return;
+      }
+      l = {
+        since: t.at,
+        key: `${d.info.id}/${fault}/${t.at}`,
+        sources: [key],
+        raised: false,
+        onAt: now,
+        rule: key,
+      };
+      d.latches.set(fault, l);
+      this.decide(d, fault, l, now, false);
+      return;
+    }
+    if (!l) return;
+    l.sources = l.sources.filter((s) => s !== key);
+    if (l.sources.length > 0) return;
+    d.latches.delete(fault);
+    const o = this.outcome(d, fault);
+    if (l.raised) {
+      this.o.count('recovered');
+      this.o.emit({
+        type: 'recover',
+        deviceId: d.info.id,
+        fault,
+        recoveredAt: t.at,
+        selfClose: this.o.selfCloseLow && o.selfClose && o.priority === 'low',
+      });
+    } else log.info({ deviceId: d.info.id, fault, held: l.held }, 'fault ended before it was raised');
+    if (l.held === 'storm' || l.held === 'storm-wait') this.storms.changed(d.info.site);
+  }
+
+  /** A latch just went on (or its hold just ended): raise it, or say why not yet. */
+  decide(d: DeviceRuntime, fault: string, l: Latch, now: number, afterHold: boolean): void {
+    const o = this.outcome(d, fault);
+    d.dirty = true;
+    if (!o.enabled) {
+      this.o.log.info({ deviceId: d.info.id, fault }, 'fault disabled by the rule file: not raised');
+      return;
+    }
+    if (this.o.inMaintenance(d.info, now)) {
+      if (l.held !== 'maintenance') {
+        this.o.count('suppressedMaintenance');
+        this.o.log.info(
+          { deviceId: d.info.id, fault, since: l.since },
+          'under maintenance: evaluated, not raised',
+        );
+      }
+      l.held = 'maintenance';
+      return;
+    }
+    if (!afterHold && this.storms.counts(fault)) {
+      l.held = 'storm-wait';
+      this.storms.changed(d.info.site);
+      return;
+    }
+    this.raise(d, fault, l, now);
+  }
+
+  raise(d: DeviceRuntime, fault: string, l: Latch, now: number): void {
+    const held = l.held;
+    l.held = undefined;
+    l.raised = true;
+    d.dirty = true;
+    const o = this.outcome(d, fault);
+    const { id, site, kind } = d.info;
+    const rule = d.eff.rules.find((r) => r.id === l.rule.split(':')[0]);
+    const evidence: Record<string, unknown> = {
+      rule: l.rule,
+      since: new Date(l.since).toISOString(),
+      readings: readingsWindow(d.readings, l.since, fieldsOf(rule)),
+    };
+    const event = d.lastEvents.get(fault);
+    if (event) evidence.event = event;
+    if (held === 'maintenance') evidence.afterMaintenance = true;
+    if (this.o.grafanaUrl) evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, l.since);
+    this.o.count('raised');
+    this.o.emit({
+      type: 'raise',
+      key: l.key,
+      deviceId: id,
+      fault,
+      // Raised after a hold: the desk's clock starts now, not when the fault began.
+      occurredAt: held === 'maintenance' ? now : l.since,
+      outcome: o,
+      title: faultTitle({ kind, deviceId: id, place: placeOf(d.info), fault }, this.o.lang),
+      evidence,
+    });
+  }
+
+  emit(action: Action): void {
+    this.o.emit(action);
+  }
+
+  count(name: string, n?: number): void {
+    this.o.count(name, n);
+  }
+
+  get log(): Logger {
+    return this.o.log;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * rules/: device faults become repair records and patrol alerts, once, on time, with their
+ * evidence (issue 5, docs/rules.md). Messages are judged as they arrive; what they cause is
+ * performed in order, the rule state saved, and only then are they acknowledged, so a restart
+ * neither duplicates nor loses and a records outage holds faults in order until it is back.
+ */
+import type { MqttClient } from 'mqtt';
+import type { Logger } from '../log.ts';
+import { decode } from '../protocol/index.ts';
+import type { Records } from '../records/index.ts';
+import type { ServiceDesk } from '../records/service/index.ts';
+import { isPermanent, perform } from './actions.ts';
+import { type Action, Engine } from './engine.ts';
+import { currentWindows, MaintenanceCalendar } from './maintenance.ts';
+import { connectRules, type RulesMqtt } from './mqtt.ts';
+import type { RulesOptions } from './options.ts';
+import { loadRuleFiles } from './rule-file.ts';
+import { loadDevices, loadStates, saveStates } from './store.ts';
+
+export { addMaintenanceWindow, endMaintenanceWindow, type MaintenanceInput } from './maintenance.ts';
+export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
+export { DEFAULT_RULE_FILE, loadRuleFiles, parseRuleFile, RuleFileError } from './rule-file.ts';
+export { actionsOf } from './store.ts';
+
+export interface RulesDeps {
+  options: RulesOptions;
+  log: Logger;
+  /** The clock every duration, heartbeat and window runs on; tests pass a fake one. */
+  now: () => Date;
+  records: Records;
+  desk: ServiceDesk;
+  mqtt: RulesMqtt;
+}
+
+export interface Rules {
+  stop(): Promise<void>;
+  counters(): Record<string, number>;
+  /** Evaluates timers at the clock's now and waits until what they caused is done (tests drive time with it). */
+  tick(): Promise<void>;
+  /** Reloads the device registry and maintenance windows. */
+  refresh(): Promise<void>;
+  /** Resolves when every action so far is performed, the state saved and the messages acknowledged. */
+  idle(): Promise<void>;
+}
+
+class Stopped extends Error {}
+
+export async function startRules(deps: RulesDeps): Promise<Rules> {
+  const { options: o, log, records, desk } = deps;
+  const file = loadRuleFiles(o.ruleFiles); // a bad file refuses the start, with line and reason
+  const db = records.db;
+  const now = () => deps.now().getTime();
+  const counters: Record<string, number> = { messages: 0, rejected: 0 };
+  const count = (name: string, n = 1) => {
+    counters[name] = (counters[name] ?? 0) + n;
+  };
+  const outbox: Action[] = [];
+  const acks: (() => void)[] = [];
+  const calendar = new MaintenanceCalendar();
+  let stopping = false;
+  const engine = new Engine({
+    file,
+    lang: o.lang,
+    grafanaUrl: o.grafanaUrl,
+    selfCloseLow: o.selfCloseLow,
+    log,
+    inMaintenance: (d, at) => calendar.covers(d, at),
+    emit: (a) => {
+      outbox.push(a);
+      schedule();
+    },
+    count,
+  });
+  const actionDeps = { desk, db, lang: o.lang, log, count };
+
+  async function retrying(what: string, fn: () => Promise<void>): Promise<void> {
+    let delay = o.retryMinMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fn();
+        if (attempt > 0) log.info({ what, attempts: attempt + 1 }, 'records database answers again');
+        return;
+      } catch (err) {
+        if (isPermanent(err)) {
+          count('dropped');
+          log.error({ err, what }, 'refused by the service desk; dropped');
+          return;
+        }
+        if (stopping) throw new Stopped();
+        count('retries');
+        if (attempt === 0)
+          log.warn(
+            { err: (err as Error).message, what },
+            'records database unavailable; holding faults in order and retrying',
+          );
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(o.retryMaxMs, delay * 2);
+      }
+    }
+  }
+
+  let flushing: Promise<void> | undefined;
+  let scheduled = false;
+  function schedule(): void {
+    if (scheduled || flushing) {
+      scheduled = true;
+      return;
+    }
+    scheduled = true;
+    setImmediate(() => {
+      flushing = flush().finally(() => {
+        flushing = undefined;
+        if (scheduled && !stopping) {
+          scheduled = false;
+          schedule();
+        }
+      });
+    });
+  }
+
+  async function flush(): Promise<void> {
+    try {
+      do {
+        scheduled = false;
+        const batch = acks.splice(0);
+        while (outbox.length > 0) {
+          const a = outbox[0]!;
+          await retrying(a.type, () => perform(a, actionDeps));
+          outbox.shift();
+        }
+        const dirty = engine.takeDirty();
+        if (dirty.length > 0) await retrying('save state', () => saveStates(db, dirty, new Date()));
+        for (const ack of batch) ack();
+      } while (outbox.length > 0 || acks.length > 0);
+    } catch (err) {
+      if (!(err instanceof Stopped)) log.error({ err }, 'rules flush failed');
+    }
+  }
+
+  async function idle(): Promise<void> {
+    for (let i = 0; i < 10_000 && (flushing || scheduled || outbox.length > 0); i++) {
+      if (flushing) await flushing;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      const list = await loadDevices(db, o.sites);
+      engine.setDevices(list, now());
+      calendar.set(await currentWindows(db, deps.now()));
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message },
+        'could not reload devices and maintenance windows; keeping the last',
+      );
+    }
+  }
+
+  await refresh();
+  for (const s of await loadStates(db)) engine.restore(s.id, s.state);
+  log.info({ devices: engine.devices.size, files: o.ruleFiles }, 'rules loaded');
+
+  const client: MqttClient = await connectRules(deps.mqtt, o, log, (d) => {
+    count('messages');
+    const r = decode(d.topic, d.payload);
+    if (!r.ok) {
+      // Bad input is data: counted, acknowledged, never retried.
+      count('rejected');
+      log.debug({ topic: d.topic, reason: r.reason }, 'message refused by the contract');
+      d.ack();
+      return;
+    }
+    engine.handle(r.message, now());
+    acks.push(d.ack);
+    schedule();
+  });
+
+  const tick = () => {
+    engine.tick(now());
+    schedule();
+  };
+  const tickTimer = o.tickMs > 0 ? setInterval(tick, o.tickMs) : undefined;
+  const refreshTimer = o.refreshMs > 0 ? setInterval(() => void refresh(), o.refreshMs) : undefined;
+
+  return {
+    counters: () => ({
+      ...counters,
+      devices: engine.devices.size,
+      pending: outbox.length,
+      unacked: acks.length,
+    }),
+    tick: async () => {
+      tick();
+      await idle();
+    },
+    refresh,
+    idle,
+    async stop() {
+      clearInterval(tickTimer);
+      clearInterval(refreshTimer);
+      // Finish what can be finished quickly; what cannot stays unacknowledged for the next start.
+      const settle = idle();
+      const late = await Promise.race([
+        settle.then(() => false),
+        new Promise((r) => setTimeout(r, 5000, true)),
+      ]);
+      stopping = true;
+      if (late)
+        log.warn(
+          { pending: outbox.length },
+          'stopping with faults not yet delivered; the broker keeps their messages',
+        );
+      await flushing?.catch(() => {});
+      await client.endAsync(false);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Storms: when many devices of one site go down together (power cut, network), one site incident
+ * names them all instead of a record each. A device that goes down waits `settleS` to see whether
+ * others follow; past the threshold they are held as members of the site's incident, which ends
+ * when the last of them is back.
+ */
+import type { DeviceRuntime, Latch } from './device.ts';
+import type { Engine } from './engine.ts';
+import type { RuleFile } from './rule-file.ts';
+
+export interface Incident {
+  key: string;
+  site: string;
+  openedAt: number;
+  devices: string[];
+}
+
+const DEFAULTS = {
+  codes: ['offline', 'heartbeat_lost', 'power_loss'],
+  minDevices: 10,
+  minShare: 0.2,
+  settleS: 15,
+};
+
+interface SiteView {
+  total: number;
+  down: Set<string>;
+  waiting: { d: DeviceRuntime; fault: string; l: Latch }[];
+  members: number;
+}
+
+export class StormWatch {
+  private readonly cfg: typeof DEFAULTS;
+  private readonly incidents = new Map<string, Incident>();
+  private readonly dirty = new Set<string>();
+  private readonly touched = new Set<string>();
+
+  constructor(
+    file: RuleFile,
+    private readonly engine: Engine,
+  ) {
+    this.cfg = { ...DEFAULTS, ...file.storm };
+  }
+
+  counts(fault: string): boolean {
+    return this.cfg.codes.includes(fault);
+  }
+
+  changed(site: string): void {
+    this.touched.add(site);
+  }
+
+  open(): Incident[] {
+    return [...this.incidents.values()];
+  }
+
+  restore(site: string, saved: unknown): void {
+    if (saved && typeof saved === 'object' && 'key' in saved) this.incidents.set(site, saved as Incident);
+  }
+
+  takeDirty(): { id: string; state: unknown }[] {
+    const out = [...this.dirty].map((site) => ({
+      id: `site:${site}`,
+      state: this.incidents.get(site) ?? {},
+    }));
+    this.dirty.clear();
+    return out;
+  }
+
+  private view(): Map<string, SiteView> {
+    const sites = new Map<string, SiteView>();
+    for (const d of this.engine.devices.values()) {
+      let v = sites.get(d.info.site);
+      if (!v) {
+        v = { total: 0, down: new Set(), waiting: [], members: 0 };
+        sites.set(d.info.site, v);
+      }
+      v.total++;
+      for (const [fault, l] of d.latches) {
+        if (!this.counts(fault)) continue;
+        v.down.add(d.info.id);
+        if (l.held === 'storm-wait') v.waiting.push({ d, fault, l });
+        if (l.held === 'storm') v.members++;
+      }
+    }
+    return sites;
+  }
+
+  tick(now: number): void {
+    if (this.touched.size === 0 && this.incidents.size === 0) return;
+    this.touched.clear();
+    const settleMs = this.cfg.settleS * 1000;
+    for (const [site, v] of this.view()) {
+      let inc = this.incidents.get(site);
+      const needed = Math.max(this.cfg.minDevices, Math.ceil(this.cfg.minShare * v.total));
+      if (!inc && v.down.size >= needed && v.waiting.length > 0) {
+        inc = { key: `${site}/storm/${now}`, site, openedAt: now, devices: [...v.down].sort() };
+        this.incidents.set(site, inc);
+        this.dirty.add(site);
+        for (const w of v.waiting) w.l.held = 'storm';
+        v.members += v.waiting.length;
+        this.engine.log.warn(
+          { site, devices: inc.devices.length },
+          'storm: one site incident for many devices down',
+        );
+        this.engine.count('incidents');
+        this.engine.count('absorbedStorm', v.waiting.length);
+        this.engine.emit({ type: 'incident', incident: { ...inc }, change: 'open', at: now });
+        continue;
+      }
+      if (inc) {
+        const added = v.waiting.filter((w) => !inc.devices.includes(w.d.info.id)).map((w) => w.d.info.id);
+        for (const w of v.waiting) {
+          w.l.held = 'storm';
+          w.d.dirty = true;
+        }
+        v.members += v.waiting.length;
+        this.engine.count('absorbedStorm', v.waiting.length);
+        if (added.length > 0) {
+          inc.devices = [...new Set([...inc.devices, ...added])].sort();
+          this.dirty.add(site);
+          this.engine.emit({ type: 'incident', incident: { ...inc }, change: 'grow', at: now });
+        }
+        if (v.members === 0) {
+          this.incidents.delete(site);
+          this.dirty.add(site);
+          this.engine.log.info(
+            { site, devices: inc.devices.length },
+            'storm over: every member reports again',
+          );
+          this.engine.emit({ type: 'incident', incident: inc, change: 'end', at: now });
+        }
+        continue;
+      }
+      for (const w of v.waiting) {
+        if (now - w.l.onAt >= settleMs) this.engine.raise(w.d, w.fault, w.l, now);
+        else this.touched.add(site);
+      }
+    }
+  }
+}

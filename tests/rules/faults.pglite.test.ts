@@ -1,0 +1,3 @@
+import { faultsSuite } from './faults.suite.ts';
+
+faultsSuite('PGlite', () => undefined, false);
