@@ -146,9 +146,9 @@ describe('rules over mosquitto with a fake clock', () => {
     await sim.run(rules, MIN);
     const [trap] = await recordsOf('L-trap');
     expect([trap?.faultCode, trap?.priority]).toEqual(['entrapment', 'emergency']);
-    expect((trap?.evidence as { rule: string }).rule).toBe('lift-entrapment-derived');
+    expect((trap!.evidence as { rule: string }).rule).toBe('lift-entrapment-derived');
     const [trip] = await recordsOf('LC-trip');
-    expect([trip?.faultCode, (trip?.evidence as { rule: string }).rule]).toEqual([
+    expect([trip?.faultCode, (trip!.evidence as { rule: string }).rule]).toEqual([
       'circuit_trip',
       'lighting-trip-derived',
     ]);
@@ -186,7 +186,7 @@ describe('rules over mosquitto with a fake clock', () => {
     await sim.run(rules, 2 * MIN);
     const [r] = await recordsOf('P-maint');
     expect(r?.faultCode).toBe('flooding');
-    expect((r?.evidence as { afterMaintenance?: boolean }).afterMaintenance).toBe(true);
+    expect((r!.evidence as { afterMaintenance?: boolean }).afterMaintenance).toBe(true);
     expect(r!.faultAt!.getTime()).toBeGreaterThanOrEqual(end.getTime());
     // Cleared within the window: never raised, not even after it.
     expect(await recordsOf('P-brief')).toHaveLength(0);
