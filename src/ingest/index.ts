@@ -61,7 +61,11 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
 
   let sink: Sink | undefined;
   if (options.influx) {
-    const writer = createLineWriter(options.influx, options.writeTimeoutMs);
+    const writer = createLineWriter(
+      options.influx,
+      options.writeTimeoutMs,
+      Math.max(options.batchSize, options.replayBatchSize),
+    );
     const spool = await Spool.open(
       join(options.dataDir, 'ingest-spool'),
       options.spoolSegmentBytes,

@@ -53,12 +53,17 @@ function toWriteError(err: unknown): WriteError {
   return new WriteError('retryable', (err as Error)?.message ?? String(err));
 }
 
-function v2Writer(target: Extract<InfluxTarget, { mode: 'v2' }>, timeoutMs: number): LineWriter {
+function v2Writer(
+  target: Extract<InfluxTarget, { mode: 'v2' }>,
+  timeoutMs: number,
+  maxLines: number,
+): LineWriter {
   const influx = new InfluxDB({ url: target.url, token: target.token, timeout: timeoutMs });
   // Our own batching/retry/spool decide; the client's buffers and retries are turned off, and
   // writeFailed turns its logging into a rejected flush().
   const api = influx.getWriteApi(target.org, target.bucket, 'ms', {
-    batchSize: Number.MAX_SAFE_INTEGER,
+    // Above any batch we send (the client preallocates an array of this size).
+    batchSize: maxLines + 1,
     maxBatchBytes: Number.MAX_SAFE_INTEGER,
     flushInterval: 0,
     maxRetries: 0,
@@ -118,8 +123,9 @@ function v1Writer(target: Extract<InfluxTarget, { mode: 'v1' }>, timeoutMs: numb
   };
 }
 
-export function createLineWriter(target: InfluxTarget, timeoutMs: number): LineWriter {
-  return target.mode === 'v2' ? v2Writer(target, timeoutMs) : v1Writer(target, timeoutMs);
+/** `maxLines`: the largest batch that will be written (batch size, replay batch size). */
+export function createLineWriter(target: InfluxTarget, timeoutMs: number, maxLines: number): LineWriter {
+  return target.mode === 'v2' ? v2Writer(target, timeoutMs, maxLines) : v1Writer(target, timeoutMs);
 }
 
 /** One InfluxQL series as `/query` answers it. */

@@ -67,7 +67,7 @@ async function sinkFor(dataDir: string) {
   const refused: string[] = [];
   const spool = await Spool.open(`${dataDir}/ingest-spool`, 1e6, 1e8, log);
   const sink = new Sink({
-    writer: createLineWriter(options.influx!, 5000),
+    writer: createLineWriter(options.influx!, 5000, options.replayBatchSize),
     spool,
     options: { ...options, retryMinMs: 50 },
     log,
