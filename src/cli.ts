@@ -19,6 +19,10 @@ const commands: Record<string, { run: () => Promise<Command>; help: string }> = 
     run: async () => printConfig,
     help: 'config                 check the configuration and print it',
   },
+  start: {
+    run: async () => (await import('./commands/start.ts')).run,
+    help: 'start [--no-demo]      run every service in one process (and the simulated demo estate)',
+  },
   sites: {
     run: async () => (await import('./commands/sites.ts')).run,
     help: 'sites ...              estates, their buildings and areas (add, list, show, add-building, add-area)',

@@ -67,9 +67,9 @@ export const settings = {
   },
   FM_MQTT_FLAP_WINDOW_S: { schema: positiveInt.default(60), doc: 'Flapping detection window, seconds.' },
   FM_MQTT_FLAP_BAN_S: { schema: positiveInt.default(300), doc: 'Length of a flapping ban, seconds.' },
-  FM_MQTT_OUTBOUND_QUEUE: {
-    schema: positiveInt.default(5000),
-    doc: 'Messages queued per subscriber before further QoS 0 messages to it are dropped and counted.',
+  FM_MQTT_OUTBOUND_QUEUE_BYTES: {
+    schema: positiveInt.default(1_048_576),
+    doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
   },
   FM_SERVICE_SECRET: {
     schema: z.string().min(16).optional(),

@@ -1,0 +1,104 @@
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from '../log.ts';
+import type { DeviceDirectory } from '../records/types.ts';
+import { createAcl } from './acl.ts';
+import { createAuthenticate, FlapDetector } from './auth.ts';
+import { type BrokerCounters, BrokerStats } from './counters.ts';
+import { guardConnection } from './framing.ts';
+import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
+import type { BrokerOptions } from './options.ts';
+
+export type { BrokerCounters, DropReason, RefusalReason } from './counters.ts';
+export { FrameGuard } from './framing.ts';
+export { type BrokerOptions, brokerOptionsFromConfig } from './options.ts';
+
+export interface BrokerDeps {
+  options: BrokerOptions;
+  log: Logger;
+  /** The device registry: read at every device CONNECT, so a revoked device is refused next time. */
+  devices: DeviceDirectory;
+  /** Password of the `service:<name>` accounts. */
+  serviceSecret: string;
+  now?: () => number;
+}
+
+export interface Broker {
+  addresses: { tcp: Address; ws: Address; tls?: Address };
+  counters(): BrokerCounters;
+  stop(): Promise<void>;
+}
+
+/** The platform's MQTT broker: aedes with device authentication, topic ACL and limits. */
+export async function startBroker({
+  options,
+  log,
+  devices,
+  serviceSecret,
+  now = Date.now,
+}: BrokerDeps): Promise<Broker> {
+  const stats = new BrokerStats(log);
+  const flapping = new FlapDetector(options.flapConnects, options.flapWindowMs, options.flapBanMs);
+  const aedes = await Aedes.createBroker({
+    authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, now }),
+    ...createAcl({
+      stats,
+      deviceRate: options.deviceRate,
+      outboundQueueBytes: options.outboundQueueBytes,
+      now,
+    }),
+    maxTopicLevels: options.maxTopicLevels,
+    // Device ids are up to 64 characters, service client ids a little longer.
+    maxClientsIdLength: 128,
+    // A subscriber whose socket stays full this long is disconnected rather than stalling delivery.
+    drainTimeout: 10_000,
+  });
+
+  aedes.on('client', () => {
+    stats.counters.connects++;
+    stats.counters.clientsConnected++;
+  });
+  aedes.on('clientDisconnect', () => {
+    stats.counters.clientsConnected--;
+  });
+  aedes.on('publish', (packet, client: Client | null) => {
+    if (!client) return;
+    stats.counters.messagesIn++;
+    stats.counters.bytesIn += packet.payload.length;
+  });
+  aedes.on('clientError', (client: Client, err: Error) =>
+    log.debug({ clientId: client.id, err: err.message }, 'client error'),
+  );
+  aedes.on('connectionError', (_client: Client, err: Error) =>
+    log.debug({ err: err.message }, 'connection error'),
+  );
+
+  const handle = (conn: import('node:stream').Duplex, req?: import('node:http').IncomingMessage) => {
+    guardConnection(conn, options.maxPacketBytes, (violation) => stats.refuse(violation, undefined));
+    aedes.handle(conn, req);
+  };
+
+  const listeners: Listener[] = [];
+  const stop = async () => {
+    for (const l of listeners.toReversed()) await l.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    stats.stop();
+  };
+  try {
+    const tcp = await listenTcp(options.host, options.tcpPort, handle);
+    listeners.push(tcp);
+    const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle);
+    listeners.push(ws);
+    const tls = options.tls ? await listenTls(options.host, options.tlsPort, options.tls, handle) : undefined;
+    if (tls) listeners.push(tls);
+    const addresses = { tcp: tcp.address, ws: ws.address, tls: tls?.address };
+    log.info(addresses, 'broker listening');
+    return {
+      addresses,
+      counters: () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,47 @@
+import type { Config } from '../config.ts';
+
+/** Everything the broker can be told; `brokerOptionsFromConfig` maps the FM_MQTT_* settings. */
+export interface BrokerOptions {
+  /** Interface for every listener; 127.0.0.1 unless an operator widens it. */
+  host: string;
+  /** MQTT over TCP; 0 picks a free port (tests). */
+  tcpPort: number;
+  /** MQTT over WebSocket at path /mqtt; 0 picks a free port. */
+  wsPort: number;
+  /** MQTT over TLS; only when `tls` is set. */
+  tlsPort: number;
+  /** PEM certificate and key (contents, not paths). */
+  tls?: { cert: string; key: string };
+  /** Largest MQTT packet (fixed header included) before the connection is closed. */
+  maxPacketBytes: number;
+  /** Most `/`-separated levels in a topic (aedes refuses deeper ones; its matcher caps at 100). */
+  maxTopicLevels: number;
+  /** Sustained publishes per second per device; bursts up to twice that. */
+  deviceRate: number;
+  /** Connects of one client id within `flapWindowMs` that trigger a ban. */
+  flapConnects: number;
+  flapWindowMs: number;
+  flapBanMs: number;
+  /** Bytes waiting to be written to one subscriber beyond which QoS 0 messages to it are dropped. */
+  outboundQueueBytes: number;
+}
+
+export function brokerOptionsFromConfig(config: Config, readFile: (path: string) => string): BrokerOptions {
+  return {
+    host: config.FM_MQTT_HOST,
+    tcpPort: config.FM_MQTT_PORT,
+    wsPort: config.FM_MQTT_WS_PORT,
+    tlsPort: config.FM_MQTT_TLS_PORT,
+    tls:
+      config.FM_MQTT_TLS_CERT && config.FM_MQTT_TLS_KEY
+        ? { cert: readFile(config.FM_MQTT_TLS_CERT), key: readFile(config.FM_MQTT_TLS_KEY) }
+        : undefined,
+    maxPacketBytes: config.FM_MQTT_MAX_PACKET_BYTES,
+    maxTopicLevels: config.FM_MQTT_MAX_TOPIC_LEVELS,
+    deviceRate: config.FM_MQTT_DEVICE_RATE,
+    flapConnects: config.FM_MQTT_FLAP_CONNECTS,
+    flapWindowMs: config.FM_MQTT_FLAP_WINDOW_S * 1000,
+    flapBanMs: config.FM_MQTT_FLAP_BAN_S * 1000,
+    outboundQueueBytes: config.FM_MQTT_OUTBOUND_QUEUE_BYTES,
+  };
+}

@@ -1,0 +1,110 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { type Broker, type BrokerOptions, startBroker } from '../../src/broker/index.ts';
+import type { Kind } from '../../src/protocol/topics.ts';
+import { hashSecret } from '../../src/records/secrets.ts';
+import type { DeviceDirectory, RegisteredDevice } from '../../src/records/types.ts';
+
+export const SERVICE_SECRET = 'service-secret-for-tests-0123456789';
+export const SECRET = 'device-secret-0123456789abcdef';
+
+/** An in-memory registry with real scrypt hashes; the real one is tested in tests/records. */
+export class MemoryDirectory implements DeviceDirectory {
+  readonly devices = new Map<string, RegisteredDevice>();
+  lookups = 0;
+  async add(deviceId: string, site: string, kind: Kind, secret = SECRET): Promise<void> {
+    this.devices.set(deviceId, {
+      deviceId,
+      site,
+      kind,
+      secretHash: await hashSecret(secret),
+      revokedAt: null,
+    });
+  }
+  revoke(deviceId: string): void {
+    this.devices.get(deviceId)!.revokedAt = new Date();
+  }
+  async findDevice(deviceId: string): Promise<RegisteredDevice | undefined> {
+    this.lookups++;
+    return this.devices.get(deviceId);
+  }
+}
+
+export const testOptions: BrokerOptions = {
+  host: '127.0.0.1',
+  tcpPort: 0,
+  wsPort: 0,
+  tlsPort: 0,
+  maxPacketBytes: 65_536,
+  maxTopicLevels: 8,
+  deviceRate: 1000,
+  flapConnects: 15,
+  flapWindowMs: 60_000,
+  flapBanMs: 300_000,
+  outboundQueueBytes: 1_048_576,
+};
+
+export async function brokerWith(
+  directory: DeviceDirectory,
+  options: Partial<BrokerOptions> = {},
+): Promise<Broker> {
+  return startBroker({
+    options: { ...testOptions, ...options },
+    log: pino({ level: 'silent' }),
+    devices: directory,
+    serviceSecret: SERVICE_SECRET,
+  });
+}
+
+export function url(broker: Broker): string {
+  return `mqtt://127.0.0.1:${broker.addresses.tcp.port}`;
+}
+
+/** Connects and resolves with the client, or rejects with the CONNACK refusal code. */
+export function connect(broker: Broker, options: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url(broker), { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    client.once('connect', () => resolve(client));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
+
+export function device(broker: Broker, id: string, extra: IClientOptions = {}): Promise<MqttClient> {
+  return connect(broker, { clientId: id, username: id, password: SECRET, ...extra });
+}
+
+export function service(broker: Broker, name = 'ingest'): Promise<MqttClient> {
+  return connect(broker, {
+    clientId: `service:${name}`,
+    username: `service:${name}`,
+    password: SERVICE_SECRET,
+  });
+}
+
+export function refusalCode(promise: Promise<unknown>): Promise<number | string> {
+  return promise.then(
+    () => 'connected',
+    (err: { code?: number; message: string }) => err.code ?? err.message,
+  );
+}
+
+/** Collects messages a client receives. */
+export function collect(client: MqttClient): { topic: string; payload: string }[] {
+  const got: { topic: string; payload: string }[] = [];
+  client.on('message', (topic, payload) => got.push({ topic, payload: payload.toString() }));
+  return got;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
