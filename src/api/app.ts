@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
@@ -54,7 +54,7 @@ export function buildApp(deps: ApiDeps): App {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // One line per request at 500 req/s is noise; failures are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy,
     // Our ids, not the caller's: a 500 body quotes one and the log must hold exactly that.

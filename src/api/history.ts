@@ -2,9 +2,9 @@
  * Readings live in InfluxDB (ingest/ writes them); the API reads them with InfluxQL through an
  * injected function, so it works against 1.x, 2.x (DBRP) and 3.x alike and tests can fake it.
  *
- * Layout assumed here (to be kept in step with ingest/): one measurement per device kind (`lift`,
- * `pump`, `lighting`, `cctv`) tagged `site` and `device`, fields named as in the MQTT payloads;
- * the retained status as measurement `device_status`, field `status` ('online' | 'offline').
+ * Layout (docs/influxdb-schema.md, what ingest writes): one measurement per device kind (`lift`,
+ * `pump`, `lighting`, `cctv`) tagged `site`, `building`, `device`, fields named as in the MQTT
+ * payloads; online/offline changes in measurement `status`, field `state`.
  */
 import type { Device } from '../records/index.ts';
 
@@ -18,7 +18,9 @@ export interface InfluxSeries {
 /** Runs one InfluxQL statement (epoch=ms) and returns its series, as InfluxDB's /query answers. */
 export type InfluxQuery = (influxql: string) => Promise<InfluxSeries[]>;
 
-export const STATUS_MEASUREMENT = 'device_status';
+export const STATUS_MEASUREMENT = 'status';
+/** Tags, not readings: left out of `readings` and history points. */
+export const TAGS = new Set(['site', 'building', 'device', 'kind']);
 export const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 export const MAX_POINTS = 10_000;
 
@@ -42,7 +44,7 @@ export function lastReadingQuery(device: Device): string {
 }
 
 export function lastStatusQuery(device: Device): string {
-  return `SELECT "status" FROM ${ident(STATUS_MEASUREMENT)} WHERE "device" = ${literal(device.id)} ORDER BY time DESC LIMIT 1`;
+  return `SELECT "state" FROM ${ident(STATUS_MEASUREMENT)} WHERE "device" = ${literal(device.id)} ORDER BY time DESC LIMIT 1`;
 }
 
 /** Series rows as objects, `time` as a Date (the query function asks for epoch milliseconds). */

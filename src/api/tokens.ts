@@ -31,6 +31,13 @@ export const BOOTSTRAP_ID = 'admin';
 const TOKEN_SHAPE = /^fm_([a-z0-9]{1,16})_[A-Za-z0-9_-]{20,}$/;
 /** last_used_at is a hint for the admin, not an audit log: written at most once a minute per token. */
 const LAST_USED_EVERY_MS = 60_000;
+/**
+ * A verified token is trusted this long without asking the database again (a query saved on every
+ * request). Revoking through this process takes effect at once; another API process sharing the
+ * database sees a revocation within this time.
+ */
+export const VERIFIED_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
 
 const COLUMNS = `id, user_id AS "userId", label, roles, created_at AS "createdAt", created_by AS "createdBy",
   last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy"`;
@@ -52,6 +59,7 @@ export function tokenPrefix(token: string): string {
 
 export class TokenStore {
   private readonly lastUsedWritten = new Map<string, number>();
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     private readonly db: Queryable,
@@ -61,14 +69,25 @@ export class TokenStore {
   /** The principal behind a bearer token, or undefined for an unknown or revoked one. */
   async verify(token: string): Promise<Principal | undefined> {
     if (token.length < 32 || token.length > 512) return undefined;
+    const hash = hashToken(token);
+    const cached = this.verified.get(hash);
+    // Wall time, not the injected clock: this bounds staleness in real seconds.
+    if (cached && cached.until > Date.now()) {
+      this.touch(cached.principal.tokenId);
+      return cached.principal;
+    }
+    this.verified.delete(hash);
     const [row] = await this.db.query<{ id: string; userId: string; roles: Role[]; revoked: boolean }>(
       `SELECT id, user_id AS "userId", roles, revoked_at IS NOT NULL AS revoked FROM api_tokens
        WHERE token_hash = $1`,
-      [hashToken(token)],
+      [hash],
     );
     if (!row || row.revoked) return undefined;
     this.touch(row.id);
-    return { tokenId: row.id, userId: row.userId, roles: row.roles };
+    const principal = { tokenId: row.id, userId: row.userId, roles: row.roles };
+    if (this.verified.size >= MAX_CACHED) this.verified.clear();
+    this.verified.set(hash, { principal, until: Date.now() + VERIFIED_TTL_MS });
+    return principal;
   }
 
   private touch(id: string): void {
@@ -97,14 +116,20 @@ export class TokenStore {
     );
   }
 
+  private forget(id: string): void {
+    for (const [hash, v] of this.verified) if (v.principal.tokenId === id) this.verified.delete(hash);
+  }
+
   /** Revokes for good; revoking twice keeps the first time and who did it. */
   async revoke(id: string, by: string): Promise<ApiToken> {
+    this.forget(id);
     const [row] = await this.db.query<ApiToken>(
       `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2), revoked_by = COALESCE(revoked_by, $3)
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, this.now(), by],
     );
     if (!row) throw new ApiError(404, 'token-not-found', `API token "${id}" does not exist; see GET /tokens`);
+    this.forget(id); // a request verified while the UPDATE ran must not keep it alive
     return row;
   }
 
@@ -120,6 +145,7 @@ export class TokenStore {
     );
     if (row?.hash === hash) return row.revoked ? 'revoked' : 'unchanged';
     if (row) {
+      this.forget(BOOTSTRAP_ID);
       await this.db.query(
         'UPDATE api_tokens SET token_hash = $2, revoked_at = NULL, revoked_by = NULL WHERE id = $1',
         [BOOTSTRAP_ID, hash],

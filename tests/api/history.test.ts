@@ -10,11 +10,11 @@ describe('device status and history', () => {
   const influx: InfluxQuery = async (q) => {
     queries.push(q);
     if (fail) throw new Error('connect ECONNREFUSED 127.0.0.1:8086 token=secret');
-    if (q.includes('"device_status"')) {
+    if (q.includes('FROM "status"')) {
       return [
         {
-          name: 'device_status',
-          columns: ['time', 'status'],
+          name: 'status',
+          columns: ['time', 'state'],
           values: [[Date.parse('2025-03-03T00:59:00Z'), 'online']],
         },
       ];
@@ -23,8 +23,8 @@ describe('device status and history', () => {
       return [
         {
           name: 'lift',
-          columns: ['time', 'device', 'site', 'speed_mps', 'door'],
-          values: [[Date.parse('2025-03-03T00:59:55Z'), 'L1', 's1', 1.5, 'closed']],
+          columns: ['time', 'building', 'device', 'site', 'speed_mps', 'door'],
+          values: [[Date.parse('2025-03-03T00:59:55Z'), 'T1', 'L1', 's1', 1.5, 'closed']],
         },
       ];
     }

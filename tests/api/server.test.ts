@@ -7,7 +7,7 @@ import { tempDir } from '../support/servers.ts';
 import { ADMIN, silent } from './support.ts';
 
 describe('startApi', () => {
-  it('finishes in-flight requests on stop and then refuses connections', async () => {
+  it('finishes in-flight requests on stop and then refuses connections', { timeout: 90_000 }, async () => {
     const dataDir = tempDir('api-server');
     const records = await openRecords({ dataDir, log: silent });
     let release!: () => void;

@@ -9,7 +9,7 @@ import { tempDir } from '../support/servers.ts';
 import { ADMIN, silent } from './support.ts';
 
 describe('GET /stream', () => {
-  it('delivers changes as server-sent events and closes on stop', async () => {
+  it('delivers changes as server-sent events and closes on stop', { timeout: 90_000 }, async () => {
     const dataDir = tempDir('api-stream');
     const records = await openRecords({ dataDir, log: silent });
     const desk = openServiceDesk({ db: records.db, log: silent });
@@ -52,7 +52,9 @@ describe('GET /stream', () => {
     await waitFor(() => text.includes(': connected'));
     const call = { source: 'call', type: 'repair', trade: 'engineering', content: 'Corridor light out' };
     await post('/records', { ...call, site: 'estate-2' }); // another site: filtered out
-    const created = await (await post('/records', { ...call, site: 'estate-1' })).json();
+    const created = (await (await post('/records', { ...call, site: 'estate-1' })).json()) as {
+      record: { id: number };
+    };
     await waitFor(() => text.includes('event: record'));
     const event = text.split('\n\n').find((e) => e.includes('event: record'))!;
     const data = JSON.parse(

@@ -3,7 +3,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { historyQuery, type InfluxQuery, lastReadingQuery, lastStatusQuery, rowsOf } from '../history.ts';
+import {
+  historyQuery,
+  type InfluxQuery,
+  lastReadingQuery,
+  lastStatusQuery,
+  rowsOf,
+  TAGS,
+} from '../history.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, deviceParams, errorBody, notFound } from '../schemas/common.ts';
 import { deviceStatus, history, historyQuery as historyParams } from '../schemas/devices.ts';
@@ -57,10 +64,10 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
       const last = readingRows[0];
       const readings: Record<string, Reading> = {};
       for (const [k, v] of Object.entries(last ?? {})) {
-        if (k !== 'time' && k !== 'device' && k !== 'site') readings[k] = asReading(v);
+        if (k !== 'time' && !TAGS.has(k)) readings[k] = asReading(v);
       }
       const lastAt = last?.time ?? null;
-      const state = status?.status;
+      const state = status?.state;
       const online: 'online' | 'offline' | 'unknown' =
         state === 'online' || state === 'offline' ? state : 'unknown';
       return {
@@ -100,9 +107,9 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
         historyQuery(device, { from, to, fields, limit: limit + 1 }),
         request.log,
       );
-      const points = rows.slice(0, limit).map(({ time, device: _d, site: _s, ...rest }) => {
+      const points = rows.slice(0, limit).map(({ time, ...rest }) => {
         const point: Record<string, Reading | Date> = { time };
-        for (const [k, v] of Object.entries(rest)) point[k] = asReading(v);
+        for (const [k, v] of Object.entries(rest)) if (!TAGS.has(k)) point[k] = asReading(v);
         return point;
       });
       return { deviceId: device.id, from, to, points, truncated: rows.length > limit };
