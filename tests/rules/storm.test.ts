@@ -72,7 +72,15 @@ afterAll(async () => {
 describe('storms', () => {
   it('turns 200 devices going offline together into one site incident, ended when they are back', async () => {
     for (const d of devices) fleet.inject(d.deviceId, 'offline', 'raise');
-    await until('one incident with its record', async () => (await incidents())[0]?.recordId != null, 15_000);
+    // Wills arrive over a few ticks: the incident opens with the first ones and grows to name them all.
+    await until(
+      'one incident naming all 200',
+      async () => {
+        const [i] = await incidents();
+        return i?.recordId != null && i.devices.length === 200;
+      },
+      15_000,
+    );
     await rules.idle();
     const [inc] = await incidents();
     expect(inc!.devices).toHaveLength(200);
