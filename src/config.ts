@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ingestConfigProblems } from './ingest/from-config.ts';
 
 /**
  * Every setting the platform reads, in one table: its environment variable, schema, default and
@@ -70,6 +71,52 @@ export const settings = {
   FM_MQTT_OUTBOUND_QUEUE_BYTES: {
     schema: positiveInt.default(1_048_576),
     doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
+  },
+  FM_MQTT_URL: {
+    schema: z.url({ protocol: /^(mqtts?|tcp|tls|wss?)$/ }).optional(),
+    doc: 'External broker for the services, e.g. `mqtt://emqx:1883`. Unset: the built-in broker.',
+  },
+  FM_INFLUX_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    doc: 'InfluxDB base URL. Unset: readings are validated and counted but no history is kept.',
+  },
+  FM_INFLUX_MODE: {
+    schema: z.enum(['v2', 'v1']).default('v2'),
+    doc: '`v2`: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x, Cloud). `v1`: /write of 1.x before 1.8 (Debian 1.6).',
+  },
+  FM_INFLUX_TOKEN: { schema: optionalText, doc: 'v2: API token (1.8 with auth: `user:password`).' },
+  FM_INFLUX_ORG: { schema: optionalText, doc: 'v2: organisation (required in v2; 1.8 ignores it, use `-`).' },
+  FM_INFLUX_BUCKET: { schema: optionalText, doc: 'v2: bucket (1.8: `database/retention-policy`).' },
+  FM_INFLUX_DATABASE: {
+    schema: optionalText,
+    doc: 'v1: database (required in v1). v2: DBRP database for InfluxQL queries; default the bucket.',
+  },
+  FM_INFLUX_RP: { schema: optionalText, doc: 'v1: retention policy; unset uses the database default.' },
+  FM_INFLUX_USER: { schema: optionalText, doc: 'v1: user when 1.x has auth-enabled.' },
+  FM_INFLUX_PASSWORD: { schema: optionalText, doc: 'v1: password when 1.x has auth-enabled.' },
+  FM_INGEST_BATCH_SIZE: {
+    schema: positiveInt.max(100_000).default(5000),
+    doc: 'Most lines per InfluxDB write.',
+  },
+  FM_INGEST_BATCH_LINGER_MS: {
+    schema: z.coerce.number().int().min(0).max(60_000).default(0),
+    doc: 'How long a line waits for more before its batch is sent; 0 sends as soon as the writer is free.',
+  },
+  FM_INGEST_MEMORY_LINES: {
+    schema: positiveInt.default(20_000),
+    doc: 'Unacknowledged lines held in memory before further ones are spooled to disk.',
+  },
+  FM_INGEST_SPOOL_MAX_BYTES: {
+    schema: positiveInt.default(2 * 1024 ** 3),
+    doc: 'Disk cap of `FM_DATA_DIR/ingest-spool`; beyond it readings are dropped, counted and logged.',
+  },
+  FM_INGEST_RETRY_MAX_MS: {
+    schema: positiveInt.default(15_000),
+    doc: 'Longest wait between InfluxDB write retries.',
+  },
+  FM_INGEST_REJECTS_KEPT: {
+    schema: positiveInt.max(100_000).default(200),
+    doc: 'Rejected messages kept for the CLI and API.',
   },
   FM_SERVICE_SECRET: {
     schema: z.string().min(16).optional(),
@@ -147,6 +194,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
     );
   }
+  const problems = ingestConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }
 

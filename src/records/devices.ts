@@ -218,7 +218,8 @@ export async function revokeDevice(db: Queryable, id: string, at: Date): Promise
 export async function findDevice(db: Queryable, deviceId: string): Promise<RegisteredDevice | undefined> {
   if (!idSchema.safeParse(deviceId).success) return undefined;
   const [row] = await db.query<RegisteredDevice>(
-    `SELECT id AS "deviceId", site_id AS site, kind, secret_hash AS "secretHash", revoked_at AS "revokedAt"
+    `SELECT id AS "deviceId", site_id AS site, kind, building_id AS building, interval_s AS "intervalS",
+            secret_hash AS "secretHash", revoked_at AS "revokedAt"
      FROM devices WHERE id = $1`,
     [deviceId],
   );

@@ -10,7 +10,14 @@ export type RecordsErrorCode =
   | 'device-not-found'
   | 'device-exists'
   | 'device-revoked'
-  | 'records-locked';
+  | 'records-locked'
+  | 'illegal-transition'
+  | 'forbidden'
+  | 'record-not-found'
+  | 'alert-not-found'
+  | 'staff-not-found'
+  | 'staff-exists'
+  | 'no-assignee';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

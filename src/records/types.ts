@@ -5,6 +5,10 @@ export interface RegisteredDevice {
   deviceId: string;
   site: string;
   kind: Kind;
+  /** Building id within the site, when the device is in one (a tag on its readings). */
+  building: string | null;
+  /** Telemetry period, seconds; three missed periods are a heartbeat loss. */
+  intervalS: number;
   /** scrypt hash from records/secrets.ts; the secret itself is never stored. */
   secretHash: string;
   revokedAt: Date | null;

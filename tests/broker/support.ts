@@ -17,6 +17,8 @@ export class MemoryDirectory implements DeviceDirectory {
       deviceId,
       site,
       kind,
+      building: null,
+      intervalS: 10,
       secretHash: await hashSecret(secret),
       revokedAt: null,
     });

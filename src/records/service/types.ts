@@ -57,9 +57,8 @@ export type ServiceErrorCode =
   | 'staff-exists'
   | 'no-assignee';
 
-// RecordsErrorCode in ../errors.ts does not list these yet; the cast goes once it does.
 export function serviceError(code: ServiceErrorCode, message: string): RecordsError {
-  return new RecordsError(code as RecordsErrorCode, message);
+  return new RecordsError(code, message);
 }
 
 /** A time from the API (ISO 8601 with offset) or from code (a Date). */
