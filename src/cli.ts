@@ -49,7 +49,16 @@ const USAGE = `usage: facility <command> [options]\n\n${Object.values(commands)
   .join('\n')}\n`;
 
 async function printConfig(ctx: CommandContext): Promise<number> {
-  const redacted = { ...ctx.config, FM_SERVICE_SECRET: ctx.config.FM_SERVICE_SECRET ? '***' : undefined };
+  const hide = (v: string | undefined) => (v ? '***' : undefined);
+  const { config } = ctx;
+  const redacted = {
+    ...config,
+    FM_SERVICE_SECRET: hide(config.FM_SERVICE_SECRET),
+    FACILITY_ADMIN_TOKEN: hide(config.FACILITY_ADMIN_TOKEN),
+    FM_INFLUX_TOKEN: hide(config.FM_INFLUX_TOKEN),
+    FM_INFLUX_PASSWORD: hide(config.FM_INFLUX_PASSWORD),
+    DATABASE_URL: config.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@'),
+  };
   ctx.out(JSON.stringify(redacted, null, 2));
   return 0;
 }

@@ -118,6 +118,44 @@ export const settings = {
     schema: positiveInt.max(100_000).default(200),
     doc: 'Rejected messages kept for the CLI and API.',
   },
+  FM_API_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface the API listens on. Loopback by default: widen it only behind a TLS-terminating proxy.',
+  },
+  FM_API_PORT: { schema: port.default(8080), doc: 'API port (0 picks a free port).' },
+  FACILITY_ADMIN_TOKEN: {
+    schema: z.string().min(32).optional(),
+    doc: 'Bearer token of the first admin (32+ characters). Unset: generated once into `FM_DATA_DIR/admin-token` (mode 0600); only its prefix is logged.',
+  },
+  FM_API_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(0).default(1200),
+    doc: 'Requests one client address may make per window; 0 turns the limit off.',
+  },
+  FM_API_RATE_WINDOW_S: { schema: positiveInt.default(60), doc: 'Rate limit window, seconds.' },
+  FM_API_BODY_LIMIT_BYTES: {
+    schema: positiveInt.min(1024).max(67_108_864).default(262_144),
+    doc: 'Largest request body, bytes (larger: 413).',
+  },
+  FM_API_TRUST_PROXY: {
+    schema: z.stringbool().default(false),
+    doc: 'Trust X-Forwarded-For from a reverse proxy (the rate limit then counts the real client).',
+  },
+  FM_API_SSE_HEARTBEAT_S: {
+    schema: positiveInt.max(3600).default(15),
+    doc: 'Seconds between heartbeats on /stream.',
+  },
+  FM_API_SSE_MAX_CLIENTS: {
+    schema: positiveInt.default(100),
+    doc: 'Most concurrent /stream clients; more get 503 stream-full.',
+  },
+  FM_API_SHUTDOWN_GRACE_S: {
+    schema: z.coerce.number().int().min(0).default(10),
+    doc: 'On stop, seconds in-flight requests may take before their connections are cut.',
+  },
+  FM_API_DOCS: {
+    schema: z.stringbool().default(true),
+    doc: 'Serve the browsable OpenAPI page at /docs (/openapi.json is always served).',
+  },
   FM_SERVICE_SECRET: {
     schema: z.string().min(16).optional(),
     doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',

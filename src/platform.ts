@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { type RunningApi, startApi } from './api/index.ts';
+import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
+import type { Config } from './config.ts';
+import { DEMO_BUILDINGS, DEMO_SITE } from './demo/estate.ts';
+import { provisionDemoEstate } from './demo/provision.ts';
+import { ingestOptionsFromConfig } from './ingest/from-config.ts';
+import { influxQuery, startIngest } from './ingest/index.ts';
+import type { Logger } from './log.ts';
+import { openRecords, type Records } from './records/index.ts';
+import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
+import { rulesOptions, startRules } from './rules/index.ts';
+import { loadServiceSecret } from './service-secret.ts';
+import { type Fleet, runFleet } from './simulators/index.ts';
+
+export interface PlatformOptions {
+  config: Config;
+  log: Logger;
+  /** Create the demo estate and run its simulated fleet. */
+  demo: boolean;
+}
+
+export interface Platform {
+  records: Records;
+  desk: ServiceDesk;
+  broker: Broker;
+  api: RunningApi;
+  fleet?: Fleet;
+  /** What an operator needs to know: addresses, files. */
+  summary: string[];
+  stop(): Promise<void>;
+}
+
+interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** Stops in reverse order of start; a failing stop is logged and the rest still stop. */
+async function stopAll(running: Running[], log: Logger): Promise<void> {
+  for (const service of running.toReversed()) {
+    try {
+      await service.stop();
+    } catch (err) {
+      log.error({ err, service: service.name }, 'failed to stop cleanly');
+    }
+  }
+}
+
+/**
+ * Every service in one process: records and the service desk's clock, the broker, ingest, rules,
+ * the API and (for the demo) a simulated estate. Services reach the broker over MQTT like any
+ * other client, so each can also run alone against an external broker (FM_MQTT_URL).
+ */
+export async function startPlatform({ config, log, demo }: PlatformOptions): Promise<Platform> {
+  const running: Running[] = [];
+  const started = <T extends { stop(): Promise<void> }>(name: string, service: T): T => {
+    running.push({ name, stop: () => service.stop() });
+    return service;
+  };
+  try {
+    const service = loadServiceSecret(config.FM_SERVICE_SECRET, config.FM_DATA_DIR);
+    const records = await openRecords({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.FM_DATA_DIR,
+      log: log.child({ service: 'records' }),
+    });
+    running.push({ name: 'records', stop: () => records.close() });
+    const desk = openServiceDesk({
+      db: records.db,
+      log: log.child({ service: 'desk' }),
+      lang: config.FM_LANG,
+    });
+    desk.start();
+    running.push({ name: 'desk', stop: async () => desk.stop() });
+
+    const broker = started(
+      'broker',
+      await startBroker({
+        options: brokerOptionsFromConfig(config, (path) => readFileSync(path, 'utf8')),
+        log: log.child({ service: 'broker' }),
+        devices: records,
+        serviceSecret: service.secret,
+      }),
+    );
+    const { tcp, ws, tls } = broker.addresses;
+    const mqttUrl = config.FM_MQTT_URL ?? `mqtt://${tcp.host}:${tcp.port}`;
+    const account = (name: string) => ({
+      url: mqttUrl,
+      username: `service:${name}`,
+      password: service.secret,
+      clientId: `service:${name}`,
+    });
+
+    const ingestOptions = ingestOptionsFromConfig(config);
+    const ingest = started(
+      'ingest',
+      await startIngest({
+        options: ingestOptions,
+        mqtt: account('ingest'),
+        log: log.child({ service: 'ingest' }),
+        devices: records,
+      }),
+    );
+    const rules = started(
+      'rules',
+      await startRules({
+        options: rulesOptions({ lang: config.FM_LANG }),
+        log: log.child({ service: 'rules' }),
+        now: () => new Date(),
+        records,
+        desk,
+        mqtt: account('rules'),
+      }),
+    );
+    const target = ingestOptions.influx;
+    const api = started(
+      'api',
+      await startApi({
+        records,
+        desk,
+        log, // the app names itself service=api
+        now: () => new Date(),
+        options: {
+          host: config.FM_API_HOST,
+          port: config.FM_API_PORT,
+          dataDir: config.FM_DATA_DIR,
+          adminToken: config.FACILITY_ADMIN_TOKEN,
+          bodyLimitBytes: config.FM_API_BODY_LIMIT_BYTES,
+          rateLimitMax: config.FM_API_RATE_LIMIT,
+          rateLimitWindowMs: config.FM_API_RATE_WINDOW_S * 1000,
+          trustProxy: config.FM_API_TRUST_PROXY,
+          sseHeartbeatS: config.FM_API_SSE_HEARTBEAT_S,
+          sseMaxClients: config.FM_API_SSE_MAX_CLIENTS,
+          shutdownGraceMs: config.FM_API_SHUTDOWN_GRACE_S * 1000,
+          docs: config.FM_API_DOCS,
+        },
+        influx: target ? (q) => influxQuery(target, q) : undefined,
+        brokerCounters: () => broker.counters(),
+        ingestCounters: () => ingest.counters(),
+      }),
+    );
+
+    const summary = [
+      `  MQTT (TCP)        mqtt://${tcp.host}:${tcp.port}`,
+      `  MQTT (WebSocket)  ws://${ws.host}:${ws.port}/mqtt`,
+      ...(tls ? [`  MQTT (TLS)        mqtts://${tls.host}:${tls.port}`] : []),
+      `  API               ${api.address}  (OpenAPI page: ${api.address}/docs)`,
+      `  admin token       ${config.FACILITY_ADMIN_TOKEN ? 'FACILITY_ADMIN_TOKEN' : `${config.FM_DATA_DIR}/admin-token`}`,
+      `  records           ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.FM_DATA_DIR}/records`}`,
+      `  readings          ${target ? `InfluxDB ${target.url} (${target.mode})` : 'not kept: set FM_INFLUX_URL (docs/ingest.md)'}`,
+      `  service secret    ${service.file ?? 'FM_SERVICE_SECRET'}`,
+    ];
+
+    let fleet: Fleet | undefined;
+    if (demo) {
+      const credentials = await provisionDemoEstate(
+        records,
+        config.FM_DATA_DIR,
+        log.child({ service: 'demo' }),
+      );
+      const buildings = new Map(DEMO_BUILDINGS.map((b) => [b.id, b]));
+      fleet = started(
+        'simulator',
+        await runFleet({
+          brokerUrl: mqttUrl,
+          site: DEMO_SITE.id,
+          timezone: DEMO_SITE.timezone,
+          log: log.child({ service: 'simulator' }),
+          devices: credentials.map((c) => {
+            const building = c.building ? buildings.get(c.building) : undefined;
+            return {
+              deviceId: c.deviceId,
+              kind: c.kind,
+              secret: c.secret,
+              interval_s: c.intervalS,
+              building: c.building,
+              floors: building?.floors,
+              basements: building?.basements,
+              // Only the towers' stair circuits have emergency luminaires.
+              emergency: c.kind === 'lighting' ? building !== undefined : undefined,
+            };
+          }),
+        }),
+      );
+      summary.push(
+        `  demo estate       site "${DEMO_SITE.id}": ${credentials.length} simulated devices (credentials in ${config.FM_DATA_DIR}/demo-credentials.json)`,
+      );
+    }
+    return { records, desk, broker, api, fleet, summary, stop: () => stopAll(running, log) };
+  } catch (err) {
+    await stopAll(running, log);
+    throw err;
+  }
+}
