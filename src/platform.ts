@@ -73,6 +73,10 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     });
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
+    // Registered before ingest and rules start, so they know the demo devices from their first message.
+    const credentials = demo
+      ? await provisionDemoEstate(records, config.FM_DATA_DIR, log.child({ service: 'demo' }))
+      : [];
 
     const broker = started(
       'broker',
@@ -154,11 +158,6 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
 
     let fleet: Fleet | undefined;
     if (demo) {
-      const credentials = await provisionDemoEstate(
-        records,
-        config.FM_DATA_DIR,
-        log.child({ service: 'demo' }),
-      );
       const buildings = new Map(DEMO_BUILDINGS.map((b) => [b.id, b]));
       fleet = started(
         'simulator',
