@@ -106,7 +106,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
         devices: records,
       }),
     );
-    const rules = started(
+    started(
       'rules',
       await startRules({
         options: rulesOptions({ lang: config.FM_LANG }),

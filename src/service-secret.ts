@@ -7,7 +7,10 @@ import { join } from 'node:path';
  * FM_SERVICE_SECRET, else generated once into the data directory (mode 0600) so every process
  * started on the same data directory shares it.
  */
-export function loadServiceSecret(configured: string | undefined, dataDir: string): { secret: string; file?: string } {
+export function loadServiceSecret(
+  configured: string | undefined,
+  dataDir: string,
+): { secret: string; file?: string } {
   if (configured) return { secret: configured };
   const file = join(dataDir, 'service-secret');
   try {

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
-import type { Records } from '../records/index.ts';
 import { dispatch, intOption, positionals, type Subcommand, table, UsageError } from './support.ts';
 
 const USAGE = `usage: facility sites <subcommand>

@@ -77,7 +77,7 @@ export async function provisionDemoEstate(
         intervalS: d.intervalS,
       })),
     );
-    issued.forEach((i, n) => known.set(i.device.id, credential(missing[n]!, i.secret)));
+    for (const [n, i] of issued.entries()) known.set(i.device.id, credential(missing[n]!, i.secret));
     log.info({ site: DEMO_SITE.id, devices: issued.length }, 'registered demo devices');
   }
   for (const d of devices) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RecordsError, type RecordsErrorCode } from '../errors.ts';
+import { RecordsError } from '../errors.ts';
 import { idSchema } from '../sites.ts';
 
 /** Who may do what (API tokens carry these; the duty table's staff too). */
