@@ -13,6 +13,7 @@ export type RefusalReason =
   | 'will-denied'
   | 'sys-publish'
   | 'subscribe-denied'
+  | 'topic-too-deep'
   | 'oversize-packet'
   | 'malformed-packet'
   | 'protocol-violation';

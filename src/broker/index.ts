@@ -65,9 +65,11 @@ export async function startBroker({
     stats.counters.messagesIn++;
     stats.counters.bytesIn += packet.payload.length;
   });
-  aedes.on('clientError', (client: Client, err: Error) =>
-    log.debug({ clientId: client.id, err: err.message }, 'client error'),
-  );
+  aedes.on('clientError', (client: Client, err: Error) => {
+    // aedes refuses deeper topics itself (its matcher caps at 100 levels); count it like our refusals.
+    if (/too many levels/.test(err.message)) stats.refuse('topic-too-deep', client.id);
+    else log.debug({ clientId: client.id, err: err.message }, 'client error');
+  });
   aedes.on('connectionError', (_client: Client, err: Error) =>
     log.debug({ err: err.message }, 'connection error'),
   );
