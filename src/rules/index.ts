@@ -20,7 +20,7 @@ import { loadDevices, loadStates, saveStates } from './store.ts';
 export { addMaintenanceWindow, endMaintenanceWindow, type MaintenanceInput } from './maintenance.ts';
 export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
 export { DEFAULT_RULE_FILE, loadRuleFiles, parseRuleFile, RuleFileError } from './rule-file.ts';
-export { actionsOf } from './store.ts';
+export { savedStateOf } from './store.ts';
 
 export interface RulesDeps {
   options: RulesOptions;

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { EVENT_CODES, KINDS, type Kind, PAYLOAD_SCHEMAS } from '../protocol/index.ts';
+import { KINDS, type Kind } from '../protocol/index.ts';
 import { PRIORITIES, TRADES } from '../records/service/types.ts';
 import { JsonSyntaxError, lineOf, parseJsonWithLines } from './json-lines.ts';
+import { crossCheck } from './rule-check.ts';
 
 /** The default rule set shipped with the platform. */
 export const DEFAULT_RULE_FILE = new URL('../../rules/default-rules.json', import.meta.url).pathname;
@@ -195,73 +196,6 @@ export const ruleFileSchema = z
 export type RuleFile = z.output<typeof ruleFileSchema>;
 
 export class RuleFileError extends Error {}
-
-const fieldsOf = (kind: Kind) => Object.keys(PAYLOAD_SCHEMAS[kind].telemetry.shape);
-
-/** Checks a parsed file against the protocol: codes and fields that exist, overrides that hit something. */
-function crossCheck(file: RuleFile, base: RuleFile | undefined): { path: PropertyKey[]; message: string }[] {
-  const issues: { path: PropertyKey[]; message: string }[] = [];
-  const known = new Map<string, Rule>();
-  for (const k of KINDS) for (const r of base?.kinds[k]?.rules ?? []) known.set(r.id, r);
-  for (const kind of KINDS) {
-    const set = file.kinds[kind];
-    if (!set) continue;
-    const fields = fieldsOf(kind);
-    const codes = EVENT_CODES[kind].map((c) => c.code);
-    set.rules.forEach((r, i) => {
-      known.set(r.id, r);
-      const at = (...p: PropertyKey[]) => ['kinds', kind, 'rules', i, ...p];
-      const checkField = (f: string, p: PropertyKey[]) => {
-        if (!fields.includes(f))
-          issues.push({ path: p, message: `"${f}" is not a ${kind} telemetry field (${fields.join(', ')})` });
-      };
-      if (r.type === 'event')
-        r.codes?.forEach((c, j) => {
-          if (!codes.includes(c))
-            issues.push({ path: at('codes', j), message: `"${c}" is not a ${kind} event code` });
-        });
-      if (r.type === 'count')
-        r.codes.forEach((c, j) => {
-          if (!codes.includes(c))
-            issues.push({ path: at('codes', j), message: `"${c}" is not a ${kind} event code` });
-        });
-      if (r.type === 'threshold') {
-        checkField(r.field, at('field'));
-        r.unless.forEach((c, j) => {
-          checkField(c.field, at('unless', j, 'field'));
-        });
-      }
-      if (r.type === 'derived')
-        for (const list of ['when', 'clearWhen'] as const)
-          r[list]?.forEach((c, j) => {
-            checkField(c.field, at(list, j, 'field'));
-            if (c.ref) checkField(c.ref, at(list, j, 'ref'));
-          });
-    });
-  }
-  file.overrides.forEach((o, i) => {
-    if (o.rule) {
-      const target = known.get(o.rule);
-      if (!target) {
-        issues.push({ path: ['overrides', i, 'rule'], message: `no rule "${o.rule}"` });
-        return;
-      }
-      const { id: _id, type: _type, ...patch } = o.set;
-      const merged = ruleSchema.safeParse({ ...target, ...patch });
-      if (Object.hasOwn(o.set, 'id') || Object.hasOwn(o.set, 'type'))
-        issues.push({ path: ['overrides', i, 'set'], message: 'id and type of a rule cannot be overridden' });
-      if (!merged.success)
-        for (const issue of merged.error.issues)
-          issues.push({ path: ['overrides', i, 'set', ...issue.path], message: issue.message });
-    } else {
-      const parsed = outcomeSchema.partial().strict().safeParse(o.set);
-      if (!parsed.success)
-        for (const issue of parsed.error.issues)
-          issues.push({ path: ['overrides', i, 'set', ...issue.path], message: issue.message });
-    }
-  });
-  return issues;
-}
 
 /** Parses one rule file's text; `base` is what it overlays (for override targets). Throws RuleFileError. */
 export function parseRuleFile(text: string, name: string, base?: RuleFile): RuleFile {

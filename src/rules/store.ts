@@ -27,8 +27,8 @@ export async function saveStates(
   );
 }
 
-/** Faults rules currently holds open per device (for tests and diagnostics). */
-export async function actionsOf(db: Queryable, deviceId: string): Promise<unknown> {
+/** What rules has saved for a device (diagnostics). */
+export async function savedStateOf(db: Queryable, deviceId: string): Promise<unknown> {
   const [row] = await db.query<{ state: unknown }>('SELECT state FROM rules_state WHERE id = $1', [deviceId]);
   return row?.state;
 }
