@@ -52,7 +52,7 @@ const rules = await startRules({
   now: () => new Date(),
   records: api.records,
   desk: api.desk!,
-  mqtt: { url: broker.url, username: RULES_USER, password: SECRET, clientId: 'service:rules-bench' },
+  mqtt: { url: broker.url, username: RULES_USER, password: SECRET, clientId: 'service.rules-bench' },
 });
 const publishers: MqttClient[] = await Promise.all(
   Array.from({ length: 4 }, (_, i) =>

@@ -156,6 +156,27 @@ export const settings = {
     schema: z.stringbool().default(true),
     doc: 'Serve the browsable OpenAPI page at /docs (/openapi.json is always served).',
   },
+  FM_RULES_FILES: {
+    schema: z.string().min(1).optional(),
+    doc: 'Comma-separated rule files laid over the shipped rules/default-rules.json (per-site/per-device overrides). A bad file refuses the start with file:line: reason.',
+  },
+  FM_GRAFANA_URL: {
+    schema: z.url().optional(),
+    doc: 'Grafana base URL for the evidence link on device records; unset: no link.',
+  },
+  FM_RULES_SELF_CLOSE_LOW: {
+    schema: z.stringbool().default(false),
+    doc: 'Close recovered low-priority device records nobody was dispatched to (skips acceptance and return visit).',
+  },
+  FM_RULES_SITES: {
+    schema: z.string().min(1).optional(),
+    doc: 'Comma-separated sites this rules worker watches; unset: all.',
+  },
+  FM_RULES_TICK_MS: { schema: positiveInt.default(1000), doc: 'How often rule timers are evaluated, ms.' },
+  FM_RULES_REFRESH_S: {
+    schema: positiveInt.default(60),
+    doc: 'How often devices and maintenance windows are reloaded, s.',
+  },
   FM_SERVICE_SECRET: {
     schema: z.string().min(16).optional(),
     doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',

@@ -9,7 +9,7 @@ import { influxQuery, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
-import { rulesOptions, startRules } from './rules/index.ts';
+import { DEFAULT_RULE_FILE, rulesOptions, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
 import { type Fleet, runFleet } from './simulators/index.ts';
 
@@ -29,6 +29,13 @@ export interface Platform {
   /** What an operator needs to know: addresses, files. */
   summary: string[];
   stop(): Promise<void>;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 interface Running {
@@ -91,9 +98,9 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     const mqttUrl = config.FM_MQTT_URL ?? `mqtt://${tcp.host}:${tcp.port}`;
     const account = (name: string) => ({
       url: mqttUrl,
-      username: `service:${name}`,
+      username: `service.${name}`,
       password: service.secret,
-      clientId: `service:${name}`,
+      clientId: `service.${name}`,
     });
 
     const ingestOptions = ingestOptionsFromConfig(config);
@@ -109,7 +116,15 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     started(
       'rules',
       await startRules({
-        options: rulesOptions({ lang: config.FM_LANG }),
+        options: rulesOptions({
+          ruleFiles: [DEFAULT_RULE_FILE, ...list(config.FM_RULES_FILES)],
+          lang: config.FM_LANG,
+          grafanaUrl: config.FM_GRAFANA_URL,
+          selfCloseLow: config.FM_RULES_SELF_CLOSE_LOW,
+          sites: config.FM_RULES_SITES ? list(config.FM_RULES_SITES) : undefined,
+          tickMs: config.FM_RULES_TICK_MS,
+          refreshMs: config.FM_RULES_REFRESH_S * 1000,
+        }),
         log: log.child({ service: 'rules' }),
         now: () => new Date(),
         records,

@@ -12,8 +12,8 @@ export type Principal =
 
 export const principals = new WeakMap<Client, Principal>();
 
-/** Service accounts: `service:<name>`; their client id is the username, optionally `-suffix`. */
-const SERVICE_USER = /^service:[a-z][a-z0-9-]{0,31}$/;
+/** Service accounts: `service.<name>` ('.' is not allowed in device ids, and mosquitto's password file takes it); client id = username, optionally `-suffix`. */
+const SERVICE_USER = /^service\.[a-z][a-z0-9-]{0,31}$/;
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3.
 const IDENTIFIER_REJECTED = 2;
@@ -105,7 +105,7 @@ export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['au
         return refuse(IDENTIFIER_REJECTED, 'client-id-mismatch');
       const ok = password.length === serviceSecret.length && timingSafeEqual(password, serviceSecret);
       if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
-      principals.set(client, { type: 'service', name: username.slice('service:'.length) });
+      principals.set(client, { type: 'service', name: username.slice('service.'.length) });
       return done(null, true);
     }
     // A device is its id: client id = username [contract], so no device can take over another's session.

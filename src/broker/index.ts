@@ -17,7 +17,7 @@ export interface BrokerDeps {
   log: Logger;
   /** The device registry: read at every device CONNECT, so a revoked device is refused next time. */
   devices: DeviceDirectory;
-  /** Password of the `service:<name>` accounts. */
+  /** Password of the `service.<name>` accounts. */
   serviceSecret: string;
   now?: () => number;
 }

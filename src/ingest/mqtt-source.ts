@@ -59,7 +59,7 @@ export async function startMqttSource(
 ): Promise<MqttSource> {
   const client = mqtt.connect(options.url, {
     protocolVersion: 4,
-    clientId: options.clientId ?? 'service:ingest',
+    clientId: options.clientId ?? 'service.ingest',
     username: options.username,
     password: options.password,
     clean: false,

@@ -95,13 +95,13 @@ export function ingestOptions(
 export interface IngestMqttOptions {
   /** e.g. `mqtt://127.0.0.1:1883`, `mqtts://broker:8883`. */
   url: string;
-  /** Service account, `service:ingest`. */
+  /** Service account, `service.ingest`. */
   username: string;
   /** The service secret (FM_SERVICE_SECRET or `<dataDir>/service-secret`). */
   password: string;
   /**
    * Fixed client id: the broker keeps the persistent session (subscriptions and unacknowledged
-   * QoS 1 messages) under it while ingest is away. Default `service:ingest`.
+   * QoS 1 messages) under it while ingest is away. Default `service.ingest`.
    */
   clientId?: string;
   /** Keepalive, seconds. Default 30. */

@@ -101,7 +101,7 @@ describe('broker authentication and topic ACL', () => {
     ['a wrong secret', { clientId: 'L-1', username: 'L-1', password: 'wrong-secret-0123456789' }, 4],
     ['an unknown device', { clientId: 'X-9', username: 'X-9', password: SECRET }, 4],
     ['a client id that is not the username', { clientId: 'L-2', username: 'L-1', password: SECRET }, 2],
-    ['a bad service secret', { clientId: 'service:ingest', username: 'service:ingest', password: SECRET }, 4],
+    ['a bad service secret', { clientId: 'service.ingest', username: 'service.ingest', password: SECRET }, 4],
   ])('refuses %s', async (_name, options, code) => {
     expect(await refusalCode(connect(broker, options))).toBe(code);
   });

@@ -63,8 +63,8 @@ describe('broker limits', () => {
     const body = Buffer.concat([
       str('MQTT'),
       Buffer.from([4, 0xc2, 0, 60]),
-      str('service:stuck'),
-      str('service:stuck'),
+      str('service.stuck'),
+      str('service.stuck'),
       str(secret),
     ]);
     stuck.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));

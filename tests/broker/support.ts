@@ -81,8 +81,8 @@ export function device(broker: Broker, id: string, extra: IClientOptions = {}): 
 
 export function service(broker: Broker, name = 'ingest'): Promise<MqttClient> {
   return connect(broker, {
-    clientId: `service:${name}`,
-    username: `service:${name}`,
+    clientId: `service.${name}`,
+    username: `service.${name}`,
     password: SERVICE_SECRET,
   });
 }

@@ -48,7 +48,7 @@ beforeAll(async () => {
   dataDir = tempDir('ingest');
   ingest = await startIngest({
     options: ingestOptions({ dataDir, influx: target }),
-    mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'service:ingest', password: 'x'.repeat(24) },
+    mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'service.ingest', password: 'x'.repeat(24) },
     log,
     devices: { findDevice: async (id) => registry.get(id) },
   });

@@ -21,7 +21,7 @@ afterAll(() => mosquitto?.stop());
 
 it('acknowledges only on ack(); the broker redelivers the rest after a reconnect', async () => {
   const url = `mqtt://127.0.0.1:${mosquitto.port}`;
-  const mqttOptions = { url, username: 'service:ingest', password: 'secret', clientId: 'service:ingest-pin' };
+  const mqttOptions = { url, username: 'service.ingest', password: 'secret', clientId: 'service.ingest-pin' };
   const seen: Delivery[] = [];
   const handlers = { onMessage: (d: Delivery) => seen.push(d), backpressure: () => undefined };
   const first = await startMqttSource(mqttOptions, log, handlers);
@@ -58,7 +58,7 @@ it('without InfluxDB: says once that no history is kept, still consumes and coun
   const dataDir = tempDir('ingest-none');
   const ingest = await startIngest({
     options: ingestOptions({ dataDir }),
-    mqtt: { url, username: 'service:ingest', password: 'secret', clientId: 'service:ingest-none' },
+    mqtt: { url, username: 'service.ingest', password: 'secret', clientId: 'service.ingest-none' },
     log: createLogger({ level: 'warn', format: 'json', stream }),
   });
   const publisher = await connectPublisher(url);

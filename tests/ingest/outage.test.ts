@@ -46,7 +46,7 @@ it('loses nothing and keeps order when influxd is down for 30 s under load', {
   const target = v1Target(influxd.url, influxd.database);
   const ingest: Ingest = await startIngest({
     options: ingestOptions({ dataDir, influx: target, retryMaxMs: 1000 }),
-    mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'service:ingest', password: 'x'.repeat(24) },
+    mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'service.ingest', password: 'x'.repeat(24) },
     log,
   });
   cleanup.push(() => ingest.stop());
