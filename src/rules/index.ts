@@ -6,13 +6,13 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../log.ts';
-import { decode } from '../protocol/index.ts';
+import { type DecodedMessage, decode } from '../protocol/index.ts';
 import type { Records } from '../records/index.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import { isPermanent, perform } from './actions.ts';
 import { type Action, Engine } from './engine.ts';
 import { currentWindows, MaintenanceCalendar } from './maintenance.ts';
-import { connectRules, type RulesMqtt } from './mqtt.ts';
+import { connectRules, type Delivery, type RulesMqtt } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
@@ -44,6 +44,9 @@ export interface Rules {
 }
 
 class Stopped extends Error {}
+
+/** Shortest time between registry reloads caused by messages from unknown devices. */
+const UNKNOWN_RELOAD_MS = 5000;
 
 export async function startRules(deps: RulesDeps): Promise<Rules> {
   const { options: o, log, records, desk } = deps;
@@ -161,6 +164,14 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   for (const s of await loadStates(db)) engine.restore(s.id, s.state);
   log.info({ devices: engine.devices.size, files: o.ruleFiles }, 'rules loaded');
 
+  let waiting: [Delivery, DecodedMessage][] | undefined;
+  let lastUnknownReload = Number.NEGATIVE_INFINITY;
+  const handle = (d: Delivery, message: DecodedMessage) => {
+    engine.handle(message, now());
+    acks.push(d.ack);
+    schedule();
+  };
+
   const client: MqttClient = await connectRules(deps.mqtt, o, log, (d) => {
     count('messages');
     const r = decode(d.topic, d.payload);
@@ -171,9 +182,25 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
       d.ack();
       return;
     }
-    engine.handle(r.message, now());
-    acks.push(d.ack);
-    schedule();
+    // A device registered since the last reload (API, CLI): reload now, holding later messages
+    // back meanwhile so they are still handled in order. At most once per UNKNOWN_RELOAD_MS.
+    if (
+      waiting ||
+      (!engine.devices.has(r.message.deviceId) && now() - lastUnknownReload > UNKNOWN_RELOAD_MS)
+    ) {
+      if (!waiting) {
+        lastUnknownReload = now();
+        waiting = [];
+        void refresh().finally(() => {
+          const held = waiting ?? [];
+          waiting = undefined;
+          for (const [delivery, message] of held) handle(delivery, message);
+        });
+      }
+      waiting.push([d, r.message]);
+      return;
+    }
+    handle(d, r.message);
   });
 
   const tick = () => {

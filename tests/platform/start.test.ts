@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -72,4 +73,23 @@ describe('facility start', () => {
     }, 30_000);
     expect(alerts).toBeDefined();
   }, 90_000);
+
+  it('watches a device registered through the API while running, without waiting for a reload', async () => {
+    const res = await fetch(`${platform.api.address}/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'L-NEW', site: 'demo', kind: 'lift', building: 'B2', location: 'B2 goods lift' }),
+    });
+    expect(res.status).toBe(201);
+    const creds = (await res.json()) as { username: string; password: string; clientId: string };
+    const { port } = platform.broker.addresses.tcp;
+    const lift = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { ...creds, reconnectPeriod: 0 });
+    await lift.publishAsync('fm/demo/lift/L-NEW/event', '{"seq":1,"code":"alarm_button"}', { qos: 1 });
+    const record = await until(async () => {
+      const page = (await api('/records?site=demo&deviceId=L-NEW')) as { items: Record<string, unknown>[] };
+      return page.items.find((r) => r.faultCode === 'alarm_button');
+    }, 20_000);
+    expect(record).toMatchObject({ deviceId: 'L-NEW' });
+    await lift.endAsync();
+  }, 60_000);
 });
