@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RecordsError } from '../errors.ts';
+import { RecordsError, type RecordsErrorCode } from '../errors.ts';
 import { idSchema } from '../sites.ts';
 
 /** Who may do what (API tokens carry these; the duty table's staff too). */
@@ -46,18 +46,8 @@ export interface Actor {
   role: Role;
 }
 
-/** Codes this part adds to RecordsError; the API maps illegal-transition to 409, forbidden to 403. */
-export type ServiceErrorCode =
-  | 'invalid-input'
-  | 'illegal-transition'
-  | 'forbidden'
-  | 'record-not-found'
-  | 'alert-not-found'
-  | 'staff-not-found'
-  | 'staff-exists'
-  | 'no-assignee';
-
-export function serviceError(code: ServiceErrorCode, message: string): RecordsError {
+/** The API maps illegal-transition to 409 and forbidden to 403 (codes in ../errors.ts). */
+export function serviceError(code: RecordsErrorCode, message: string): RecordsError {
   return new RecordsError(code, message);
 }
 
