@@ -46,8 +46,10 @@ interface Running {
 /** Stops in reverse order of start; a failing stop is logged and the rest still stop. */
 async function stopAll(running: Running[], log: Logger): Promise<void> {
   for (const service of running.toReversed()) {
+    const started = performance.now();
     try {
       await service.stop();
+      log.debug({ service: service.name, ms: Math.round(performance.now() - started) }, 'stopped');
     } catch (err) {
       log.error({ err, service: service.name }, 'failed to stop cleanly');
     }
@@ -174,29 +176,33 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     let fleet: Fleet | undefined;
     if (demo) {
       const buildings = new Map(DEMO_BUILDINGS.map((b) => [b.id, b]));
-      fleet = started(
-        'simulator',
-        await runFleet({
-          brokerUrl: mqttUrl,
-          site: DEMO_SITE.id,
-          timezone: DEMO_SITE.timezone,
-          log: log.child({ service: 'simulator' }),
-          devices: credentials.map((c) => {
-            const building = c.building ? buildings.get(c.building) : undefined;
-            return {
-              deviceId: c.deviceId,
-              kind: c.kind,
-              secret: c.secret,
-              interval_s: c.intervalS,
-              building: c.building,
-              floors: building?.floors,
-              basements: building?.basements,
-              // Only the towers' stair circuits have emergency luminaires.
-              emergency: c.kind === 'lighting' ? building !== undefined : undefined,
-            };
-          }),
+      fleet = await runFleet({
+        brokerUrl: mqttUrl,
+        site: DEMO_SITE.id,
+        timezone: DEMO_SITE.timezone,
+        log: log.child({ service: 'simulator' }),
+        devices: credentials.map((c) => {
+          const building = c.building ? buildings.get(c.building) : undefined;
+          return {
+            deviceId: c.deviceId,
+            kind: c.kind,
+            secret: c.secret,
+            interval_s: c.intervalS,
+            building: c.building,
+            floors: building?.floors,
+            basements: building?.basements,
+            // Only the towers' stair circuits have emergency luminaires.
+            emergency: c.kind === 'lighting' ? building !== undefined : undefined,
+          };
         }),
-      );
+      });
+      // Stopped right after the services that read it (not before them): its devices' farewell
+      // `offline` statuses must not look like a site-wide outage to rules.
+      const simulator = fleet;
+      running.splice(running.findIndex((r) => r.name === 'broker') + 1, 0, {
+        name: 'simulator',
+        stop: () => simulator.stop(),
+      });
       summary.push(
         `  demo estate       site "${DEMO_SITE.id}": ${credentials.length} simulated devices (credentials in ${config.FM_DATA_DIR}/demo-credentials.json)`,
       );

@@ -227,11 +227,14 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
       clearInterval(tickTimer);
       clearInterval(refreshTimer);
       // Finish what can be finished quickly; what cannot stays unacknowledged for the next start.
-      const settle = idle();
+      let timer: NodeJS.Timeout | undefined;
       const late = await Promise.race([
-        settle.then(() => false),
-        new Promise((r) => setTimeout(r, 5000, true)),
+        idle().then(() => false),
+        new Promise((r) => {
+          timer = setTimeout(r, 5000, true);
+        }),
       ]);
+      clearTimeout(timer);
       stopping = true;
       if (late)
         log.warn(
