@@ -31,6 +31,10 @@ const commands: Record<string, { run: () => Promise<Command>; help: string }> = 
     run: async () => (await import('./commands/devices.ts')).run,
     help: 'devices ...            register devices and manage their secrets (add, list, rotate, revoke)',
   },
+  ingest: {
+    run: async () => (await import('./commands/ingest.ts')).run,
+    help: 'ingest rejects         what ingest refused lately, from the running platform',
+  },
   simulate: {
     run: async () => {
       const { createSimulate } = await import('./commands/simulate.ts');

@@ -159,6 +159,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
         influx: target ? (q) => influxQuery(target, q) : undefined,
         brokerCounters: () => broker.counters(),
         ingestCounters: () => ingest.counters(),
+        ingestRejects: () => ingest.rejects(),
       }),
     );
 

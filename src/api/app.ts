@@ -7,6 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { RejectedMessage } from '../ingest/rejects.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
@@ -24,6 +25,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
 import { recordActionRoutes } from './routes/record-actions.ts';
 import { recordRoutes } from './routes/records.ts';
 import { siteRoutes } from './routes/sites.ts';
@@ -46,6 +48,8 @@ export interface ApiDeps {
   brokerCounters?: () => object;
   /** Ingest's counters, exposed on /metrics as fm_ingest_*. */
   ingestCounters?: () => object;
+  /** The messages ingest refused lately, for GET /ingest/rejects. */
+  ingestRejects?: () => RejectedMessage[];
 }
 
 export function buildApp(deps: ApiDeps): App {
@@ -76,6 +80,7 @@ export function buildApp(deps: ApiDeps): App {
     influx: deps.influx,
     brokerCounters: deps.brokerCounters,
     ingestCounters: deps.ingestCounters,
+    ingestRejects: deps.ingestRejects,
     httpMetrics: new HttpMetrics(),
     changes: new ChangeFeed(log),
   };
@@ -111,6 +116,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(alertRoutes, ctx);
       await api.register(statsRoutes, ctx);
       await api.register(streamRoutes, ctx);
+      await api.register(ingestRoutes, ctx);
     });
   });
   return app;

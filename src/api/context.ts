@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { RejectedMessage } from '../ingest/rejects.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { ChangeFeed } from './changes.ts';
@@ -20,6 +21,7 @@ export interface ApiContext {
   influx: InfluxQuery | undefined;
   brokerCounters: (() => object) | undefined;
   ingestCounters: (() => object) | undefined;
+  ingestRejects: (() => RejectedMessage[]) | undefined;
   httpMetrics: HttpMetrics;
   changes: ChangeFeed;
 }

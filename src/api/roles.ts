@@ -17,6 +17,8 @@ export const DEVICE_ADMINS: readonly Role[] = ['admin', 'manager', 'engineer'];
 export const TOKEN_ADMINS: readonly Role[] = ['admin'];
 /** Prometheus scrapes with a service token; admins and managers may look. */
 export const METRICS_READERS: readonly Role[] = ['service', 'admin', 'manager'];
+/** Who may read what ingest refused (the device's raw bytes): the people who fix devices. */
+export const INGEST_READERS: readonly Role[] = ['engineer', 'supervisor', 'manager', 'admin', 'service'];
 /** Recording a call, walk-in, staff report or supervisor's order (the front desk is the hub). */
 export const RECORD_CREATORS: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin', 'service'];
 /** Raising a patrol alert by hand (rules/ raise theirs in-process): the desk and the service account. */

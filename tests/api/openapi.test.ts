@@ -49,6 +49,7 @@ describe('OpenAPI document', () => {
     const expected = [
       'GET /health',
       'GET /metrics',
+      'GET /ingest/rejects',
       'GET /me',
       'POST /tokens',
       'GET /tokens',

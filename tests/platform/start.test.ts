@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as ingestCommand } from '../../src/commands/ingest.ts';
 import { loadConfig } from '../../src/config.ts';
 import { demoDevices } from '../../src/demo/estate.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
@@ -78,7 +79,13 @@ describe('facility start', () => {
     const res = await fetch(`${platform.api.address}/devices`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'L-NEW', site: 'demo', kind: 'lift', building: 'B2', location: 'B2 goods lift' }),
+      body: JSON.stringify({
+        id: 'L-NEW',
+        site: 'demo',
+        kind: 'lift',
+        building: 'B2',
+        location: 'B2 goods lift',
+      }),
     });
     expect(res.status).toBe(201);
     const creds = (await res.json()) as { username: string; password: string; clientId: string };
@@ -91,5 +98,53 @@ describe('facility start', () => {
     }, 20_000);
     expect(record).toMatchObject({ deviceId: 'L-NEW' });
     await lift.endAsync();
+  }, 60_000);
+
+  it('shows what ingest refused through the API, and keeps running', async () => {
+    const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
+      deviceId: string;
+      secret: string;
+    }[];
+    const pump = creds.find((c) => c.deviceId === 'P-1')!;
+    const { port } = platform.broker.addresses.tcp;
+    const client = await mqtt
+      .connectAsync(`mqtt://127.0.0.1:${port}`, {
+        clientId: 'P-1-test',
+        username: pump.deviceId,
+        password: pump.secret,
+        reconnectPeriod: 0,
+      })
+      .catch((err: Error) => err);
+    // the client id must be the device id: refused
+    expect(client).toBeInstanceOf(Error);
+    const dev = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'P-1',
+      username: 'P-1',
+      password: pump.secret,
+      reconnectPeriod: 0,
+    });
+    await dev.publishAsync('fm/demo/pump/P-1/telemetry', '{"seq": 1, "outlet_pressure_mpa": "high"', {
+      qos: 1,
+    });
+    await dev.publishAsync('fm/demo/pump/P-1/telemetry', '{"seq": 2, "outlet_pressure_mpa": "high"}', {
+      qos: 1,
+    });
+    const rejects = await until(async () => {
+      const page = (await api('/ingest/rejects?device=P-1')) as { items: { reason: string }[] };
+      return page.items.length >= 2 ? page.items : undefined;
+    }, 20_000);
+    expect(rejects.map((r) => r.reason).sort()).toEqual(['invalid-fields', 'not-json']);
+    // and through the CLI, which asks the running API
+    const out: string[] = [];
+    const code = await ingestCommand({
+      config: loadConfig({ FM_DATA_DIR: dataDir, FM_API_PORT: new URL(platform.api.address).port }),
+      log: pino({ level: 'silent' }),
+      args: ['rejects', '--device', 'P-1'],
+      out: (line) => out.push(line),
+      err: (line) => out.push(line),
+    });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/not-json\s+fm\/demo\/pump\/P-1\/telemetry/);
+    await dev.endAsync();
   }, 60_000);
 });

@@ -1,0 +1,45 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { INGEST_READERS } from '../roles.ts';
+import { authErrors, errorBody } from '../schemas/common.ts';
+
+const rejected = z.object({
+  at: z.iso.datetime(),
+  topic: z.string(),
+  reason: z.string(),
+  detail: z.string(),
+  bytes: z.number().int(),
+  payloadBase64: z.string(),
+  payloadText: z.string(),
+});
+
+/** What ingest refused: engineers look here when a device's readings do not show up. */
+export const ingestRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.get(
+    '/ingest/rejects',
+    {
+      config: { roles: INGEST_READERS },
+      schema: {
+        tags: ['health'],
+        summary: 'The last messages ingest refused (newest first), with the reason and the first bytes',
+        querystring: z.object({
+          reason: z.string().max(64).optional().describe('only this reason, e.g. invalid-fields'),
+          device: z.string().max(64).optional().describe('only topics of this device id'),
+        }),
+        response: { 200: z.object({ items: z.array(rejected) }), 503: errorBody, ...authErrors },
+      },
+    },
+    async (request) => {
+      if (!ctx.ingestRejects)
+        throw new ApiError(503, 'ingest-unavailable', 'ingest does not run in this process');
+      const { reason, device } = request.query;
+      const items = ctx
+        .ingestRejects()
+        .filter((r) => (!reason || r.reason === reason) && (!device || r.topic.split('/')[3] === device))
+        .map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+      return { items };
+    },
+  );
+};
