@@ -1,0 +1,72 @@
+/**
+ * A broker under benchmark, alone in its process so its CPU and RSS are its own.
+ * `node bin/run-ts.js bench/broker-server.ts ours|aedes [deviceRate]`: prints {"port":N} and answers
+ * each line "counters" on stdin with the broker's counters as one JSON line.
+ */
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { Aedes } from 'aedes';
+import pino from 'pino';
+import { startBroker } from '../src/broker/index.ts';
+import { hashSecret } from '../src/records/secrets.ts';
+import type { DeviceDirectory } from '../src/records/types.ts';
+
+export const BENCH_SECRET = 'bench-device-secret-0123456789';
+export const BENCH_SERVICE_SECRET = 'bench-service-secret-0123456789';
+/** Device ids are `d<N>`, all lifts of site `bench`. */
+export const benchDeviceId = (n: number) => `d${n}`;
+
+async function main(): Promise<void> {
+  const [mode, rate] = process.argv.slice(2);
+  if (mode === 'aedes') {
+    const aedes = await Aedes.createBroker();
+    const server = createServer((socket) => {
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    });
+    server.listen(0, '127.0.0.1', () => {
+      console.log(JSON.stringify({ port: (server.address() as { port: number }).port }));
+    });
+    createInterface({ input: process.stdin }).on('line', () => console.log('{}'));
+    return;
+  }
+  // Every device shares one hash: registering 10,000 distinct scrypt hashes would take minutes and
+  // measure the registry, not the broker. The first connect of each device still verifies it once.
+  const secretHash = await hashSecret(BENCH_SECRET);
+  const directory: DeviceDirectory = {
+    findDevice: async (deviceId) =>
+      /^d\d+$/.test(deviceId)
+        ? {
+            deviceId,
+            site: 'bench',
+            kind: 'lift',
+            building: null,
+            intervalS: 10,
+            secretHash,
+            revokedAt: null,
+          }
+        : undefined,
+  };
+  const broker = await startBroker({
+    options: {
+      host: '127.0.0.1',
+      tcpPort: 0,
+      wsPort: 0,
+      tlsPort: 0,
+      maxPacketBytes: 65_536,
+      maxTopicLevels: 8,
+      deviceRate: Number(rate ?? 1000),
+      flapConnects: 15,
+      flapWindowMs: 60_000,
+      flapBanMs: 300_000,
+      outboundQueueBytes: 1_048_576,
+    },
+    log: pino({ level: 'warn' }, pino.destination(2)),
+    devices: directory,
+    serviceSecret: BENCH_SERVICE_SECRET,
+  });
+  console.log(JSON.stringify({ port: broker.addresses.tcp.port }));
+  createInterface({ input: process.stdin }).on('line', () => console.log(JSON.stringify(broker.counters())));
+}
+
+if (process.argv[1]?.endsWith('broker-server.ts')) await main();
