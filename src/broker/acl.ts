@@ -11,6 +11,8 @@ export interface AclOptions {
   deviceRate: number;
   outboundQueueBytes: number;
   now: () => number;
+  /** Holds an authorized publish until the broker has room to deliver it (see gate.ts). */
+  admit: (go: () => void) => void;
 }
 
 /** A device that runs this far ahead of its rate is cut off instead of slowed further. */
@@ -50,7 +52,7 @@ function isSys(topic: string): boolean {
   return topic.startsWith('$');
 }
 
-export function createAcl({ stats, deviceRate, outboundQueueBytes, now }: AclOptions): Hooks {
+export function createAcl({ stats, deviceRate, outboundQueueBytes, now, admit }: AclOptions): Hooks {
   const buckets = new WeakMap<Client, Bucket>();
   const deny = (reason: RefusalReason, client: Client, topic: string) => {
     stats.refuse(reason, client.id, { topic: topic.slice(0, 200) });
@@ -59,6 +61,7 @@ export function createAcl({ stats, deviceRate, outboundQueueBytes, now }: AclOpt
 
   const authorizePublish: Hooks['authorizePublish'] = (client, packet, callback) => {
     if (!client) return callback(null); // the broker's own messages ($SYS heartbeat)
+    const allow = () => admit(() => callback(null));
     const principal = principals.get(client);
     const isWill = packet === (client as Client & { will?: unknown }).will;
     const denied: RefusalReason = isWill ? 'will-denied' : 'publish-denied';
@@ -68,26 +71,26 @@ export function createAcl({ stats, deviceRate, outboundQueueBytes, now }: AclOpt
     if (principal.type === 'service') {
       // Services only talk to devices through their command topics.
       const parsed = parseTopic(packet.topic);
-      return callback(
-        parsed.ok && parsed.value.channel === COMMAND_CHANNEL ? null : deny(denied, client, packet.topic),
-      );
+      return parsed.ok && parsed.value.channel === COMMAND_CHANNEL
+        ? allow()
+        : callback(deny(denied, client, packet.topic));
     }
     const rest = packet.topic.startsWith(principal.prefix) ? packet.topic.slice(principal.prefix.length) : '';
     if (!DEVICE_CHANNEL_SET.has(rest)) return callback(deny(denied, client, packet.topic));
-    if (isWill) return callback(null);
+    if (isWill) return callback(null); // published by aedes after the client has gone
     let bucket = buckets.get(client);
     if (!bucket) {
       bucket = new Bucket(deviceRate, now());
       buckets.set(client, bucket);
     }
     const wait = bucket.take(now());
-    if (wait === 0) return callback(null);
+    if (wait === 0) return allow();
     if (wait === Number.POSITIVE_INFINITY) {
       stats.drop('rate-limit', client.id, { rate: deviceRate });
       return callback(new Error('publish rate far above the limit'));
     }
     stats.counters.rateDelayed++;
-    setTimeout(callback, wait * 1000, null);
+    setTimeout(allow, wait * 1000);
   };
 
   const authorizeSubscribe: Hooks['authorizeSubscribe'] = (client, subscription, callback) => {

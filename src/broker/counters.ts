@@ -28,6 +28,8 @@ export interface BrokerCounters {
   bytesIn: number;
   /** Publishes held back by the per-device rate limit (the device was slowed, nothing lost). */
   rateDelayed: number;
+  /** Publishes held back because the broker already had its limit of messages in delivery. */
+  overloadDelayed: number;
   refusals: Partial<Record<RefusalReason, number>>;
   drops: Partial<Record<DropReason, number>>;
 }
@@ -46,6 +48,7 @@ export class BrokerStats {
     messagesOut: 0,
     bytesIn: 0,
     rateDelayed: 0,
+    overloadDelayed: 0,
     refusals: {},
     drops: {},
   };

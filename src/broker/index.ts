@@ -5,6 +5,7 @@ import { createAcl } from './acl.ts';
 import { createAuthenticate, FlapDetector } from './auth.ts';
 import { type BrokerCounters, BrokerStats } from './counters.ts';
 import { guardConnection } from './framing.ts';
+import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
 import type { BrokerOptions } from './options.ts';
 
@@ -38,13 +39,17 @@ export async function startBroker({
 }: BrokerDeps): Promise<Broker> {
   const stats = new BrokerStats(log);
   const flapping = new FlapDetector(options.flapConnects, options.flapWindowMs, options.flapBanMs);
+  const gate = new DeliveryGate(undefined, () => stats.counters.overloadDelayed++);
   const aedes = await Aedes.createBroker({
+    mq: gate.mq,
+    concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
     authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, now }),
     ...createAcl({
       stats,
       deviceRate: options.deviceRate,
       outboundQueueBytes: options.outboundQueueBytes,
       now,
+      admit: (go) => gate.admit(go),
     }),
     maxTopicLevels: options.maxTopicLevels,
     // Device ids are up to 64 characters, service client ids a little longer.
