@@ -51,7 +51,10 @@ export class DeliveryGate {
 
   /** Runs `go` now if there is room, otherwise once deliveries have made room (in arrival order). */
   admit(go: () => void): void {
-    if (this.#inflight < this.limit && this.#waiting.length === 0) return go();
+    if (this.#inflight < this.limit && this.#waiting.length === 0) {
+      go();
+      return;
+    }
     this.onHold();
     this.#waiting.push(go);
     this.#schedule();

@@ -10,7 +10,11 @@ describe('delivery gate', () => {
     const pending: (() => void)[] = [];
     gate.mq.on('t', (_m, done) => pending.push(done));
     const started: number[] = [];
-    for (let i = 0; i < 7; i++) gate.admit(() => (started.push(i), gate.mq.emit({ topic: 't', i })));
+    for (let i = 0; i < 7; i++)
+      gate.admit(() => {
+        started.push(i);
+        gate.mq.emit({ topic: 't', i });
+      });
     expect(started).toEqual([0, 1, 2]);
     expect(gate.inflight).toBe(3);
     expect(gate.waiting).toBe(4);
