@@ -7,7 +7,7 @@
  * Prints msgs/s sustained, p50/p99 publish-to-subscriber latency, broker CPU and RSS per phase.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -31,6 +31,8 @@ interface Running {
   name: string;
   port: number;
   pid: number;
+  /** False once the broker process has died (bare aedes can, under overload). */
+  alive(): boolean;
   counters(): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
@@ -50,12 +52,14 @@ function childBroker(name: string, args: string[]): Promise<Running> {
     name,
     port: (JSON.parse(line) as { port: number }).port,
     pid: child.pid!,
+    alive: () => child.exitCode === null && child.signalCode === null,
     counters: async () => {
       const answer = next();
       child.stdin!.write('counters\n');
       return JSON.parse(await answer) as Record<string, unknown>;
     },
     stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     },
@@ -68,7 +72,14 @@ async function mosquitto(): Promise<Running> {
     'max_inflight_messages 0',
     'max_connections -1',
   ]);
-  return { name: 'mosquitto', port: m.port, pid: m.pid, counters: async () => ({}), stop: () => m.stop() };
+  return {
+    name: 'mosquitto',
+    port: m.port,
+    pid: m.pid,
+    alive: () => existsSync(`/proc/${m.pid}`),
+    counters: async () => ({}),
+    stop: () => m.stop(),
+  };
 }
 
 /** Broker CPU (ticks of 10 ms) and RSS (MB) from /proc. */
@@ -122,6 +133,8 @@ interface PhaseResult {
   p99: number;
   cpuPct: number;
   rssMb: number;
+  /** The broker process died during or right after the phase. */
+  crashed?: true;
 }
 
 async function phase(b: Running, devices: MqttClient[], sub: MqttClient, rate: number): Promise<PhaseResult> {
@@ -150,7 +163,8 @@ async function phase(b: Running, devices: MqttClient[], sub: MqttClient, rate: n
   const elapsed = (performance.now() - start) / 1000;
   // Let what is in flight arrive (bounded).
   for (let i = 0; i < 20 && latencies.length < sent; i++) await sleep(100);
-  const after = usage(b.pid);
+  const crashed = !b.alive();
+  const after = crashed ? before : usage(b.pid);
   sub.off('message', onMessage);
   latencies.sort((x, y) => x - y);
   return {
@@ -163,10 +177,11 @@ async function phase(b: Running, devices: MqttClient[], sub: MqttClient, rate: n
     p99: Math.round(percentile(latencies, 0.99) * 10) / 10,
     cpuPct: Math.round(((after.ticks - before.ticks) / 100 / elapsed) * 100),
     rssMb: after.rssMb,
+    ...(crashed ? { crashed: true as const } : {}),
   };
 }
 
-const passes = (r: PhaseResult) => r.received >= 0.99 * r.sent && r.p99 < 1000;
+const passes = (r: PhaseResult) => !r.crashed && r.received >= 0.99 * r.sent && r.p99 < 1000;
 
 async function loadTest(b: Running): Promise<PhaseResult[]> {
   const ids = Array.from({ length: DEVICES }, (_, i) => benchDeviceId(i));
@@ -184,12 +199,19 @@ async function loadTest(b: Running): Promise<PhaseResult[]> {
       const r = await phase(b, devices, sub, rate);
       results.push(r);
       console.log(JSON.stringify(r));
-      if (!passes(r)) break;
       await sleep(1000);
+      if (!b.alive()) r.crashed = true;
+      if (!passes(r)) break;
     }
   } finally {
     for (const d of devices) d.end(true);
     sub.end(true);
+  }
+  await sleep(1000); // the subscriber's disconnect is what kills bare aedes (aedes#193)
+  const last = results.at(-1);
+  if (last && !b.alive()) {
+    last.crashed = true;
+    console.log(`${b.name} died after the ${last.offered}/s phase`);
   }
   return results;
 }
@@ -219,10 +241,16 @@ for (const [, start] of brokers) {
   const b = await start();
   try {
     load.push(...(await loadTest(b)));
-    big.push(await connectedRss(b));
-    console.log(JSON.stringify(big.at(-1)));
   } finally {
     await b.stop();
+  }
+  // A fresh process, so the load phases' heap does not count against the idle connections.
+  const fresh = await start();
+  try {
+    big.push(await connectedRss(fresh));
+    console.log(JSON.stringify(big.at(-1)));
+  } finally {
+    await fresh.stop();
   }
 }
 
@@ -249,8 +277,10 @@ console.log(`\n${BIG} connected devices:`);
 console.table(big);
 console.log('\noverload with the default device rate:');
 console.table([overload?.result]);
-const c = overload?.counters as { rateDelayed?: number; drops?: object; refusals?: object } | undefined;
+const c = overload?.counters as
+  | { rateDelayed?: number; overloadDelayed?: number; drops?: object; refusals?: object }
+  | undefined;
 console.log(
-  `rate-delayed publishes ${c?.rateDelayed}, drops ${JSON.stringify(c?.drops)}, refusals ${JSON.stringify(c?.refusals)}`,
+  `rate-delayed publishes ${c?.rateDelayed}, overload-delayed ${c?.overloadDelayed}, drops ${JSON.stringify(c?.drops)}, refusals ${JSON.stringify(c?.refusals)}`,
 );
 process.exit(0);

@@ -1,5 +1,7 @@
 /** What a record carries to show why it was raised: the readings window and a link to the graphs. */
+import { dashboardUid } from '../dashboards/uids.ts';
 import type { Kind } from '../protocol/index.ts';
+import type { Lang } from '../records/service/i18n.ts';
 
 export interface Reading {
   ts: number;
@@ -11,15 +13,22 @@ export const READINGS_KEPT = 12;
 /** The graph link spans this much either side of the fault's start. */
 const LINK_MARGIN_MS = 15 * 60_000;
 
-/** `${grafanaUrl}/d/fm-${kind}?var-site=..&var-device=..&from=..&to=..` (dashboards: another issue). */
-export function grafanaLink(base: string, kind: Kind, site: string, deviceId: string, at: number): string {
+/** The kind's device dashboard (src/dashboards) in `lang`, showing this device around `at`. */
+export function grafanaLink(
+  base: string,
+  kind: Kind,
+  site: string,
+  deviceId: string,
+  at: number,
+  lang: Lang,
+): string {
   const q = new URLSearchParams({
     'var-site': site,
     'var-device': deviceId,
     from: String(at - LINK_MARGIN_MS),
     to: String(at + LINK_MARGIN_MS),
   });
-  return `${base.replace(/\/+$/, '')}/d/fm-${kind}?${q.toString()}`;
+  return `${base.replace(/\/+$/, '')}/d/${dashboardUid(kind, lang)}?${q.toString()}`;
 }
 
 /** The readings around `since`, trimmed to the fields the rule looked at. */

@@ -11,8 +11,9 @@ export interface RulesOptions {
   /** Language of the titles rules writes (FM_LANG). */
   lang: Lang;
   /**
-   * Grafana base URL for the evidence link, e.g. `https://grafana.example/`; records link to
-   * `${grafanaUrl}/d/fm-${kind}?var-site=..&var-device=..&from=..&to=..`. Unset: no link.
+   * Grafana base URL for the evidence link, e.g. `https://grafana.example/`; records link to the
+   * kind's dashboard in `lang`, `${grafanaUrl}/d/fm-${kind}[-en]?var-site=..&var-device=..&from=..&to=..`.
+   * Unset: no link.
    */
   grafanaUrl?: string;
   /**

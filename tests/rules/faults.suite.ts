@@ -138,7 +138,7 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
         const ev = r.evidence as { link: string; readings: Record<string, unknown>[]; since: string };
         expect(ev.link).toMatch(
           new RegExp(
-            `^http://grafana.test/d/fm-${d.kind}\\?var-site=${SITE}&var-device=${r.deviceId}&from=\\d+&to=\\d+$`,
+            `^http://grafana.test/d/fm-${d.kind}-en\\?var-site=${SITE}&var-device=${r.deviceId}&from=\\d+&to=\\d+$`,
           ),
         );
         if (READINGS_ONLY.includes(r.faultCode!)) expect(ev.readings.length).toBeGreaterThan(0);

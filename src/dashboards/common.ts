@@ -1,0 +1,153 @@
+/**
+ * What every dashboard shares: the language, uids, template variables, thresholds drawn from the
+ * rule defaults, and the links between dashboards, service records and the API.
+ */
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  QueryVariableBuilder,
+  TextBoxVariableBuilder,
+  type Threshold,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Kind } from '../protocol/topics.ts';
+import type { Lang } from '../records/service/i18n.ts';
+import { DEFAULT_RULE_FILE, loadRuleFiles } from '../rules/rule-file.ts';
+import { RECORDS } from './queries.ts';
+import { type DashboardName, dashboardUid } from './uids.ts';
+
+export { type DashboardName, dashboardUid };
+
+/** The API at its default address (FM_API_HOST, FM_API_PORT); staff set theirs in the `api` box. */
+const DEFAULT_API_URL = 'http://127.0.0.1:8080';
+
+export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
+
+/** Picks the text of the language: every title is written once, in both languages, where it is used. */
+export type Tr = (zh: string, en: string) => string;
+export const translator =
+  (lang: Lang): Tr =>
+  (zh, en) =>
+    lang === 'en' ? en : zh;
+
+/** A dashboard with the estate picker, the API address for record links and the navigation links. */
+export function baseDashboard(name: DashboardName, lang: Lang, title: string, tr: Tr): DashboardBuilder {
+  return new DashboardBuilder(title)
+    .uid(dashboardUid(name, lang))
+    .tags(['facility-monitor', lang])
+    .editable()
+    .time({ from: 'now-6h', to: 'now' })
+    .refresh('30s')
+    .timezone('browser')
+    .withVariable(
+      new QueryVariableBuilder('site')
+        .label(tr('小区', 'Estate'))
+        .datasource(RECORDS)
+        .query('SELECT id AS __value, name AS __text FROM sites ORDER BY name')
+        .refresh(VariableRefresh.OnDashboardLoad)
+        .sort(VariableSort.AlphabeticalAsc),
+    )
+    .withVariable(
+      new TextBoxVariableBuilder('api')
+        .label(tr('服务记录 API', 'Records API'))
+        .description(
+          tr('服务记录链接指向的 API 地址', 'Where the service record links point: the platform API'),
+        )
+        .defaultValue(DEFAULT_API_URL)
+        .current({ text: DEFAULT_API_URL, value: DEFAULT_API_URL }),
+    )
+    .link(
+      new DashboardLinkBuilder(tr('设施监控', 'Facility monitor'))
+        .type(DashboardLinkType.Dashboards)
+        .tags(['facility-monitor', lang])
+        .asDropdown(true)
+        .includeVars(true)
+        .keepTime(true),
+    );
+}
+
+/**
+ * Building and device pickers of a kind's dashboard, from the registry: a device that never
+ * reported is listed too (an empty graph is a finding).
+ */
+export function deviceVariables(d: DashboardBuilder, kind: Kind, tr: Tr): DashboardBuilder {
+  return (
+    d
+      .withVariable(
+        new QueryVariableBuilder('building')
+          .label(tr('楼栋', 'Building'))
+          .datasource(RECORDS)
+          .query(`SELECT id AS __value, name AS __text FROM buildings WHERE site_id = '$site' ORDER BY id`)
+          .refresh(VariableRefresh.OnDashboardLoad)
+          .multi(true)
+          .includeAll(true)
+          // "All" also matches devices registered without a building (estate roads, gatehouse).
+          .allValue('.*')
+          .current({ text: 'All', value: '$__all' }),
+      )
+      // No custom "All" value: the ids go into InfluxQL (`=~ /^$device$/`) and SQL (`IN ($device)`).
+      .withVariable(
+        new QueryVariableBuilder('device')
+          .label(tr('设备', 'Device'))
+          .datasource(RECORDS)
+          .query(
+            `SELECT id FROM devices WHERE site_id = '$site' AND kind = '${kind}' AND revoked_at IS NULL
+  AND COALESCE(building_id, '') ~ '^\${building:regex}$' ORDER BY id`,
+          )
+          .refresh(VariableRefresh.OnDashboardLoad)
+          .multi(true)
+          .includeAll(true)
+          .current({ text: 'All', value: '$__all' }),
+      )
+  );
+}
+
+/** `WHERE` of a kind's telemetry queries. */
+export const DEVICE_FILTER = `"site" = '$site' AND "device" =~ /^$device$/ AND $timeFilter`;
+
+interface Limits {
+  below?: number;
+  above?: number;
+}
+
+let ruleDefaults: ReturnType<typeof loadRuleFiles> | undefined;
+
+/**
+ * The fault limits of a telemetry field from the shipped rule defaults (rules/default-rules.json),
+ * the same file the rules service starts from: the red lines on the graphs are where records open.
+ */
+export function ruleLimits(kind: Kind, field: string): Limits {
+  ruleDefaults ??= loadRuleFiles([DEFAULT_RULE_FILE]);
+  const limits: Limits = {};
+  for (const rule of ruleDefaults.kinds[kind]?.rules ?? []) {
+    if (rule.type !== 'threshold' || rule.field !== field) continue;
+    if (rule.below !== undefined) limits.below = rule.below;
+    if (rule.above !== undefined) limits.above = rule.above;
+  }
+  if (limits.below === undefined && limits.above === undefined)
+    throw new Error(`no threshold rule for ${kind}.${field} in ${DEFAULT_RULE_FILE}`);
+  return limits;
+}
+
+/** Red below `below`, red above `above`, green between. */
+export function thresholdsFor(kind: Kind, field: string): ThresholdsConfigBuilder {
+  const { below, above } = ruleLimits(kind, field);
+  const steps: Threshold[] = [{ value: null, color: below === undefined ? 'green' : 'red' }];
+  if (below !== undefined) steps.push({ value: below, color: 'green' });
+  if (above !== undefined) steps.push({ value: above, color: 'red' });
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+}
+
+/** A Grafana variable reference in a link, e.g. `ref('__data.fields.id')` is `${__data.fields.id}`. */
+export const ref = (name: string): string => `\${${name}}`;
+
+/** A table cell link to the record in the API (`$api` is the dashboard's API address variable). */
+export function recordLink(tr: Tr): DashboardLinkBuilder {
+  return new DashboardLinkBuilder(tr('打开服务记录', 'Open the service record'))
+    .url(`${ref('api')}/records/${ref('__data.fields.id')}`)
+    .targetBlank(true);
+}

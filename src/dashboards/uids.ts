@@ -1,0 +1,13 @@
+/** Dashboard uids, apart from the SDK so the rules service can link to them without loading it. */
+import type { Kind } from '../protocol/topics.ts';
+import type { Lang } from '../records/service/i18n.ts';
+
+export type DashboardName = Kind | 'overview' | 'desk';
+
+/**
+ * `fm-lift` for zh-CN (the default language), `fm-lift-en` for en: both sets live in one Grafana.
+ * Device records link to `dashboardUid(kind, FM_LANG)` (rules/evidence.ts).
+ */
+export function dashboardUid(name: DashboardName | string, lang: Lang): string {
+  return lang === 'en' ? `fm-${name}-en` : `fm-${name}`;
+}
