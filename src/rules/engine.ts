@@ -251,7 +251,8 @@ export class Engine {
     const event = d.lastEvents.get(fault);
     if (event) evidence.event = event;
     if (held === 'maintenance') evidence.afterMaintenance = true;
-    if (this.o.grafanaUrl) evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, l.since, this.o.lang);
+    if (this.o.grafanaUrl)
+      evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, l.since, this.o.lang);
     this.o.count('raised');
     this.o.emit({
       type: 'raise',

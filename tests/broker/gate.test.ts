@@ -19,13 +19,13 @@ describe('delivery gate', () => {
     expect(gate.inflight).toBe(3);
     expect(gate.waiting).toBe(4);
     expect(held).toBe(4);
-    pending.splice(0, 2).forEach((done) => done());
+    for (const done of pending.splice(0, 2)) done();
     await tick();
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(gate.inflight).toBe(3);
-    pending.splice(0).forEach((done) => done());
+    for (const done of pending.splice(0)) done();
     await tick();
-    pending.splice(0).forEach((done) => done());
+    for (const done of pending.splice(0)) done();
     await tick();
     expect(started).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(gate.waiting).toBe(0);

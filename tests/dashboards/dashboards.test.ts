@@ -21,6 +21,7 @@ import { type Dialect, interpolate, type Range, type Resolved } from './grafana.
 const ROOT = new URL('../../dashboards/', import.meta.url).pathname;
 const dashboards = buildDashboards();
 
+// biome-ignore lint/suspicious/noExplicitAny: generated dashboard JSON, navigated freely in assertions
 type Json = Record<string, any>;
 
 describe('dashboards as code', () => {
@@ -45,7 +46,7 @@ describe('dashboards as code', () => {
       const titles = (d: Json) => [d.title, ...(d.panels as Json[]).map((p) => p.title)];
       // Same panels, every title translated.
       expect(titles(json).length).toBe(titles(twin).length);
-      titles(json).forEach((t, i) => expect(t, `${json.uid}`).not.toBe(titles(twin)[i]));
+      for (const [i, t] of titles(json).entries()) expect(t, json.uid).not.toBe(titles(twin)[i]);
       for (const p of json.panels as Json[]) {
         expect(uids, `${json.uid} ${p.title}`).toContain(p.datasource.uid);
         for (const t of p.targets) expect(uids, `${json.uid} ${p.title}`).toContain(t.datasource.uid);
