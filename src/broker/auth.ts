@@ -57,18 +57,52 @@ export class FlapDetector {
   }
 }
 
-/** Remembers (stored hash, secret digest) pairs that verified, so reconnects skip the slow hash. */
-class VerifiedSecrets {
+/**
+ * Slow hashes computed at once. Each scrypt verification holds 16 MB (N=2^14, r=8) on a libuv
+ * thread, and the allocator keeps what it once held: a reconnect storm of thousands of devices
+ * would otherwise add 64 MB to the broker for good (4 threads) and starve file and DNS work.
+ */
+const SLOW_HASHES_AT_ONCE = 2;
+
+/**
+ * Secret checks: remembers (stored hash, secret digest) pairs that verified, so reconnects skip the
+ * slow hash; runs at most SLOW_HASHES_AT_ONCE of them, and one per pair however many CONNECTs of
+ * it arrive together.
+ */
+export class SecretChecker {
   readonly #ok = new Set<string>();
+  readonly #pending = new Map<string, Promise<boolean>>();
+  readonly #queue: (() => void)[] = [];
+  #running = 0;
   constructor(private readonly max: number) {}
 
-  key(secretHash: string, password: Buffer): string {
-    return `${secretHash}\0${createHash('sha256').update(password).digest('base64')}`;
+  verify(password: Buffer, secretHash: string): Promise<boolean> | true {
+    const key = `${secretHash}\0${createHash('sha256').update(password).digest('base64')}`;
+    if (this.#ok.has(key)) return true;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#slow(() => verifySecret(password.toString('utf8'), secretHash)).then((ok) => {
+        this.#pending.delete(key);
+        if (ok) this.#remember(key);
+        return ok;
+      });
+      this.#pending.set(key, pending);
+    }
+    return pending;
   }
-  has(key: string): boolean {
-    return this.#ok.has(key);
+
+  async #slow<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= SLOW_HASHES_AT_ONCE) await new Promise<void>((r) => this.#queue.push(r));
+    this.#running++;
+    try {
+      return await work();
+    } finally {
+      this.#running--;
+      this.#queue.shift()?.();
+    }
   }
-  add(key: string): void {
+
+  #remember(key: string): void {
     if (this.#ok.size >= this.max) this.#ok.delete(this.#ok.values().next().value!);
     this.#ok.add(key);
   }
@@ -89,7 +123,7 @@ function refusal(code: number, reason: RefusalReason): AuthenticateError {
 export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['authenticate']> {
   const { devices, stats, flapping, now } = deps;
   const serviceSecret = Buffer.from(deps.serviceSecret);
-  const verified = new VerifiedSecrets(100_000);
+  const secrets = new SecretChecker(100_000);
 
   return (client, username, password, done) => {
     const id = client.id;
@@ -115,13 +149,8 @@ export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['au
       async (device) => {
         if (!device) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown-device');
         if (device.revokedAt) return refuse(NOT_AUTHORIZED, 'revoked');
-        const key = verified.key(device.secretHash, password);
-        if (!verified.has(key)) {
-          if (!(await verifySecret(password.toString('utf8'), device.secretHash))) {
-            return refuse(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
-          }
-          verified.add(key);
-        }
+        if (!(await secrets.verify(password, device.secretHash)))
+          return refuse(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
         const address = { site: device.site, kind: device.kind, deviceId: device.deviceId };
         principals.set(client, {
           type: 'device',
