@@ -60,7 +60,7 @@ export const settings = {
   },
   FM_MQTT_DEVICE_RATE: {
     schema: positiveInt.default(20),
-    doc: 'Publishes per second a device may sustain (bursts up to twice that); excess is dropped and counted.',
+    doc: 'Publishes per second a device may sustain (bursts up to twice that); excess is delayed (TCP slows the device), and a device more than 5 s ahead is disconnected and counted.',
   },
   FM_MQTT_FLAP_CONNECTS: {
     schema: positiveInt.default(15),
