@@ -1,12 +1,37 @@
 /**
- * The deployment files cannot be started here (no Docker engine, no Grafana), so their settings are
- * checked against the code that they configure.
+ * deploy/ cannot be started here (no Docker engine, no Grafana, no systemd as PID 1), so its files
+ * are checked against what they configure: the platform's settings table, the Grafana contract of
+ * src/dashboards, and a real PostgreSQL for the roles script.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultConfig, loadConfig, settings } from '../../src/config.ts';
-import { GRAFANA_DASHBOARDS_PATH } from '../../src/dashboards/index.ts';
+import { openRecords } from '../../src/records/index.ts';
+import { type RunningServer, requireBinary, startPostgres, tempDir } from '../support/servers.ts';
+
+/**
+ * The Grafana contract, agreed with src/dashboards (which writes dashboards/): where Grafana finds
+ * the generated files, and the variables its datasource provisioning expands.
+ */
+const GRAFANA = {
+  provisioning: { repo: 'dashboards/provisioning', mount: '/etc/grafana/provisioning' },
+  dashboards: { repo: 'dashboards/json', mount: '/var/lib/grafana/dashboards/facility-monitor' },
+  datasourceVariables: [
+    'FM_INFLUX_URL',
+    'FM_INFLUX_DATABASE',
+    'FM_INFLUX_USER',
+    'FM_INFLUX_PASSWORD',
+    'FM_GRAFANA_PG_HOST',
+    'FM_GRAFANA_PG_DATABASE',
+    'FM_GRAFANA_PG_USER',
+    'FM_GRAFANA_PG_PASSWORD',
+    'FM_GRAFANA_PG_SSLMODE',
+  ],
+} as const;
 
 const repo = (path: string) => new URL(`../../${path}`, import.meta.url).pathname;
 const read = (path: string) => readFileSync(repo(path), 'utf8');
@@ -15,83 +40,219 @@ interface Service {
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
+  stop_grace_period?: string;
 }
-const compose = parse(read('deploy/compose.yaml')) as { services: Record<string, Service> };
-const { platform, grafana } = compose.services as Record<'platform' | 'grafana', Service>;
+const composeText = read('deploy/compose.yaml');
+const compose = parse(composeText) as { services: Record<string, Service> };
+const platform = compose.services.platform!;
+const grafana = compose.services.grafana!;
+const doc = read('docs/deploy.md');
+const unit = read('deploy/systemd/facility-monitor.service');
 
-/** KEY=value lines of an env file (comments and blanks skipped). */
+/** KEY=value lines of an env file; `#KEY=value` (a commented example) counts too. */
 function envFile(path: string): Map<string, string> {
   return new Map(
     read(path)
       .split('\n')
+      .map((l) => l.replace(/^#/, ''))
       .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
 }
 
 const isPlatformSetting = (name: string) => /^(FM_|FACILITY_|DATABASE_URL$)/.test(name);
+const known = new Set<string>(Object.keys(settings));
+const seconds = (text: string) => Number(/^(\d+)s?$/.exec(text)?.[1]);
 
-describe('deploy/', () => {
-  it('compose takes every variable it interpolates from .env.example', () => {
+describe('deploy/compose.yaml', () => {
+  it('interpolates only variables of .env.example, and .env.example holds nothing unused', () => {
+    const used = new Set([...composeText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!));
     const example = envFile('deploy/.env.example');
-    const used = [...read('deploy/compose.yaml').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!);
-    expect(used.length).toBeGreaterThan(5);
-    for (const name of used) expect(example.has(name), name).toBe(true);
+    expect(used.size).toBeGreaterThan(8);
+    expect([...used].filter((v) => !example.has(v))).toEqual([]);
+    expect([...example.keys()].filter((v) => !used.has(v))).toEqual([]);
+    // A name that looks like a platform setting must be one.
+    expect([...example.keys()].filter((v) => isPlatformSetting(v) && !known.has(v))).toEqual([]);
   });
 
-  it("gives the platform only settings that exist, with values the platform's config accepts", () => {
-    const known = new Set(Object.keys(settings));
-    const systemd = envFile('deploy/systemd/facility.env.example');
-    for (const name of [...Object.keys(platform.environment!), ...systemd.keys()].filter(isPlatformSetting))
-      expect(known, name).toContain(name);
-    // Concrete values (not ${...} placeholders or empty secrets) parse.
-    const concrete = (m: Iterable<[string, string]>) =>
-      Object.fromEntries([...m].filter(([k, v]) => isPlatformSetting(k) && v !== '' && !v.includes('${')));
-    expect(() => loadConfig(concrete(Object.entries(platform.environment!)))).not.toThrow();
-    expect(() => loadConfig(concrete(systemd))).not.toThrow();
+  it("gives the platform only real settings, with values the platform's config accepts", () => {
+    const env = Object.entries(platform.environment!);
+    expect(env.map(([k]) => k).filter((k) => !known.has(k))).toEqual([]);
+    const concrete = Object.fromEntries(env.filter(([, v]) => !v.includes('${')));
+    expect(() => loadConfig(concrete)).not.toThrow();
+    expect(concrete.FM_MQTT_HOST).toBe('0.0.0.0');
+    expect(concrete.FM_API_HOST).toBe('0.0.0.0');
   });
 
-  it('publishes the default ports of the platform, every one on loopback only', () => {
+  it("publishes the platform's default ports, and every port of the stack on loopback only", () => {
     const d = defaultConfig();
-    const published = platform.ports!.map((p) => p.split(':'));
-    expect(published.map(([, host, container]) => [Number(host), Number(container)])).toEqual(
+    expect(platform.ports!.map((p) => p.split(':').slice(1).map(Number))).toEqual(
       [d.FM_MQTT_PORT, d.FM_MQTT_WS_PORT, d.FM_API_PORT].map((p) => [p, p]),
     );
     for (const [name, s] of Object.entries(compose.services))
       for (const p of s.ports ?? []) expect(p, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
-  it('mounts the generated dashboards where the provisioning points and gives Grafana every datasource variable', () => {
-    expect(grafana.volumes).toContain('../dashboards/provisioning:/etc/grafana/provisioning:ro');
-    expect(grafana.volumes).toContain(`../dashboards/json:${GRAFANA_DASHBOARDS_PATH}:ro`);
-    expect(existsSync(repo('dashboards/provisioning/datasources'))).toBe(true);
-    const provider = read('dashboards/provisioning/dashboards/facility-monitor.yaml');
-    expect(parse(provider).providers[0].options.path).toBe(GRAFANA_DASHBOARDS_PATH);
-    const wanted = [
-      ...read('dashboards/provisioning/datasources/facility-monitor.yaml').matchAll(/\$([A-Z_]+)/g),
-    ].map((m) => m[1]!);
-    expect(wanted.length).toBeGreaterThan(5);
-    const hostEnv = envFile('deploy/systemd/grafana.env.example');
-    for (const name of wanted) {
-      expect(Object.keys(grafana.environment!), name).toContain(name);
-      expect(hostEnv.has(name), name).toBe(true);
-    }
+  it('gives the platform more time to stop than the API grace it waits for', () => {
+    expect(seconds(platform.stop_grace_period!)).toBeGreaterThan(defaultConfig().FM_API_SHUTDOWN_GRACE_S);
   });
 
-  it('runs the platform from the paths the image and the unit provide', () => {
-    const unit = read('deploy/systemd/facility-monitor.service');
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/facility-monitor\/bin\/facility\.js start$/m);
-    expect(unit).toMatch(/^StateDirectory=facility-monitor$/m);
-    expect(unit).toMatch(/FM_DATA_DIR=\/var\/lib\/facility-monitor/);
-    expect(existsSync(repo('bin/facility.js'))).toBe(true);
-    // The image holds what `facility start` reads at run time.
+  it("mounts the generated files where Grafana's provisioning points, and sets every datasource variable", () => {
+    expect(grafana.volumes).toContain(`../${GRAFANA.provisioning.repo}:${GRAFANA.provisioning.mount}:ro`);
+    expect(grafana.volumes).toContain(`../${GRAFANA.dashboards.repo}:${GRAFANA.dashboards.mount}:ro`);
+    const env = grafana.environment!;
+    for (const name of GRAFANA.datasourceVariables) expect(env[name], name).toBeTruthy();
+    // Grafana reads with its own roles, never the platform's.
+    expect(env.FM_GRAFANA_PG_USER).toBe('grafana_reader');
+    expect(env.FM_INFLUX_USER).not.toBe(platform.environment!.FM_INFLUX_USER);
+  });
+
+  const provisioning = repo(GRAFANA.provisioning.repo);
+  it.skipIf(!existsSync(provisioning))(
+    'matches the provisioning files src/dashboards wrote (skipped while dashboards/provisioning is absent)',
+    () => {
+      const datasources = read(`${GRAFANA.provisioning.repo}/datasources/facility-monitor.yaml`);
+      const wanted = new Set([...datasources.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!));
+      expect([...wanted].sort()).toEqual([...GRAFANA.datasourceVariables].sort());
+      const provider = parse(read(`${GRAFANA.provisioning.repo}/dashboards/facility-monitor.yaml`));
+      expect(provider.providers[0].options.path).toBe(GRAFANA.dashboards.mount);
+    },
+  );
+
+  it('builds an image holding what `facility start` reads at run time', () => {
     const dockerfile = read('deploy/Dockerfile');
-    for (const dir of ['bin', 'src', 'rules']) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+    expect(dockerfile).toMatch(/^FROM node:22-bookworm-slim$/m);
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    for (const dir of ['bin', 'src', 'rules']) {
+      expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+      expect(read('.dockerignore').split('\n'), dir).not.toContain(dir);
+    }
+    // tsx runs the TypeScript: without it in dependencies, `npm ci --omit=dev` leaves no runnable CLI.
+    expect(JSON.parse(read('package.json')).dependencies).toHaveProperty('tsx');
+  });
+});
+
+describe('deploy/systemd', () => {
+  it('runs the CLI from the documented paths, with its state directory as FM_DATA_DIR', () => {
+    const exec = /^ExecStart=\/usr\/bin\/node (\/opt\/facility-monitor)\/(bin\/facility\.js) start$/m.exec(
+      unit,
+    );
+    expect(exec).not.toBeNull();
+    expect(existsSync(repo(exec![2]!))).toBe(true);
+    const envPath = /^EnvironmentFile=(.+)$/m.exec(unit)?.[1];
+    expect(envPath).toBe('/etc/facility-monitor/facility.env');
+    expect(doc).toContain(exec![1]);
+    expect(doc).toContain(envPath);
+    expect(unit).toMatch(/^StateDirectory=facility-monitor$/m);
+    expect(unit).toMatch(/^Environment=.*\bFM_DATA_DIR=\/var\/lib\/facility-monitor\b/m);
+    expect(unit).toMatch(/^ReadWritePaths=\/var\/lib\/facility-monitor$/m);
+    for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes'])
+      expect(unit).toMatch(new RegExp(`^${line}$`, 'm'));
+    expect(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1])).toBeGreaterThan(
+      defaultConfig().FM_API_SHUTDOWN_GRACE_S,
+    );
   });
 
-  it('documents every published port', () => {
-    const doc = read('docs/deploy.md');
-    for (const s of Object.values(compose.services))
-      for (const p of s.ports ?? []) expect(doc).toContain(`| ${p.split(':')[1]} |`);
+  it("sets only real settings in facility.env, with values the platform's config accepts", () => {
+    const env = envFile('deploy/systemd/facility.env.example');
+    expect([...env.keys()].filter((k) => !known.has(k))).toEqual([]);
+    const concrete = Object.fromEntries(
+      [...env].filter(([k, v]) => v !== '' && !k.startsWith('FM_MQTT_TLS')),
+    );
+    expect(() => loadConfig(concrete)).not.toThrow();
+  });
+
+  it("gives Grafana's unit every datasource variable through the drop-in", () => {
+    const dropIn = read('deploy/systemd/grafana-server.service.d/facility-monitor.conf');
+    const path = /^EnvironmentFile=(.+)$/m.exec(dropIn)?.[1];
+    expect(path).toBe('/etc/facility-monitor/grafana.env');
+    expect(doc).toContain(path);
+    const env = envFile('deploy/systemd/grafana.env.example');
+    expect([...env.keys()].sort()).toEqual([...GRAFANA.datasourceVariables].sort());
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it("lists every published port and the platform's TLS port in its ports table", () => {
+    const ports = Object.values(compose.services).flatMap((s) =>
+      (s.ports ?? []).map((p) => p.split(':')[1]!),
+    );
+    for (const port of [...ports, String(defaultConfig().FM_MQTT_TLS_PORT)])
+      expect(doc, port).toMatch(new RegExp(`^\\| ${port} \\|`, 'm'));
+  });
+
+  it('names only settings that exist (or the datasource variables of the contract)', () => {
+    const names = new Set(
+      [...doc.matchAll(/\b((?:FM|FACILITY)_[A-Z0-9_]+|DATABASE_URL)\b/g)].map((m) => m[1]!),
+    );
+    const contract = new Set<string>(GRAFANA.datasourceVariables);
+    expect([...names].filter((n) => isPlatformSetting(n) && !known.has(n) && !contract.has(n))).toEqual([]);
+  });
+});
+
+describe('deploy/postgres/10-roles.sql on a real PostgreSQL', () => {
+  const psql = '/usr/lib/postgresql/15/bin/psql';
+  const passwords = { RECORDS_DB_PASSWORD: 'f'.repeat(32), GRAFANA_READER_PASSWORD: 'r'.repeat(32) };
+  let server: RunningServer & { url: string };
+  const url = (user: string, db = 'facility') => `postgres://${user}@127.0.0.1:${server.port}/${db}`;
+  const runScript = (env: Record<string, string>) =>
+    spawnSync(
+      psql,
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url('fm'), '-f', repo('deploy/postgres/10-roles.sql')],
+      {
+        env: { PATH: process.env.PATH, ...env },
+        encoding: 'utf8',
+      },
+    );
+
+  beforeAll(async () => {
+    requireBinary(psql, 'postgresql');
+    server = await startPostgres();
+    execFileSync(psql, ['-X', '-q', '-d', server.url, '-c', 'CREATE DATABASE facility']);
+  });
+  afterAll(async () => server?.stop());
+
+  it('refuses to run without both passwords', () => {
+    const run = runScript({ RECORDS_DB_PASSWORD: passwords.RECORDS_DB_PASSWORD });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('GRAFANA_READER_PASSWORD');
+  });
+
+  it('lets the platform migrate as facility and Grafana read, and only read, every table', async () => {
+    const run = runScript(passwords);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    // The platform's first start, as in compose: the migrations create the tables as facility.
+    const records = await openRecords({
+      databaseUrl: url('facility'),
+      dataDir: tempDir('deploy-records'),
+      log: pino({ level: 'silent' }),
+    });
+    await records.close();
+
+    const reader = new pg.Client({ connectionString: url('grafana_reader') });
+    await reader.connect();
+    try {
+      const { rows } = await reader.query<{ name: string; readable: boolean }>(
+        `SELECT c.relname AS name, has_table_privilege(c.oid, 'SELECT') AS readable
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r'`,
+      );
+      expect(rows.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['service_records', 'devices', 'sites']),
+      );
+      expect(rows.filter((r) => !r.readable)).toEqual([]);
+      await expect(reader.query('SELECT count(*) FROM service_records')).resolves.toBeTruthy();
+      await expect(reader.query("DELETE FROM sites WHERE id = 'x'")).rejects.toThrow(/read-only/);
+      await reader.query('SET default_transaction_read_only = off');
+      await expect(reader.query("DELETE FROM sites WHERE id = 'x'")).rejects.toThrow(/permission denied/);
+      const roles = await reader.query<{ rolname: string; rolsuper: boolean }>(
+        "SELECT rolname, rolsuper FROM pg_roles WHERE rolname IN ('facility', 'grafana_reader')",
+      );
+      expect(roles.rows.filter((r) => r.rolsuper)).toEqual([]);
+      expect(roles.rows).toHaveLength(2);
+    } finally {
+      await reader.end();
+    }
   });
 });
