@@ -31,6 +31,18 @@ const commands: Record<string, { run: () => Promise<Command>; help: string }> = 
     run: async () => (await import('./commands/devices.ts')).run,
     help: 'devices ...            register devices and manage their secrets (add, list, rotate, revoke)',
   },
+  staff: {
+    run: async () => (await import('./commands/staff.ts')).run,
+    help: 'staff ...              the people dispatch hands slips to (add, list, deactivate)',
+  },
+  duty: {
+    run: async () => (await import('./commands/duty.ts')).run,
+    help: 'duty ...               the duty table: shifts, and who is on duty now (add, list, now, end)',
+  },
+  maintenance: {
+    run: async () => (await import('./commands/maintenance.ts')).run,
+    help: 'maintenance ...        planned maintenance that holds device faults back (add, list, end)',
+  },
   ingest: {
     run: async () => (await import('./commands/ingest.ts')).run,
     help: 'ingest rejects         what ingest refused lately, from the running platform',

@@ -26,6 +26,9 @@ export function statusForCode(code: string): number {
   if (
     code.endsWith('-exists') ||
     code.endsWith('-revoked') ||
+    code.endsWith('-ended') ||
+    code === 'maintenance-started' ||
+    code === 'maintenance-not-started' ||
     code === 'illegal-transition' ||
     code === 'no-assignee' ||
     code === 'conflict'

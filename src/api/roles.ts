@@ -27,3 +27,12 @@ export const ALERT_RAISERS: readonly Role[] = ['front_desk', 'supervisor', 'mana
 export const ALERT_ACTORS: readonly Role[] = ['guard', 'supervisor', 'manager'];
 /** Statistics: the managers' "three rates" tables, and the desk that reports them. */
 export const STATS_READERS: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin'];
+/** Staff and the duty table dispatch reads: the people who run the rota. Everyone may read it. */
+export const DUTY_WRITERS: readonly Role[] = ['supervisor', 'manager', 'admin'];
+/**
+ * A site's deadlines: the managers' policy, since the rates they report are measured against them
+ * (a supervisor does not loosen the clock their own team runs on).
+ */
+export const SLA_WRITERS: readonly Role[] = ['manager', 'admin'];
+/** Planned maintenance that holds device faults back (rules/): supervisors plan the work. */
+export const MAINTENANCE_WRITERS: readonly Role[] = ['supervisor', 'manager', 'admin'];

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../cli.ts';
 import { openRecords, type Records, RecordsError } from '../records/index.ts';
+import { openServiceDesk, type ServiceDesk } from '../records/service/index.ts';
 
 /** A mistake in the command line: exit 2 with the usage. */
 export class UsageError extends Error {}
@@ -12,7 +13,7 @@ function isParseError(err: unknown): boolean {
 }
 
 /**
- * Shared by `facility sites` and `facility devices`: picks the subcommand, maps refusals to exit
+ * Shared by the registry commands (`facility sites|devices|staff|duty|maintenance`): picks the subcommand, maps refusals to exit
  * codes (2 for a usage mistake or invalid input, 1 for a domain refusal) and always closes the
  * store, which in embedded mode releases the single-writer lock.
  */
@@ -86,4 +87,33 @@ export function positionals<const N extends readonly string[]>(
 export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c < r.length - 1 ? cell.padEnd(widths[c]!) : cell)).join('  '));
+}
+
+/** The service desk on an opened store, for commands that keep the duty table (no breach watcher runs). */
+export function deskOn(records: Records, ctx: CommandContext): ServiceDesk {
+  return openServiceDesk({
+    db: records.db,
+    log: ctx.log.child({ service: 'records' }),
+    lang: ctx.config.FM_LANG,
+  });
+}
+
+/** `--roles a,b` style list; undefined when absent. */
+export function listOption(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+}
+
+/** `--at 2025-03-03T18:00:00+08:00` style time: an offset is required (the site's zone may not be ours). */
+export function timeOption(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(d.getTime())) {
+    throw new UsageError(`--${name} must be an ISO 8601 time with an offset, e.g. 2025-03-03T18:00:00+08:00`);
+  }
+  return d;
 }

@@ -17,7 +17,14 @@ export type RecordsErrorCode =
   | 'alert-not-found'
   | 'staff-not-found'
   | 'staff-exists'
-  | 'no-assignee';
+  | 'no-assignee'
+  | 'area-not-found'
+  | 'shift-not-found'
+  | 'shift-ended'
+  | 'maintenance-not-found'
+  | 'maintenance-ended'
+  | 'maintenance-started'
+  | 'maintenance-not-started';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

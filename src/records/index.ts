@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Db } from './db.ts';
 import * as devices from './devices.ts';
 import { acquireLock } from './lock.ts';
+import * as maintenance from './maintenance.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
@@ -13,6 +14,15 @@ import type { DeviceDirectory } from './types.ts';
 export type { Db, Queryable } from './db.ts';
 export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
+export {
+  MAINTENANCE_SCOPES,
+  MAINTENANCE_STATES,
+  type MaintenanceFilter,
+  type MaintenanceInput,
+  type MaintenanceScope,
+  type MaintenanceState,
+  type MaintenanceWindow,
+} from './maintenance.ts';
 export type { Area, Building, Site, SiteDetail, SiteSummary } from './sites.ts';
 export type { DeviceDirectory, RegisteredDevice } from './types.ts';
 
@@ -42,6 +52,14 @@ export interface Records extends DeviceDirectory {
   listDevices(filter?: devices.DeviceFilter): Promise<devices.Device[]>;
   rotateDeviceSecret(id: string): Promise<string>;
   revokeDevice(id: string): Promise<devices.Device>;
+  /** Planned maintenance that rules/ honours; `createdBy` is who asked. */
+  addMaintenanceWindow(input: unknown): Promise<maintenance.MaintenanceWindow>;
+  listMaintenanceWindows(
+    filter?: maintenance.MaintenanceFilter,
+  ): Promise<{ windows: maintenance.MaintenanceWindow[]; nextCursor: number | null }>;
+  getMaintenanceWindow(id: number): Promise<maintenance.MaintenanceWindow>;
+  endMaintenanceWindow(id: number, by: string): Promise<maintenance.MaintenanceWindow>;
+  cancelMaintenanceWindow(id: number, by: string): Promise<maintenance.MaintenanceWindow>;
   close(): Promise<void>;
 }
 
@@ -86,6 +104,11 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
     rotateDeviceSecret: (id) => devices.rotateDeviceSecret(db, id, now()),
     revokeDevice: (id) => devices.revokeDevice(db, id, now()),
     findDevice: (id) => devices.findDevice(db, id),
+    addMaintenanceWindow: (input) => maintenance.addMaintenanceWindow(db, input, now()),
+    listMaintenanceWindows: (filter = {}) => maintenance.listMaintenanceWindows(db, filter, now()),
+    getMaintenanceWindow: (id) => maintenance.getMaintenanceWindow(db, id, now()),
+    endMaintenanceWindow: (id, by) => maintenance.endMaintenanceWindow(db, id, now(), by),
+    cancelMaintenanceWindow: (id, by) => maintenance.cancelMaintenanceWindow(db, id, now(), by),
     close: async () => {
       try {
         await db.close();

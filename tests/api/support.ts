@@ -21,7 +21,7 @@ export interface TestApi {
   /** inject() with a bearer token. */
   call(
     token: string | undefined,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     body?: unknown,
   ): Promise<{

@@ -14,6 +14,9 @@ export const OPENAPI_TAGS = [
   { name: 'devices', description: 'device registry, MQTT credentials, status and history' },
   { name: 'records', description: 'service records: the front desk procedure' },
   { name: 'alerts', description: 'patrol alerts for guards' },
+  { name: 'duty', description: 'staff, their shifts and who dispatch picks now' },
+  { name: 'sla', description: 'deadline overrides per site and record type' },
+  { name: 'maintenance', description: 'planned maintenance windows that hold device faults back' },
   { name: 'stats', description: 'the managers’ rates per site and period' },
   { name: 'stream', description: 'live changes for the front-desk screen' },
 ];

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema, requireSite } from '../sites.ts';
-import { ROLES, type Role, serviceError, TRADES, type Trade } from './types.ts';
+import { instant, ROLES, type Role, serviceError, TRADES, type Trade } from './types.ts';
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, site local time)');
 
@@ -35,6 +35,10 @@ export const shiftInput = z.object({
   starts: clockTime,
   /** At or before `starts`: the shift runs past midnight. */
   ends: clockTime,
+  /** The rota starts counting at this instant; omitted: at once. */
+  from: instant.optional(),
+  /** The rota stops counting at this instant; omitted: until it is ended. */
+  until: instant.optional(),
 });
 export type ShiftInput = z.input<typeof shiftInput>;
 
@@ -57,9 +61,15 @@ export interface Shift {
   weekdays: number[];
   starts: string;
   ends: string;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  endedBy: string | null;
 }
 
-const STAFF_COLUMNS = 'id, name, phone, roles, trades, site_ids AS sites, active';
+export const STAFF_COLUMNS = 'id, name, phone, roles, trades, site_ids AS sites, active';
+export const SHIFT_COLUMNS = `id, site_id AS site, staff_id AS "staffId", trade, area_id AS area,
+  weekdays::int[] AS weekdays, to_char(starts, 'HH24:MI') AS starts, to_char(ends, 'HH24:MI') AS ends,
+  valid_from AS "validFrom", valid_until AS "validUntil", ended_by AS "endedBy"`;
 
 export async function addStaff(db: Queryable, input: unknown, at: Date): Promise<Staff> {
   const s = parseInput(staffInput, input, 'staff');
@@ -95,19 +105,32 @@ export async function addShift(db: Queryable, input: unknown, at: Date): Promise
   await requireSite(db, s.site);
   const [staff] = await db.query('SELECT 1 FROM staff WHERE id = $1', [s.staffId]);
   if (!staff) throw serviceError('staff-not-found', `staff "${s.staffId}" does not exist; add them first`);
+  if (s.from && s.until && s.until < s.from) {
+    throw serviceError('invalid-input', 'invalid shift: until: must not be before from');
+  }
   const [row] = await db.query<Shift>(
-    `INSERT INTO duty_shifts (site_id, staff_id, trade, area_id, weekdays, starts, ends, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     RETURNING id, site_id AS site, staff_id AS "staffId", trade, area_id AS area, weekdays::int[] AS weekdays,
-       to_char(starts, 'HH24:MI') AS starts, to_char(ends, 'HH24:MI') AS ends`,
-    [s.site, s.staffId, s.trade, s.area ?? null, s.weekdays, s.starts, s.ends, at],
+    `INSERT INTO duty_shifts (site_id, staff_id, trade, area_id, weekdays, starts, ends, valid_from, valid_until, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${SHIFT_COLUMNS}`,
+    [
+      s.site,
+      s.staffId,
+      s.trade,
+      s.area ?? null,
+      s.weekdays,
+      s.starts,
+      s.ends,
+      s.from ?? null,
+      s.until ?? null,
+      at,
+    ],
   );
   return row!;
 }
 
 /**
  * Who is on duty at `at` (site local time). An area's own shift beats a site-wide one. A shift
- * past midnight covers the early hours of the day after one of its weekdays.
+ * past midnight covers the early hours of the day after one of its weekdays. Only shifts valid at
+ * `at` count (an ended one stays in the table for the history).
  */
 export async function onDuty(
   db: Queryable,
@@ -118,6 +141,7 @@ export async function onDuty(
           n AS (SELECT t::time AS tod, EXTRACT(ISODOW FROM t)::int AS dow FROM l)
      SELECT st.id FROM duty_shifts d JOIN staff st ON st.id = d.staff_id CROSS JOIN n
      WHERE d.site_id = $1 AND d.trade = $2 AND st.active AND (d.area_id IS NULL OR d.area_id = $4)
+       AND (d.valid_from IS NULL OR d.valid_from <= $3) AND (d.valid_until IS NULL OR $3 < d.valid_until)
        AND ((d.starts < d.ends AND n.tod >= d.starts AND n.tod < d.ends AND n.dow = ANY(d.weekdays))
          OR (d.starts >= d.ends AND ((n.tod >= d.starts AND n.dow = ANY(d.weekdays))
            OR (n.tod < d.ends AND ((n.dow + 5) % 7) + 1 = ANY(d.weekdays)))))
@@ -147,19 +171,33 @@ export async function managers(db: Queryable, site: string): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+export interface DutyPick {
+  staffId: string;
+  /** On duty by a shift, or the trade's supervisor because nobody was. */
+  via: 'shift' | 'supervisor';
+}
+
 /** The person on duty, else the trade's supervisor; nobody at all is a configuration error to fix. */
+export async function pickDuty(
+  db: Queryable,
+  q: { site: string; trade: string; area?: string | null; at: Date },
+): Promise<DutyPick> {
+  const onShift = await onDuty(db, q);
+  if (onShift) return { staffId: onShift, via: 'shift' };
+  const supervisor = (await supervisors(db, q.site, q.trade))[0];
+  if (supervisor) return { staffId: supervisor, via: 'supervisor' };
+  throw serviceError(
+    'no-assignee',
+    `nobody is on duty for ${q.trade} at site "${q.site}" and the trade has no supervisor; add a shift or a supervisor`,
+  );
+}
+
+/** Who a dispatch without an assignee hands the slip to (GET /duty/now asks pickDuty, the same question). */
 export async function pickAssignee(
   db: Queryable,
   q: { site: string; trade: string; area?: string | null; at: Date },
 ): Promise<string> {
-  const id = (await onDuty(db, q)) ?? (await supervisors(db, q.site, q.trade))[0];
-  if (!id) {
-    throw serviceError(
-      'no-assignee',
-      `nobody is on duty for ${q.trade} at site "${q.site}" and the trade has no supervisor; add a shift or a supervisor`,
-    );
-  }
-  return id;
+  return (await pickDuty(db, q)).staffId;
 }
 
 /**

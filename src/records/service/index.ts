@@ -4,15 +4,18 @@
  */
 import type { Logger } from '../../log.ts';
 import type { Db } from '../db.ts';
+import { requireSite } from '../sites.ts';
 import { type LimitName, type Limits, setLimitOverride } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import * as devices from './device-faults.ts';
 import * as dispatch from './dispatch.ts';
+import * as dutyTable from './duty-table.ts';
 import { createEmitter, type DeskListener } from './events.ts';
 import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
+import { replaceSiteLimits, siteLimits } from './site-limits.ts';
 import { type StatsQuery, siteStats } from './stats.ts';
 import { statsCsv, statsJson } from './stats-output.ts';
 import { getRecordDetail, listRecords } from './store.ts';
@@ -28,6 +31,7 @@ export {
   recoveryInput,
 } from './device-faults.ts';
 export {
+  type DutyPick,
   type Shift,
   type ShiftInput,
   type Staff,
@@ -35,6 +39,7 @@ export {
   shiftInput,
   staffInput,
 } from './dispatch.ts';
+export { type ShiftFilter, type StaffPatch, shiftFilter, staffPatch } from './duty-table.ts';
 export type { DeskEvent, DeskListener } from './events.ts';
 export type { Lang } from './i18n.ts';
 export { ACTIONS, type Action, TRANSITIONS } from './lifecycle.ts';
@@ -50,6 +55,12 @@ export {
 } from './patrol.ts';
 export { ACTION_PAYLOADS } from './payloads.ts';
 export type { Created } from './records.ts';
+export {
+  type SiteLimitOverride,
+  type SiteLimits,
+  siteLimitOverride,
+  siteLimitsInput,
+} from './site-limits.ts';
 export type { Breach } from './sla.ts';
 export {
   RATE_NAMES,
@@ -112,13 +123,29 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, ctx.now()),
     listStaff: (site?: string) => dispatch.listStaff(ctx.db, site),
     setStaffActive: (id: string, active: boolean) => dispatch.setStaffActive(ctx.db, id, active),
+    /** Changes name, phone, roles, trades, sites or active; the id stays. */
+    updateStaff: (id: string, patch: unknown) => dutyTable.updateStaff(ctx.db, id, patch),
     addShift: (input: unknown) => dispatch.addShift(ctx.db, input, ctx.now()),
+    listShifts: (filter?: unknown) => dutyTable.listShifts(ctx.db, filter),
+    /** Ends a shift at `until` (default now); it stays in the table. */
+    endShift: (id: number, o: { until?: Date | undefined; by: string }) =>
+      dutyTable.endShift(ctx.db, id, o, ctx.now()),
     /** Who would get a slip now (or at `at`): on duty, else the trade supervisor. */
     whoIsOnDuty: (q: { site: string; trade: string; area?: string | null; at?: Date }) =>
       dispatch.pickAssignee(ctx.db, { ...q, at: q.at ?? ctx.now() }),
+    /** The same pick as dispatch's, saying whether a shift or the supervisor fallback made it. */
+    dutyNow: async (q: { site: string; trade: string; area?: string | null; at?: Date }) => {
+      await requireSite(ctx.db, q.site);
+      const at = q.at ?? ctx.now();
+      return { ...(await dispatch.pickDuty(ctx.db, { ...q, at })), at };
+    },
 
     setDeadline: (o: { site?: string; type?: string; step: LimitName; limitMs: number }) =>
       setLimitOverride(ctx.db, o),
+    /** A site's deadline overrides and the limits the clock applies there per record type. */
+    siteLimits: (site: string) => siteLimits(ctx.db, site, ctx.limits),
+    /** Replaces a site's overrides (all of them: a step left out falls back). */
+    replaceSiteLimits: (site: string, input: unknown) => replaceSiteLimits(ctx.db, site, input, ctx.limits),
 
     stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
     statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),

@@ -1,0 +1,3 @@
+import { dutyApiSuite } from './duty.suite.ts';
+
+dutyApiSuite('embedded PGlite', () => undefined);
