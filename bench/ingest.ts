@@ -206,7 +206,8 @@ async function main(): Promise<void> {
     await sub.endAsync();
 
     // 2. End to end through ingest to InfluxDB.
-    ingest = spawn(process.execPath, ['bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
+    const prof = process.env.FM_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FM_BENCH_PROF}`] : [];
+    ingest = spawn(process.execPath, [...prof, 'bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
       env: {
         ...process.env,
         FM_TEST_DATA_DIR: dataDir,
