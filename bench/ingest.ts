@@ -206,7 +206,9 @@ async function main(): Promise<void> {
     await sub.endAsync();
 
     // 2. End to end through ingest to InfluxDB.
-    const prof = process.env.FM_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FM_BENCH_PROF}`] : [];
+    const prof = process.env.FM_BENCH_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FM_BENCH_PROF}`]
+      : [];
     ingest = spawn(process.execPath, [...prof, 'bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
       env: {
         ...process.env,
