@@ -35,6 +35,7 @@ import { slaRoutes } from './routes/sla.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { StreamTickets } from './stream-tickets.ts';
 import { TokenStore } from './tokens.ts';
 
 export interface ApiDeps {
@@ -77,6 +78,7 @@ export function buildApp(deps: ApiDeps): App {
     records: deps.records,
     desk: deps.desk,
     tokens: new TokenStore(deps.records.db, deps.now),
+    streamTickets: new StreamTickets(deps.now),
     log,
     now: deps.now,
     options,
@@ -108,7 +110,7 @@ export function buildApp(deps: ApiDeps): App {
     }
     await registerDocs(root, { ui: options.docs });
     await root.register(async (api) => {
-      registerAuth(api, ctx.tokens);
+      registerAuth(api, ctx.tokens, ctx.streamTickets);
       await api.register(healthRoutes, ctx);
       await api.register(tokenRoutes, ctx);
       await api.register(siteRoutes, ctx);

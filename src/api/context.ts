@@ -8,6 +8,7 @@ import type { ServiceDesk } from './desk.ts';
 import type { InfluxQuery } from './history.ts';
 import type { ResolvedApiOptions } from './options.ts';
 import type { HttpMetrics } from './plugins/metrics.ts';
+import type { StreamTickets } from './stream-tickets.ts';
 import type { TokenStore } from './tokens.ts';
 
 /** What route modules receive as plugin options: the app's collaborators, resolved once. */
@@ -15,6 +16,8 @@ export interface ApiContext {
   records: Records;
   desk: ServiceDesk | undefined;
   tokens: TokenStore;
+  /** One-time tickets that open GET /stream without an Authorization header. */
+  streamTickets: StreamTickets;
   log: Logger;
   now: () => Date;
   options: ResolvedApiOptions;

@@ -92,6 +92,7 @@ describe('OpenAPI document', () => {
       'PATCH /maintenance-windows/{id}',
       'GET /stats',
       'GET /stream',
+      'POST /stream/tickets',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

@@ -6,7 +6,7 @@ import { startApi } from '../../src/api/index.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
 import { tempDir } from '../support/servers.ts';
-import { ADMIN, silent } from './support.ts';
+import { ADMIN, openTestApi, silent } from './support.ts';
 
 describe('GET /stream', () => {
   it('delivers changes as server-sent events and closes on stop', { timeout: 90_000 }, async () => {
@@ -77,5 +77,48 @@ describe('GET /stream', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     await records.close();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
+describe('stream tickets (EventSource cannot send a header)', () => {
+  it('open one stream within a minute, once, and nothing else', { timeout: 60_000 }, async () => {
+    const api = await openTestApi();
+    try {
+      const desk = await api.token(['front_desk']);
+      expect((await api.call(undefined, 'POST', '/stream/tickets')).statusCode).toBe(401);
+      const issue = async () => {
+        const res = await api.call(desk, 'POST', '/stream/tickets');
+        expect(res.statusCode).toBe(201);
+        return res.json() as { ticket: string; expiresAt: string };
+      };
+      const { ticket, expiresAt } = await issue();
+      expect(Date.parse(expiresAt) - api.clock.t).toBe(60_000);
+
+      // A real connection: the stream never ends by itself, so inject() cannot read it.
+      const address = await api.app.listen({ port: 0, host: '127.0.0.1' });
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const req = request(`${address}/stream?ticket=${ticket}`, resolve);
+        req.on('error', reject);
+        req.end();
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      res.destroy();
+
+      const again = await api.call(undefined, 'GET', `/stream?ticket=${ticket}`);
+      expect(again.statusCode).toBe(401);
+      expect(again.json().error.code).toBe('unauthorized');
+
+      const late = await issue();
+      api.clock.t += 60_001;
+      expect((await api.call(undefined, 'GET', `/stream?ticket=${late.ticket}`)).statusCode).toBe(401);
+
+      // Only the stream takes tickets.
+      const other = await issue();
+      expect((await api.call(undefined, 'GET', `/records?ticket=${other.ticket}`)).statusCode).toBe(401);
+      expect((await api.call(undefined, 'GET', '/stream?ticket=made-up')).statusCode).toBe(401);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../context.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 import type { Role } from '../roles.ts';
+import type { StreamTickets } from '../stream-tickets.ts';
 import type { Principal, TokenStore } from '../tokens.ts';
 
 declare module 'fastify' {
@@ -16,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed to call the route (any one of them), or 'public' for no token at all. */
     roles?: readonly Role[] | 'public';
+    /** The route also accepts a one-time `?ticket=` (GET /stream, for EventSource). */
+    ticket?: boolean;
   }
 }
 
@@ -27,7 +30,29 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-export function registerAuth(app: App, tokens: TokenStore): void {
+async function authenticate(
+  request: FastifyRequest,
+  tokens: TokenStore,
+  tickets: StreamTickets,
+): Promise<Principal> {
+  const header = request.headers.authorization;
+  const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
+  if (!header && typeof ticket === 'string' && request.routeOptions.config.ticket) {
+    const holder = tickets.take(ticket);
+    if (!holder)
+      throw unauthorized('unknown, used or expired ticket; ask POST /stream/tickets for a new one');
+    return holder;
+  }
+  if (!header)
+    throw unauthorized('send "Authorization: Bearer <token>"; an admin issues tokens (docs/api.md)');
+  const token = BEARER.exec(header)?.[1];
+  if (!token) throw unauthorized('malformed Authorization header; expected "Bearer <token>"');
+  const principal = await tokens.verify(token);
+  if (!principal) throw unauthorized('unknown or revoked token');
+  return principal;
+}
+
+export function registerAuth(app: App, tokens: TokenStore, tickets: StreamTickets): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     if (!route.config?.roles) {
@@ -37,13 +62,7 @@ export function registerAuth(app: App, tokens: TokenStore): void {
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
     if (roles === 'public' || request.is404) return;
-    const header = request.headers.authorization;
-    if (!header)
-      throw unauthorized('send "Authorization: Bearer <token>"; an admin issues tokens (docs/api.md)');
-    const token = BEARER.exec(header)?.[1];
-    if (!token) throw unauthorized('malformed Authorization header; expected "Bearer <token>"');
-    const principal = await tokens.verify(token);
-    if (!principal) throw unauthorized('unknown or revoked token');
+    const principal = await authenticate(request, tokens, tickets);
     request.principal = principal;
     if (!roles?.some((r) => principal.roles.includes(r))) {
       throw forbidden(

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Change } from '../changes.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { principalOf } from '../plugins/auth.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, errorBody, id } from '../schemas/common.ts';
 
@@ -15,16 +16,42 @@ import { commonErrors, errorBody, id } from '../schemas/common.ts';
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.post(
+    '/stream/tickets',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags: ['stream'],
+        summary: 'A one-time ticket that opens GET /stream?ticket= within a minute (for EventSource)',
+        response: {
+          201: z.object({ ticket: z.string(), expiresAt: z.date() }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      reply.code(201);
+      return ctx.streamTickets.issue(principalOf(request));
+    },
+  );
+
   app.get(
     '/stream',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, ticket: true },
       schema: {
         tags: ['stream'],
         summary: 'Server-sent events: record, alert and breach changes (optionally one site)',
         description:
           'Events `record` {action, actor, record}, `alert` {action, actor, alert}, `breach` {breach, notify}; comment lines are heartbeats.',
-        querystring: z.object({ site: id.optional() }),
+        querystring: z.object({
+          site: id.optional(),
+          ticket: z
+            .string()
+            .max(64)
+            .optional()
+            .describe('instead of the Authorization header: from POST /stream/tickets'),
+        }),
         response: {
           200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
           ...commonErrors,
