@@ -3,7 +3,7 @@
  * the registry, so an area window covers the devices of the area's building.
  */
 import type { Db } from '../records/db.ts';
-import type { MaintenanceScope } from '../records/maintenance.ts';
+import type { MaintenanceWindow as KeptWindow } from '../records/maintenance.ts';
 import type { DeviceInfo } from './compile.ts';
 
 // Windows are kept by records/ (the API and `facility maintenance` manage them); rules reads them.
@@ -14,15 +14,11 @@ export {
   maintenanceInput,
 } from '../records/maintenance.ts';
 
-export interface MaintenanceWindow {
-  id: number;
-  site: string;
-  scope: MaintenanceScope;
-  target: string | null;
-  startsAt: Date;
-  endsAt: Date;
-  note: string | null;
-}
+/** What rules needs of a window kept by records/. */
+export type MaintenanceWindow = Pick<
+  KeptWindow,
+  'id' | 'site' | 'scope' | 'target' | 'startsAt' | 'endsAt' | 'note'
+>;
 
 /** Windows not yet over at `at`, with the building of each area window. */
 export async function currentWindows(
