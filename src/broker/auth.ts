@@ -74,14 +74,17 @@ export class SecretChecker {
   readonly #pending = new Map<string, Promise<boolean>>();
   readonly #queue: (() => void)[] = [];
   #running = 0;
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly slowVerify: (secret: string, hash: string) => Promise<boolean> = verifySecret,
+  ) {}
 
   verify(password: Buffer, secretHash: string): Promise<boolean> | true {
     const key = `${secretHash}\0${createHash('sha256').update(password).digest('base64')}`;
     if (this.#ok.has(key)) return true;
     let pending = this.#pending.get(key);
     if (!pending) {
-      pending = this.#slow(() => verifySecret(password.toString('utf8'), secretHash)).then((ok) => {
+      pending = this.#slow(() => this.slowVerify(password.toString('utf8'), secretHash)).then((ok) => {
         this.#pending.delete(key);
         if (ok) this.#remember(key);
         return ok;
@@ -92,13 +95,15 @@ export class SecretChecker {
   }
 
   async #slow<T>(work: () => Promise<T>): Promise<T> {
+    // A finished check hands its slot to the next in line, so no newcomer slips in between.
     if (this.#running >= SLOW_HASHES_AT_ONCE) await new Promise<void>((r) => this.#queue.push(r));
-    this.#running++;
+    else this.#running++;
     try {
       return await work();
     } finally {
-      this.#running--;
-      this.#queue.shift()?.();
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#running--;
     }
   }
 

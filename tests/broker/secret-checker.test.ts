@@ -23,3 +23,27 @@ describe('device secret checks', () => {
     expect(await again).toBe(false);
   });
 });
+
+describe('device secret checks under a reconnect storm', () => {
+  it('run at most two slow hashes at once and finish every one', async () => {
+    let running = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    const checker = new SecretChecker(100, async (secret) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((r) => release.push(r));
+      running--;
+      return secret.startsWith('ok');
+    });
+    const results = Array.from({ length: 7 }, (_, i) => checker.verify(Buffer.from(`ok-${i}`), `hash-${i}`));
+    for (let i = 0; i < 20 && (release.length > 0 || running > 0); i++) {
+      await new Promise((r) => setImmediate(r));
+      release.splice(0).forEach((r) => {
+        r();
+      });
+    }
+    expect(await Promise.all(results)).toEqual(Array(7).fill(true));
+    expect(most).toBe(2);
+  });
+});
