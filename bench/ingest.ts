@@ -228,12 +228,20 @@ async function main(): Promise<void> {
       return c.written + c.replayed;
     };
     console.log('end to end (publisher -> mosquitto -> ingest -> influxd 1.6):');
+    // influxd's CPU since the previous sample (taken at the start of each phase).
+    let influxAt = { cpu: cpuSeconds(influxd.pid()!), t: performance.now() };
+    const influxdCpu = () => {
+      const now = { cpu: cpuSeconds(influxd.pid()!), t: performance.now() };
+      const pct = ((now.cpu - influxAt.cpu) / ((now.t - influxAt.t) / 1000)) * 100;
+      influxAt = now;
+      return Math.round(pct);
+    };
     const e2e = await phases(url, rates, phaseS, durable, () => {
       const c = counters();
       return {
         cpu: cpuSeconds(pid),
         rss: rssMb(pid),
-        extra: `spooled ${c.spooled}, write p50/p99 ${c.writeLatencyMs.p50.toFixed(1)}/${c.writeLatencyMs.p99.toFixed(1)} ms`,
+        extra: `spooled ${c.spooled}, write p50/p99 ${c.writeLatencyMs.p50.toFixed(1)}/${c.writeLatencyMs.p99.toFixed(1)} ms, influxd CPU ${influxdCpu()} %`,
       };
     });
     // Zero loss: wait for the rest, then count in InfluxDB.
