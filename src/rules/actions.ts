@@ -8,8 +8,6 @@ import type { Logger } from '../log.ts';
 import type { Db } from '../records/db.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
-import { voidOpenDeadlines } from '../records/service/sla.ts';
-import { appendHistory } from '../records/service/store.ts';
 import type { Actor } from '../records/service/types.ts';
 import type { Action } from './engine.ts';
 import type { Incident } from './storm.ts';
@@ -96,29 +94,7 @@ async function recover(a: Extract<Action, { type: 'recover' }>, deps: ActionDeps
 
 /** Low priority, recovered, nobody dispatched yet: closed by configuration (RulesOptions.selfCloseLow). */
 async function selfClose(id: number, deps: ActionDeps): Promise<void> {
-  const at = new Date();
-  const closed = await deps.db.transaction(async (tx) => {
-    const [row] = await tx.query<{ state: string }>(
-      `SELECT state FROM service_records WHERE id = $1 AND priority = 'low' FOR UPDATE`,
-      [id],
-    );
-    if (row?.state !== 'received') return false;
-    await tx.query(
-      `UPDATE service_records SET state = 'closed', closed_at = $2, state_since = $2 WHERE id = $1`,
-      [id, at],
-    );
-    await appendHistory(tx, 'record', id, {
-      at,
-      actor: RULES_ACTOR,
-      action: 'self_close',
-      from: 'received',
-      to: 'closed',
-      note: selfCloseNote(deps.lang),
-    });
-    await voidOpenDeadlines(tx, 'record', id, at);
-    return true;
-  });
-  if (closed) deps.count('selfClosed');
+  if (await deps.desk.selfCloseRecovered(id, selfCloseNote(deps.lang), RULES_ACTOR)) deps.count('selfClosed');
 }
 
 async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date, deps: ActionDeps) {

@@ -93,10 +93,15 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
     let rules: Rules;
     let sim: Sim;
     const clock = new FakeClock(START);
+    const selfClosed: number[] = [];
 
     beforeAll(async () => {
       broker = await startBroker();
       store = await openStore(clock, databaseUrl());
+      // The front desk's screen hears of a self-closed record like of any other change.
+      store.desk.onChange((e) => {
+        if (e.type === 'record' && e.action === 'self_close') selfClosed.push(e.record.id);
+      });
       await registerEstate(store.records, SITE, devices);
       rules = await rulesFor(broker.url, store, clock, { selfCloseLow });
       sim = await Sim.start(broker.url, SITE, clock, devices);
@@ -163,6 +168,7 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
         expect(detail.history.filter((h) => h.action === 'recovered')).toHaveLength(1);
         const closed = selfCloseLow && r.priority === 'low';
         expect(r.state, `${r.deviceId} ${r.faultCode}`).toBe(closed ? 'closed' : 'received');
+        expect(selfClosed.includes(r.id), `${r.deviceId} ${r.faultCode} announced`).toBe(closed);
       }
     });
   });

@@ -10,6 +10,7 @@ import type { DeskContext } from './context.ts';
 import { pickAssignee } from './dispatch.ts';
 import { faultText, recoveryNote } from './i18n.ts';
 import { announce, applyAction, enterRecord } from './records.ts';
+import { voidOpenDeadlines } from './sla.ts';
 import { appendHistory, loadRecord, updateRecord } from './store.ts';
 import {
   type Actor,
@@ -215,5 +216,39 @@ export async function noteRecovery(
     return loadRecord(tx, updated[0]!.id);
   });
   if (record) await announce(ctx, 'recovered', actor, record, []);
+  return record;
+}
+
+/**
+ * Closes a recovered low-priority device record nobody was dispatched to (the rules service, when
+ * configured to): the one path that skips acceptance and the return visit, so it is narrow: the
+ * record must still be `received` and low priority. Undefined when it no longer is.
+ */
+export async function selfCloseRecovered(
+  ctx: DeskContext,
+  id: number,
+  note: string,
+  actor = RULES,
+): Promise<ServiceRecord | undefined> {
+  const at = ctx.now();
+  const record = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx.query<{ state: string }>(
+      `SELECT state FROM service_records WHERE id = $1 AND priority = 'low' AND source = 'device' FOR UPDATE`,
+      [id],
+    );
+    if (row?.state !== 'received') return undefined;
+    const closed = await updateRecord(tx, id, { state: 'closed', closed_at: at, state_since: at });
+    await appendHistory(tx, 'record', id, {
+      at,
+      actor,
+      action: 'self_close',
+      from: 'received',
+      to: 'closed',
+      note,
+    });
+    await voidOpenDeadlines(tx, 'record', id, at);
+    return closed;
+  });
+  if (record) await announce(ctx, 'self_close', actor, record, []);
   return record;
 }

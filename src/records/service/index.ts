@@ -112,6 +112,8 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     raiseDeviceFault: (input: devices.DeviceFaultInput, actor?: Actor) =>
       devices.raiseDeviceFault(ctx, input, actor),
     noteRecovery: (input: devices.RecoveryInput, actor?: Actor) => devices.noteRecovery(ctx, input, actor),
+    selfCloseRecovered: (id: number, note: string, actor?: Actor) =>
+      devices.selfCloseRecovered(ctx, id, note, actor),
 
     raisePatrolAlert: (input: patrol.PatrolAlertInput, actor?: Actor) =>
       patrol.raisePatrolAlert(ctx, input, actor),
