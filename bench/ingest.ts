@@ -206,10 +206,9 @@ async function main(): Promise<void> {
     await sub.endAsync();
 
     // 2. End to end through ingest to InfluxDB.
-    const prof = process.env.FM_BENCH_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FM_BENCH_PROF}`]
-      : [];
-    ingest = spawn(process.execPath, [...prof, 'bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
+    // Node flags for the ingest process only, e.g. FM_BENCH_INGEST_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const flags = (process.env.FM_BENCH_INGEST_FLAGS ?? '').split(' ').filter(Boolean);
+    ingest = spawn(process.execPath, [...flags, 'bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
       env: {
         ...process.env,
         FM_TEST_DATA_DIR: dataDir,
