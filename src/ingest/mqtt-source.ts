@@ -47,46 +47,9 @@ export interface MqttSource {
 /** Tells mqtt.js not to acknowledge; the ack is ours to send. Not a failure. */
 const DEFERRED = Object.assign(new Error('ack deferred to ingest'), { deferred: true });
 
-/**
- * PUBACKs [MQTT-3.4] written together: acknowledgements come in runs (a whole batch once InfluxDB
- * has it), and one write per run instead of one per message saves a syscall and a TCP segment for
- * each reading, on both sides. Order is kept; acks for a connection that has since dropped are not
- * sent (the broker redelivers those messages).
- */
-class PubackWriter {
-  #ids: number[] = [];
-  #stream: MqttClient['stream'] | undefined;
-  #scheduled = false;
-
-  constructor(private readonly client: MqttClient) {}
-
-  ack(stream: MqttClient['stream'], id: number): void {
-    if (stream !== this.#stream) {
-      this.#flush();
-      this.#stream = stream;
-    }
-    this.#ids.push(id);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const ids = this.#ids;
-    if (ids.length === 0) return;
-    this.#ids = [];
-    const stream = this.#stream!;
-    if (this.client.stream !== stream || !this.client.connected || stream.destroyed) return;
-    const buf = Buffer.allocUnsafe(ids.length * 4);
-    for (let i = 0; i < ids.length; i++) {
-      buf[i * 4] = 0x40; // PUBACK, remaining length 2, packet identifier
-      buf[i * 4 + 1] = 0x02;
-      buf.writeUInt16BE(ids[i]!, i * 4 + 2);
-    }
-    stream.write(buf);
-  }
+function puback(messageId: number): Buffer {
+  // PUBACK: type 4 << 4, remaining length 2, packet identifier [MQTT-3.4.1, 3.4.2].
+  return Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]);
 }
 
 export async function startMqttSource(
@@ -106,7 +69,6 @@ export async function startMqttSource(
     resubscribe: true,
   });
   let paused = false;
-  const pubacks = new PubackWriter(client);
 
   client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
     const qos1 = packet.qos > 0 && packet.messageId !== undefined;
@@ -117,7 +79,11 @@ export async function startMqttSource(
       callback(qos1 ? DEFERRED : undefined);
       return;
     }
-    const ack = qos1 ? () => pubacks.ack(stream, id) : () => {};
+    const ack = qos1
+      ? () => {
+          if (client.stream === stream && client.connected && !stream.destroyed) stream.write(puback(id));
+        }
+      : () => {};
     try {
       handlers.onMessage({
         topic: packet.topic,
