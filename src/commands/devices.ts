@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
 import type { Device } from '../records/index.ts';
-import { dispatch, intOption, positionals, type Subcommand, table, UsageError } from './support.ts';
+import { dispatch, intOption, positionals, type Subcommand, stringOptions, table } from './support.ts';
 
 const USAGE = `usage: facility devices <subcommand>
 
@@ -28,23 +28,14 @@ function describe(d: Device): string {
 
 const subcommands: Record<string, Subcommand> = {
   add: (args, ctx) => {
-    const { values, positionals: pos } = parseArgs({
+    const { values } = stringOptions(
       args,
-      allowPositionals: true,
-      options: Object.fromEntries(
-        ['site', 'kind', 'id', 'model', 'building', 'floor', 'location', 'interval', 'installed'].map((o) => [
-          o,
-          { type: 'string' as const },
-        ]),
-      ),
-    });
-    positionals(pos, []);
-    for (const required of ['site', 'kind', 'id'] as const) {
-      if (!values[required]) throw new UsageError(`--${required} is required`);
-    }
+      ['site', 'kind', 'id', 'model', 'building', 'floor', 'location', 'interval', 'installed'],
+      ['site', 'kind', 'id'],
+    );
     const input = {
-      id: values.id!,
-      site: values.site!,
+      id: values.id,
+      site: values.site,
       kind: values.kind as Device['kind'],
       model: values.model,
       building: values.building,

@@ -7,6 +7,7 @@ import {
   listOption,
   positionals,
   type Subcommand,
+  stringOptions,
   table,
   timeOption,
   UsageError,
@@ -44,20 +45,11 @@ function describe(s: Shift): string {
 
 const subcommands: Record<string, Subcommand> = {
   add: (args, ctx) => {
-    const { values, positionals: pos } = parseArgs({
+    const { values } = stringOptions(
       args,
-      allowPositionals: true,
-      options: Object.fromEntries(
-        ['site', 'staff', 'trade', 'starts', 'ends', 'area', 'weekdays', 'from', 'until'].map((o) => [
-          o,
-          { type: 'string' as const },
-        ]),
-      ),
-    });
-    positionals(pos, []);
-    for (const required of ['site', 'staff', 'trade', 'starts', 'ends'] as const) {
-      if (!values[required]) throw new UsageError(`--${required} is required`);
-    }
+      ['site', 'staff', 'trade', 'starts', 'ends', 'area', 'weekdays', 'from', 'until'],
+      ['site', 'staff', 'trade', 'starts', 'ends'],
+    );
     const input = {
       site: values.site,
       staffId: values.staff,
@@ -104,23 +96,13 @@ const subcommands: Record<string, Subcommand> = {
     };
   },
   now: (args, ctx) => {
-    const { values } = parseArgs({
-      args,
-      options: {
-        site: { type: 'string' },
-        trade: { type: 'string' },
-        area: { type: 'string' },
-        at: { type: 'string' },
-      },
-    });
-    if (!values.site) throw new UsageError('--site is required');
-    if (!values.trade) throw new UsageError('--trade is required');
+    const { values } = stringOptions(args, ['site', 'trade', 'area', 'at'], ['site', 'trade']);
     const at = values.at === undefined ? undefined : new Date(values.at);
     if (at && Number.isNaN(at.getTime()))
       throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
     return async (records) => {
       const desk = deskOn(records, ctx);
-      const pick = await desk.dutyNow({ site: values.site!, trade: values.trade!, area: values.area, at });
+      const pick = await desk.dutyNow({ site: values.site, trade: values.trade, area: values.area, at });
       const person = (await desk.listStaff()).find((s) => s.id === pick.staffId);
       const who = person
         ? `${person.id} (${person.name}${person.phone ? `, ${person.phone}` : ''})`

@@ -6,6 +6,7 @@ import {
   listOption,
   positionals,
   type Subcommand,
+  stringOptions,
   table,
   timeOption,
   UsageError,
@@ -30,20 +31,11 @@ function describe(w: MaintenanceWindow): string {
 
 const subcommands: Record<string, Subcommand> = {
   add: (args, ctx) => {
-    const { values, positionals: pos } = parseArgs({
+    const { values } = stringOptions(
       args,
-      allowPositionals: true,
-      options: Object.fromEntries(
-        ['site', 'scope', 'target', 'starts', 'ends', 'for', 'note', 'by'].map((o) => [
-          o,
-          { type: 'string' as const },
-        ]),
-      ),
-    });
-    positionals(pos, []);
-    for (const required of ['site', 'scope'] as const) {
-      if (!values[required]) throw new UsageError(`--${required} is required`);
-    }
+      ['site', 'scope', 'target', 'starts', 'ends', 'for', 'note', 'by'],
+      ['site', 'scope'],
+    );
     if ((values.ends === undefined) === (values.for === undefined))
       throw new UsageError('give exactly one of --ends and --for');
     const duration = values.for === undefined ? undefined : /^(\d+)([mhd])$/.exec(values.for);

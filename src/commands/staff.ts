@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
-import { deskOn, dispatch, listOption, positionals, type Subcommand, table, UsageError } from './support.ts';
+import {
+  deskOn,
+  dispatch,
+  listOption,
+  positionals,
+  type Subcommand,
+  stringOptions,
+  table,
+} from './support.ts';
 
 const USAGE = `usage: facility staff <subcommand>
 
@@ -14,16 +22,10 @@ trades: engineering, security, fire, cleaning, customer_service`;
 
 const subcommands: Record<string, Subcommand> = {
   add: (args, ctx) => {
-    const { values, positionals: pos } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: Object.fromEntries(
-        ['name', 'roles', 'trades', 'sites', 'phone'].map((o) => [o, { type: 'string' as const }]),
-      ),
-    });
-    const [id] = positionals(pos, ['ID']);
-    if (!values.name) throw new UsageError('--name is required');
-    if (!values.roles) throw new UsageError('--roles is required');
+    const {
+      values,
+      args: [id],
+    } = stringOptions(args, ['name', 'roles', 'trades', 'sites', 'phone'], ['name', 'roles'], ['ID']);
     const input = {
       id,
       name: values.name,

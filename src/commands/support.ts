@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
 import { openRecords, type Records, RecordsError } from '../records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../records/service/index.ts';
@@ -116,4 +117,28 @@ export function timeOption(name: string, value: string | undefined): Date | unde
     throw new UsageError(`--${name} must be an ISO 8601 time with an offset, e.g. 2025-03-03T18:00:00+08:00`);
   }
   return d;
+}
+
+/**
+ * The `add` subcommands' shape: `--name value` options, all strings, the `required` ones present,
+ * and the positionals named by `args` (none by default).
+ */
+export function stringOptions<
+  const O extends string,
+  const R extends O,
+  const P extends readonly string[] = [],
+>(
+  args: string[],
+  options: readonly O[],
+  required: readonly R[],
+  names: P = [] as unknown as P,
+): { values: Record<R, string> & Partial<Record<O, string>>; args: { [K in keyof P]: string } } {
+  const { values, positionals: got } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: Object.fromEntries(options.map((o) => [o, { type: 'string' as const }])),
+  });
+  const named = positionals(got, names);
+  for (const r of required) if (!values[r]) throw new UsageError(`--${r} is required`);
+  return { values: values as Record<R, string> & Partial<Record<O, string>>, args: named };
 }
