@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
+import { instant } from './service/types.ts';
 import { idSchema, requireSite } from './sites.ts';
 
 export const MAINTENANCE_SCOPES = ['site', 'building', 'area', 'device'] as const;
@@ -14,8 +15,6 @@ export type MaintenanceScope = (typeof MAINTENANCE_SCOPES)[number];
 /** Derived at the time asked: planned (not begun), active, ended (at its planned end or early), cancelled. */
 export const MAINTENANCE_STATES = ['planned', 'active', 'ended', 'cancelled'] as const;
 export type MaintenanceState = (typeof MAINTENANCE_STATES)[number];
-
-const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
 
 export const maintenanceInput = z
   .object({

@@ -90,16 +90,6 @@ export async function listStaff(db: Queryable, site?: string): Promise<Staff[]> 
   );
 }
 
-/** Leaves the duty table without deleting anything the history refers to. */
-export async function setStaffActive(db: Queryable, id: string, active: boolean): Promise<Staff> {
-  const [row] = await db.query<Staff>(
-    `UPDATE staff SET active = $2 WHERE id = $1 RETURNING ${STAFF_COLUMNS}`,
-    [id, active],
-  );
-  if (!row) throw serviceError('staff-not-found', `staff "${id}" does not exist`);
-  return row;
-}
-
 export async function addShift(db: Queryable, input: unknown, at: Date): Promise<Shift> {
   const s = parseInput(shiftInput, input, 'shift');
   await requireSite(db, s.site);

@@ -124,8 +124,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
 
     addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, ctx.now()),
     listStaff: (site?: string) => dispatch.listStaff(ctx.db, site),
-    setStaffActive: (id: string, active: boolean) => dispatch.setStaffActive(ctx.db, id, active),
-    /** Changes name, phone, roles, trades, sites or active; the id stays. */
+    /** Changes name, phone, roles, trades, sites or active (false leaves the duty table); the id stays. */
     updateStaff: (id: string, patch: unknown) => dutyTable.updateStaff(ctx.db, id, patch),
     addShift: (input: unknown) => dispatch.addShift(ctx.db, input, ctx.now()),
     listShifts: (filter?: unknown) => dutyTable.listShifts(ctx.db, filter),

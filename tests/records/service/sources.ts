@@ -40,7 +40,7 @@ export function sourcesTests(get: () => Harness) {
     expect(await who('fire', '2025-03-14T19:00:00Z')).toBe('fire-1'); // Sat 03:00, Friday's night
     expect((await refusal(who('fire', '2025-03-13T19:00:00Z'))).code).toBe('no-assignee'); // Fri 03:00
     expect(await who('cleaning', '2025-03-10T02:00:00Z')).toBe('sup-eng'); // nobody on duty
-    await d.setStaffActive('eng-3', false);
+    await d.updateStaff('eng-3', { active: false });
     expect(await who('engineering', '2025-03-10T02:00:00Z', 'garage')).toBe('eng-1');
     expect((await refusal(d.addStaff({ id: 'eng-3', name: 'x', roles: ['engineer'] }))).code).toBe(
       'staff-exists',
