@@ -22,6 +22,7 @@ export {
   type MaintenanceScope,
   type MaintenanceState,
   type MaintenanceWindow,
+  windowChecks,
 } from './maintenance.ts';
 export type { Area, Building, Site, SiteDetail, SiteSummary } from './sites.ts';
 export type { DeviceDirectory, RegisteredDevice } from './types.ts';

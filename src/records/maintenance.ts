@@ -16,8 +16,20 @@ export type MaintenanceScope = (typeof MAINTENANCE_SCOPES)[number];
 export const MAINTENANCE_STATES = ['planned', 'active', 'ended', 'cancelled'] as const;
 export type MaintenanceState = (typeof MAINTENANCE_STATES)[number];
 
-export const maintenanceInput = z
-  .object({
+/** What every window must satisfy, however it is entered (this module's input, the API's body). */
+export function windowChecks<
+  T extends z.ZodType<{ scope: MaintenanceScope; target?: string | undefined; startsAt: Date; endsAt: Date }>,
+>(schema: T): T {
+  return schema
+    .refine((m) => (m.scope === 'site') === (m.target === undefined), {
+      message: 'target is required unless scope is site (and not allowed then)',
+      path: ['target'],
+    })
+    .refine((m) => m.endsAt > m.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+}
+
+export const maintenanceInput = windowChecks(
+  z.object({
     site: idSchema,
     scope: z.enum(MAINTENANCE_SCOPES),
     /** The building, area or device id; omitted for the whole site. */
@@ -26,12 +38,8 @@ export const maintenanceInput = z
     endsAt: instant,
     note: z.string().trim().min(1).max(500).optional(),
     createdBy: z.string().min(1).max(100).default('rules'),
-  })
-  .refine((m) => (m.scope === 'site') === (m.target === undefined), {
-    message: 'target is required unless scope is site (and not allowed then)',
-    path: ['target'],
-  })
-  .refine((m) => m.endsAt > m.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+  }),
+);
 export type MaintenanceInput = z.input<typeof maintenanceInput>;
 
 export interface MaintenanceWindow {

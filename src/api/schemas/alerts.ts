@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { ALERT_STATES, PRIORITIES, patrolAlertInput } from '../../records/service/index.ts';
+import { serialParams } from './common.ts';
 import { historyEntry } from './records.ts';
 
 export const alertBody = patrolAlertInput.extend({
   occurredAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-export const alertParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+export const alertParams = serialParams;
 
 export const alertQuery = z.object({
   site: z.string().min(1).max(64).optional(),

@@ -29,4 +29,6 @@ export const flag = z.stringbool();
 export const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 export const siteParams = z.object({ site: id });
+/** `:id` of a row the database numbers (a PostgreSQL integer). */
+export const serialParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 export const deviceParams = z.object({ id });

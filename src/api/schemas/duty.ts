@@ -9,7 +9,7 @@ import {
   staffPatch,
   TRADES,
 } from '../../records/service/index.ts';
-import { flag, id, instant } from './common.ts';
+import { flag, id, instant, serialParams } from './common.ts';
 
 export const staffBody = staffInput;
 export const staffPatchBody = staffPatch;
@@ -35,7 +35,7 @@ export const shiftBody = shiftInput.extend({
   from: instant.optional().describe('the shift counts from this instant; default at once'),
   until: instant.optional().describe('the shift stops counting at this instant; default until ended'),
 });
-export const shiftParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+export const shiftParams = serialParams;
 export const shiftQuery = z.object({
   site: id.optional(),
   trade: z.enum(TRADES).optional(),

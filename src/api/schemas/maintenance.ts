@@ -1,23 +1,19 @@
 import { z } from 'zod';
-import { MAINTENANCE_SCOPES, MAINTENANCE_STATES } from '../../records/index.ts';
-import { id, instant } from './common.ts';
+import { MAINTENANCE_SCOPES, MAINTENANCE_STATES, windowChecks } from '../../records/index.ts';
+import { id, instant, serialParams } from './common.ts';
 
-export const maintenanceBody = z
-  .object({
+export const maintenanceBody = windowChecks(
+  z.object({
     site: id,
     scope: z.enum(MAINTENANCE_SCOPES).describe('an area covers the devices of its building'),
     target: id.optional().describe('the building, area or device id; omitted for the whole site'),
     startsAt: instant,
     endsAt: instant,
     note: z.string().trim().min(1).max(500).optional(),
-  })
-  .refine((m) => (m.scope === 'site') === (m.target === undefined), {
-    message: 'target is required unless scope is site (and not allowed then)',
-    path: ['target'],
-  })
-  .refine((m) => m.endsAt > m.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+  }),
+);
 
-export const maintenanceParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+export const maintenanceParams = serialParams;
 
 export const maintenanceQuery = z.object({
   site: id.optional(),

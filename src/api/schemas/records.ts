@@ -8,7 +8,7 @@ import {
   STATES,
   TRADES,
 } from '../../records/service/index.ts';
-import { flag, id } from './common.ts';
+import { flag, id, serialParams } from './common.ts';
 
 const iso = z.iso.datetime({ offset: true });
 
@@ -18,7 +18,7 @@ export const recordBody = createRecordInput.extend({
   receivedAt: iso.optional().describe('when the call rang; default now (the 1-minute limit runs from it)'),
 });
 
-export const recordParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+export const recordParams = serialParams;
 export const actionParams = recordParams.extend({ action: z.enum(ACTIONS) });
 
 const list = <T extends readonly [string, ...string[]]>(values: T) =>
