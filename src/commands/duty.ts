@@ -101,9 +101,13 @@ const subcommands: Record<string, Subcommand> = {
     if (at && Number.isNaN(at.getTime()))
       throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
     return async (records) => {
-      const desk = deskOn(records, ctx);
-      const pick = await desk.dutyNow({ site: values.site, trade: values.trade, area: values.area, at });
-      const person = (await desk.listStaff()).find((s) => s.id === pick.staffId);
+      const pick = await deskOn(records, ctx).dutyNow({
+        site: values.site,
+        trade: values.trade,
+        area: values.area,
+        at,
+      });
+      const person = pick.staff;
       const who = person
         ? `${person.id} (${person.name}${person.phone ? `, ${person.phone}` : ''})`
         : pick.staffId;

@@ -137,11 +137,9 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       },
     },
     async (request) => {
-      const desk = requireDesk(ctx.desk);
       const { site, trade, area, at } = request.query;
-      const pick = await desk.dutyNow({ site, trade, area, at });
-      const person = (await desk.listStaff()).find((s) => s.id === pick.staffId);
-      return { site, trade, area: area ?? null, ...pick, staff: person };
+      const pick = await requireDesk(ctx.desk).dutyNow({ site, trade, area, at });
+      return { site, trade, area: area ?? null, ...pick };
     },
   );
 };

@@ -90,6 +90,11 @@ export async function listStaff(db: Queryable, site?: string): Promise<Staff[]> 
   );
 }
 
+export async function getStaff(db: Queryable, id: string): Promise<Staff | undefined> {
+  const [row] = await db.query<Staff>(`SELECT ${STAFF_COLUMNS} FROM staff WHERE id = $1`, [id]);
+  return row;
+}
+
 export async function addShift(db: Queryable, input: unknown, at: Date): Promise<Shift> {
   const s = parseInput(shiftInput, input, 'shift');
   await requireSite(db, s.site);

@@ -134,11 +134,12 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     /** Who would get a slip now (or at `at`): on duty, else the trade supervisor. */
     whoIsOnDuty: (q: { site: string; trade: string; area?: string | null; at?: Date }) =>
       dispatch.pickAssignee(ctx.db, { ...q, at: q.at ?? ctx.now() }),
-    /** The same pick as dispatch's, saying whether a shift or the supervisor fallback made it. */
+    /** The same pick as dispatch's, saying whether a shift or the supervisor fallback made it, and who that is. */
     dutyNow: async (q: { site: string; trade: string; area?: string | null; at?: Date }) => {
       await requireSite(ctx.db, q.site);
       const at = q.at ?? ctx.now();
-      return { ...(await dispatch.pickDuty(ctx.db, { ...q, at })), at };
+      const pick = await dispatch.pickDuty(ctx.db, { ...q, at });
+      return { ...pick, at, staff: await dispatch.getStaff(ctx.db, pick.staffId) };
     },
 
     setDeadline: (o: { site?: string; type?: string; step: LimitName; limitMs: number }) =>
