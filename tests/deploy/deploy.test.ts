@@ -80,6 +80,8 @@ describe('deploy/compose.yaml', () => {
     expect(env.map(([k]) => k).filter((k) => !known.has(k))).toEqual([]);
     const concrete = Object.fromEntries(env.filter(([, v]) => !v.includes('${')));
     expect(() => loadConfig(concrete)).not.toThrow();
+    // The operator's compose file, not a server this test starts: inside the container the platform
+    // must accept connections from Docker's bridge; the host publishes them on 127.0.0.1 only (below).
     expect(concrete.FM_MQTT_HOST).toBe('0.0.0.0');
     expect(concrete.FM_API_HOST).toBe('0.0.0.0');
   });
