@@ -59,7 +59,8 @@ async function stopAll(running: Running[], log: Logger): Promise<void> {
 /**
  * Every service in one process: records and the service desk's clock, the broker, ingest, rules,
  * the API and (for the demo) a simulated estate. Services reach the broker over MQTT like any
- * other client, so each can also run alone against an external broker (FM_MQTT_URL).
+ * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest, the
+ * busiest, reads the broker's bus in-process when the broker is this process's own.
  */
 export async function startPlatform({ config, log, demo }: PlatformOptions): Promise<Platform> {
   const running: Running[] = [];
@@ -110,7 +111,8 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       'ingest',
       await startIngest({
         options: ingestOptions,
-        mqtt: account('ingest'),
+        // Beside its own broker ingest reads the broker's bus; with FM_MQTT_URL it is an MQTT client.
+        ...(config.FM_MQTT_URL ? { mqtt: account('ingest') } : { bus: broker.bus }),
         log: log.child({ service: 'ingest' }),
         devices: records,
       }),

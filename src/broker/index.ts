@@ -1,4 +1,4 @@
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
@@ -23,8 +23,32 @@ export interface BrokerDeps {
   now?: () => number;
 }
 
+/** A message as the broker's bus carries it. Read-only: the same object goes to every subscriber. */
+export interface BusMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+}
+
+/**
+ * In-process subscriptions to the broker's message bus, for a service running in the broker's
+ * process: no socket, no MQTT framing, no second parse. `deliver` is called for each message that
+ * matches `filter` (MQTT wildcards); the message stays in delivery, holding a place in the
+ * broker's delivery gate, until `done` is called, so a slow subscriber slows the publishers down
+ * the same way a slow socket does. The broker has already acknowledged a QoS 1 publish before it
+ * is delivered (aedes sends PUBACK first), as for network subscribers.
+ */
+export interface LocalBus {
+  /** Resolves once the subscription is active, with the function that ends it. */
+  subscribe(
+    filter: string,
+    deliver: (message: BusMessage, done: () => void) => void,
+  ): Promise<() => Promise<void>>;
+}
+
 export interface Broker {
   addresses: { tcp: Address; ws: Address; tls?: Address };
+  bus: LocalBus;
   counters(): BrokerCounters;
   stop(): Promise<void>;
 }
@@ -84,6 +108,24 @@ export async function startBroker({
     aedes.handle(conn, req);
   };
 
+  const bus: LocalBus = {
+    subscribe: (filter, deliver) =>
+      new Promise((resolve, reject) => {
+        const listener = (packet: AedesPublishPacket, done: () => void) =>
+          // Publishes from sockets carry Buffers; only in-process publishes could carry a string.
+          deliver(
+            Buffer.isBuffer(packet.payload)
+              ? (packet as BusMessage)
+              : { ...packet, payload: Buffer.from(packet.payload) },
+            done,
+          );
+        aedes.subscribe(filter, listener, ((err?: Error) => {
+          if (err) reject(err);
+          else resolve(() => new Promise<void>((r) => aedes.unsubscribe(filter, listener, r)));
+        }) as () => void); // aedes passes an error for a filter with too many levels
+      }),
+  };
+
   const listeners: Listener[] = [];
   const stop = async () => {
     for (const l of listeners.toReversed()) await l.close();
@@ -101,6 +143,7 @@ export async function startBroker({
     log.info(addresses, 'broker listening');
     return {
       addresses,
+      bus,
       counters: () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients }),
       stop,
     };

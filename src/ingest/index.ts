@@ -3,12 +3,14 @@
  * silently dropped. See docs/ingest.md (operation) and docs/influxdb-schema.md (what is stored).
  */
 import { join } from 'node:path';
+import type { LocalBus } from '../broker/index.ts';
 import type { Logger } from '../log.ts';
 import { type DecodedMessage, decode, type Kind, resolveTimestamp } from '../protocol/index.ts';
+import { startBusSource } from './bus-source.ts';
 import { emptyCounters, type IngestCounters } from './counters.ts';
 import { createLineWriter } from './influx.ts';
 import { toLine } from './line-protocol.ts';
-import { type Delivery, type MqttSource, startMqttSource } from './mqtt-source.ts';
+import { type Delivery, type MessageSource, startMqttSource } from './mqtt-source.ts';
 import type { IngestMqttOptions, IngestOptions } from './options.ts';
 import { type RejectedMessage, RejectLog } from './rejects.ts';
 import { Sink } from './sink.ts';
@@ -30,15 +32,17 @@ export interface IngestDeviceLookup {
   ): Promise<{ site: string; kind: Kind; building?: string | null; revokedAt?: Date | null } | undefined>;
 }
 
-export interface IngestDeps {
+/** Where readings come from: an MQTT session with any broker, or the platform broker's bus in this process. */
+export type IngestSource = { mqtt: IngestMqttOptions; bus?: undefined } | { bus: LocalBus; mqtt?: undefined };
+
+export type IngestDeps = IngestSource & {
   options: IngestOptions;
-  mqtt: IngestMqttOptions;
   log: Logger;
   /** Clock, epoch ms: the broker-side time used when a device's time is absent or absurd. */
   now?: () => number;
   /** Device registry: refuses devices whose topic does not match their registered site/kind. */
   devices?: IngestDeviceLookup;
-}
+};
 
 export interface Ingest {
   stop(): Promise<void>;
@@ -208,32 +212,43 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     });
   }
 
-  let source: MqttSource;
+  let source: MessageSource;
   try {
-    source = await startMqttSource(deps.mqtt, log, {
+    const handlers = {
       onMessage,
       backpressure: () =>
-        sink?.full || inbox.length > options.memoryLines ? (sink?.drained() ?? waitInbox()) : undefined,
-      onConnectionChange: (connected) => {
+        sink?.full || inbox.length > options.memoryLines
+          ? (sink?.drained() ?? waitInbox(options.memoryLines))
+          : undefined,
+      onConnectionChange: (connected: boolean) => {
         counters.mqttConnected = connected;
       },
-    });
+    };
+    source = deps.bus
+      ? await startBusSource(deps.bus, log, handlers)
+      : await startMqttSource(deps.mqtt, log, handlers);
   } catch (err) {
     await sink?.stop();
     throw err;
   }
   counters.mqttConnected = true;
 
-  function waitInbox(): Promise<void> {
+  /** Resolves once at most `depth` messages wait for a registry answer, or after `limitMs`. */
+  function waitInbox(depth: number, limitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const until = performance.now() + limitMs;
     return new Promise((resolve) => {
-      const check = () => (inbox.length <= options.memoryLines ? resolve() : setTimeout(check, 10));
+      const check = () =>
+        inbox.length <= depth || performance.now() >= until ? resolve() : setTimeout(check, 10);
       check();
     });
   }
 
   return {
     async stop() {
-      source.pause();
+      await source.pause();
+      // Messages already taken are finished (a registry answer is at most one lookup away), so
+      // none that the broker will not deliver again is left behind.
+      await waitInbox(0, 5000);
       stopped = true;
       await sink?.stop();
       await source.stop();

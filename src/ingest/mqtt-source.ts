@@ -14,7 +14,7 @@
  * sink releases batches in order [MQTT-4.6.0-2]. tests/ingest/mqtt-source.test.ts pins this
  * behaviour of mqtt.js.
  */
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket } from 'mqtt';
 import type { Logger } from '../log.ts';
 import { serviceFilters } from '../protocol/index.ts';
 import type { IngestMqttOptions } from './options.ts';
@@ -30,17 +30,20 @@ export interface Delivery {
   ack: () => void;
 }
 
-export interface MqttSourceHandlers {
+/** What ingest gets its messages from: an MQTT session (this file) or the broker's bus (bus-source.ts). */
+export interface SourceHandlers {
   onMessage(delivery: Delivery): void;
   /** A promise while the caller cannot take more; the socket is not read until it settles. */
   backpressure(): Promise<void> | undefined;
   onConnectionChange?(connected: boolean): void;
 }
 
-export interface MqttSource {
-  readonly client: MqttClient;
-  /** Stops reading new messages (they stay with the broker), keeps the connection for acks. */
-  pause(): void;
+export interface MessageSource {
+  /**
+   * Stops taking new messages (over MQTT they stay with the broker); acks can still be sent.
+   * Resolves once no further message will reach `onMessage`.
+   */
+  pause(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,8 +58,8 @@ function puback(messageId: number): Buffer {
 export async function startMqttSource(
   options: IngestMqttOptions,
   log: Logger,
-  handlers: MqttSourceHandlers,
-): Promise<MqttSource> {
+  handlers: SourceHandlers,
+): Promise<MessageSource> {
   const client = mqtt.connect(options.url, {
     protocolVersion: 4,
     clientId: options.clientId ?? 'service.ingest',
@@ -142,8 +145,7 @@ export async function startMqttSource(
   }
 
   return {
-    client,
-    pause() {
+    async pause() {
       paused = true;
     },
     async stop() {
