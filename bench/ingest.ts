@@ -1,13 +1,18 @@
 /**
- * Ingest benchmark, loopback only, bounded phases:
- *   1. the bare broker's pub/sub ceiling at QoS 1 (publisher process -> mosquitto -> a plain
+ * Ingest benchmark, loopback only, bounded phases, for one of two brokers:
+ *   --broker platform (default): the platform's broker (aedes) with ingest on its bus in the same
+ *     process, as `facility start` runs them; every simulated device has its own connection.
+ *   --broker mosquitto: mosquitto with ingest as a separate MQTT client process (a persistent
+ *     session), as when ingest runs alone; each publisher process is one connection.
+ * In both:
+ *   1. the bare broker's pub/sub ceiling at QoS 1 (publisher processes -> broker -> a plain
  *      mqtt.js QoS 1 subscriber), at the same rising rates and with the same criteria as 2;
- *   2. end to end (publisher process -> mosquitto -> ingest process -> influxd 1.6, v1 /write) at
- *      rising rates, 8 s each, until a phase is not written within 5 s of its end (lag grows) or
- *      the publisher cannot reach the rate; then zero loss is checked by counting in InfluxDB.
+ *   2. end to end (publisher processes -> broker -> ingest -> influxd 1.6, v1 /write) at rising
+ *      rates, 8 s each, until a phase is not written within 5 s of its end (lag grows) or the
+ *      publishers cannot reach the rate; then zero loss is checked by counting in InfluxDB.
  * Reports sustained readings/s, ingest CPU and RSS, the ceiling and the ratio.
  *
- *   node bin/run-ts.js bench/ingest.ts [--rates 5000,10000,15000,20000,25000,30000] [--phase-s 8] [--publishers 2]
+ *   node bin/run-ts.js bench/ingest.ts [--broker platform|mosquitto] [--rates 5000,10000,...] [--phase-s 8] [--publishers 2]
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -18,6 +23,7 @@ import { encode } from '../src/protocol/index.ts';
 import { countPoints, devicesFor, telemetry, v1Target } from '../tests/ingest/support.ts';
 import { startInfluxd } from '../tests/support/influxd.ts';
 import { startMosquitto, tempDir } from '../tests/support/servers.ts';
+import { BENCH_SECRET, BENCH_SERVICE_SECRET } from './broker-server.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,20 +39,40 @@ type PubCommand = {
   offset: number;
   devices: number;
   site: string;
+  /** Publisher number; with `deviceConnections` it makes device ids unique across publishers. */
+  k: number;
+  /** One connection per device (the platform's broker lets a device publish only its own topics). */
+  deviceConnections: boolean;
 };
 
 async function publisherRole(): Promise<void> {
   process.on('message', async (cmd: PubCommand) => {
-    const client = await mqtt.connectAsync(cmd.url, {
-      clientId: `bench-pub-${cmd.site}-${cmd.offset}`,
-      protocolVersion: 4,
-    });
-    const devices = devicesFor(cmd.site, Math.ceil(cmd.devices / 4)).slice(0, cmd.devices);
+    const devices = devicesFor(cmd.site, Math.ceil(cmd.devices / 4))
+      .slice(0, cmd.devices)
+      .map((d) => (cmd.deviceConnections ? { ...d, deviceId: `${d.deviceId}-p${cmd.k}` } : d));
+    const clients = cmd.deviceConnections
+      ? await Promise.all(
+          devices.map((d) =>
+            mqtt.connectAsync(cmd.url, {
+              clientId: d.deviceId,
+              username: d.deviceId,
+              password: BENCH_SECRET,
+              protocolVersion: 4,
+            }),
+          ),
+        )
+      : [
+          await mqtt.connectAsync(cmd.url, {
+            clientId: `bench-pub-${cmd.site}-${cmd.offset}`,
+            protocolVersion: 4,
+          }),
+        ];
     // Validated once per device through protocol's encoder; then only seq and ts change.
     const base = Date.now() - 86_400_000;
-    const templates = devices.map((d) => ({
+    const templates = devices.map((d, i) => ({
       topic: encode(d, 'telemetry', JSON.parse(telemetry(d, 0, base).payload)).topic,
       body: JSON.parse(telemetry(d, 1, base).payload) as Record<string, unknown>,
+      client: clients[i % clients.length]!,
     }));
     let sent = 0;
     let acked = 0;
@@ -66,7 +92,7 @@ async function publisherRole(): Promise<void> {
         t.body.ts = base + seq;
         inflight++;
         sent++;
-        client.publish(t.topic, JSON.stringify(t.body), { qos: 1 }, () => {
+        t.client.publish(t.topic, JSON.stringify(t.body), { qos: 1 }, () => {
           inflight--;
           acked++;
         });
@@ -74,7 +100,7 @@ async function publisherRole(): Promise<void> {
       await sleep(flatOut ? 1 : 5);
     }
     while (inflight > 0) await sleep(10);
-    await client.endAsync();
+    await Promise.all(clients.map((c) => c.endAsync()));
     process.send!({ sent, acked, seconds: (performance.now() - started) / 1000 });
   });
 }
@@ -100,12 +126,12 @@ const PUBLISHERS = Number(arg('publishers', '2'));
 const sentBySite = Array.from({ length: PUBLISHERS }, () => 0);
 
 async function publish(
-  cmd: Omit<PubCommand, 'site' | 'offset'>,
+  cmd: Omit<PubCommand, 'site' | 'offset' | 'k'>,
 ): Promise<{ sent: number; acked: number; seconds: number }> {
   // Each publisher continues its own devices' seq, so no (device, time) point is ever repeated.
   const parts = await Promise.all(
     Array.from({ length: PUBLISHERS }, (_, k) =>
-      publishOne({ ...cmd, rate: cmd.rate / PUBLISHERS, offset: sentBySite[k]!, site: `bench-${k}` }),
+      publishOne({ ...cmd, rate: cmd.rate / PUBLISHERS, offset: sentBySite[k]!, site: `bench-${k}`, k }),
     ),
   );
   parts.forEach((p, k) => {
@@ -139,6 +165,7 @@ interface PhaseResult {
  */
 async function phases(
   url: string,
+  deviceConnections: boolean,
   rates: number[],
   phaseS: number,
   consumed: () => number,
@@ -151,7 +178,7 @@ async function phases(
   for (const rate of rates) {
     const before = sample();
     const t0 = performance.now();
-    const pub = await publish({ url, rate, seconds: phaseS, devices: 400 });
+    const pub = await publish({ url, rate, seconds: phaseS, devices: 400, deviceConnections });
     total += pub.sent;
     const phaseEnd = performance.now();
     while (consumed() - base < total && performance.now() - phaseEnd < 5000) await sleep(50);
@@ -169,80 +196,140 @@ async function phases(
   return { sustained, total, rows };
 }
 
-function table(title: string, r: PhaseResult, extra: string): void {
+function table(title: string, r: PhaseResult, columns: string): void {
   console.log(
-    `\n${title}\n\n| target/s | published/s | caught up after phase | CPU | RSS | ${extra} |\n|---|---|---|---|---|---|`,
+    `\n${title}\n\n| target/s | published/s | caught up after phase | ${columns} |\n|---|---|---|---|---|---|`,
   );
   for (const row of r.rows) console.log(row);
+}
+
+/** A process under measurement: its CPU seconds and RSS, read from /proc. */
+const usage = (pid: number) => ({ cpu: cpuSeconds(pid), rss: rssMb(pid) });
+
+/** Starts a bench server process and resolves with it and the first JSON line it prints. */
+async function serverProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; ready: { port?: number } }> {
+  // Node flags for the measured process only, e.g. FM_BENCH_INGEST_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const flags = (process.env.FM_BENCH_INGEST_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, 'bin/run-ts.js', ...args], {
+    env: { ...process.env, FM_TEST_LOG: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+  return { child, ready: line.startsWith('{') ? (JSON.parse(line) as { port?: number }) : {} };
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000)]);
+}
+
+/** A plain QoS 1 subscriber to every telemetry topic: the bare broker's consumer. */
+async function plainSubscriber(url: string, account?: { username: string; password: string }) {
+  const clientId = account?.username ?? 'bench-sub';
+  const sub = await mqtt.connectAsync(url, { clientId, ...account, protocolVersion: 4, clean: true });
+  let received = 0;
+  sub.on('message', () => received++);
+  await sub.subscribeAsync('fm/+/+/+/telemetry', { qos: 1 });
+  return { received: () => received, stop: () => sub.endAsync() };
 }
 
 async function main(): Promise<void> {
   const rates = arg('rates', '5000,10000,15000,20000,25000,30000').split(',').map(Number);
   const phaseS = Number(arg('phase-s', '8'));
-  // Ingest acknowledges after the write: the in-flight window bounds throughput, so it is opened.
-  const mosquitto = await startMosquitto(['max_inflight_messages 1000', 'max_queued_messages 1000000']);
+  const brokerKind = arg('broker', 'platform');
+  if (brokerKind !== 'platform' && brokerKind !== 'mosquitto') throw new Error('--broker platform|mosquitto');
+  const onPlatform = brokerKind === 'platform';
   const influxd = await startInfluxd();
-  const url = `mqtt://127.0.0.1:${mosquitto.port}`;
   const dataDir = tempDir('bench-ingest');
-  let ingest: ChildProcess | undefined;
+  const counters = () => JSON.parse(readFileSync(join(dataDir, 'counters.json'), 'utf8')) as IngestCounters;
+  const durable = () => {
+    const c = counters();
+    return c.written + c.replayed;
+  };
+  // influxd's CPU since the previous sample (taken at the start of each phase).
+  let influxAt = { cpu: 0, t: 0 };
+  const influxdCpu = () => {
+    const now = { cpu: cpuSeconds(influxd.pid()!), t: performance.now() };
+    const pct = ((now.cpu - influxAt.cpu) / ((now.t - influxAt.t) / 1000)) * 100;
+    influxAt = now;
+    return Math.round(pct);
+  };
+  const ingestExtra = () => {
+    const c = counters();
+    return `spooled ${c.spooled}, write p50/p99 ${c.writeLatencyMs.p50.toFixed(1)}/${c.writeLatencyMs.p99.toFixed(1)} ms, influxd CPU ${influxdCpu()} %`;
+  };
+  let mosquitto: Awaited<ReturnType<typeof startMosquitto>> | undefined;
+  let server: ChildProcess | undefined;
+  let bare: PhaseResult;
+  let e2e: PhaseResult;
+  let labels: { bare: string; e2e: string; cpu: string };
   try {
-    // 1. Bare broker: the same publisher, a plain QoS 1 subscriber that acknowledges at once.
-    const sub = await mqtt.connectAsync(url, { clientId: 'bench-sub', protocolVersion: 4, clean: true });
-    let received = 0;
-    sub.on('message', () => received++);
-    await sub.subscribeAsync('fm/+/+/+/telemetry', { qos: 1 });
-    console.log('bare broker (QoS 1 publisher -> mosquitto -> QoS 1 subscriber):');
-    const bare = await phases(
-      url,
-      rates,
-      phaseS,
-      () => received,
-      () => ({
-        cpu: cpuSeconds(mosquitto.pid),
-        rss: rssMb(mosquitto.pid),
+    if (onPlatform) {
+      labels = {
+        bare: 'QoS 1 devices -> platform broker -> QoS 1 subscriber',
+        e2e: 'QoS 1 devices -> platform broker + ingest on its bus, one process -> influxd 1.6',
+        cpu: 'broker + ingest',
+      };
+      // 1. The broker alone, with a plain service subscriber.
+      const b = await serverProcess(['bench/ingest-server.ts', 'bare']);
+      server = b.child;
+      const url = `mqtt://127.0.0.1:${b.ready.port}`;
+      const sub = await plainSubscriber(url, { username: 'service.bench', password: BENCH_SERVICE_SECRET });
+      console.log(`bare broker (${labels.bare}):`);
+      const pid = server.pid!;
+      bare = await phases(url, true, rates, phaseS, sub.received, () => ({ ...usage(pid), extra: 'broker' }));
+      await sub.stop();
+      await stopProcess(server);
+      // 2. A fresh broker process with ingest on its bus.
+      const e = await serverProcess(['bench/ingest-server.ts', 'ingest', influxd.url, influxd.database], {
+        FM_TEST_DATA_DIR: dataDir,
+      });
+      server = e.child;
+      const e2eUrl = `mqtt://127.0.0.1:${e.ready.port}`;
+      const e2ePid = server.pid!;
+      console.log(`end to end (${labels.e2e}):`);
+      influxdCpu();
+      e2e = await phases(e2eUrl, true, rates, phaseS, durable, () => ({
+        ...usage(e2ePid),
+        extra: ingestExtra(),
+      }));
+    } else {
+      labels = {
+        bare: 'QoS 1 publisher -> mosquitto -> QoS 1 subscriber',
+        e2e: 'QoS 1 publisher -> mosquitto -> ingest process -> influxd 1.6',
+        cpu: 'ingest',
+      };
+      // Ingest acknowledges after the write: the in-flight window bounds throughput, so it is opened.
+      mosquitto = await startMosquitto(['max_inflight_messages 1000', 'max_queued_messages 1000000']);
+      const url = `mqtt://127.0.0.1:${mosquitto.port}`;
+      const mosquittoPid = mosquitto.pid;
+      const sub = await plainSubscriber(url);
+      console.log(`bare broker (${labels.bare}):`);
+      bare = await phases(url, false, rates, phaseS, sub.received, () => ({
+        ...usage(mosquittoPid),
         extra: 'mosquitto',
-      }),
-    );
-    await sub.endAsync();
-
-    // 2. End to end through ingest to InfluxDB.
-    // Node flags for the ingest process only, e.g. FM_BENCH_INGEST_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-    const flags = (process.env.FM_BENCH_INGEST_FLAGS ?? '').split(' ').filter(Boolean);
-    ingest = spawn(process.execPath, [...flags, 'bin/run-ts.js', 'tests/ingest/fixtures/run-ingest.ts'], {
-      env: {
-        ...process.env,
+      }));
+      await sub.stop();
+      const e = await serverProcess(['tests/ingest/fixtures/run-ingest.ts'], {
         FM_TEST_DATA_DIR: dataDir,
         FM_TEST_MQTT_URL: url,
         FM_TEST_INFLUX_URL: influxd.url,
         FM_TEST_INFLUX_DB: influxd.database,
-        FM_TEST_LOG: 'error',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => ingest!.stdout!.once('data', () => resolve()));
-    const pid = ingest.pid!;
-    const counters = () => JSON.parse(readFileSync(join(dataDir, 'counters.json'), 'utf8')) as IngestCounters;
-    const durable = () => {
-      const c = counters();
-      return c.written + c.replayed;
-    };
-    console.log('end to end (publisher -> mosquitto -> ingest -> influxd 1.6):');
-    // influxd's CPU since the previous sample (taken at the start of each phase).
-    let influxAt = { cpu: cpuSeconds(influxd.pid()!), t: performance.now() };
-    const influxdCpu = () => {
-      const now = { cpu: cpuSeconds(influxd.pid()!), t: performance.now() };
-      const pct = ((now.cpu - influxAt.cpu) / ((now.t - influxAt.t) / 1000)) * 100;
-      influxAt = now;
-      return Math.round(pct);
-    };
-    const e2e = await phases(url, rates, phaseS, durable, () => {
-      const c = counters();
-      return {
-        cpu: cpuSeconds(pid),
-        rss: rssMb(pid),
-        extra: `spooled ${c.spooled}, write p50/p99 ${c.writeLatencyMs.p50.toFixed(1)}/${c.writeLatencyMs.p99.toFixed(1)} ms, influxd CPU ${influxdCpu()} %`,
-      };
-    });
+      });
+      server = e.child;
+      const pid = server.pid!;
+      console.log(`end to end (${labels.e2e}):`);
+      influxdCpu();
+      e2e = await phases(url, false, rates, phaseS, durable, () => ({ ...usage(pid), extra: ingestExtra() }));
+    }
     // Zero loss: wait for the rest, then count in InfluxDB.
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && durable() < e2e.total) await sleep(200);
@@ -250,8 +337,8 @@ async function main(): Promise<void> {
     let stored = 0;
     for (const kind of ['lift', 'pump', 'lighting', 'cctv']) stored += await countPoints(target, kind);
 
-    table('Bare broker', bare, 'mosquitto');
-    table('End to end', e2e, 'ingest: spool, write latency');
+    table(`Bare broker: ${labels.bare}`, bare, 'CPU and RSS of');
+    table(`End to end: ${labels.e2e}`, e2e, `CPU and RSS of ${labels.cpu}; spool, write latency`);
     console.log(
       `\npublished ${e2e.total} through ingest, stored in InfluxDB ${stored}: ${stored === e2e.total ? 'zero loss' : `LOST ${e2e.total - stored}`}`,
     );
@@ -259,10 +346,9 @@ async function main(): Promise<void> {
       `sustained end to end with zero loss: ${e2e.sustained} readings/s; bare broker pub/sub ceiling: ${bare.sustained} msg/s; ratio ${(e2e.sustained / Math.max(1, bare.sustained)).toFixed(2)}`,
     );
   } finally {
-    ingest?.kill('SIGTERM');
-    await sleep(500);
+    await stopProcess(server);
     await influxd.stop();
-    await mosquitto.stop();
+    await mosquitto?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,87 @@
+/**
+ * The platform's broker for bench/ingest, alone in its process so its CPU and RSS are its own:
+ *   node bin/run-ts.js bench/ingest-server.ts bare                      the broker only
+ *   node bin/run-ts.js bench/ingest-server.ts ingest <influx url> <db>  the broker with ingest on its bus
+ * Prints {"port":N}; with ingest, writes ingest's counters to `$FM_TEST_DATA_DIR/counters.json`
+ * every 100 ms. Devices are `<kind>-<NNN>-p<k>` of site `bench-<k>`, all with BENCH_SECRET.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBroker } from '../src/broker/index.ts';
+import { ingestOptions, startIngest } from '../src/ingest/index.ts';
+import { createLogger } from '../src/log.ts';
+import { isKind } from '../src/protocol/index.ts';
+import { hashSecret } from '../src/records/secrets.ts';
+import type { DeviceDirectory } from '../src/records/types.ts';
+import { BENCH_SECRET, BENCH_SERVICE_SECRET } from './broker-server.ts';
+
+const DEVICE = /^([a-z]+)-\d+-p(\d+)$/;
+
+async function main(): Promise<void> {
+  const [mode, influxUrl, database] = process.argv.slice(2);
+  const log = createLogger({
+    level: process.env.FM_TEST_LOG ?? 'warn',
+    format: 'json',
+    stream: process.stderr,
+  });
+  // One hash for every device: the broker verifies it once and remembers the pair.
+  const secretHash = await hashSecret(BENCH_SECRET);
+  const devices: DeviceDirectory = {
+    findDevice: async (deviceId) => {
+      const m = DEVICE.exec(deviceId);
+      if (!m || !isKind(m[1]!)) return undefined;
+      return {
+        deviceId,
+        site: `bench-${m[2]}`,
+        kind: m[1],
+        building: null,
+        intervalS: 10,
+        secretHash,
+        revokedAt: null,
+      };
+    },
+  };
+  const broker = await startBroker({
+    options: {
+      host: '127.0.0.1',
+      tcpPort: 0,
+      wsPort: 0,
+      tlsPort: 0,
+      maxPacketBytes: 65_536,
+      maxTopicLevels: 8,
+      // Bench devices publish far above a real device's rate; the limit is not what is measured.
+      deviceRate: 10_000,
+      flapConnects: 100,
+      flapWindowMs: 60_000,
+      flapBanMs: 300_000,
+      outboundQueueBytes: 1_048_576,
+    },
+    log,
+    devices,
+    serviceSecret: BENCH_SERVICE_SECRET,
+  });
+  if (mode === 'ingest') {
+    const dataDir = process.env.FM_TEST_DATA_DIR!;
+    const env = process.env;
+    const ingest = await startIngest({
+      options: ingestOptions({
+        dataDir,
+        influx: { mode: 'v1', url: influxUrl!, database: database! },
+        ...(env.FM_TEST_BATCH_SIZE ? { batchSize: Number(env.FM_TEST_BATCH_SIZE) } : {}),
+        ...(env.FM_TEST_MEMORY_LINES ? { memoryLines: Number(env.FM_TEST_MEMORY_LINES) } : {}),
+      }),
+      bus: broker.bus,
+      log,
+      devices,
+    });
+    const save = () => {
+      writeFileSync(join(dataDir, 'counters.json.tmp'), JSON.stringify(ingest.counters()));
+      renameSync(join(dataDir, 'counters.json.tmp'), join(dataDir, 'counters.json'));
+    };
+    save();
+    setInterval(save, 100);
+  }
+  console.log(JSON.stringify({ port: broker.addresses.tcp.port }));
+}
+
+await main();
