@@ -107,16 +107,20 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     });
 
     const ingestOptions = ingestOptionsFromConfig(config);
-    const ingest = started(
-      'ingest',
-      await startIngest({
-        options: ingestOptions,
-        // Beside its own broker ingest reads the broker's bus; with FM_MQTT_URL it is an MQTT client.
-        ...(config.FM_MQTT_URL ? { mqtt: account('ingest') } : { bus: broker.bus }),
-        log: log.child({ service: 'ingest' }),
-        devices: records,
-      }),
-    );
+    const inProcess = !config.FM_MQTT_URL;
+    // Beside its own broker ingest reads the broker's bus; with FM_MQTT_URL it is an MQTT client.
+    const ingest = await startIngest({
+      options: ingestOptions,
+      ...(inProcess ? { bus: broker.bus } : { mqtt: account('ingest') }),
+      log: log.child({ service: 'ingest' }),
+      devices: records,
+    });
+    // On the bus ingest stops right after the broker: what devices publish until the broker closes
+    // (acknowledged on receipt, with no session to keep it) still reaches ingest and is stored.
+    running.splice(inProcess ? running.findIndex((r) => r.name === 'broker') : running.length, 0, {
+      name: 'ingest',
+      stop: () => ingest.stop(),
+    });
     started(
       'rules',
       await startRules({

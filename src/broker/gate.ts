@@ -44,6 +44,12 @@ export class DeliveryGate {
     return this.#inflight;
   }
 
+  /** Resolves once no message is in delivery, or after `limitMs`. */
+  async idle(limitMs: number): Promise<void> {
+    const until = performance.now() + limitMs;
+    while (this.#inflight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+  }
+
   /** Publishes waiting for room. */
   get waiting(): number {
     return this.#waiting.length;

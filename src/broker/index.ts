@@ -129,6 +129,10 @@ export async function startBroker({
   const listeners: Listener[] = [];
   const stop = async () => {
     for (const l of listeners.toReversed()) await l.close();
+    // aedes acknowledges a QoS 1 publish first and hands it to the bus a turn of the event loop
+    // later: let those reach the subscribers, and their deliveries finish, before the bus closes.
+    for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
+    await gate.idle(10_000);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     stats.stop();
   };

@@ -139,3 +139,39 @@ it('holds the publishers while the subscriber cannot take more, then delivers ev
   await waitFor('all written', () => ingest.counters().written - before >= count, 20_000);
   expect(await countPoints(target, 'cctv', 'seq', `device='${cctv.deviceId}' AND seq>=1000`)).toBe(count);
 });
+
+it('stopped after its broker, as the platform stops them, keeps every reading the broker acknowledged', async () => {
+  const own = await brokerWith(directory);
+  const ownDir = tempDir('ingest-bus-stop');
+  const ownIngest = await startIngest({
+    options: ingestOptions({ dataDir: ownDir, influx: target }),
+    bus: own.bus,
+    log,
+  });
+  const lighting = devices.find((d) => d.kind === 'lighting')!;
+  const client = await device(own, lighting.deviceId, { reconnectPeriod: 0 });
+  client.on('error', () => {});
+  let acked = 0;
+  for (let i = 0; i < 3000; i++) {
+    const m = telemetry(lighting, 5000 + i, BASE_TS + 3_000_000 + i);
+    client.publish(m.topic, m.payload, { qos: 1 }, (err) => {
+      if (!err) acked++;
+    });
+  }
+  await until(() => acked > 200, 10_000);
+  await own.stop(); // mid-stream: the rest of the publishes are cut off unacknowledged
+  await ownIngest.stop();
+  client.end(true);
+  // What the stop spooled is written by the next start.
+  const again = await startIngest({
+    options: ingestOptions({ dataDir: ownDir, influx: target }),
+    bus: broker.bus,
+    log,
+  });
+  await waitFor('spool replayed', () => again.counters().bufferDepth.spoolLines === 0, 20_000);
+  await again.stop();
+  rmSync(ownDir, { recursive: true, force: true });
+  expect(acked).toBeLessThan(3000);
+  const stored = await countPoints(target, 'lighting', 'seq', `device='${lighting.deviceId}' AND seq>=5000`);
+  expect(stored).toBeGreaterThanOrEqual(acked);
+});
