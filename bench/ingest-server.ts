@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     setInterval(save, 100);
   }
   console.log(JSON.stringify({ port: broker.addresses.tcp.port }));
+  // Exits through process.exit so Node writes a --cpu-prof profile when asked for one.
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 await main();
