@@ -25,8 +25,11 @@ export class DeliveryGate {
     readonly limit: number = DELIVERY_LIMIT,
     private readonly onHold: () => void = () => {},
   ) {
-    // Concurrency equal to the gate: mqemitter's own (recursive) queue stays empty.
-    const mq = mqemitter({ concurrency: limit, matchEmptyLevels: true }); // as aedes's own [MQTT-4.7.1-3]
+    // No concurrency limit in mqemitter itself: its queue is drained recursively, one stack frame
+    // per queued message, and messages that do not pass through admit() (the broker's $SYS
+    // notices, wills) would otherwise queue behind a full gate and overflow the stack when a
+    // subscriber completes them synchronously. The gate alone bounds what is in delivery.
+    const mq = mqemitter({ concurrency: 0, matchEmptyLevels: true }); // as aedes's own [MQTT-4.7.1-3]
     const emit = mq.emit.bind(mq);
     mq.emit = (message, callback) => {
       this.#inflight++;

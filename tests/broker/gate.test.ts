@@ -45,4 +45,20 @@ describe('delivery gate', () => {
     for (let i = 0; i < 100 && delivered < total; i++) await tick();
     expect(delivered).toBe(total);
   });
+
+  it('delivers messages that bypass admission while the gate is full, without queueing them', async () => {
+    // The broker's own publishes ($SYS notices of each connect, wills) are emitted without admit().
+    const gate = new DeliveryGate(3);
+    const held: (() => void)[] = [];
+    gate.mq.on('t', (_m, done) => held.push(done));
+    gate.mq.on('sys', (_m, done) => done()); // an in-process subscriber that completes at once
+    for (let i = 0; i < 3; i++) gate.admit(() => gate.mq.emit({ topic: 't' }));
+    let delivered = 0;
+    const total = 20_000;
+    for (let i = 0; i < total; i++) gate.mq.emit({ topic: 'sys' }, () => delivered++);
+    expect(delivered).toBe(total);
+    for (const done of held.splice(0)) done();
+    await tick();
+    expect(gate.inflight).toBe(0);
+  });
 });
