@@ -74,7 +74,7 @@ export const settings = {
   },
   FM_MQTT_URL: {
     schema: z.url({ protocol: /^(mqtts?|tcp|tls|wss?)$/ }).optional(),
-    doc: 'External broker for the services, e.g. `mqtt://emqx:1883`. Unset: the built-in broker.',
+    doc: 'External broker for the services, e.g. `mqtt://emqx:1883`; ingest then connects to it on a persistent session. Unset: the built-in broker, whose message bus ingest reads in-process.',
   },
   FM_INFLUX_URL: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
