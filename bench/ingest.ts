@@ -105,11 +105,16 @@ async function publisherRole(): Promise<void> {
   });
 }
 
+/** Running publisher processes: stopped at once if the measured process dies. */
+const publishers = new Set<ChildProcess>();
+
 function publishOne(cmd: PubCommand): Promise<{ sent: number; acked: number; seconds: number }> {
   const child = fork(new URL(import.meta.url).pathname, ['--role', 'publisher'], {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
   });
+  publishers.add(child);
+  child.once('exit', () => publishers.delete(child));
   return new Promise((resolve, reject) => {
     child.once('message', (m) => {
       resolve(m as { sent: number; acked: number; seconds: number });
@@ -221,11 +226,20 @@ async function serverProcess(
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
   });
+  child.once('exit', (code, signal) => {
+    if (stopping.has(child)) return;
+    // Publishers would wait for it for ever: stop them, so the run ends with this error.
+    console.error(`the measured process (${args.join(' ')}) exited mid-run: ${code ?? signal}`);
+    for (const p of publishers) p.kill();
+  });
   return { child, ready: line.startsWith('{') ? (JSON.parse(line) as { port?: number }) : {} };
 }
 
+const stopping = new WeakSet<ChildProcess>();
+
 async function stopProcess(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null) return;
+  stopping.add(child);
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(5000)]);
