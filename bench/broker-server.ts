@@ -7,14 +7,20 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Aedes } from 'aedes';
 import pino from 'pino';
-import { startBroker } from '../src/broker/index.ts';
+import { type BrokerOptions, startBroker } from '../src/broker/index.ts';
 import { hashSecret } from '../src/records/secrets.ts';
 import type { DeviceDirectory } from '../src/records/types.ts';
+import { testOptions } from '../tests/broker/support.ts';
 
 export const BENCH_SECRET = 'bench-device-secret-0123456789';
 export const BENCH_SERVICE_SECRET = 'bench-service-secret-0123456789';
 /** Device ids are `d<N>`, all lifts of site `bench`. */
 export const benchDeviceId = (n: number) => `d${n}`;
+
+/** The platform broker's settings in the benchmarks: the tests' (loopback, ephemeral ports) with `overrides`. */
+export function benchBrokerOptions(overrides: Partial<BrokerOptions>): BrokerOptions {
+  return { ...testOptions, ...overrides };
+}
 
 async function main(): Promise<void> {
   const [mode, rate] = process.argv.slice(2);
@@ -48,19 +54,7 @@ async function main(): Promise<void> {
         : undefined,
   };
   const broker = await startBroker({
-    options: {
-      host: '127.0.0.1',
-      tcpPort: 0,
-      wsPort: 0,
-      tlsPort: 0,
-      maxPacketBytes: 65_536,
-      maxTopicLevels: 8,
-      deviceRate: Number(rate ?? 1000),
-      flapConnects: 15,
-      flapWindowMs: 60_000,
-      flapBanMs: 300_000,
-      outboundQueueBytes: 1_048_576,
-    },
+    options: benchBrokerOptions({ deviceRate: Number(rate ?? 1000) }),
     log: pino({ level: 'warn' }, pino.destination(2)),
     devices: directory,
     serviceSecret: BENCH_SERVICE_SECRET,
