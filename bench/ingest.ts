@@ -201,9 +201,9 @@ async function phases(
   return { sustained, total, rows };
 }
 
-function table(title: string, r: PhaseResult, columns: string): void {
+function table(title: string, r: PhaseResult, extra: string): void {
   console.log(
-    `\n${title}\n\n| target/s | published/s | caught up after phase | ${columns} |\n|---|---|---|---|---|---|`,
+    `\n${title}\n\n| target/s | published/s | caught up after phase | CPU | RSS | ${extra} |\n|---|---|---|---|---|---|`,
   );
   for (const row of r.rows) console.log(row);
 }
@@ -351,8 +351,8 @@ async function main(): Promise<void> {
     let stored = 0;
     for (const kind of ['lift', 'pump', 'lighting', 'cctv']) stored += await countPoints(target, kind);
 
-    table(`Bare broker: ${labels.bare}`, bare, 'CPU and RSS of');
-    table(`End to end: ${labels.e2e}`, e2e, `CPU and RSS of ${labels.cpu}; spool, write latency`);
+    table(`Bare broker: ${labels.bare}`, bare, 'measured process');
+    table(`End to end: ${labels.e2e}`, e2e, `CPU and RSS are of ${labels.cpu}; spool, write latency`);
     console.log(
       `\npublished ${e2e.total} through ingest, stored in InfluxDB ${stored}: ${stored === e2e.total ? 'zero loss' : `LOST ${e2e.total - stored}`}`,
     );
