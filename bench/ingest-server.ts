@@ -5,14 +5,13 @@
  * Prints {"port":N}; with ingest, writes ingest's counters to `$FM_TEST_DATA_DIR/counters.json`
  * every 100 ms. Devices are `<kind>-<NNN>-p<k>` of site `bench-<k>`, all with BENCH_SECRET.
  */
-import { renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startBroker } from '../src/broker/index.ts';
 import { ingestOptions, startIngest } from '../src/ingest/index.ts';
 import { createLogger } from '../src/log.ts';
 import { isKind } from '../src/protocol/index.ts';
 import { hashSecret } from '../src/records/secrets.ts';
 import type { DeviceDirectory } from '../src/records/types.ts';
+import { saveCountersEvery, sizesFromEnv } from '../tests/ingest/support.ts';
 import { BENCH_SECRET, BENCH_SERVICE_SECRET, benchBrokerOptions } from './broker-server.ts';
 
 const DEVICE = /^([a-z]+)-\d+-p(\d+)$/;
@@ -51,24 +50,17 @@ async function main(): Promise<void> {
   });
   if (mode === 'ingest') {
     const dataDir = process.env.FM_TEST_DATA_DIR!;
-    const env = process.env;
     const ingest = await startIngest({
       options: ingestOptions({
         dataDir,
         influx: { mode: 'v1', url: influxUrl!, database: database! },
-        ...(env.FM_TEST_BATCH_SIZE ? { batchSize: Number(env.FM_TEST_BATCH_SIZE) } : {}),
-        ...(env.FM_TEST_MEMORY_LINES ? { memoryLines: Number(env.FM_TEST_MEMORY_LINES) } : {}),
+        ...sizesFromEnv(process.env),
       }),
       bus: broker.bus,
       log,
       devices,
     });
-    const save = () => {
-      writeFileSync(join(dataDir, 'counters.json.tmp'), JSON.stringify(ingest.counters()));
-      renameSync(join(dataDir, 'counters.json.tmp'), join(dataDir, 'counters.json'));
-    };
-    save();
-    setInterval(save, 100);
+    saveCountersEvery(ingest, dataDir, 100);
   }
   console.log(JSON.stringify({ port: broker.addresses.tcp.port }));
   // Exits through process.exit so Node writes a --cpu-prof profile when asked for one.

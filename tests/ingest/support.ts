@@ -1,10 +1,14 @@
 /**
  * Shared pieces of the ingest tests and benchmark: deterministic readings of every kind built with
- * protocol's `encode`, a rate-paced QoS 1 publisher, and InfluxDB count helpers.
+ * protocol's `encode`, a rate-paced QoS 1 publisher, InfluxDB count helpers, and what the ingest
+ * processes of the kill test and the benchmark share.
  */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Ingest } from '../../src/ingest/index.ts';
 import { influxQuery, seriesRows } from '../../src/ingest/influx.ts';
-import type { InfluxTarget } from '../../src/ingest/options.ts';
+import type { InfluxTarget, IngestOptions } from '../../src/ingest/options.ts';
 import { type Encoded, encode, KINDS, type Kind } from '../../src/protocol/index.ts';
 
 export interface SimDevice {
@@ -180,4 +184,27 @@ export async function waitFor(
       );
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Ingest's batch size and memory bound when FM_TEST_BATCH_SIZE / FM_TEST_MEMORY_LINES set them. */
+export function sizesFromEnv(
+  env: NodeJS.ProcessEnv,
+): Partial<Pick<IngestOptions, 'batchSize' | 'memoryLines'>> {
+  return {
+    ...(env.FM_TEST_BATCH_SIZE ? { batchSize: Number(env.FM_TEST_BATCH_SIZE) } : {}),
+    ...(env.FM_TEST_MEMORY_LINES ? { memoryLines: Number(env.FM_TEST_MEMORY_LINES) } : {}),
+  };
+}
+
+/**
+ * Writes ingest's counters to `<dataDir>/counters.json` now and every `everyMs`, for a process
+ * outside to read; renamed into place so a reader never sees half a file.
+ */
+export function saveCountersEvery(ingest: Ingest, dataDir: string, everyMs: number) {
+  const save = () => {
+    writeFileSync(join(dataDir, 'counters.json.tmp'), JSON.stringify(ingest.counters()));
+    renameSync(join(dataDir, 'counters.json.tmp'), join(dataDir, 'counters.json'));
+  };
+  save();
+  return { save, timer: setInterval(save, everyMs) };
 }
