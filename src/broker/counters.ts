@@ -16,9 +16,11 @@ export type RefusalReason =
   | 'topic-too-deep'
   | 'oversize-packet'
   | 'malformed-packet'
-  | 'protocol-violation';
+  | 'protocol-violation'
+  | 'bad-will-qos'
+  | 'bad-qos';
 
-export type DropReason = 'slow-subscriber' | 'rate-limit';
+export type DropReason = 'slow-subscriber' | 'rate-limit' | 'delivery-failed';
 
 export interface BrokerCounters {
   clientsConnected: number;

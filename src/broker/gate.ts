@@ -24,6 +24,7 @@ export class DeliveryGate {
   constructor(
     readonly limit: number = DELIVERY_LIMIT,
     private readonly onHold: () => void = () => {},
+    private readonly onInvalid: (message: { topic: string; qos?: unknown }) => void = () => {},
   ) {
     // No concurrency limit in mqemitter itself: its queue is drained recursively, one stack frame
     // per queued message, and messages that do not pass through admit() (the broker's $SYS
@@ -32,6 +33,14 @@ export class DeliveryGate {
     const mq = mqemitter({ concurrency: 0, matchEmptyLevels: true }); // as aedes's own [MQTT-4.7.1-3]
     const emit = mq.emit.bind(mq);
     mq.emit = (message, callback) => {
+      // The bus is the one door every message passes, the broker's own included: nothing with a
+      // QoS outside 0..2 [MQTT-3.3.1-4] may reach a subscriber, whose writer would fail on it.
+      const qos = (message as { qos?: unknown }).qos;
+      if (!(qos === undefined || qos === 0 || qos === 1 || qos === 2)) {
+        this.onInvalid(message as { topic: string; qos?: unknown });
+        callback?.(new Error(`QoS ${String(qos)} is not 0, 1 or 2`));
+        return;
+      }
       this.#inflight++;
       emit(message, (err) => {
         this.#inflight--;

@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
 import { createAuthenticate, FlapDetector } from './auth.ts';
+import { createPreConnect } from './connect-checks.ts';
 import { type BrokerCounters, BrokerStats } from './counters.ts';
 import { guardConnection } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
@@ -63,10 +64,15 @@ export async function startBroker({
 }: BrokerDeps): Promise<Broker> {
   const stats = new BrokerStats(log);
   const flapping = new FlapDetector(options.flapConnects, options.flapWindowMs, options.flapBanMs);
-  const gate = new DeliveryGate(undefined, () => stats.counters.overloadDelayed++);
+  const gate = new DeliveryGate(
+    undefined,
+    () => stats.counters.overloadDelayed++,
+    (m) => stats.refuse('bad-qos', undefined, { topic: m.topic.slice(0, 200), qos: m.qos }),
+  );
   const aedes = await Aedes.createBroker({
     mq: gate.mq,
     concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
+    preConnect: createPreConnect(stats),
     authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, now }),
     ...createAcl({
       stats,
@@ -97,6 +103,9 @@ export async function startBroker({
   aedes.on('clientError', (client: Client, err: Error) => {
     // aedes refuses deeper topics itself (its matcher caps at 100 levels); count it like our refusals.
     if (/too many levels/.test(err.message)) stats.refuse('topic-too-deep', client.id);
+    // aedes's words for a packet it could not write to this subscriber: the subscriber is
+    // disconnected, so a message that can never be written must not pass unseen.
+    else if (err.message === 'packet received not valid') stats.drop('delivery-failed', client.id);
     else log.debug({ clientId: client.id, err: err.message }, 'client error');
   });
   aedes.on('connectionError', (_client: Client, err: Error) =>
