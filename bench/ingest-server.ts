@@ -10,7 +10,7 @@ import { ingestOptions, startIngest } from '../src/ingest/index.ts';
 import { createLogger } from '../src/log.ts';
 import { isKind } from '../src/protocol/index.ts';
 import { hashSecret } from '../src/records/secrets.ts';
-import type { DeviceDirectory } from '../src/records/types.ts';
+import { fixedDirectory } from '../tests/broker/support.ts';
 import { saveCountersEvery, sizesFromEnv } from '../tests/ingest/support.ts';
 import { BENCH_SECRET, BENCH_SERVICE_SECRET, benchBrokerOptions } from './broker-server.ts';
 
@@ -23,23 +23,23 @@ async function main(): Promise<void> {
     format: 'json',
     stream: process.stderr,
   });
-  // One hash for every device: the broker verifies it once and remembers the pair.
+  // One hash for every device: the benchmark measures ingest, not registering a fleet.
   const secretHash = await hashSecret(BENCH_SECRET);
-  const devices: DeviceDirectory = {
-    findDevice: async (deviceId) => {
-      const m = DEVICE.exec(deviceId);
-      if (!m || !isKind(m[1]!)) return undefined;
-      return {
-        deviceId,
-        site: `bench-${m[2]}`,
-        kind: m[1],
-        building: null,
-        intervalS: 10,
-        secretHash,
-        revokedAt: null,
-      };
-    },
-  };
+  const devices = fixedDirectory((deviceId) => {
+    const m = DEVICE.exec(deviceId);
+    if (!m || !isKind(m[1]!)) return undefined;
+    return {
+      deviceId,
+      site: `bench-${m[2]}`,
+      kind: m[1],
+      building: null,
+      intervalS: 10,
+      secretHash,
+      secretRotatedAt: null,
+      revokedAt: null,
+    };
+  });
+
   const broker = await startBroker({
     // Bench devices publish far above a real device's rate, and reconnect every phase: neither
     // limit is what is measured.

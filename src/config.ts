@@ -64,10 +64,20 @@ export const settings = {
   },
   FM_MQTT_FLAP_CONNECTS: {
     schema: positiveInt.default(15),
-    doc: 'Connects per window after which a client id is banned.',
+    doc: 'Authenticated connects of one client id per window after which it is banned (failed ones never count against it).',
   },
-  FM_MQTT_FLAP_WINDOW_S: { schema: positiveInt.default(60), doc: 'Flapping detection window, seconds.' },
-  FM_MQTT_FLAP_BAN_S: { schema: positiveInt.default(300), doc: 'Length of a flapping ban, seconds.' },
+  FM_MQTT_AUTH_FAILURES: {
+    schema: positiveInt.default(30),
+    doc: 'Failed authentications from one address per window after which its further failures are answered late (a correct secret still gets in at once).',
+  },
+  FM_MQTT_FLAP_WINDOW_S: {
+    schema: positiveInt.default(60),
+    doc: 'Window for flapping and failed-authentication counts, seconds.',
+  },
+  FM_MQTT_FLAP_BAN_S: {
+    schema: positiveInt.default(300),
+    doc: 'Length of a flapping or address ban, seconds.',
+  },
   FM_MQTT_OUTBOUND_QUEUE_BYTES: {
     schema: positiveInt.default(1_048_576),
     doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',

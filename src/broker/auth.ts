@@ -1,13 +1,22 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import type { Logger } from '../log.ts';
 import { type DeviceAddress, devicePrefix, deviceTopic } from '../protocol/topics.ts';
-import { verifySecret } from '../records/secrets.ts';
+import { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from '../records/secrets.ts';
 import type { DeviceDirectory } from '../records/types.ts';
+import type { FailureBans, FlapDetector } from './bans.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
 
 /** Who is behind a connection, decided once at CONNECT and read by the ACL on every packet. */
 export type Principal =
-  | { type: 'device'; address: DeviceAddress; prefix: string; commandTopic: string }
+  | {
+      type: 'device';
+      address: DeviceAddress;
+      prefix: string;
+      commandTopic: string;
+      /** The registry's rotation time when this session authenticated (epoch ms). */
+      secretRotatedAt: number | null;
+    }
   | { type: 'service'; name: string };
 
 export const principals = new WeakMap<Client, Principal>();
@@ -21,53 +30,17 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
 /**
- * EMQX-style flapping detection: more than `max` connects of one client id within `windowMs` bans
- * it for `banMs`. Counted before credentials are checked, so it also slows password guessing.
- */
-export class FlapDetector {
-  readonly #entries = new Map<string, { windowStart: number; count: number; bannedUntil: number }>();
-
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-    private readonly banMs: number,
-  ) {}
-
-  /** Records a connect; true when the client id is (now) banned. */
-  connect(clientId: string, now: number): boolean {
-    let e = this.#entries.get(clientId);
-    if (!e || (now - e.windowStart > this.windowMs && now >= e.bannedUntil)) {
-      if (this.#entries.size >= 100_000) this.#prune(now);
-      e = { windowStart: now, count: 0, bannedUntil: 0 };
-      this.#entries.set(clientId, e);
-    }
-    if (now < e.bannedUntil) return true;
-    e.count++;
-    if (e.count > this.max) {
-      e.bannedUntil = now + this.banMs;
-      return true;
-    }
-    return false;
-  }
-
-  #prune(now: number): void {
-    for (const [id, e] of this.#entries) {
-      if (now - e.windowStart > this.windowMs && now >= e.bannedUntil) this.#entries.delete(id);
-    }
-  }
-}
-
-/**
- * Slow hashes computed at once. Each scrypt verification holds 16 MB (N=2^14, r=8) on a libuv
+ * Legacy (scrypt) hashes computed at once. Each scrypt verification holds 16 MB (N=2^14, r=8) on a libuv
  * thread, and the allocator keeps what it once held: a reconnect storm of thousands of devices
  * would otherwise add 64 MB to the broker for good (4 threads) and starve file and DNS work.
  */
 const SLOW_HASHES_AT_ONCE = 2;
 
 /**
- * Secret checks: remembers (stored hash, secret digest) pairs that verified, so reconnects skip the
- * slow hash; runs at most SLOW_HASHES_AT_ONCE of them, and one per pair however many CONNECTs of
- * it arrive together.
+ * Checks of secrets still stored in the legacy slow form (records/secrets.ts): remembers (stored
+ * hash, secret digest) pairs that verified, runs at most SLOW_HASHES_AT_ONCE of them, and one per
+ * pair however many CONNECTs of it arrive together. Each verified legacy hash is then rewritten in
+ * the fast form, so this runs once per device at most.
  */
 export class SecretChecker {
   readonly #ok = new Set<string>();
@@ -113,11 +86,16 @@ export class SecretChecker {
   }
 }
 
+/** A failed authentication from an address over its limit is answered this late. */
+export const TARPIT_MS = 2000;
+
 export interface AuthDeps {
   devices: DeviceDirectory;
   serviceSecret: string;
   stats: BrokerStats;
   flapping: FlapDetector;
+  failures: FailureBans;
+  log: Logger;
   now: () => number;
 }
 
@@ -125,10 +103,17 @@ function refusal(code: number, reason: RefusalReason): AuthenticateError {
   return Object.assign(new Error(reason), { returnCode: code }) as AuthenticateError;
 }
 
+/** Where a connection comes from: the socket, or for WebSocket the HTTP request's socket. */
+function peerAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  const req = (client as Client & { req?: { socket?: { remoteAddress?: string } } }).req;
+  return conn.remoteAddress ?? req?.socket?.remoteAddress ?? 'unknown';
+}
+
 export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['authenticate']> {
-  const { devices, stats, flapping, now } = deps;
+  const { devices, stats, flapping, failures, log, now } = deps;
   const serviceSecret = Buffer.from(deps.serviceSecret);
-  const secrets = new SecretChecker(100_000);
+  const legacy = new SecretChecker(100_000);
 
   return (client, username, password, done) => {
     const id = client.id;
@@ -136,32 +121,54 @@ export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['au
       stats.refuse(reason, id, { username, ...detail });
       done(refusal(code, reason), false);
     };
-    if (flapping.connect(id, now())) return refuse(NOT_AUTHORIZED, 'flapping-ban');
-    if (!username || !password) return refuse(NOT_AUTHORIZED, 'anonymous');
+    // A failed authentication counts against the address it came from, never against the identity
+    // it claimed: nobody can lock a device or a service out by failing in its name.
+    const fail = (code: number, reason: RefusalReason, detail?: Record<string, unknown>) => {
+      const address = peerAddress(client);
+      if (!failures.count(address, now())) return refuse(code, reason, detail);
+      stats.refuse('address-ban', id, { username, address, failed: reason });
+      setTimeout(() => done(refusal(NOT_AUTHORIZED, 'address-ban'), false), TARPIT_MS);
+    };
+    if (!username || !password) return fail(NOT_AUTHORIZED, 'anonymous');
 
     if (SERVICE_USER.test(username)) {
       if (id !== username && !id.startsWith(`${username}-`))
-        return refuse(IDENTIFIER_REJECTED, 'client-id-mismatch');
+        return fail(IDENTIFIER_REJECTED, 'client-id-mismatch');
       const ok = password.length === serviceSecret.length && timingSafeEqual(password, serviceSecret);
-      if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
+      if (!ok) return fail(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
+      // Never banned for flapping: a service's reconnects are the platform's own, reported by its
+      // health, and device traffic can never count against it.
       principals.set(client, { type: 'service', name: username.slice('service.'.length) });
       return done(null, true);
     }
     // A device is its id: client id = username [contract], so no device can take over another's session.
-    if (username !== id) return refuse(IDENTIFIER_REJECTED, 'client-id-mismatch');
+    if (username !== id) return fail(IDENTIFIER_REJECTED, 'client-id-mismatch');
 
     devices.findDevice(id).then(
       async (device) => {
-        if (!device) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown-device');
-        if (device.revokedAt) return refuse(NOT_AUTHORIZED, 'revoked');
-        if (!(await secrets.verify(password, device.secretHash)))
-          return refuse(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
+        if (!device) return fail(BAD_USERNAME_OR_PASSWORD, 'unknown-device');
+        if (device.revokedAt) return fail(NOT_AUTHORIZED, 'revoked');
+        const hash = device.secretHash;
+        const ok = verifySecretFast(password, hash) ?? (await legacy.verify(password, hash));
+        if (!ok) return fail(BAD_USERNAME_OR_PASSWORD, 'bad-secret');
+        if (isLegacyHash(hash))
+          devices
+            .upgradeSecretHash(id, hash, hashSecretSync(password.toString('utf8')))
+            .catch((err: Error) =>
+              log.warn(
+                { clientId: id, err: err.message },
+                'could not rewrite a legacy secret hash; will retry',
+              ),
+            );
+        // The identity is proven: only now does a connect count towards its flapping allowance.
+        if (flapping.count(id, now())) return refuse(NOT_AUTHORIZED, 'flapping-ban');
         const address = { site: device.site, kind: device.kind, deviceId: device.deviceId };
         principals.set(client, {
           type: 'device',
           address,
           prefix: devicePrefix(address),
           commandTopic: deviceTopic({ ...address, channel: 'command' }),
+          secretRotatedAt: device.secretRotatedAt?.getTime() ?? null,
         });
         done(null, true);
       },

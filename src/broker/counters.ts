@@ -18,7 +18,8 @@ export type RefusalReason =
   | 'malformed-packet'
   | 'protocol-violation'
   | 'bad-will-qos'
-  | 'bad-qos';
+  | 'bad-qos'
+  | 'address-ban';
 
 export type DropReason = 'slow-subscriber' | 'rate-limit' | 'delivery-failed';
 
@@ -34,6 +35,8 @@ export interface BrokerCounters {
   overloadDelayed: number;
   refusals: Partial<Record<RefusalReason, number>>;
   drops: Partial<Record<DropReason, number>>;
+  /** Live device sessions ended because the registry revoked the device or rotated its secret. */
+  sessionsEnded: { revoked: number; rotated: number };
 }
 
 const SUMMARY_MS = 60_000;
@@ -53,6 +56,7 @@ export class BrokerStats {
     overloadDelayed: 0,
     refusals: {},
     drops: {},
+    sessionsEnded: { revoked: 0, rotated: 0 },
   };
   readonly #seen = new Set<string>();
   #suppressed = 0;
@@ -75,7 +79,12 @@ export class BrokerStats {
 
   snapshot(): BrokerCounters {
     const c = this.counters;
-    return { ...c, refusals: { ...c.refusals }, drops: { ...c.drops } };
+    return {
+      ...c,
+      refusals: { ...c.refusals },
+      drops: { ...c.drops },
+      sessionsEnded: { ...c.sessionsEnded },
+    };
   }
 
   stop(): void {

@@ -2,13 +2,15 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
-import { createAuthenticate, FlapDetector } from './auth.ts';
+import { createAuthenticate } from './auth.ts';
+import { FailureBans, FlapDetector } from './bans.ts';
 import { createPreConnect } from './connect-checks.ts';
 import { type BrokerCounters, BrokerStats } from './counters.ts';
 import { guardConnection } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
 import type { BrokerOptions } from './options.ts';
+import { watchSessions } from './sessions.ts';
 
 export type { BrokerCounters, DropReason, RefusalReason } from './counters.ts';
 export { FrameGuard } from './framing.ts';
@@ -63,7 +65,14 @@ export async function startBroker({
   now = Date.now,
 }: BrokerDeps): Promise<Broker> {
   const stats = new BrokerStats(log);
-  const flapping = new FlapDetector(options.flapConnects, options.flapWindowMs, options.flapBanMs);
+  const bans = {
+    flapConnects: options.flapConnects,
+    authFailures: options.authFailures,
+    windowMs: options.flapWindowMs,
+    banMs: options.flapBanMs,
+  };
+  const flapping = new FlapDetector(bans);
+  const failures = new FailureBans(bans);
   const gate = new DeliveryGate(
     undefined,
     () => stats.counters.overloadDelayed++,
@@ -73,7 +82,7 @@ export async function startBroker({
     mq: gate.mq,
     concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
     preConnect: createPreConnect(stats),
-    authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, now }),
+    authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, failures, log, now }),
     ...createAcl({
       stats,
       deviceRate: options.deviceRate,
@@ -136,7 +145,9 @@ export async function startBroker({
   };
 
   const listeners: Listener[] = [];
+  let sessions: Awaited<ReturnType<typeof watchSessions>> | undefined;
   const stop = async () => {
+    await sessions?.stop();
     for (const l of listeners.toReversed()) await l.close();
     // aedes acknowledges a QoS 1 publish first and hands it to the bus a turn of the event loop
     // later: let those reach the subscribers, and their deliveries finish, before the bus closes.
@@ -146,6 +157,7 @@ export async function startBroker({
     stats.stop();
   };
   try {
+    sessions = await watchSessions({ aedes, devices, stats, log, everyMs: options.sessionCheckMs ?? 2000 });
     const tcp = await listenTcp(options.host, options.tcpPort, handle);
     listeners.push(tcp);
     const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle);

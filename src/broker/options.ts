@@ -18,12 +18,16 @@ export interface BrokerOptions {
   maxTopicLevels: number;
   /** Sustained publishes per second per device; bursts up to twice that. */
   deviceRate: number;
-  /** Connects of one client id within `flapWindowMs` that trigger a ban. */
+  /** Authenticated connects of one client id within `flapWindowMs` that trigger a ban. */
   flapConnects: number;
+  /** Failed authentications from one address within `flapWindowMs` that trigger a ban of its failures. */
+  authFailures: number;
   flapWindowMs: number;
   flapBanMs: number;
   /** Bytes waiting to be written to one subscriber beyond which QoS 0 messages to it are dropped. */
   outboundQueueBytes: number;
+  /** How often the registry's revocations and rotations are read to end live sessions. */
+  sessionCheckMs?: number;
 }
 
 export function brokerOptionsFromConfig(config: Config, readFile: (path: string) => string): BrokerOptions {
@@ -40,6 +44,7 @@ export function brokerOptionsFromConfig(config: Config, readFile: (path: string)
     maxTopicLevels: config.FM_MQTT_MAX_TOPIC_LEVELS,
     deviceRate: config.FM_MQTT_DEVICE_RATE,
     flapConnects: config.FM_MQTT_FLAP_CONNECTS,
+    authFailures: config.FM_MQTT_AUTH_FAILURES,
     flapWindowMs: config.FM_MQTT_FLAP_WINDOW_S * 1000,
     flapBanMs: config.FM_MQTT_FLAP_BAN_S * 1000,
     outboundQueueBytes: config.FM_MQTT_OUTBOUND_QUEUE_BYTES,

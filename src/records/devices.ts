@@ -4,7 +4,7 @@ import type { Db, Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
 import { generateSecret, hashSecret } from './secrets.ts';
 import { idSchema, requireSite } from './sites.ts';
-import type { RegisteredDevice } from './types.ts';
+import type { DeviceChanges, RegisteredDevice } from './types.ts';
 
 export const deviceInput = z.object({
   id: idSchema,
@@ -97,9 +97,8 @@ function refuseExisting(ids: string[]): never {
 }
 
 /**
- * Registers devices in one transaction: all or none. scrypt runs on libuv's thread pool, so the
- * hashes are computed concurrently before the transaction opens; devices given the same secret
- * (a simulated fleet) share one hash, so 10,000 of them cost one scrypt.
+ * Registers devices in one transaction: all or none. Devices given the same secret (a simulated
+ * fleet) share one hash.
  */
 export async function addDevices(db: Db, inputs: readonly unknown[], at: Date): Promise<IssuedDevice[]> {
   const devices = inputs.map((input, i) =>
@@ -190,7 +189,8 @@ export async function rotateDeviceSecret(
   if (current.revokedAt) throw revoked(id);
   const next = secret ?? generateSecret();
   const rows = await db.query(
-    'UPDATE devices SET secret_hash = $2, secret_rotated_at = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+    `UPDATE devices SET secret_hash = $2, secret_rotated_at = $3, changed_at = now()
+     WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
     [id, await hashSecret(next), at],
   );
   if (rows.length === 0) throw revoked(id); // revoked while we hashed
@@ -207,21 +207,48 @@ function revoked(id: string): RecordsError {
 /** Revokes a device for good; revoking twice keeps the first time. */
 export async function revokeDevice(db: Queryable, id: string, at: Date): Promise<Device> {
   const [device] = await db.query<Device>(
-    `UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING ${COLUMNS}`,
+    `UPDATE devices SET revoked_at = COALESCE(revoked_at, $2), changed_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, at],
   );
   if (!device) return getDevice(db, id); // throws device-not-found
   return device;
 }
 
+const REGISTERED = `id AS "deviceId", site_id AS site, kind, building_id AS building,
+  interval_s AS "intervalS", secret_hash AS "secretHash", secret_rotated_at AS "secretRotatedAt",
+  revoked_at AS "revokedAt"`;
+
 /** The broker's lookup on every connect: one primary-key read. */
 export async function findDevice(db: Queryable, deviceId: string): Promise<RegisteredDevice | undefined> {
   if (!idSchema.safeParse(deviceId).success) return undefined;
-  const [row] = await db.query<RegisteredDevice>(
-    `SELECT id AS "deviceId", site_id AS site, kind, building_id AS building, interval_s AS "intervalS",
-            secret_hash AS "secretHash", revoked_at AS "revokedAt"
-     FROM devices WHERE id = $1`,
-    [deviceId],
-  );
+  const [row] = await db.query<RegisteredDevice>(`SELECT ${REGISTERED} FROM devices WHERE id = $1`, [
+    deviceId,
+  ]);
   return row;
+}
+
+/**
+ * A change is read again for this long after the cursor: `changed_at` is the writing transaction's
+ * start, and a transaction that started before the last read may commit after it.
+ */
+const CHANGE_OVERLAP = "interval '30 seconds'";
+
+/**
+ * Revocations and rotations since `cursor`, in the database's own time (so every broker node, on
+ * whatever clock, reads the same feed); one indexed range read, however many devices there are.
+ */
+export async function changedDevices(db: Queryable, cursor: string | undefined): Promise<DeviceChanges> {
+  const [{ now }] = (await db.query<{ now: string }>(`SELECT now()::text AS now`)) as [{ now: string }];
+  if (cursor === undefined) return { devices: [], cursor: now };
+  const devices = await db.query<RegisteredDevice>(
+    `SELECT ${REGISTERED} FROM devices WHERE changed_at > $1::timestamptz - ${CHANGE_OVERLAP}`,
+    [cursor],
+  );
+  return { devices, cursor: now };
+}
+
+/** Rewrites a verified legacy hash in the current form; a rotation meanwhile wins. */
+export async function upgradeSecretHash(db: Queryable, id: string, from: string, to: string): Promise<void> {
+  await db.query('UPDATE devices SET secret_hash = $3 WHERE id = $1 AND secret_hash = $2', [id, from, to]);
 }

@@ -105,6 +105,8 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
     rotateDeviceSecret: (id) => devices.rotateDeviceSecret(db, id, now()),
     revokeDevice: (id) => devices.revokeDevice(db, id, now()),
     findDevice: (id) => devices.findDevice(db, id),
+    changedDevices: (cursor) => devices.changedDevices(db, cursor),
+    upgradeSecretHash: (id, from, to) => devices.upgradeSecretHash(db, id, from, to),
     addMaintenanceWindow: (input) => maintenance.addMaintenanceWindow(db, input, now()),
     listMaintenanceWindows: (filter = {}) => maintenance.listMaintenanceWindows(db, filter, now()),
     getMaintenanceWindow: (id) => maintenance.getMaintenanceWindow(db, id, now()),

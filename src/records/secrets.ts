@@ -1,12 +1,52 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
- * Device secrets: 160 random bits shown once, stored only as an scrypt hash. The secret's entropy
- * already defeats guessing; the slow hash is defence in depth for a leaked table. N=2^14 (~50 ms,
- * 16 MiB) keeps a fleet reconnecting after a broker restart from queueing minutes of hashing.
+ * Device secrets: 256 random bits, shown once, stored as `hmac-sha256$salt$mac` (HMAC-SHA256 of the
+ * secret keyed with a per-device random salt). A slow password hash protects low-entropy passwords
+ * that people choose; a random 256-bit secret cannot be guessed whatever the hash, so a slow one
+ * only makes every CONNECT expensive: after a broker restart it turned 10,000 devices reconnecting
+ * into minutes of hashing (issue 18). The keyed hash costs microseconds and is compared in
+ * constant time. A secret chosen by the caller (a simulated fleet) must be random for the same
+ * reason.
+ *
+ * Older registries hold `scrypt$N$r$p$salt$hash`; they still verify (slowly, see broker/auth.ts),
+ * and the broker rewrites each one in the new form on its device's next successful connect.
  */
-const PARAMS = { N: 1 << 14, r: 8, p: 1 } as const;
-const KEY_LEN = 32;
+const SCHEME = 'hmac-sha256';
+const LEGACY_SCHEME = 'scrypt';
+
+/** A new device secret: 32 random bytes, base64url (43 characters). */
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function mac(secret: string | Buffer, salt: Buffer): Buffer {
+  return createHmac('sha256', salt).update(secret).digest();
+}
+
+export function hashSecretSync(secret: string): string {
+  const salt = randomBytes(16);
+  return [SCHEME, salt.toString('base64url'), mac(secret, salt).toString('base64url')].join('$');
+}
+
+/** Async for callers that hashed with scrypt before; the work itself is synchronous and tiny. */
+export async function hashSecret(secret: string): Promise<string> {
+  return hashSecretSync(secret);
+}
+
+/** True when `stored` is in the old slow form and should be rewritten after a successful check. */
+export function isLegacyHash(stored: string): boolean {
+  return stored.startsWith(`${LEGACY_SCHEME}$`);
+}
+
+/** Checks a secret against the current form; undefined when `stored` is not in it. */
+export function verifySecretFast(secret: string | Buffer, stored: string): boolean | undefined {
+  const [scheme, salt, expected] = stored.split('$');
+  if (scheme !== SCHEME || !salt || !expected) return undefined;
+  const want = Buffer.from(expected, 'base64url');
+  const got = mac(secret, Buffer.from(salt, 'base64url'));
+  return want.length === got.length && timingSafeEqual(got, want);
+}
 
 function scryptAsync(secret: string, salt: Buffer, keyLen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -16,23 +56,12 @@ function scryptAsync(secret: string, salt: Buffer, keyLen: number, options: Scry
   });
 }
 
-/** A new device secret: 20 random bytes, base64url (27 characters). */
-export function generateSecret(): string {
-  return randomBytes(20).toString('base64url');
-}
-
-/** `scrypt$N$r$p$salt$hash`, base64url fields. */
-export async function hashSecret(secret: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scryptAsync(secret, salt, KEY_LEN, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join(
-    '$',
-  );
-}
-
+/** Checks a secret in either form (the legacy one with scrypt, ~50 ms and 16 MiB). */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const fast = verifySecretFast(secret, stored);
+  if (fast !== undefined) return fast;
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  if (scheme !== LEGACY_SCHEME || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
   const key = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, {
     N: Number(n),

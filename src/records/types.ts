@@ -9,12 +9,31 @@ export interface RegisteredDevice {
   building: string | null;
   /** Telemetry period, seconds; three missed periods are a heartbeat loss. */
   intervalS: number;
-  /** scrypt hash from records/secrets.ts; the secret itself is never stored. */
+  /** Keyed hash from records/secrets.ts; the secret itself is never stored. */
   secretHash: string;
+  /** When the secret was last replaced; a session authenticated before that is ended. */
+  secretRotatedAt: Date | null;
   revokedAt: Date | null;
 }
 
-/** Looks devices up by id; implemented by the records store. Read on every connect, so revocation is immediate. */
+/** Devices whose secret or revocation changed, and where to continue from next time. */
+export interface DeviceChanges {
+  devices: RegisteredDevice[];
+  /** Opaque; pass it to the next call. */
+  cursor: string;
+}
+
+/**
+ * Looks devices up by id; implemented by the records store. Read on every connect, so a revoked
+ * device is refused at once, and followed through `changedDevices` so that its live session ends.
+ */
 export interface DeviceDirectory {
   findDevice(deviceId: string): Promise<RegisteredDevice | undefined>;
+  /**
+   * Devices revoked or rotated since `cursor` (from the previous answer; undefined: start now).
+   * May repeat a change near the cursor; a reader must treat changes as idempotent.
+   */
+  changedDevices(cursor: string | undefined): Promise<DeviceChanges>;
+  /** Replaces a device's stored hash by an equivalent one, unless it changed meanwhile. */
+  upgradeSecretHash(deviceId: string, from: string, to: string): Promise<void>;
 }

@@ -3,14 +3,18 @@ import pino from 'pino';
 import { type Broker, type BrokerOptions, startBroker } from '../../src/broker/index.ts';
 import type { Kind } from '../../src/protocol/topics.ts';
 import { hashSecret } from '../../src/records/secrets.ts';
-import type { DeviceDirectory, RegisteredDevice } from '../../src/records/types.ts';
+import type { DeviceChanges, DeviceDirectory, RegisteredDevice } from '../../src/records/types.ts';
 
 export const SERVICE_SECRET = 'service-secret-for-tests-0123456789';
 export const SECRET = 'device-secret-0123456789abcdef';
 
-/** An in-memory registry with real scrypt hashes; the real one is tested in tests/records. */
+/**
+ * An in-memory registry with real hashes; the real one is tested in tests/records. Revocations and
+ * rotations go to a change feed, as the real one's do.
+ */
 export class MemoryDirectory implements DeviceDirectory {
   readonly devices = new Map<string, RegisteredDevice>();
+  readonly #changes: string[] = [];
   lookups = 0;
   async add(deviceId: string, site: string, kind: Kind, secret = SECRET): Promise<void> {
     this.devices.set(deviceId, {
@@ -20,16 +24,46 @@ export class MemoryDirectory implements DeviceDirectory {
       building: null,
       intervalS: 10,
       secretHash: await hashSecret(secret),
+      secretRotatedAt: null,
       revokedAt: null,
     });
   }
+  /** Stores a hash as given (a legacy one, say). */
+  setHash(deviceId: string, secretHash: string): void {
+    this.devices.get(deviceId)!.secretHash = secretHash;
+  }
   revoke(deviceId: string): void {
     this.devices.get(deviceId)!.revokedAt = new Date();
+    this.#changes.push(deviceId);
+  }
+  async rotate(deviceId: string, secret: string): Promise<void> {
+    const d = this.devices.get(deviceId)!;
+    d.secretHash = await hashSecret(secret);
+    d.secretRotatedAt = new Date();
+    this.#changes.push(deviceId);
   }
   async findDevice(deviceId: string): Promise<RegisteredDevice | undefined> {
     this.lookups++;
     return this.devices.get(deviceId);
   }
+  async changedDevices(cursor: string | undefined): Promise<DeviceChanges> {
+    const from = cursor === undefined ? this.#changes.length : Number(cursor);
+    const ids = this.#changes.slice(from);
+    return { devices: ids.map((id) => this.devices.get(id)!), cursor: String(this.#changes.length) };
+  }
+  async upgradeSecretHash(deviceId: string, from: string, to: string): Promise<void> {
+    const d = this.devices.get(deviceId);
+    if (d?.secretHash === from) d.secretHash = to;
+  }
+}
+
+/** A registry that computes devices from their ids (benchmarks): nothing is ever revoked. */
+export function fixedDirectory(find: (deviceId: string) => RegisteredDevice | undefined): DeviceDirectory {
+  return {
+    findDevice: async (deviceId) => find(deviceId),
+    changedDevices: async () => ({ devices: [], cursor: '' }),
+    upgradeSecretHash: async () => {},
+  };
 }
 
 export const testOptions: BrokerOptions = {
@@ -41,6 +75,7 @@ export const testOptions: BrokerOptions = {
   maxTopicLevels: 8,
   deviceRate: 1000,
   flapConnects: 15,
+  authFailures: 30,
   flapWindowMs: 60_000,
   flapBanMs: 300_000,
   outboundQueueBytes: 1_048_576,

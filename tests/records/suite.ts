@@ -206,5 +206,25 @@ export function recordsSuite(
         expect(await verifySecret(secret, (await records.findDevice(device.id))!.secretHash)).toBe(true);
       }
     });
+
+    it('feeds rotations and revocations to the broker, and takes an upgraded hash only if unchanged', async () => {
+      await records.addDevice({ id: 'C-9', site: 'estate-1', kind: 'cctv' });
+      await records.addDevice({ id: 'C-10', site: 'estate-1', kind: 'cctv' });
+      const start = await records.changedDevices(undefined);
+      expect(start.devices).toEqual([]);
+      await records.rotateDeviceSecret('C-9');
+      await records.revokeDevice('C-10');
+      const changed = await records.changedDevices(start.cursor);
+      const byId = new Map(changed.devices.map((d) => [d.deviceId, d]));
+      expect(byId.get('C-9')?.secretRotatedAt).toBeInstanceOf(Date);
+      expect(byId.get('C-10')?.revokedAt).toBeInstanceOf(Date);
+      expect(byId.has('L-B3-2')).toBe(false); // never rotated nor revoked
+
+      const hash = (await records.findDevice('C-9'))!.secretHash;
+      await records.upgradeSecretHash('C-9', 'not-the-stored-hash', 'ignored');
+      expect((await records.findDevice('C-9'))!.secretHash).toBe(hash);
+      await records.upgradeSecretHash('C-9', hash, 'hmac-sha256$x$y');
+      expect((await records.findDevice('C-9'))!.secretHash).toBe('hmac-sha256$x$y');
+    });
   });
 }
