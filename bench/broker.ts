@@ -6,13 +6,12 @@
  *
  * Prints msgs/s sustained, p50/p99 publish-to-subscriber latency, broker CPU and RSS per phase.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startMosquitto } from '../tests/support/servers.ts';
 import { BENCH_SECRET, BENCH_SERVICE_SECRET, benchDeviceId } from './broker-server.ts';
+import { childBroker, type Running } from './children.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,44 +26,8 @@ const BIG = Number(values.big);
 const PHASE_MS = Number(values['phase-s']) * 1000;
 const RATES = values.rates.split(',').map(Number);
 
-interface Running {
-  name: string;
-  port: number;
-  pid: number;
-  /** False once the broker process has died (bare aedes can, under overload). */
-  alive(): boolean;
-  counters(): Promise<Record<string, unknown>>;
-  stop(): Promise<void>;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => performance.timeOrigin + performance.now();
-
-function childBroker(name: string, args: string[]): Promise<Running> {
-  const child: ChildProcess = spawn('node', ['bin/run-ts.js', 'bench/broker-server.ts', ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
-  return next().then((line) => ({
-    name,
-    port: (JSON.parse(line) as { port: number }).port,
-    pid: child.pid!,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    counters: async () => {
-      const answer = next();
-      child.stdin!.write('counters\n');
-      return JSON.parse(await answer) as Record<string, unknown>;
-    },
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-    },
-  }));
-}
 
 async function mosquitto(): Promise<Running> {
   const m = await startMosquitto([

@@ -121,7 +121,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       name: 'ingest',
       stop: () => ingest.stop(),
     });
-    started(
+    const rules = started(
       'rules',
       await startRules({
         options: rulesOptions({
@@ -163,8 +163,11 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
           docs: config.FM_API_DOCS,
         },
         influx: target ? (q) => influxQuery(target, q) : undefined,
-        brokerCounters: () => broker.counters(),
-        ingestCounters: () => ingest.counters(),
+        services: [
+          { name: 'broker', health: () => broker.health(), counters: () => broker.counters() },
+          { name: 'ingest', health: () => ingest.health(), counters: () => ingest.counters() },
+          { name: 'rules', health: () => rules.health(), counters: () => rules.counters() },
+        ],
         ingestRejects: () => ingest.rejects(),
       }),
     );

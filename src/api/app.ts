@@ -7,6 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/rejects.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
@@ -48,10 +49,11 @@ export interface ApiDeps {
   options: ApiOptions;
   /** InfluxQL over /query; without it status, last readings and history answer 503 history-unavailable. */
   influx?: InfluxQuery;
-  /** The broker's counters, exposed on /metrics as fm_broker_*. */
-  brokerCounters?: () => object;
-  /** Ingest's counters, exposed on /metrics as fm_ingest_*. */
-  ingestCounters?: () => object;
+  /**
+   * The services running beside the API (broker, ingest, rules): `/health` reports each one's state
+   * and `/metrics` their counters as fm_<name>_*.
+   */
+  services?: readonly ServiceProbe[];
   /** The messages ingest refused lately, for GET /ingest/rejects. */
   ingestRejects?: () => RejectedMessage[];
 }
@@ -83,8 +85,7 @@ export function buildApp(deps: ApiDeps): App {
     now: deps.now,
     options,
     influx: deps.influx,
-    brokerCounters: deps.brokerCounters,
-    ingestCounters: deps.ingestCounters,
+    services: deps.services ?? [],
     ingestRejects: deps.ingestRejects,
     httpMetrics: new HttpMetrics(),
     changes: new ChangeFeed(log),

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/rejects.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
@@ -22,8 +23,8 @@ export interface ApiContext {
   now: () => Date;
   options: ResolvedApiOptions;
   influx: InfluxQuery | undefined;
-  brokerCounters: (() => object) | undefined;
-  ingestCounters: (() => object) | undefined;
+  /** The platform's services running beside the API: their health and counters. */
+  services: readonly ServiceProbe[];
   ingestRejects: (() => RejectedMessage[]) | undefined;
   httpMetrics: HttpMetrics;
   changes: ChangeFeed;

@@ -1,4 +1,5 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
@@ -53,6 +54,8 @@ export interface Broker {
   addresses: { tcp: Address; ws: Address; tls?: Address };
   bus: LocalBus;
   counters(): BrokerCounters;
+  /** `down` when a listener has stopped accepting connections. */
+  health(): ServiceHealth;
   stop(): Promise<void>;
 }
 
@@ -170,6 +173,14 @@ export async function startBroker({
       addresses,
       bus,
       counters: () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients }),
+      health: () => {
+        const closed = listeners
+          .filter((l) => !l.listening())
+          .map((l) => `${l.address.host}:${l.address.port}`);
+        return closed.length === 0
+          ? { status: 'ok' }
+          : { status: 'down', detail: `not listening on ${closed.join(', ')}` };
+      },
       stop,
     };
   } catch (err) {

@@ -11,15 +11,25 @@ export interface Address {
 
 export interface Listener {
   address: Address;
+  /** Still accepting connections. */
+  listening(): boolean;
   close(): Promise<void>;
 }
 
 type Handle = (conn: Duplex, req?: import('node:http').IncomingMessage) => void;
 
+/**
+ * Connections waiting to be accepted. Node's default of 511 overflowed tens of thousands of times
+ * when 10,000 devices reconnected within 10 s, and each dropped handshake then waited out TCP's
+ * retransmit backoff (1, 3, 7, 15 s). The kernel caps it at net.core.somaxconn (4096 on current
+ * kernels; docs/deploy.md says how to raise it).
+ */
+const LISTEN_BACKLOG = 65_535;
+
 function listen(server: NetServer | HttpServer, host: string, port: number): Promise<Address> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const a = server.address() as { address: string; port: number };
       resolve({ host: a.address, port: a.port });
@@ -48,7 +58,11 @@ function accept(handle: Handle, sockets: Set<Duplex>) {
 export async function listenTcp(host: string, port: number, handle: Handle): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const server = createNetServer(accept(handle, sockets));
-  return { address: await listen(server, host, port), close: closer(server, sockets) };
+  return {
+    address: await listen(server, host, port),
+    listening: () => server.listening,
+    close: closer(server, sockets),
+  };
 }
 
 export async function listenTls(
@@ -62,7 +76,11 @@ export async function listenTls(
     { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' },
     accept(handle, sockets),
   );
-  return { address: await listen(server, host, port), close: closer(server, sockets) };
+  return {
+    address: await listen(server, host, port),
+    listening: () => server.listening,
+    close: closer(server, sockets),
+  };
 }
 
 /** MQTT over WebSocket at /mqtt, subprotocol `mqtt` (MQTT 3.1.1 §6). */
@@ -94,6 +112,7 @@ export async function listenWebSocket(
   const address = await listen(http, host, port);
   return {
     address,
+    listening: () => http.listening,
     close: async () => {
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { LocalBus } from '../broker/index.ts';
+import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import { type DecodedMessage, decode, type Kind, resolveTimestamp } from '../protocol/index.ts';
 import { startBusSource } from './bus-source.ts';
@@ -47,6 +48,8 @@ export type IngestDeps = IngestSource & {
 export interface Ingest {
   stop(): Promise<void>;
   counters(): IngestCounters;
+  /** `down` without a session to the broker; `degraded` while InfluxDB is down and readings spool. */
+  health(): ServiceHealth;
   /** The last rejected messages and refused lines, newest first. */
   rejects(): RejectedMessage[];
 }
@@ -54,6 +57,8 @@ export interface Ingest {
 type DeviceInfo = { site: string; kind: Kind; building?: string } | null;
 
 const DEVICE_CACHE_MAX = 100_000;
+/** Longer than this without a session to the broker and ingest is down. */
+const OFFLINE_GRACE_MS = 10_000;
 
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { options, log } = deps;
@@ -213,6 +218,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   }
 
   let source: MessageSource;
+  /** Monotonic ms since the session was lost; a reconnect within the grace is not an outage. */
+  let offlineSince: number | undefined;
   try {
     const handlers = {
       onMessage,
@@ -222,6 +229,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
           : undefined,
       onConnectionChange: (connected: boolean) => {
         counters.mqttConnected = connected;
+        offlineSince = connected ? undefined : performance.now();
       },
     };
     source = deps.bus
@@ -263,5 +271,15 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       return snapshot;
     },
     rejects: () => rejectLog.list(),
+    health: () => {
+      if (!counters.mqttConnected)
+        return { status: 'down', detail: 'no session with the broker: readings are not received' };
+      if (counters.influx === 'down')
+        return {
+          status: 'degraded',
+          detail: `InfluxDB unreachable: readings are spooled to disk (${sink?.snapshotDepth().spoolLines ?? 0} lines)`,
+        };
+      return { status: 'ok' };
+    },
   };
 }

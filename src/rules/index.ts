@@ -5,6 +5,7 @@
  * neither duplicates nor loses and a records outage holds faults in order until it is back.
  */
 import type { MqttClient } from 'mqtt';
+import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import { type DecodedMessage, decode } from '../protocol/index.ts';
 import type { Records } from '../records/index.ts';
@@ -12,7 +13,7 @@ import type { ServiceDesk } from '../records/service/index.ts';
 import { isPermanent, perform } from './actions.ts';
 import { type Action, Engine } from './engine.ts';
 import { currentWindows, MaintenanceCalendar } from './maintenance.ts';
-import { connectRules, type Delivery, type RulesMqtt } from './mqtt.ts';
+import { connectRules, type Delivery, type RulesMqtt, SessionHealth } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
@@ -35,6 +36,8 @@ export interface RulesDeps {
 export interface Rules {
   stop(): Promise<void>;
   counters(): Record<string, number>;
+  /** Subscribed and keeping up: `down` when faults are not being turned into records. */
+  health(): ServiceHealth;
   /** Evaluates timers at the clock's now and waits until what they caused is done (tests drive time with it). */
   tick(): Promise<void>;
   /** Reloads the device registry and maintenance windows. */
@@ -44,6 +47,9 @@ export interface Rules {
 }
 
 class Stopped extends Error {}
+
+/** Faults held back this long because the records database refuses them: fault detection is down. */
+const STUCK_MS = 30_000;
 
 /** Shortest time between registry reloads caused by messages from unknown devices. */
 const UNKNOWN_RELOAD_MS = 5000;
@@ -60,6 +66,9 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   const outbox: Action[] = [];
   const acks: (() => void)[] = [];
   const calendar = new MaintenanceCalendar();
+  const session = new SessionHealth();
+  /** Since when (monotonic ms) the head of the outbox has failed to be performed. */
+  let stuckSince: number | undefined;
   let stopping = false;
   const engine = new Engine({
     file,
@@ -81,6 +90,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     for (let attempt = 0; ; attempt++) {
       try {
         await fn();
+        stuckSince = undefined;
         if (attempt > 0) log.info({ what, attempts: attempt + 1 }, 'records database answers again');
         return;
       } catch (err) {
@@ -90,6 +100,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
           return;
         }
         if (stopping) throw new Stopped();
+        stuckSince ??= performance.now();
         count('retries');
         if (attempt === 0)
           log.warn(
@@ -172,36 +183,42 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     schedule();
   };
 
-  const client: MqttClient = await connectRules(deps.mqtt, o, log, (d) => {
-    count('messages');
-    const r = decode(d.topic, d.payload);
-    if (!r.ok) {
-      // Bad input is data: counted, acknowledged, never retried.
-      count('rejected');
-      log.debug({ topic: d.topic, reason: r.reason }, 'message refused by the contract');
-      d.ack();
-      return;
-    }
-    // A device registered since the last reload (API, CLI): reload now, holding later messages
-    // back meanwhile so they are still handled in order. At most once per UNKNOWN_RELOAD_MS.
-    if (
-      waiting ||
-      (!engine.devices.has(r.message.deviceId) && now() - lastUnknownReload > UNKNOWN_RELOAD_MS)
-    ) {
-      if (!waiting) {
-        lastUnknownReload = now();
-        waiting = [];
-        void refresh().finally(() => {
-          const held = waiting ?? [];
-          waiting = undefined;
-          for (const [delivery, message] of held) handle(delivery, message);
-        });
+  const client: MqttClient = await connectRules(
+    deps.mqtt,
+    o,
+    log,
+    (d) => {
+      count('messages');
+      const r = decode(d.topic, d.payload);
+      if (!r.ok) {
+        // Bad input is data: counted, acknowledged, never retried.
+        count('rejected');
+        log.debug({ topic: d.topic, reason: r.reason }, 'message refused by the contract');
+        d.ack();
+        return;
       }
-      waiting.push([d, r.message]);
-      return;
-    }
-    handle(d, r.message);
-  });
+      // A device registered since the last reload (API, CLI): reload now, holding later messages
+      // back meanwhile so they are still handled in order. At most once per UNKNOWN_RELOAD_MS.
+      if (
+        waiting ||
+        (!engine.devices.has(r.message.deviceId) && now() - lastUnknownReload > UNKNOWN_RELOAD_MS)
+      ) {
+        if (!waiting) {
+          lastUnknownReload = now();
+          waiting = [];
+          void refresh().finally(() => {
+            const held = waiting ?? [];
+            waiting = undefined;
+            for (const [delivery, message] of held) handle(delivery, message);
+          });
+        }
+        waiting.push([d, r.message]);
+        return;
+      }
+      handle(d, r.message);
+    },
+    session,
+  );
 
   const tick = () => {
     engine.tick(now());
@@ -217,6 +234,14 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
       pending: outbox.length,
       unacked: acks.length,
     }),
+    health: () => {
+      if (stuckSince !== undefined && performance.now() - stuckSince > STUCK_MS)
+        return {
+          status: 'down',
+          detail: `${outbox.length} faults waiting for the records database for ${Math.round((performance.now() - stuckSince) / 1000)} s`,
+        };
+      return session.health();
+    },
     tick: async () => {
       tick();
       await idle();

@@ -6,6 +6,7 @@
  * connection that has dropped is not sent; the broker redelivers that message [MQTT-4.4.0-1].
  */
 import mqtt, { type IPublishPacket } from 'mqtt';
+import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import { DEVICE_CHANNELS, type DeviceChannel, serviceFilters, siteFilter } from '../protocol/index.ts';
 
@@ -23,6 +24,54 @@ export interface Delivery {
   ack: () => void;
 }
 
+/** A session lost this often within a minute is a reconnect loop, not a blip. */
+const LOOP_RECONNECTS = 5;
+/** Longer than this without a session and fault detection is down. */
+const OFFLINE_GRACE_MS = 10_000;
+
+/**
+ * How the session is holding up, on a monotonic clock. A broker that disconnects rules right after
+ * each SUBACK looks connected most of the time; counting the losses is what tells.
+ */
+export class SessionHealth {
+  #up = false;
+  #since: number;
+  #losses: number[] = [];
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.#since = now();
+  }
+
+  up(): void {
+    this.#up = true;
+    this.#since = this.now();
+  }
+
+  /** Called on every close, including failed reconnect attempts: only the first one starts the outage. */
+  lost(): void {
+    if (!this.#up) return;
+    this.#losses.push(this.now());
+    this.#up = false;
+    this.#since = this.now();
+  }
+
+  health(): ServiceHealth {
+    const now = this.now();
+    this.#losses = this.#losses.filter((t) => now - t < 60_000);
+    const losses = this.#losses.length;
+    if (!this.#up && now - this.#since > OFFLINE_GRACE_MS)
+      return {
+        status: 'down',
+        detail: `no session with the broker for ${Math.round((now - this.#since) / 1000)} s`,
+      };
+    if (losses >= LOOP_RECONNECTS)
+      return { status: 'down', detail: `lost the broker ${losses} times in the last minute` };
+    if (losses > 0)
+      return { status: 'degraded', detail: `lost the broker ${losses} times in the last minute` };
+    return { status: 'ok' };
+  }
+}
+
 const DEFERRED = Object.assign(new Error('ack deferred to rules'), { deferred: true });
 
 export async function connectRules(
@@ -30,6 +79,7 @@ export async function connectRules(
   o: { keepaliveS: number; connectTimeoutMs: number; sites?: string[] },
   log: Logger,
   onMessage: (d: Delivery) => void,
+  session: SessionHealth = new SessionHealth(),
 ) {
   const client = mqtt.connect(m.url, {
     protocolVersion: 4,
@@ -60,9 +110,11 @@ export async function connectRules(
     }
     callback(qos1 ? DEFERRED : undefined);
   };
-  client.on('connect', (c) =>
-    log.info({ url: m.url, sessionPresent: c.sessionPresent }, 'rules connected to the broker'),
-  );
+  client.on('connect', (c) => {
+    session.up();
+    log.info({ url: m.url, sessionPresent: c.sessionPresent }, 'rules connected to the broker');
+  });
+  client.on('close', () => session.lost());
   client.on('offline', () => log.warn({ url: m.url }, 'rules lost the broker; reconnecting'));
   client.on('error', (err) => log.warn({ err: err.message, url: m.url }, 'rules MQTT error'));
   try {

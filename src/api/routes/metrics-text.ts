@@ -55,16 +55,17 @@ async function storeLines(ctx: ApiContext): Promise<string[]> {
 export async function renderMetrics(ctx: ApiContext): Promise<string> {
   const lines = [...ctx.httpMetrics.lines(), ...(await storeLines(ctx))];
   lines.push(...gauge('fm_stream_clients', 'Open /stream connections.', [['', ctx.changes.size]]));
-  for (const [name, counters] of [
-    ['fm_broker', ctx.brokerCounters],
-    ['fm_ingest', ctx.ingestCounters],
-  ] as const) {
-    if (!counters) continue;
+  const up: Array<[string, number]> = [];
+  for (const probe of ctx.services) {
     try {
-      lines.push(...flatten(name, counters()));
+      if (probe.health) up.push([`{service="${probe.name}"}`, probe.health().status === 'down' ? 0 : 1]);
+      if (probe.counters) lines.push(...flatten(`fm_${snake(probe.name)}`, probe.counters()));
     } catch (err) {
-      ctx.log.warn({ err, counters: name }, 'counters unavailable for /metrics');
+      ctx.log.warn({ err, service: probe.name }, 'counters unavailable for /metrics');
     }
   }
+  lines.push(
+    ...gauge('fm_service_up', 'Whether each service in this process is doing its job (1) or down (0).', up),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,174 @@
+/**
+ * Reconnect storm: how fast a whole estate is back after a network drop and after a broker
+ * restart, on the platform's broker and on Debian's mosquitto, each alone in its own process on
+ * 127.0.0.1. Every device has its own secret (and the platform its own stored hash per device).
+ *
+ *   node bin/run-ts.js bench/storm.ts [--devices 10000] [--spread-s 10] [--limit-s 60] [--brokers ours,mosquitto]
+ *
+ * 1. N devices connect (1,000/s) and stay idle.
+ * 2. Network drop: every device's socket is destroyed at once; each reconnects at a random moment
+ *    within the spread, and after a failed attempt retries 1-2 s later, as devices do.
+ * 3. Broker restart: the broker process is killed (SIGKILL) and started anew; every device
+ *    reconnects within the spread from the moment it listens.
+ * Printed per phase: seconds until every device was back (or how many were after the limit), how
+ * many were back at 5, 10, 15 and 30 s, and the failed attempts by cause. Bounded; stops by itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt, { type MqttClient } from 'mqtt';
+import { startMosquitto, tempDir } from '../tests/support/servers.ts';
+import { benchDeviceId, benchSecret } from './broker-server.ts';
+import { childBroker, type Running } from './children.ts';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '10000' },
+    'spread-s': { type: 'string', default: '10' },
+    'limit-s': { type: 'string', default: '60' },
+    brokers: { type: 'string', default: 'ours,mosquitto' },
+  },
+});
+const N = Number(values.devices);
+const SPREAD_MS = Number(values['spread-s']) * 1000;
+const LIMIT_MS = Number(values['limit-s']) * 1000;
+const ids = Array.from({ length: N }, (_, i) => benchDeviceId(i));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const passwords = tempDir('storm');
+process.on('exit', () => rmSync(passwords, { recursive: true, force: true }));
+
+async function mosquitto(): Promise<Running> {
+  // The password file, hashed by mosquitto_passwd itself (its default PBKDF2-SHA512).
+  const file = join(passwords, 'passwords');
+  if (!existsSync(file)) {
+    writeFileSync(file, ids.map((id) => `${id}:${benchSecret(id)}`).join('\n'));
+    execFileSync('mosquitto_passwd', ['-U', file]);
+    // mosquitto started as root reads it after dropping to its own user.
+    chmodSync(passwords, 0o755);
+    chmodSync(file, 0o644);
+  }
+  const started = await startMosquitto(['max_connections -1', `password_file ${file}`]);
+  return {
+    name: 'mosquitto',
+    port: started.port,
+    pid: started.pid,
+    alive: () => true,
+    counters: async () => ({}),
+    stop: () => started.stop(),
+  };
+}
+
+const starters: Record<string, () => Promise<Running>> = {
+  ours: () => childBroker('ours', ['ours', '1000', 'distinct']),
+  mosquitto,
+};
+
+interface Fleet {
+  clients: (MqttClient | undefined)[];
+  connected: number;
+  failures: Record<string, number>;
+  /** Milliseconds from the phase's start at which the i-th device came back. */
+  backAt: number[];
+}
+
+/** Connects device `i`, retrying 1-2 s after each failure until `deadline`. */
+function connectDevice(fleet: Fleet, port: number, i: number, t0: number, deadline: number): void {
+  const id = ids[i]!;
+  const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    clientId: id,
+    username: id,
+    password: benchSecret(id),
+    keepalive: 120,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+  });
+  let settled = false;
+  const fail = (cause: string) => {
+    if (settled) return;
+    settled = true;
+    fleet.failures[cause] = (fleet.failures[cause] ?? 0) + 1;
+    c.end(true);
+    if (performance.now() < deadline)
+      setTimeout(() => connectDevice(fleet, port, i, t0, deadline), 1000 + Math.random() * 1000);
+  };
+  c.once('connect', () => {
+    settled = true;
+    fleet.clients[i] = c;
+    fleet.connected++;
+    fleet.backAt.push(performance.now() - t0);
+  });
+  c.once('error', (err) => fail((err as { code?: string | number }).code?.toString() ?? err.message));
+  c.once('close', () => fail('closed before CONNACK'));
+}
+
+function newFleet(): Fleet {
+  return { clients: new Array(N), connected: 0, failures: {}, backAt: [] };
+}
+
+/** Every device connects within `spreadMs`; resolves when all are back or at the limit. */
+async function storm(port: number, spreadMs: number): Promise<Fleet> {
+  const fleet = newFleet();
+  const t0 = performance.now();
+  const deadline = t0 + LIMIT_MS;
+  for (let i = 0; i < N; i++)
+    setTimeout(() => connectDevice(fleet, port, i, t0, deadline), Math.random() * spreadMs);
+  while (fleet.connected < N && performance.now() < deadline) await sleep(100);
+  return fleet;
+}
+
+function summary(broker: string, phase: string, fleet: Fleet) {
+  const back = (s: number) => fleet.backAt.filter((t) => t <= s * 1000).length;
+  const last = fleet.connected === N ? Math.max(...fleet.backAt) / 1000 : Number.NaN;
+  return {
+    broker,
+    phase,
+    allBackS: Number.isNaN(last) ? `not all: ${fleet.connected}` : last.toFixed(1),
+    at5s: back(5),
+    at10s: back(10),
+    at15s: back(15),
+    at30s: back(30),
+    failed: JSON.stringify(fleet.failures),
+  };
+}
+
+function dropAll(fleet: Fleet): void {
+  for (const c of fleet.clients) {
+    c?.removeAllListeners('close');
+    c?.stream.destroy(); // the socket goes away without DISCONNECT, as when a switch reboots
+    c?.end(true);
+  }
+}
+
+const results: ReturnType<typeof summary>[] = [];
+for (const name of values.brokers.split(',')) {
+  const start = starters[name];
+  if (!start) throw new Error(`unknown broker ${name}; choose from ${Object.keys(starters).join(', ')}`);
+  let broker = await start();
+  try {
+    // Everyone connected first, at 1,000/s.
+    const initial = await storm(broker.port, (N / 1000) * 1000);
+    if (initial.connected < N)
+      throw new Error(`${name}: only ${initial.connected} of ${N} connected at first`);
+    await sleep(2000);
+
+    dropAll(initial);
+    const drop = await storm(broker.port, SPREAD_MS);
+    results.push(summary(name, 'network drop', drop));
+    console.log(JSON.stringify(results.at(-1)));
+    await sleep(2000);
+
+    await broker.stop(); // SIGKILL for ours; mosquitto is stopped and started again
+    dropAll(drop);
+    broker = await start();
+    const restart = await storm(broker.port, SPREAD_MS);
+    results.push(summary(name, 'broker restart', restart));
+    console.log(JSON.stringify(results.at(-1)));
+    dropAll(restart);
+  } finally {
+    await broker.stop();
+  }
+}
+console.log(`\n${N} devices reconnecting within ${SPREAD_MS / 1000} s (limit ${LIMIT_MS / 1000} s):`);
+console.table(results);
+process.exit(0);
