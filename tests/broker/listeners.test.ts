@@ -53,6 +53,15 @@ describe('broker listeners', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('accepts a reconnect storm into a deep backlog on every listener (Node defaults to 511)', () => {
+    // The kernel caps the backlog at net.core.somaxconn; `ss` shows a listener's backlog as Send-Q.
+    const cap = Math.min(65_535, Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8')));
+    for (const { port } of [broker.addresses.tcp, broker.addresses.ws, broker.addresses.tls!]) {
+      const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+      expect(Number(line.split(/\s+/)[2]), `backlog of port ${port}`).toBe(cap);
+    }
+  });
+
   it('binds every listener to loopback', () => {
     expect(broker.addresses.tcp.host).toBe('127.0.0.1');
     expect(broker.addresses.ws.host).toBe('127.0.0.1');
