@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests start as real servers (on 127.0.0.1, in temp dirs).
 # The packages' own services are not used: tests start their own instances.
 set -euo pipefail
-pkgs=(influxdb postgresql mosquitto mosquitto-clients redis-server openssl iproute2)
+pkgs=(influxdb postgresql mosquitto mosquitto-clients redis-server openssl iproute2 prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -14,7 +14,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Debian starts packaged services where an init system runs; the tests need none of them.
-for svc in mosquitto redis-server influxdb postgresql; do
+for svc in mosquitto redis-server influxdb postgresql prometheus; do
   command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null && $sudo systemctl stop "$svc" || true
 done
 echo "test dependencies present: ${pkgs[*]}"

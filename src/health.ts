@@ -1,3 +1,5 @@
+import type { MetricFamily } from './metrics.ts';
+
 /**
  * What a running service says of itself, for `/health` and `/metrics`: `ok`; `degraded` (doing its
  * job with something an operator should look at, such as readings spooled while InfluxDB is down);
@@ -11,11 +13,11 @@ export interface ServiceHealth {
   detail?: string;
 }
 
-/** A running service as the API sees it: its health and its counters, under its name. */
+/** A running service as the API sees it: its health and its metrics, under its name. */
 export interface ServiceProbe {
   name: string;
   health?(): ServiceHealth;
-  counters?(): object;
+  metrics?(): MetricFamily[];
 }
 
 const RANK: Record<HealthStatus, number> = { ok: 0, degraded: 1, down: 2 };

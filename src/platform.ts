@@ -164,9 +164,9 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
         },
         influx: target ? (q) => influxQuery(target, q) : undefined,
         services: [
-          { name: 'broker', health: () => broker.health(), counters: () => broker.counters() },
-          { name: 'ingest', health: () => ingest.health(), counters: () => ingest.counters() },
-          { name: 'rules', health: () => rules.health(), counters: () => rules.counters() },
+          { name: 'broker', health: () => broker.health(), metrics: () => broker.metrics() },
+          { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
+          { name: 'rules', health: () => rules.health(), metrics: () => rules.metrics() },
         ],
         ingestRejects: () => ingest.rejects(),
       }),

@@ -1,6 +1,7 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
+import type { MetricFamily } from '../metrics.ts';
 import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
@@ -10,6 +11,7 @@ import { type BrokerCounters, BrokerStats } from './counters.ts';
 import { guardConnection } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
+import { brokerMetrics } from './metrics.ts';
 import type { BrokerOptions } from './options.ts';
 import { watchSessions } from './sessions.ts';
 
@@ -54,6 +56,8 @@ export interface Broker {
   addresses: { tcp: Address; ws: Address; tls?: Address };
   bus: LocalBus;
   counters(): BrokerCounters;
+  /** The counters as Prometheus families. */
+  metrics(): MetricFamily[];
   /** `down` when a listener has stopped accepting connections. */
   health(): ServiceHealth;
   stop(): Promise<void>;
@@ -168,11 +172,13 @@ export async function startBroker({
     const tls = options.tls ? await listenTls(options.host, options.tlsPort, options.tls, handle) : undefined;
     if (tls) listeners.push(tls);
     const addresses = { tcp: tcp.address, ws: ws.address, tls: tls?.address };
+    const counters = () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients });
     log.info(addresses, 'broker listening');
     return {
       addresses,
       bus,
-      counters: () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients }),
+      counters,
+      metrics: () => brokerMetrics(counters()),
       health: () => {
         const closed = listeners
           .filter((l) => !l.listening())

@@ -2,6 +2,7 @@
  * What ingest counts, for the API's metrics endpoint and the CLI. Plain numbers: a snapshot is a
  * deep copy, so a caller can diff two of them.
  */
+import { Histogram } from '../metrics.ts';
 
 export type DropReason =
   /** The spool reached its disk cap (FM_INGEST_SPOOL_MAX_BYTES). */
@@ -63,12 +64,15 @@ export function emptyCounters(): IngestCounters {
 
 /** Keeps the last 1,024 write latencies; percentiles are computed when asked, not per write. */
 export class LatencyWindow {
+  /** Every write since start, for /metrics (seconds). */
+  readonly histogram = new Histogram([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly #samples = new Float64Array(1024);
   #count = 0;
   #last = 0;
   #max = 0;
 
   record(ms: number): void {
+    this.histogram.observe(ms / 1000);
     this.#samples[this.#count % this.#samples.length] = ms;
     this.#count++;
     this.#last = ms;

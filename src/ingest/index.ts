@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import type { LocalBus } from '../broker/index.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
+import type { MetricFamily } from '../metrics.ts';
 import { type DecodedMessage, decode, type Kind, resolveTimestamp } from '../protocol/index.ts';
 import { startBusSource } from './bus-source.ts';
 import { emptyCounters, type IngestCounters } from './counters.ts';
 import { createLineWriter } from './influx.ts';
 import { toLine } from './line-protocol.ts';
+import { ingestMetrics } from './metrics.ts';
 import { type Delivery, type MessageSource, startMqttSource } from './mqtt-source.ts';
 import type { IngestMqttOptions, IngestOptions } from './options.ts';
 import { type RejectedMessage, RejectLog } from './rejects.ts';
@@ -50,6 +52,8 @@ export interface Ingest {
   counters(): IngestCounters;
   /** `down` without a session to the broker; `degraded` while InfluxDB is down and readings spool. */
   health(): ServiceHealth;
+  /** The counters as Prometheus families, with the write latency histogram. */
+  metrics(): MetricFamily[];
   /** The last rejected messages and refused lines, newest first. */
   rejects(): RejectedMessage[];
 }
@@ -241,6 +245,15 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   }
   counters.mqttConnected = true;
 
+  function snapshot(): IngestCounters {
+    const copy = structuredClone(counters);
+    if (sink) {
+      copy.bufferDepth = sink.snapshotDepth();
+      copy.writeLatencyMs = sink.latency.snapshot();
+    }
+    return copy;
+  }
+
   /** Resolves once at most `depth` messages wait for a registry answer, or after `limitMs`. */
   function waitInbox(depth: number, limitMs = Number.POSITIVE_INFINITY): Promise<void> {
     const until = performance.now() + limitMs;
@@ -262,15 +275,9 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       await source.stop();
       counters.mqttConnected = false;
     },
-    counters() {
-      const snapshot = structuredClone(counters);
-      if (sink) {
-        snapshot.bufferDepth = sink.snapshotDepth();
-        snapshot.writeLatencyMs = sink.latency.snapshot();
-      }
-      return snapshot;
-    },
+    counters: snapshot,
     rejects: () => rejectLog.list(),
+    metrics: () => ingestMetrics(snapshot(), sink?.latency.histogram.snapshot()),
     health: () => {
       if (!counters.mqttConnected)
         return { status: 'down', detail: 'no session with the broker: readings are not received' };

@@ -7,12 +7,14 @@
 import type { MqttClient } from 'mqtt';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
+import { Histogram, type MetricFamily } from '../metrics.ts';
 import { type DecodedMessage, decode } from '../protocol/index.ts';
 import type { Records } from '../records/index.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import { isPermanent, perform } from './actions.ts';
 import { type Action, Engine } from './engine.ts';
 import { currentWindows, MaintenanceCalendar } from './maintenance.ts';
+import { rulesMetrics } from './metrics.ts';
 import { connectRules, type Delivery, type RulesMqtt, SessionHealth } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
@@ -36,6 +38,8 @@ export interface RulesDeps {
 export interface Rules {
   stop(): Promise<void>;
   counters(): Record<string, number>;
+  /** The counters as Prometheus families, with the detection-to-record latency histogram. */
+  metrics(): MetricFamily[];
   /** Subscribed and keeping up: `down` when faults are not being turned into records. */
   health(): ServiceHealth;
   /** Evaluates timers at the clock's now and waits until what they caused is done (tests drive time with it). */
@@ -63,7 +67,9 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   const count = (name: string, n = 1) => {
     counters[name] = (counters[name] ?? 0) + n;
   };
-  const outbox: Action[] = [];
+  /** Actions in order, with when (monotonic ms) the engine decided them. */
+  const outbox: { action: Action; at: number }[] = [];
+  const recordLatency = new Histogram([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
   const acks: (() => void)[] = [];
   const calendar = new MaintenanceCalendar();
   const session = new SessionHealth();
@@ -78,7 +84,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     log,
     inMaintenance: (d, at) => calendar.covers(d, at),
     emit: (a) => {
-      outbox.push(a);
+      outbox.push({ action: a, at: performance.now() });
       schedule();
     },
     count,
@@ -138,9 +144,10 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
         scheduled = false;
         const batch = acks.splice(0);
         while (outbox.length > 0) {
-          const a = outbox[0]!;
-          await retrying(a.type, () => perform(a, actionDeps));
+          const { action, at } = outbox[0]!;
+          await retrying(action.type, () => perform(action, actionDeps));
           outbox.shift();
+          if (action.type === 'raise') recordLatency.observe((performance.now() - at) / 1000);
         }
         const dirty = engine.takeDirty();
         if (dirty.length > 0) await retrying('save state', () => saveStates(db, dirty, new Date()));
@@ -234,6 +241,13 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
       pending: outbox.length,
       unacked: acks.length,
     }),
+    metrics: () =>
+      rulesMetrics(counters, {
+        devices: engine.devices.size,
+        pending: outbox.length,
+        unacked: acks.length,
+        recordLatency: recordLatency.snapshot(),
+      }),
     health: () => {
       if (stuckSince !== undefined && performance.now() - stuckSince > STUCK_MS)
         return {

@@ -156,7 +156,9 @@ export function coreSuite(name: string, databaseUrl: () => string | undefined) {
       const res = await t.call(service, 'GET', '/metrics');
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
-      expect(res.body).toMatch(/fm_http_requests_total\{method="POST",route="\/sites",status="201"\} \d+/);
+      expect(res.body).toMatch(
+        /fm_http_request_duration_seconds_count\{method="POST",route="\/sites",status_code="201"\} \d+/,
+      );
       expect(res.body).toMatch(/^fm_sites 1$/m);
       expect(res.body).toMatch(/^fm_devices\{state="revoked"\} 1$/m);
       expect((await t.call(await t.token(['front_desk']), 'GET', '/metrics')).statusCode).toBe(403);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -60,8 +61,18 @@ describe('facility start', () => {
     const metrics = await fetch(`${platform.api.address}/metrics`, {
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.text());
-    expect(Number(/^fm_ingest_readings_in (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(devices);
-    expect(metrics).toMatch(/^fm_ingest_mqtt_connected 1$/m);
+    expect(Number(/^fm_ingest_messages_received_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(devices);
+    expect(metrics).toMatch(/^fm_ingest_broker_connected 1$/m);
+    expect(metrics).toMatch(/^fm_service_up\{service="rules"\} 1$/m);
+    expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);
+    // Prometheus's own linter: HELP and TYPE for every family, base units, counters ending _total.
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+    // Every family the platform reports is documented.
+    const documented = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+    for (const [, family] of metrics.matchAll(/^# HELP (fm_\w+)/gm))
+      expect(documented).toContain(`\`${family}\``);
     const sites = (await api('/sites')) as unknown as { id: string }[] | { sites: { id: string }[] };
     expect(JSON.stringify(sites)).toContain('"demo"');
   }, 120_000);

@@ -1,59 +1,46 @@
-/** HTTP request counters for /metrics: count and total duration per method, route and status. */
+/** HTTP latency per route for /metrics, and the process's own metrics, through prom-client. */
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { App } from '../context.ts';
 
-const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500] as const;
+let processRegistry: Registry | undefined;
 
-interface Series {
-  method: string;
-  route: string;
-  status: number;
-  count: number;
-  sumMs: number;
+/**
+ * CPU, memory, heap, event-loop lag, GC and handles of this process (prom-client's defaults). One
+ * registry per process: they describe the process, however many apps it builds (tests build many).
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+    // Gauges named like counters, which `promtool check metrics` refuses; the same counts are
+    // reported by type as nodejs_active_handles, nodejs_active_requests, nodejs_active_resources.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      processRegistry.removeSingleMetric(name);
+  }
+  return processRegistry;
 }
 
 export class HttpMetrics {
-  private readonly series = new Map<string, Series>();
-  /** Cumulative counts per bucket (all routes), the last one +Inf. */
-  private readonly buckets = new Array<number>(BUCKETS_MS.length + 1).fill(0);
-  private count = 0;
-  private sumMs = 0;
+  readonly #registry = new Registry();
+  readonly #duration = new Histogram({
+    name: 'fm_http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.#registry],
+  });
 
   observe(method: string, route: string, status: number, ms: number): void {
-    const key = `${method} ${route} ${status}`;
-    let s = this.series.get(key);
-    if (!s) {
-      s = { method, route, status, count: 0, sumMs: 0 };
-      this.series.set(key, s);
-    }
-    s.count += 1;
-    s.sumMs += ms;
-    this.count += 1;
-    this.sumMs += ms;
-    const i = BUCKETS_MS.findIndex((b) => ms <= b);
-    for (let j = i === -1 ? BUCKETS_MS.length : i; j <= BUCKETS_MS.length; j++) this.buckets[j]! += 1;
+    this.#duration.observe({ method, route, status_code: String(status) }, ms / 1000);
   }
 
-  /** Prometheus text exposition lines. */
-  lines(): string[] {
-    const out = [
-      '# HELP fm_http_requests_total HTTP requests answered, by method, route and status.',
-      '# TYPE fm_http_requests_total counter',
-    ];
-    const label = (s: Series) => `method="${s.method}",route="${s.route}",status="${s.status}"`;
-    for (const s of this.series.values()) out.push(`fm_http_requests_total{${label(s)}} ${s.count}`);
-    out.push(
-      '# HELP fm_http_request_duration_seconds Time to answer HTTP requests.',
-      '# TYPE fm_http_request_duration_seconds histogram',
-    );
-    BUCKETS_MS.forEach((b, i) => {
-      out.push(`fm_http_request_duration_seconds_bucket{le="${b / 1000}"} ${this.buckets[i]}`);
-    });
-    out.push(
-      `fm_http_request_duration_seconds_bucket{le="+Inf"} ${this.buckets[BUCKETS_MS.length]}`,
-      `fm_http_request_duration_seconds_sum ${this.sumMs / 1000}`,
-      `fm_http_request_duration_seconds_count ${this.count}`,
-    );
-    return out;
+  /** Prometheus text: the process's metrics, then HTTP's. */
+  async text(): Promise<string> {
+    return `${await processMetrics().metrics()}${await this.#registry.metrics()}`;
   }
 }
 
