@@ -65,12 +65,12 @@ export function single(name: string, help: string, type: 'counter' | 'gauge', va
   return { name, help, type, samples: [{ value }] };
 }
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 function labelText(labels: Record<string, string> | undefined, extra?: [string, string]): string {
   const pairs = Object.entries(labels ?? {});
   if (extra) pairs.push(extra);
-  return pairs.length === 0 ? '' : `{${pairs.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+  return pairs.length === 0 ? '' : `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
 }
 
 /** Prometheus text exposition format 0.0.4. */

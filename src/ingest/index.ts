@@ -279,8 +279,9 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     rejects: () => rejectLog.list(),
     metrics: () => ingestMetrics(snapshot(), sink?.latency.histogram.snapshot()),
     health: () => {
-      if (!counters.mqttConnected)
+      if (offlineSince !== undefined && performance.now() - offlineSince > OFFLINE_GRACE_MS)
         return { status: 'down', detail: 'no session with the broker: readings are not received' };
+      if (!counters.mqttConnected) return { status: 'degraded', detail: 'reconnecting to the broker' };
       if (counters.influx === 'down')
         return {
           status: 'degraded',
