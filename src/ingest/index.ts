@@ -233,7 +233,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
           : undefined,
       onConnectionChange: (connected: boolean) => {
         counters.mqttConnected = connected;
-        offlineSince = connected ? undefined : performance.now();
+        offlineSince = connected ? undefined : (offlineSince ?? performance.now());
       },
     };
     source = deps.bus

@@ -45,7 +45,9 @@ describe('platform health', () => {
     await mosquitto.stop();
     const deadline = Date.now() + 30_000;
     let after = await health();
-    while (after.body.services.rules?.status !== 'down' && Date.now() < deadline) {
+    const down = () =>
+      after.body.services.rules?.status === 'down' && after.body.services.ingest?.status === 'down';
+    while (!down() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
       after = await health();
     }
