@@ -16,7 +16,20 @@ export type RefusalReason =
   | 'topic-too-deep'
   | 'oversize-packet'
   | 'malformed-packet'
-  | 'protocol-violation';
+  | 'protocol-violation'
+  // Packet-level rules of MQTT 3.1.1 (strict.ts), each closing the connection.
+  | 'reserved-flags'
+  | 'invalid-utf8'
+  | 'invalid-topic'
+  | 'invalid-qos'
+  | 'invalid-packet-id'
+  | 'unexpected-ack'
+  /** CONNACK 1: a protocol level other than 3.1.1 (or 3.1), MQTT 5 included. */
+  | 'unsupported-protocol'
+  /** CONNACK 2: an empty client id without a clean session. */
+  | 'client-id-rejected'
+  /** No CONNECT within the connect timeout after the connection opened. */
+  | 'connect-timeout';
 
 export type DropReason = 'slow-subscriber' | 'rate-limit';
 

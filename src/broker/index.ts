@@ -4,7 +4,7 @@ import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
 import { createAuthenticate, FlapDetector } from './auth.ts';
 import { type BrokerCounters, BrokerStats } from './counters.ts';
-import { guardConnection } from './framing.ts';
+import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
 import type { BrokerOptions } from './options.ts';
@@ -80,6 +80,7 @@ export async function startBroker({
     maxClientsIdLength: 128,
     // A subscriber whose socket stays full this long is disconnected rather than stalling delivery.
     drainTimeout: 10_000,
+    connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
   });
 
   aedes.on('client', () => {
@@ -99,12 +100,17 @@ export async function startBroker({
     if (/too many levels/.test(err.message)) stats.refuse('topic-too-deep', client.id);
     else log.debug({ clientId: client.id, err: err.message }, 'client error');
   });
-  aedes.on('connectionError', (_client: Client, err: Error) =>
-    log.debug({ err: err.message }, 'connection error'),
-  );
+  aedes.on('connectionError', (client: Client, err: Error) => {
+    // aedes closes a connection that sends no CONNECT within `connectTimeout`.
+    if (err.message === 'connect did not arrive in time')
+      stats.refuse('connect-timeout', undefined, { remote: remoteAddress(client.conn, client.req) });
+    else log.debug({ err: err.message }, 'connection error');
+  });
 
   const handle = (conn: import('node:stream').Duplex, req?: import('node:http').IncomingMessage) => {
-    guardConnection(conn, options.maxPacketBytes, (violation) => stats.refuse(violation, undefined));
+    guardConnection(conn, req, options.maxPacketBytes, (reason, id, detail) =>
+      stats.refuse(reason, id, detail),
+    );
     aedes.handle(conn, req);
   };
 
@@ -139,7 +145,13 @@ export async function startBroker({
   try {
     const tcp = await listenTcp(options.host, options.tcpPort, handle);
     listeners.push(tcp);
-    const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle);
+    const ws = await listenWebSocket(
+      options.host,
+      options.wsPort,
+      options.maxPacketBytes,
+      handle,
+      (reason, detail) => stats.refuse(reason, undefined, detail),
+    );
     listeners.push(ws);
     const tls = options.tls ? await listenTls(options.host, options.tlsPort, options.tls, handle) : undefined;
     if (tls) listeners.push(tls);

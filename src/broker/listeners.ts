@@ -3,6 +3,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { RefusalReason } from './counters.ts';
 
 export interface Address {
   host: string;
@@ -65,12 +66,17 @@ export async function listenTls(
   return { address: await listen(server, host, port), close: closer(server, sockets) };
 }
 
-/** MQTT over WebSocket at /mqtt, subprotocol `mqtt` (MQTT 3.1.1 §6). */
+/**
+ * MQTT over WebSocket at /mqtt, subprotocol `mqtt` (MQTT 3.1.1 §6). What the WebSocket layer itself
+ * refuses (a frame over the size limit, a text frame, a broken frame) is reported to `refuse`
+ * before the connection is cut; what it lets through goes to `handle` like a TCP stream.
+ */
 export async function listenWebSocket(
   host: string,
   port: number,
   maxPacketBytes: number,
   handle: Handle,
+  refuse: (reason: RefusalReason, detail: Record<string, unknown>) => void = () => {},
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const http = createHttpServer((_req, res) => {
@@ -85,6 +91,22 @@ export async function listenWebSocket(
   });
   http.on('connection', (socket) => socket.setNoDelay(true));
   wss.on('connection', (ws, req) => {
+    const remote = req.socket.remoteAddress;
+    // MQTT travels in binary frames only [MQTT-6.0.0-1]. Listening before the stream does means a
+    // text frame is refused before its bytes reach the broker.
+    ws.on('message', (_data, isBinary) => {
+      if (isBinary) return;
+      refuse('protocol-violation', { rule: 'MQTT-6.0.0-1', remote });
+      stream.destroy();
+      ws.terminate();
+    });
+    // ws refuses frames over maxPayload (and broken ones) with an error, then closes the connection.
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        refuse('oversize-packet', { rule: 'maximum packet size', remote, websocket: err.code });
+      else if (err.code?.startsWith('WS_ERR_'))
+        refuse('malformed-packet', { rule: 'RFC 6455', remote, websocket: err.code });
+    });
     const stream = createWebSocketStream(ws);
     stream.on('error', () => ws.terminate());
     sockets.add(stream);

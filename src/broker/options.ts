@@ -24,6 +24,8 @@ export interface BrokerOptions {
   flapBanMs: number;
   /** Bytes waiting to be written to one subscriber beyond which QoS 0 messages to it are dropped. */
   outboundQueueBytes: number;
+  /** A connection that sends no CONNECT within this is closed and counted; 30 s unless set (tests). */
+  connectTimeoutMs?: number;
 }
 
 export function brokerOptionsFromConfig(config: Config, readFile: (path: string) => string): BrokerOptions {

@@ -80,7 +80,7 @@ class Reader {
 /** Parses a CONNECT; undefined unless it is complete with nothing left over. */
 export function parseConnect(bytes: Buffer) {
   const p = split(bytes);
-  if (!p || p.header !== 0x10) return undefined;
+  if (p?.header !== 0x10) return undefined;
   const r = new Reader(p.body);
   const name = r.str();
   const level = r.u8();
