@@ -11,14 +11,18 @@ import { namespaced, type Substitution } from './substitute.ts';
  * protocol, not the ACL. Every sequence has its own client ids (no session takeover between
  * sequences running at once).
  */
-export const platformSubstitution: Substitution = {
-  identity: (index, role) => ({
-    clientId: `service.corpus-${role === 'helper' ? 'h' : ''}${index}`,
-    username: 'service.corpus',
-    password: SERVICE_SECRET,
-  }),
-  topic: namespaced,
-};
+export function serviceSubstitution(serviceSecret: string): Substitution {
+  return {
+    identity: (index, role) => ({
+      clientId: `service.corpus-${role === 'helper' ? 'h' : ''}${index}`,
+      username: 'service.corpus',
+      password: serviceSecret,
+    }),
+    topic: namespaced,
+  };
+}
+
+export const platformSubstitution = serviceSubstitution(SERVICE_SECRET);
 
 /** The platform's broker as the corpus meets it: the suite's settings, listeners on free ports. */
 export function startCorpusBroker(options: Partial<BrokerOptions> = {}): Promise<Broker> {
