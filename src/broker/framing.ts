@@ -102,7 +102,7 @@ export class FrameGuard {
         // A PUBLISH is inspected up to the end of its variable header: first the topic's length.
         this.#want = this.#type === PUBLISH ? Math.min(2, this.#length) : this.#length;
         if (this.#type === PUBLISH && this.#length >= 2 && chunk.length - i >= 2)
-          this.#want = publishHeaderLength(this.#flags, chunk.subarray(i, i + 2), this.#length);
+          this.#want = publishHeaderLength(this.#flags, (chunk[i]! << 8) | chunk[i + 1]!, this.#length);
       }
     }
   }
@@ -110,14 +110,14 @@ export class FrameGuard {
   /** The inspected part of a packet is complete: grow a PUBLISH's to its variable header, or check it. */
   #inspected(): Refusal | undefined {
     if (this.#type === PUBLISH && this.#have === 2 && this.#length > 2) {
-      const want = publishHeaderLength(this.#flags, this.#body, this.#length);
+      const want = publishHeaderLength(this.#flags, (this.#body[0]! << 8) | this.#body[1]!, this.#length);
       if (want > 2) {
         this.#body = this.#grow(this.#body.subarray(0, 2), want);
         this.#want = want;
         return undefined;
       }
     }
-    const body = this.#body.subarray(0, this.#have);
+    const body = this.#have === this.#body.length ? this.#body : this.#body.subarray(0, this.#have);
     const refusal =
       checkBody(this.#type, this.#flags, body, this.session) ??
       (this.#type >= PUBACK && this.#type <= PUBCOMP

@@ -13,14 +13,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * user name of the platform has a use for them.
  */
 export function utf8Problem(bytes: Uint8Array): string | undefined {
-  let plain = true;
-  for (const b of bytes) {
-    if (b < 0x20 || b > 0x7e) {
-      plain = false;
-      break;
-    }
+  return isPrintableAscii(bytes) ? undefined : unicodeProblem(bytes);
+}
+
+function isPrintableAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 || b > 0x7e) return false;
   }
-  if (plain) return undefined; // printable ASCII, the usual case
+  return true;
+}
+
+/** utf8Problem past the usual case of printable ASCII. */
+function unicodeProblem(bytes: Uint8Array): string | undefined {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -42,12 +47,18 @@ const SLASH = 0x2f;
 
 export type TopicProblem = { reason: 'invalid-utf8' | 'invalid-topic'; rule: string };
 
-/** Why `topic` cannot be a topic name (PUBLISH, last will), or undefined. */
-export function topicNameProblem(topic: Uint8Array): TopicProblem | undefined {
-  if (topic.length === 0) return { reason: 'invalid-topic', rule: 'MQTT-4.7.3-1' };
-  // Bytes below 0x80 never occur inside a multi-byte UTF-8 sequence, so a byte scan finds wildcards.
-  if (topic.includes(PLUS) || topic.includes(HASH)) return { reason: 'invalid-topic', rule: 'MQTT-3.3.2-2' };
-  const rule = utf8Problem(topic);
+/** Why `topic` (or its bytes from `start` to `end`) cannot be a topic name (PUBLISH, last will), or undefined. */
+export function topicNameProblem(topic: Uint8Array, start = 0, end = topic.length): TopicProblem | undefined {
+  if (end === start) return { reason: 'invalid-topic', rule: 'MQTT-4.7.3-1' };
+  // One pass for the usual case (every PUBLISH comes here). Bytes below 0x80 never occur inside a
+  // multi-byte UTF-8 sequence, so a byte scan finds wildcards whatever the encoding.
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    const b = topic[i]!;
+    if (b === PLUS || b === HASH) return { reason: 'invalid-topic', rule: 'MQTT-3.3.2-2' };
+    if (b < 0x20 || b > 0x7e) plain = false;
+  }
+  const rule = plain ? undefined : unicodeProblem(topic.subarray(start, end));
   return rule ? { reason: 'invalid-utf8', rule } : undefined;
 }
 

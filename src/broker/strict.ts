@@ -77,10 +77,9 @@ export function checkHeader(
 
 /**
  * How much of a PUBLISH's body to inspect: its variable header (topic, packet identifier), never
- * the payload. `first2` are the body's first two bytes (the topic's length).
+ * the payload. `topicLength` is read from the body's first two bytes.
  */
-export function publishHeaderLength(flags: number, first2: Uint8Array, length: number): number {
-  const topicLength = (first2[0]! << 8) | first2[1]!;
+export function publishHeaderLength(flags: number, topicLength: number, length: number): number {
   return Math.min(length, 2 + topicLength + (flags & 6 ? 2 : 0));
 }
 
@@ -159,13 +158,14 @@ function checkConnect(body: Uint8Array, session: Session): Refusal | undefined {
   return undefined;
 }
 
+/** Every PUBLISH comes here, so no cursor: `head` is its variable header (publishHeaderLength). */
 function checkPublish(flags: number, head: Uint8Array): Refusal | undefined {
-  const r = new Cursor(head);
-  const topic = r.field();
-  const id = flags & 6 ? r.u16() : 1;
-  if (!topic || id === undefined) return malformed('MQTT-3.3.2'); // shorter than its own topic
-  if (id === 0) return { reason: 'invalid-packet-id', rule: 'MQTT-2.3.1-1' };
-  return topicNameProblem(topic);
+  const end = head.length >= 2 ? 2 + ((head[0]! << 8) | head[1]!) : Number.POSITIVE_INFINITY;
+  const idLength = flags & 6 ? 2 : 0;
+  if (end + idLength > head.length) return malformed('MQTT-3.3.2'); // shorter than its own topic
+  if (idLength && head[end] === 0 && head[end + 1] === 0)
+    return { reason: 'invalid-packet-id', rule: 'MQTT-2.3.1-1' };
+  return topicNameProblem(head, 2, end);
 }
 
 function checkSubscriptions(type: number, body: Uint8Array): Refusal | undefined {
