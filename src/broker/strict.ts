@@ -121,7 +121,12 @@ function checkConnect(body: Uint8Array, session: Session): Refusal | undefined {
   if (!isMqtt && !MQISDP.equals(name)) return malformed('MQTT-3.1.2-1');
   // Any other level, MQTT 5 included: CONNACK 1, unacceptable protocol version [MQTT-3.1.2-2].
   if (level !== (isMqtt ? 4 : 3))
-    return { reason: 'unsupported-protocol', rule: 'MQTT-3.1.2-2', connack: 1, detail: { level } };
+    return {
+      reason: 'unsupported-protocol',
+      rule: 'MQTT-3.1.2-2',
+      connack: 1,
+      detail: { protocolLevel: level },
+    };
   const flags = r.u8();
   if (flags === undefined || r.u16() === undefined) return malformed('MQTT-3.1.2');
   const clientId = r.field();

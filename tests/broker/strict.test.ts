@@ -230,7 +230,11 @@ describe('refusals on the wire', () => {
     expect(err.code).toBe(1);
     expect(err.message).toMatch(/unacceptable protocol version/i);
     expect(refused('unsupported-protocol')).toBe(1);
-    expect(logOf('unsupported-protocol')).toMatchObject({ level: 5, rule: 'MQTT-3.1.2-2' });
+    expect(logOf('unsupported-protocol')).toMatchObject({
+      level: 40,
+      protocolLevel: 5,
+      rule: 'MQTT-3.1.2-2',
+    });
   });
 
   it('closes and counts a connection that sends no CONNECT in time', async () => {
