@@ -29,7 +29,10 @@ export type RefusalReason =
   /** CONNACK 2: an empty client id without a clean session. */
   | 'client-id-rejected'
   /** No CONNECT within the connect timeout after the connection opened. */
-  | 'connect-timeout';
+  | 'connect-timeout'
+  /** The listener's own handshake failed or timed out, before any MQTT. */
+  | 'tls-handshake-failed'
+  | 'ws-handshake-failed';
 
 export type DropReason = 'slow-subscriber' | 'rate-limit';
 

@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
 import { createAuthenticate, FlapDetector } from './auth.ts';
-import { type BrokerCounters, BrokerStats } from './counters.ts';
+import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
@@ -145,15 +145,13 @@ export async function startBroker({
   try {
     const tcp = await listenTcp(options.host, options.tcpPort, handle);
     listeners.push(tcp);
-    const ws = await listenWebSocket(
-      options.host,
-      options.wsPort,
-      options.maxPacketBytes,
-      handle,
-      (reason, detail) => stats.refuse(reason, undefined, detail),
-    );
+    const refuse = (reason: RefusalReason, detail: Record<string, unknown>) =>
+      stats.refuse(reason, undefined, detail);
+    const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle, refuse);
     listeners.push(ws);
-    const tls = options.tls ? await listenTls(options.host, options.tlsPort, options.tls, handle) : undefined;
+    const tls = options.tls
+      ? await listenTls(options.host, options.tlsPort, options.tls, handle, refuse)
+      : undefined;
     if (tls) listeners.push(tls);
     const addresses = { tcp: tcp.address, ws: ws.address, tls: tls?.address };
     log.info(addresses, 'broker listening');

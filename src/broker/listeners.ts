@@ -16,6 +16,11 @@ export interface Listener {
 }
 
 type Handle = (conn: Duplex, req?: import('node:http').IncomingMessage) => void;
+/** Reports a connection a listener refused before MQTT began (a failed TLS or WebSocket handshake...). */
+type Refuse = (reason: RefusalReason, detail: Record<string, unknown>) => void;
+
+/** A TLS or WebSocket handshake not done by then is abandoned (Node waits 120 s for TLS, 60 s for HTTP). */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 
 function listen(server: NetServer | HttpServer, host: string, port: number): Promise<Address> {
   return new Promise((resolve, reject) => {
@@ -57,11 +62,16 @@ export async function listenTls(
   port: number,
   tls: { cert: string; key: string },
   handle: Handle,
+  refuse: Refuse = () => {},
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const server = createTlsServer(
-    { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' },
+    { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     accept(handle, sockets),
+  );
+  // Plain MQTT on the TLS port, TLS 1.0, a handshake that never ends: refused before MQTT begins.
+  server.on('tlsClientError', (err: Error & { code?: string }, socket) =>
+    refuse('tls-handshake-failed', { remote: socket.remoteAddress, error: err.code ?? err.message }),
   );
   return { address: await listen(server, host, port), close: closer(server, sockets) };
 }
@@ -76,7 +86,7 @@ export async function listenWebSocket(
   port: number,
   maxPacketBytes: number,
   handle: Handle,
-  refuse: (reason: RefusalReason, detail: Record<string, unknown>) => void = () => {},
+  refuse: Refuse = () => {},
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const http = createHttpServer((_req, res) => {
@@ -90,6 +100,17 @@ export async function listenWebSocket(
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
   http.on('connection', (socket) => socket.setNoDelay(true));
+  http.headersTimeout = HANDSHAKE_TIMEOUT_MS;
+  // A request that is not HTTP, or too slow, and an upgrade ws will not accept (bad key or version):
+  // answered 400 as Node and ws would, and counted.
+  const badHandshake = (err: Error & { code?: string }, socket: Duplex & { remoteAddress?: string }) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy(); // the client went away
+    refuse('ws-handshake-failed', { remote: socket.remoteAddress, error: err.code ?? err.message });
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  };
+  http.on('clientError', badHandshake);
+  wss.on('wsClientError', badHandshake);
   wss.on('connection', (ws, req) => {
     const remote = req.socket.remoteAddress;
     // MQTT travels in binary frames only [MQTT-6.0.0-1]. Listening before the stream does means a

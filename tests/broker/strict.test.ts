@@ -7,7 +7,6 @@ import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { type Broker, FrameGuard, type RefusalReason, startBroker } from '../../src/broker/index.ts';
 import { defaultConnect, packet, str } from './corpus/sequences.ts';
 import { MemoryDirectory, SECRET, SERVICE_SECRET, testOptions, url } from './support.ts';
@@ -242,33 +241,5 @@ describe('refusals on the wire', () => {
     expect(await exchange(broker.addresses.tcp.port, Buffer.alloc(0))).toHaveLength(0);
     expect(refused('connect-timeout')).toBe(before + 1);
     expect(logOf('connect-timeout')).toMatchObject({ remote: '127.0.0.1' });
-  });
-
-  const wsOpen = () =>
-    new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${broker.addresses.ws.port}/mqtt`, 'mqtt');
-      ws.once('open', () => resolve(ws));
-      ws.once('error', reject);
-    });
-  const wsClosed = (ws: WebSocket) => new Promise<number>((r) => ws.once('close', (code) => r(code)));
-
-  it('closes and counts a WebSocket frame larger than the packet limit', async () => {
-    const before = refused('oversize-packet');
-    const ws = await wsOpen();
-    ws.send(deviceConnect());
-    ws.send(Buffer.alloc(testOptions.maxPacketBytes + 2048));
-    expect(await wsClosed(ws)).toBe(1009); // message too big (RFC 6455 §7.4.1)
-    expect(refused('oversize-packet')).toBe(before + 1);
-  });
-
-  it('closes and counts a WebSocket text frame [MQTT-6.0.0-1]', async () => {
-    const before = refused('protocol-violation');
-    const ws = await wsOpen();
-    const got: Buffer[] = [];
-    ws.on('message', (d: Buffer) => got.push(d));
-    ws.send(deviceConnect().toString('latin1'));
-    await wsClosed(ws);
-    expect(got).toEqual([]);
-    expect(refused('protocol-violation')).toBe(before + 1);
   });
 });
