@@ -15,16 +15,14 @@ import {
   type Session,
 } from './strict.ts';
 
-const EMPTY = Buffer.alloc(0);
-
 /**
  * Follows MQTT framing on the bytes a client sends and hands each packet to the checks of
  * strict.ts before aedes's parser sees it, so that a connection is closed as soon as it sends
  * something the broker will not accept: a fixed header announcing more than `maxPacketBytes`
  * (otherwise the parser would buffer up to 256 MB waiting for it), a remaining length longer than
  * 4 bytes [MQTT-2.2.3], anything before CONNECT or a second CONNECT [MQTT-3.1.0-1, MQTT-3.1.0-2],
- * a packet only a server sends, and every rule strict.ts checks. Only what the checks read is kept
- * (a PUBLISH's variable header, never its payload; the whole of other packets, which are small).
+ * a packet only a server sends, and every rule strict.ts checks. Only what the checks read is looked
+ * at: a PUBLISH's variable header, never its payload; the whole of other packets.
  */
 export class FrameGuard {
   readonly session: Session = {};
@@ -37,9 +35,13 @@ export class FrameGuard {
   #lengthBytes = 0;
   /** Body bytes of the current packet not yet seen. */
   #remaining = 0;
-  /** Body bytes to inspect, and those collected so far. */
+  /**
+   * Body bytes to inspect, and those received so far: views of the chunks (which aedes's parser
+   * holds anyway until the packet is whole), so a client announcing a large packet and sending it
+   * slowly makes the broker hold only what it has sent.
+   */
   #want = 0;
-  #body: Uint8Array = EMPTY;
+  #parts: Uint8Array[] = [];
   #have = 0;
 
   constructor(
@@ -65,12 +67,7 @@ export class FrameGuard {
         if (this.#remaining === 0) this.#state = 'header';
       } else if (this.#state === 'inspect') {
         const n = Math.min(this.#want - this.#have, chunk.length - i);
-        if (this.#have === 0 && n === this.#want) {
-          this.#body = chunk.subarray(i, i + n); // all in this chunk: no copy
-        } else {
-          if (this.#body.length < this.#want) this.#body = this.#grow(this.#body, this.#want);
-          this.#body.set(chunk.subarray(i, i + n), this.#have);
-        }
+        this.#parts.push(chunk.subarray(i, i + n));
         this.#have += n;
         this.#remaining -= n;
         i += n;
@@ -98,7 +95,7 @@ export class FrameGuard {
         this.#state = 'inspect';
         this.#remaining = this.#length;
         this.#have = 0;
-        this.#body = EMPTY;
+        this.#parts = [];
         // A PUBLISH is inspected up to the end of its variable header: first the topic's length.
         this.#want = this.#type === PUBLISH ? Math.min(2, this.#length) : this.#length;
         if (this.#type === PUBLISH && this.#length >= 2 && chunk.length - i >= 2)
@@ -109,15 +106,15 @@ export class FrameGuard {
 
   /** The inspected part of a packet is complete: grow a PUBLISH's to its variable header, or check it. */
   #inspected(): Refusal | undefined {
+    const body = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts);
     if (this.#type === PUBLISH && this.#have === 2 && this.#length > 2) {
-      const want = publishHeaderLength(this.#flags, (this.#body[0]! << 8) | this.#body[1]!, this.#length);
+      const want = publishHeaderLength(this.#flags, (body[0]! << 8) | body[1]!, this.#length);
       if (want > 2) {
-        this.#body = this.#grow(this.#body.subarray(0, 2), want);
+        this.#parts = [body];
         this.#want = want;
         return undefined;
       }
     }
-    const body = this.#have === this.#body.length ? this.#body : this.#body.subarray(0, this.#have);
     const refusal =
       checkBody(this.#type, this.#flags, body, this.session) ??
       (this.#type >= PUBACK && this.#type <= PUBCOMP
@@ -126,14 +123,8 @@ export class FrameGuard {
     if (refusal) return refusal;
     if (this.#type === CONNECT) this.#connected = true;
     this.#state = this.#remaining > 0 ? 'skip' : 'header';
-    this.#body = EMPTY;
+    this.#parts = [];
     return undefined;
-  }
-
-  #grow(from: Uint8Array, size: number): Uint8Array {
-    const to = new Uint8Array(size);
-    to.set(from.subarray(0, this.#have));
-    return to;
   }
 }
 

@@ -141,6 +141,19 @@ describe('FrameGuard', () => {
     expect(refusal?.connack).toBe(connack);
   });
 
+  it('judges packets that arrive a byte at a time as it judges whole ones', () => {
+    const stream = Buffer.concat([
+      deviceConnect(),
+      packet(0x32, Buffer.concat([str('a/b'), Buffer.from([0, 5]), Buffer.from('xyz')])),
+      packet(0x82, Buffer.concat([Buffer.from([0, 1]), str('a/#'), Buffer.from([1])])),
+      packet(0x30, Buffer.concat([str(''), Buffer.from('x')])), // an empty topic
+    ]);
+    const guard = new FrameGuard(65_536);
+    let refusal: ReturnType<FrameGuard['feed']>;
+    for (let i = 0; i < stream.length && !refusal; i++) refusal = guard.feed(stream.subarray(i, i + 1));
+    expect(refusal).toMatchObject({ reason: 'invalid-topic', rule: 'MQTT-4.7.3-1' });
+  });
+
   it('refuses an acknowledgement of the wrong kind for a message in flight, and ignores unknown ones', async () => {
     const { InflightAcks } = await import('../../src/broker/acks.ts');
     const acks = new InflightAcks();
