@@ -6,6 +6,7 @@ import { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from '..
 import type { DeviceDirectory } from '../records/types.ts';
 import type { FailureBans, FlapDetector } from './bans.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
+import { remoteAddress } from './framing.ts';
 
 /** Who is behind a connection, decided once at CONNECT and read by the ACL on every packet. */
 export type Principal =
@@ -103,13 +104,6 @@ function refusal(code: number, reason: RefusalReason): AuthenticateError {
   return Object.assign(new Error(reason), { returnCode: code }) as AuthenticateError;
 }
 
-/** Where a connection comes from: the socket, or for WebSocket the HTTP request's socket. */
-function peerAddress(client: Client): string {
-  const conn = client.conn as { remoteAddress?: string };
-  const req = (client as Client & { req?: { socket?: { remoteAddress?: string } } }).req;
-  return conn.remoteAddress ?? req?.socket?.remoteAddress ?? 'unknown';
-}
-
 export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['authenticate']> {
   const { devices, stats, flapping, failures, log, now } = deps;
   const serviceSecret = Buffer.from(deps.serviceSecret);
@@ -124,7 +118,7 @@ export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['au
     // A failed authentication counts against the address it came from, never against the identity
     // it claimed: nobody can lock a device or a service out by failing in its name.
     const fail = (code: number, reason: RefusalReason, detail?: Record<string, unknown>) => {
-      const address = peerAddress(client);
+      const address = remoteAddress(client.conn, client.req) ?? 'unknown';
       if (!failures.count(address, now())) return refuse(code, reason, detail);
       stats.refuse('address-ban', id, { username, address, failed: reason });
       setTimeout(() => done(refusal(NOT_AUTHORIZED, 'address-ban'), false), TARPIT_MS);

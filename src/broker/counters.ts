@@ -17,9 +17,24 @@ export type RefusalReason =
   | 'oversize-packet'
   | 'malformed-packet'
   | 'protocol-violation'
-  | 'bad-will-qos'
   | 'bad-qos'
-  | 'address-ban';
+  | 'address-ban'
+  // Packet-level rules of MQTT 3.1.1 (strict.ts), each closing the connection.
+  | 'reserved-flags'
+  | 'invalid-utf8'
+  | 'invalid-topic'
+  | 'invalid-qos'
+  | 'invalid-packet-id'
+  | 'unexpected-ack'
+  /** CONNACK 1: a protocol level other than 3.1.1 (or 3.1), MQTT 5 included. */
+  | 'unsupported-protocol'
+  /** CONNACK 2: an empty client id without a clean session. */
+  | 'client-id-rejected'
+  /** No CONNECT within the connect timeout after the connection opened. */
+  | 'connect-timeout'
+  /** The listener's own handshake failed or timed out, before any MQTT. */
+  | 'tls-handshake-failed'
+  | 'ws-handshake-failed';
 
 export type DropReason = 'slow-subscriber' | 'rate-limit' | 'delivery-failed';
 

@@ -6,9 +6,8 @@ import type { DeviceDirectory } from '../records/types.ts';
 import { createAcl } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';
-import { createPreConnect } from './connect-checks.ts';
-import { type BrokerCounters, BrokerStats } from './counters.ts';
-import { guardConnection } from './framing.ts';
+import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
+import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
 import { brokerMetrics } from './metrics.ts';
@@ -88,7 +87,6 @@ export async function startBroker({
   const aedes = await Aedes.createBroker({
     mq: gate.mq,
     concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
-    preConnect: createPreConnect(stats),
     authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, failures, log, now }),
     ...createAcl({
       stats,
@@ -102,6 +100,7 @@ export async function startBroker({
     maxClientsIdLength: 128,
     // A subscriber whose socket stays full this long is disconnected rather than stalling delivery.
     drainTimeout: 10_000,
+    connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
   });
 
   aedes.on('client', () => {
@@ -124,12 +123,17 @@ export async function startBroker({
     else if (err.message === 'packet received not valid') stats.drop('delivery-failed', client.id);
     else log.debug({ clientId: client.id, err: err.message }, 'client error');
   });
-  aedes.on('connectionError', (_client: Client, err: Error) =>
-    log.debug({ err: err.message }, 'connection error'),
-  );
+  aedes.on('connectionError', (client: Client, err: Error) => {
+    // aedes closes a connection that sends no CONNECT within `connectTimeout`.
+    if (err.message === 'connect did not arrive in time')
+      stats.refuse('connect-timeout', undefined, { remote: remoteAddress(client.conn, client.req) });
+    else log.debug({ err: err.message }, 'connection error');
+  });
 
   const handle = (conn: import('node:stream').Duplex, req?: import('node:http').IncomingMessage) => {
-    guardConnection(conn, options.maxPacketBytes, (violation) => stats.refuse(violation, undefined));
+    guardConnection(conn, req, options.maxPacketBytes, (reason, id, detail) =>
+      stats.refuse(reason, id, detail),
+    );
     aedes.handle(conn, req);
   };
 
@@ -167,9 +171,13 @@ export async function startBroker({
     sessions = await watchSessions({ aedes, devices, stats, log, everyMs: options.sessionCheckMs ?? 2000 });
     const tcp = await listenTcp(options.host, options.tcpPort, handle);
     listeners.push(tcp);
-    const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle);
+    const refuse = (reason: RefusalReason, detail: Record<string, unknown>) =>
+      stats.refuse(reason, undefined, detail);
+    const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle, refuse);
     listeners.push(ws);
-    const tls = options.tls ? await listenTls(options.host, options.tlsPort, options.tls, handle) : undefined;
+    const tls = options.tls
+      ? await listenTls(options.host, options.tlsPort, options.tls, handle, refuse)
+      : undefined;
     if (tls) listeners.push(tls);
     const addresses = { tcp: tcp.address, ws: ws.address, tls: tls?.address };
     const counters = () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients });

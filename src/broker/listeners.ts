@@ -3,6 +3,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { RefusalReason } from './counters.ts';
 
 export interface Address {
   host: string;
@@ -17,6 +18,11 @@ export interface Listener {
 }
 
 type Handle = (conn: Duplex, req?: import('node:http').IncomingMessage) => void;
+/** Reports a connection a listener refused before MQTT began (a failed TLS or WebSocket handshake...). */
+type Refuse = (reason: RefusalReason, detail: Record<string, unknown>) => void;
+
+/** A TLS or WebSocket handshake not done by then is abandoned (Node waits 120 s for TLS, 60 s for HTTP). */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /**
  * Connections waiting to be accepted. Node's default of 511 overflowed tens of thousands of times
@@ -70,11 +76,16 @@ export async function listenTls(
   port: number,
   tls: { cert: string; key: string },
   handle: Handle,
+  refuse: Refuse = () => {},
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const server = createTlsServer(
-    { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' },
+    { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     accept(handle, sockets),
+  );
+  // Plain MQTT on the TLS port, TLS 1.0, a handshake that never ends: refused before MQTT begins.
+  server.on('tlsClientError', (err: Error & { code?: string }, socket) =>
+    refuse('tls-handshake-failed', { remote: socket.remoteAddress, error: err.code ?? err.message }),
   );
   return {
     address: await listen(server, host, port),
@@ -83,12 +94,17 @@ export async function listenTls(
   };
 }
 
-/** MQTT over WebSocket at /mqtt, subprotocol `mqtt` (MQTT 3.1.1 §6). */
+/**
+ * MQTT over WebSocket at /mqtt, subprotocol `mqtt` (MQTT 3.1.1 §6). What the WebSocket layer itself
+ * refuses (a frame over the size limit, a text frame, a broken frame) is reported to `refuse`
+ * before the connection is cut; what it lets through goes to `handle` like a TCP stream.
+ */
 export async function listenWebSocket(
   host: string,
   port: number,
   maxPacketBytes: number,
   handle: Handle,
+  refuse: Refuse = () => {},
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const http = createHttpServer((_req, res) => {
@@ -102,7 +118,34 @@ export async function listenWebSocket(
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
   http.on('connection', (socket) => socket.setNoDelay(true));
+  http.headersTimeout = HANDSHAKE_TIMEOUT_MS;
+  // A request that is not HTTP, or too slow, and an upgrade ws will not accept (bad key or version):
+  // answered 400 as Node and ws would, and counted.
+  const badHandshake = (err: Error & { code?: string }, socket: Duplex & { remoteAddress?: string }) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy(); // the client went away
+    refuse('ws-handshake-failed', { remote: socket.remoteAddress, error: err.code ?? err.message });
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  };
+  http.on('clientError', badHandshake);
+  wss.on('wsClientError', badHandshake);
   wss.on('connection', (ws, req) => {
+    const remote = req.socket.remoteAddress;
+    // MQTT travels in binary frames only [MQTT-6.0.0-1]. Listening before the stream does means a
+    // text frame is refused before its bytes reach the broker.
+    ws.on('message', (_data, isBinary) => {
+      if (isBinary) return;
+      refuse('protocol-violation', { rule: 'MQTT-6.0.0-1', remote });
+      stream.destroy();
+      ws.terminate();
+    });
+    // ws refuses frames over maxPayload (and broken ones) with an error, then closes the connection.
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        refuse('oversize-packet', { rule: 'maximum packet size', remote, websocket: err.code });
+      else if (err.code?.startsWith('WS_ERR_'))
+        refuse('malformed-packet', { rule: 'RFC 6455', remote, websocket: err.code });
+    });
     const stream = createWebSocketStream(ws);
     stream.on('error', () => ws.terminate());
     sockets.add(stream);

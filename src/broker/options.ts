@@ -28,6 +28,8 @@ export interface BrokerOptions {
   outboundQueueBytes: number;
   /** How often the registry's revocations and rotations are read to end live sessions. */
   sessionCheckMs?: number;
+  /** A connection that sends no CONNECT within this is closed and counted; 30 s unless set (tests). */
+  connectTimeoutMs?: number;
 }
 
 export function brokerOptionsFromConfig(config: Config, readFile: (path: string) => string): BrokerOptions {

@@ -118,10 +118,12 @@ describe('raw-socket abuse', () => {
 describe('FrameGuard', () => {
   it('follows packets split across chunks and accepts a legal stream', () => {
     const guard = new FrameGuard(1000);
+    const topic = Buffer.from('\x00\x1afm/demo/lift/L-1/telemetry', 'latin1');
     const stream = Buffer.concat([
-      Buffer.from([0x10, 0x03, 1, 2, 3]),
+      connectPacket('L-1', 'secret'),
       Buffer.from([0x30, 0x82, 0x01]), // PUBLISH, remaining length 130
-      Buffer.alloc(130),
+      topic,
+      Buffer.alloc(130 - topic.length, 0x20),
       Buffer.from([0xc0, 0x00]), // PINGREQ
     ]);
     for (let i = 0; i < stream.length; i += 7) expect(guard.feed(stream.subarray(i, i + 7))).toBeUndefined();

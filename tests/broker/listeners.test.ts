@@ -1,42 +1,37 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Broker } from '../../src/broker/index.ts';
+import { WebSocket } from 'ws';
+import type { Broker, RefusalReason } from '../../src/broker/index.ts';
 import { tempDir } from '../support/servers.ts';
-import { brokerWith, collect, MemoryDirectory, SECRET, service, until } from './support.ts';
+import { dialTcp } from './corpus/replay.ts';
+import { defaultConnect, packet, str } from './corpus/sequences.ts';
+import { dialTls, dialWebSocket } from './corpus/target.ts';
+import {
+  brokerWith,
+  collect,
+  MemoryDirectory,
+  SECRET,
+  selfSigned,
+  service,
+  testOptions,
+  until,
+} from './support.ts';
 
-/** A throwaway self-signed certificate for 127.0.0.1, made with Debian's openssl. */
-function selfSigned(dir: string): { cert: string; key: string } {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-    ].concat([
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]),
-    { stdio: 'ignore' },
-  );
-  return {
-    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-  };
+const deviceConnect = () => defaultConnect(4, { clientId: 'L-1', username: 'L-1', password: SECRET });
+
+/** Resolves with what came back once the other side closed `conn` (a WebSocket stream only ends). */
+function closeOf(conn: Duplex): Promise<Buffer> {
+  const got: Buffer[] = [];
+  conn.on('data', (d: Buffer) => got.push(d));
+  conn.on('error', () => {});
+  return new Promise((resolve) => {
+    conn.once('end', () => resolve(Buffer.concat(got)));
+    conn.once('close', () => resolve(Buffer.concat(got)));
+  });
 }
 
 describe('broker listeners', () => {
@@ -46,7 +41,7 @@ describe('broker listeners', () => {
   let broker: Broker;
   beforeAll(async () => {
     await directory.add('L-1', 'demo', 'lift');
-    broker = await brokerWith(directory, { tls });
+    broker = await brokerWith(directory, { tls, connectTimeoutMs: 300 });
   });
   afterAll(async () => {
     await broker.stop();
@@ -95,5 +90,77 @@ describe('broker listeners', () => {
       }),
     ).rejects.toThrow();
     await sub.endAsync();
+  });
+
+  const refused = (reason: RefusalReason) => broker.counters().refusals[reason] ?? 0;
+
+  it.each([
+    ['TCP', () => dialTcp(broker.addresses.tcp.port)],
+    ['WebSocket', () => dialWebSocket(broker.addresses.ws.port)()],
+    ['TLS', () => dialTls(broker.addresses.tls!.port, tls.cert)()],
+  ])('closes and counts a connection over %s that sends no CONNECT in time', async (_name, dial) => {
+    const before = refused('connect-timeout');
+    expect(await closeOf(await dial())).toHaveLength(0);
+    expect(refused('connect-timeout')).toBe(before + 1);
+  });
+
+  it.each([
+    ['WebSocket', () => dialWebSocket(broker.addresses.ws.port)()],
+    ['TLS', () => dialTls(broker.addresses.tls!.port, tls.cert)()],
+  ])('refuses a QoS 3 will over %s before any CONNACK, as over TCP', async (_name, dial) => {
+    const before = refused('invalid-qos');
+    const conn = await dial();
+    const closed = closeOf(conn);
+    // Connect flags 0xde: user name, password, will retain, will QoS 3, will, clean session.
+    const fields = ['L-1', 'fm/demo/lift/L-1/status', '{"state":"offline"}', 'L-1', SECRET].map(str);
+    conn.write(packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 0xde, 0, 30]), ...fields])));
+    expect(await closed).toHaveLength(0);
+    expect(refused('invalid-qos')).toBe(before + 1);
+  });
+
+  it('counts plain MQTT sent to the TLS port', async () => {
+    const before = refused('tls-handshake-failed');
+    const socket = new Socket();
+    const closed = closeOf(socket);
+    socket.connect(broker.addresses.tls!.port, '127.0.0.1', () => socket.write(deviceConnect()));
+    await closed;
+    await until(() => refused('tls-handshake-failed') === before + 1);
+  });
+
+  it('answers 400 to a request on the WebSocket port that is not HTTP, and counts it', async () => {
+    const before = refused('ws-handshake-failed');
+    const socket = new Socket();
+    const closed = closeOf(socket);
+    socket.connect(broker.addresses.ws.port, '127.0.0.1', () => socket.write(deviceConnect()));
+    expect((await closed).toString()).toMatch(/^HTTP\/1.1 400/);
+    expect(refused('ws-handshake-failed')).toBe(before + 1);
+  });
+
+  const wsOpen = () =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${broker.addresses.ws.port}/mqtt`, 'mqtt');
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+  const wsClosed = (ws: WebSocket) => new Promise<number>((r) => ws.once('close', (code) => r(code)));
+
+  it('closes and counts a WebSocket frame larger than the packet limit', async () => {
+    const before = refused('oversize-packet');
+    const ws = await wsOpen();
+    ws.send(deviceConnect());
+    ws.send(Buffer.alloc(testOptions.maxPacketBytes + 2048));
+    expect(await wsClosed(ws)).toBe(1009); // message too big (RFC 6455 §7.4.1)
+    expect(refused('oversize-packet')).toBe(before + 1);
+  });
+
+  it('closes and counts a WebSocket text frame [MQTT-6.0.0-1]', async () => {
+    const before = refused('protocol-violation');
+    const ws = await wsOpen();
+    const got: Buffer[] = [];
+    ws.on('message', (d: Buffer) => got.push(d));
+    ws.send(deviceConnect().toString('latin1'));
+    await wsClosed(ws);
+    expect(got).toEqual([]);
+    expect(refused('protocol-violation')).toBe(before + 1);
   });
 });

@@ -59,7 +59,7 @@ describe('a last will with QoS 3', () => {
     expect(closes).toBe(0);
     expect(sub.connected).toBe(true);
     await sub.endAsync();
-    expect(broker.counters().refusals['bad-will-qos']).toBe(1);
+    expect(broker.counters().refusals['invalid-qos']).toBe(1);
   });
 
   it('a message with a QoS outside 0..2 never enters the bus', () => {
