@@ -14,7 +14,7 @@
  * many were back at 5, 10, 15 and 30 s, and the failed attempts by cause. Bounded; stops by itself.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -64,12 +64,24 @@ const starters: Record<string, () => Promise<Running>> = {
   mosquitto,
 };
 
+/** The kernel's count of connections dropped because a listen queue was full (all listeners). */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')]);
+}
+
 interface Fleet {
   clients: (MqttClient | undefined)[];
   connected: number;
   failures: Record<string, number>;
   /** Milliseconds from the phase's start at which the i-th device came back. */
   backAt: number[];
+  /** Listen queue overflows during the phase (machine-wide, so other load counts too). */
+  overflows: number;
 }
 
 /** Connects device `i`, retrying 1-2 s after each failure until `deadline`. */
@@ -103,17 +115,19 @@ function connectDevice(fleet: Fleet, port: number, i: number, t0: number, deadli
 }
 
 function newFleet(): Fleet {
-  return { clients: new Array(N), connected: 0, failures: {}, backAt: [] };
+  return { clients: new Array(N), connected: 0, failures: {}, backAt: [], overflows: 0 };
 }
 
 /** Every device connects within `spreadMs`; resolves when all are back or at the limit. */
 async function storm(port: number, spreadMs: number): Promise<Fleet> {
   const fleet = newFleet();
+  const overflowsBefore = listenOverflows();
   const t0 = performance.now();
   const deadline = t0 + LIMIT_MS;
   for (let i = 0; i < N; i++)
     setTimeout(() => connectDevice(fleet, port, i, t0, deadline), Math.random() * spreadMs);
   while (fleet.connected < N && performance.now() < deadline) await sleep(100);
+  fleet.overflows = listenOverflows() - overflowsBefore;
   return fleet;
 }
 
@@ -129,6 +143,7 @@ function summary(broker: string, phase: string, fleet: Fleet) {
     at15s: back(15),
     at30s: back(30),
     failed: JSON.stringify(fleet.failures),
+    listenOverflows: fleet.overflows,
   };
 }
 
