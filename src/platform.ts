@@ -163,6 +163,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
           docs: config.FM_API_DOCS,
         },
         influx: target ? (q) => influxQuery(target, q) : undefined,
+        recentReadings: ingest.recent,
         services: [
           { name: 'broker', health: () => broker.health(), metrics: () => broker.metrics() },
           { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
@@ -179,7 +180,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       `  API               ${api.address}  (OpenAPI page: ${api.address}/docs)`,
       `  admin token       ${config.FACILITY_ADMIN_TOKEN ? 'FACILITY_ADMIN_TOKEN' : `${config.FM_DATA_DIR}/admin-token`}`,
       `  records           ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.FM_DATA_DIR}/records`}`,
-      `  readings          ${target ? `InfluxDB ${target.url} (${target.mode})` : 'not kept: set FM_INFLUX_URL (docs/ingest.md)'}`,
+      `  readings          ${target ? `InfluxDB ${target.url} (${target.mode})` : 'the last hour, in memory: set FM_INFLUX_URL to keep history (docs/ingest.md)'}`,
       `  service secret    ${service.file ?? 'FM_SERVICE_SECRET'}`,
     ];
 

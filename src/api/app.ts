@@ -16,7 +16,7 @@ import { ChangeFeed, toChange } from './changes.ts';
 import type { ApiContext, App } from './context.ts';
 import type { ServiceDesk } from './desk.ts';
 import { ApiError } from './errors.ts';
-import type { InfluxQuery } from './history.ts';
+import { type InfluxQuery, influxReadings, memoryReadings, type RecentReadingsLike } from './history.ts';
 import { type ApiOptions, resolveApiOptions } from './options.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerDocs } from './plugins/docs.ts';
@@ -47,8 +47,10 @@ export interface ApiDeps {
   log: Logger;
   now: () => Date;
   options: ApiOptions;
-  /** InfluxQL over /query; without it status, last readings and history answer 503 history-unavailable. */
+  /** InfluxQL over /query, where device status, last readings and history are read. */
   influx?: InfluxQuery;
+  /** Without InfluxDB: the last hour ingest keeps in memory. Without either they answer 503 history-unavailable. */
+  recentReadings?: RecentReadingsLike;
   /**
    * The services running beside the API (broker, ingest, rules): `/health` reports each one's state
    * and `/metrics` their counters as fm_<name>_*.
@@ -84,7 +86,11 @@ export function buildApp(deps: ApiDeps): App {
     log,
     now: deps.now,
     options,
-    influx: deps.influx,
+    readings: deps.influx
+      ? influxReadings(deps.influx)
+      : deps.recentReadings
+        ? memoryReadings(deps.recentReadings)
+        : undefined,
     services: deps.services ?? [],
     ingestRejects: deps.ingestRejects,
     httpMetrics: new HttpMetrics(),

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { ChangeFeed } from './changes.ts';
 import type { ServiceDesk } from './desk.ts';
-import type { InfluxQuery } from './history.ts';
+import type { ReadingsSource } from './history.ts';
 import type { ResolvedApiOptions } from './options.ts';
 import type { HttpMetrics } from './plugins/metrics.ts';
 import type { StreamTickets } from './stream-tickets.ts';
@@ -22,7 +22,8 @@ export interface ApiContext {
   log: Logger;
   now: () => Date;
   options: ResolvedApiOptions;
-  influx: InfluxQuery | undefined;
+  /** Where device readings are read from; undefined when they are not kept at all. */
+  readings: ReadingsSource | undefined;
   /** The platform's services running beside the API: their health and counters. */
   services: readonly ServiceProbe[];
   ingestRejects: (() => RejectedMessage[]) | undefined;

@@ -61,3 +61,46 @@ export function rowsOf(series: InfluxSeries[]): Array<Record<string, unknown> & 
     }),
   );
 }
+
+/** What the device routes read: InfluxDB, or the last hour ingest keeps in memory without it. */
+export interface ReadingsSource {
+  /** `influxdb`, or `last-hour` (ingest's memory: docs/ingest.md). */
+  readonly kept: 'influxdb' | 'last-hour';
+  lastStatus(device: Device): Promise<{ state: unknown; time: Date } | undefined>;
+  lastReading(device: Device): Promise<(Record<string, unknown> & { time: Date }) | undefined>;
+  history(
+    device: Device,
+    o: { from: Date; to: Date; fields?: string[]; limit: number },
+  ): Promise<Array<Record<string, unknown> & { time: Date }>>;
+}
+
+export function influxReadings(influx: InfluxQuery): ReadingsSource {
+  return {
+    kept: 'influxdb',
+    lastStatus: async (device) => {
+      const row = rowsOf(await influx(lastStatusQuery(device)))[0];
+      return row && { state: row.state, time: row.time };
+    },
+    lastReading: async (device) => rowsOf(await influx(lastReadingQuery(device)))[0],
+    history: async (device, o) => rowsOf(await influx(historyQuery(device, o))),
+  };
+}
+
+/** The subset of ingest's RecentReadings the API reads, by device id. */
+export interface RecentReadingsLike {
+  lastStatus(deviceId: string): Promise<{ state: string; time: Date } | undefined>;
+  lastReading(deviceId: string): Promise<(Record<string, unknown> & { time: Date }) | undefined>;
+  history(
+    deviceId: string,
+    o: { from: Date; to: Date; fields?: string[]; limit: number },
+  ): Promise<Array<Record<string, unknown> & { time: Date }>>;
+}
+
+export function memoryReadings(recent: RecentReadingsLike): ReadingsSource {
+  return {
+    kept: 'last-hour',
+    lastStatus: (device) => recent.lastStatus(device.id),
+    lastReading: (device) => recent.lastReading(device.id),
+    history: (device, o) => recent.history(device.id, o),
+  };
+}

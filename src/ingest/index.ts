@@ -15,6 +15,7 @@ import { toLine } from './line-protocol.ts';
 import { ingestMetrics } from './metrics.ts';
 import { type Delivery, type MessageSource, startMqttSource } from './mqtt-source.ts';
 import type { IngestMqttOptions, IngestOptions } from './options.ts';
+import { RecentReadings } from './recent.ts';
 import { type RejectedMessage, RejectLog } from './rejects.ts';
 import { Sink } from './sink.ts';
 import { Spool } from './spool.ts';
@@ -23,6 +24,7 @@ export type { IngestCounters } from './counters.ts';
 export { influxQuery, quoteIdent, quoteString, seriesRows } from './influx.ts';
 export { MEASUREMENT_FIELDS, measurementOf } from './line-protocol.ts';
 export { INGEST_DEFAULTS, type IngestMqttOptions, type IngestOptions, ingestOptions } from './options.ts';
+export { type ReadingRow, RecentReadings } from './recent.ts';
 export type { RejectedMessage } from './rejects.ts';
 
 /**
@@ -54,6 +56,8 @@ export interface Ingest {
   health(): ServiceHealth;
   /** The counters as Prometheus families, with the write latency histogram. */
   metrics(): MetricFamily[];
+  /** Without InfluxDB, the last hour of readings in memory (status, last readings, recent history). */
+  recent: RecentReadings | undefined;
   /** The last rejected messages and refused lines, newest first. */
   rejects(): RejectedMessage[];
 }
@@ -73,6 +77,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   let stopped = false;
 
   let sink: Sink | undefined;
+  let recent: RecentReadings | undefined;
   if (options.influx) {
     const writer = createLineWriter(
       options.influx,
@@ -98,8 +103,9 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     });
     log.info({ influx: writer.describe, spool: spool.dir }, 'ingest writes readings to InfluxDB');
   } else {
+    recent = new RecentReadings(now);
     log.warn(
-      'InfluxDB is not configured: readings are validated and counted but NO HISTORY IS KEPT. To keep it set ' +
+      'InfluxDB is not configured: readings are validated and counted, and only THE LAST HOUR is kept, in memory. To keep history set ' +
         'FM_INFLUX_URL with FM_INFLUX_TOKEN, FM_INFLUX_ORG and FM_INFLUX_BUCKET (v2 write API: InfluxDB 1.8+, 2.x, 3.x, Cloud), ' +
         'or FM_INFLUX_MODE=v1 with FM_INFLUX_URL and FM_INFLUX_DATABASE (InfluxDB 1.x before 1.8). See docs/ingest.md.',
     );
@@ -141,11 +147,13 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       ackLater(d.ack);
       return;
     }
-    const { measurement, line } = toLine(message, resolveTimestamp(ts, receivedAt), info?.building);
+    const time = resolveTimestamp(ts, receivedAt);
+    const { measurement, line } = toLine(message, time, info?.building);
     counters.accepted[measurement] = (counters.accepted[measurement] ?? 0) + 1;
     if (sink) sink.add(line, d.ack);
     else {
       counters.notStored++;
+      recent?.add(message, time);
       d.ack();
     }
   }
@@ -277,6 +285,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     },
     counters: snapshot,
     rejects: () => rejectLog.list(),
+    recent,
     metrics: () => ingestMetrics(snapshot(), sink?.latency.histogram.snapshot()),
     health: () => {
       if (offlineSince !== undefined && performance.now() - offlineSince > OFFLINE_GRACE_MS)

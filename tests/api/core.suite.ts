@@ -17,7 +17,7 @@ export function coreSuite(name: string, databaseUrl: () => string | undefined) {
     it('answers /health without a token', async () => {
       const res = await t.call(undefined, 'GET', '/health');
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ status: 'ok', history: 'not-configured' });
+      expect(res.json()).toMatchObject({ status: 'ok', history: 'not-kept' });
     });
 
     it('refuses a missing, malformed, unknown or revoked token with 401', async () => {

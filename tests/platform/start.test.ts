@@ -77,6 +77,22 @@ describe('facility start', () => {
     expect(JSON.stringify(sites)).toContain('"demo"');
   }, 120_000);
 
+  it('shows what a device sends without InfluxDB: status, last readings and the recent window', async () => {
+    const status = await until(async () => {
+      const s = await api('/devices/L-B1-1/status-and-last-readings');
+      return s.lastReadingAt ? s : undefined;
+    }, 30_000);
+    expect(status).toMatchObject({ status: 'online', heartbeatLost: false });
+    expect(typeof (status.readings as Record<string, unknown>).speed_mps).toBe('number');
+    const from = new Date(Date.now() - 600_000).toISOString();
+    const history = await api(`/devices/L-B1-1/history?from=${from}&fields=speed_mps`);
+    expect((history.points as unknown[]).length).toBeGreaterThan(0);
+    const health = (await fetch(`${platform.api.address}/health`).then((r) => r.json())) as {
+      history: string;
+    };
+    expect(health.history).toBe('last-hour');
+  });
+
   it('turns a simulated entrapment into an emergency repair record and a patrol alert', async () => {
     expect(platform.fleet!.inject('L-B1-1', 'entrapment', 'raise')).toBe(true);
     const record = await until(async () => {

@@ -1,16 +1,12 @@
-/** Device status, last readings and history: InfluxDB's domain, reached through the injected query. */
+/**
+ * Device status, last readings and history: from InfluxDB through the injected query, or without
+ * it from the last hour ingest keeps in memory.
+ */
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import {
-  historyQuery,
-  type InfluxQuery,
-  lastReadingQuery,
-  lastStatusQuery,
-  rowsOf,
-  TAGS,
-} from '../history.ts';
+import { type ReadingsSource, TAGS } from '../history.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, deviceParams, errorBody, notFound } from '../schemas/common.ts';
 import { deviceStatus, history, historyQuery as historyParams } from '../schemas/devices.ts';
@@ -18,8 +14,8 @@ import { deviceStatus, history, historyQuery as historyParams } from '../schemas
 const tags = ['devices'];
 const unavailable = { 503: errorBody };
 
-function requireInflux(influx: InfluxQuery | undefined): InfluxQuery {
-  if (influx) return influx;
+function requireReadings(readings: ReadingsSource | undefined): ReadingsSource {
+  if (readings) return readings;
   throw new ApiError(
     503,
     'history-unavailable',
@@ -27,12 +23,12 @@ function requireInflux(influx: InfluxQuery | undefined): InfluxQuery {
   );
 }
 
-/** The query failed (InfluxDB down, bad credentials): the caller can only retry; the log has why. */
-async function run(influx: InfluxQuery, q: string, log: FastifyBaseLogger) {
+/** The store failed (InfluxDB down, bad credentials): the caller can only retry; the log has why. */
+async function run<T>(query: () => Promise<T>, log: FastifyBaseLogger): Promise<T> {
   try {
-    return rowsOf(await influx(q));
+    return await query();
   } catch (err) {
-    log.error({ err }, 'InfluxDB query failed');
+    log.error({ err }, 'readings query failed');
     throw new ApiError(503, 'history-unavailable', 'the readings store did not answer; try again shortly');
   }
 }
@@ -48,23 +44,22 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
       config: { roles: ANY_ROLE },
       schema: {
         tags,
-        summary: 'Online status (retained status message) and the last telemetry',
+        summary:
+          'Online status (retained status message) and the last telemetry (InfluxDB, or the last hour in memory without it)',
         params: deviceParams,
         response: { 200: deviceStatus, ...commonErrors, ...notFound, ...unavailable },
       },
     },
     async (request) => {
       const device = await ctx.records.getDevice(request.params.id);
-      const influx = requireInflux(ctx.influx);
-      const [statusRows, readingRows] = await Promise.all([
-        run(influx, lastStatusQuery(device), request.log),
-        run(influx, lastReadingQuery(device), request.log),
+      const readings = requireReadings(ctx.readings);
+      const [status, last] = await Promise.all([
+        run(() => readings.lastStatus(device), request.log),
+        run(() => readings.lastReading(device), request.log),
       ]);
-      const status = statusRows[0];
-      const last = readingRows[0];
-      const readings: Record<string, Reading> = {};
+      const values: Record<string, Reading> = {};
       for (const [k, v] of Object.entries(last ?? {})) {
-        if (k !== 'time' && !TAGS.has(k)) readings[k] = asReading(v);
+        if (k !== 'time' && !TAGS.has(k)) values[k] = asReading(v);
       }
       const lastAt = last?.time ?? null;
       const state = status?.state;
@@ -78,7 +73,7 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
         heartbeatLost:
           !device.revokedAt &&
           (!lastAt || ctx.now().getTime() - lastAt.getTime() > 3 * device.intervalS * 1000),
-        readings,
+        readings: values,
       };
     },
   );
@@ -89,7 +84,7 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
       config: { roles: ANY_ROLE },
       schema: {
         tags,
-        summary: 'Readings between from and to (InfluxQL), oldest first',
+        summary: 'Readings between from and to, oldest first (without InfluxDB: the last hour only)',
         params: deviceParams,
         querystring: historyParams,
         response: { 200: history, ...commonErrors, ...notFound, ...unavailable },
@@ -97,14 +92,13 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
     },
     async (request) => {
       const device = await ctx.records.getDevice(request.params.id);
-      const influx = requireInflux(ctx.influx);
+      const readings = requireReadings(ctx.readings);
       const { from, limit } = request.query;
       const to = request.query.to ?? ctx.now();
       const fields = request.query.fields?.split(',');
       // One more than asked tells whether the range held more.
       const rows = await run(
-        influx,
-        historyQuery(device, { from, to, fields, limit: limit + 1 }),
+        () => readings.history(device, { from, to, fields, limit: limit + 1 }),
         request.log,
       );
       const points = rows.slice(0, limit).map(({ time, ...rest }) => {

@@ -14,7 +14,8 @@ const serviceState = z.object({
 const health = z.object({
   status: z.enum(['ok', 'degraded', 'unavailable']),
   store: z.enum(['pglite', 'postgres']),
-  history: z.enum(['configured', 'not-configured']),
+  /** Where readings are kept: InfluxDB, the last hour in memory, or nowhere (no ingest in this process). */
+  history: z.enum(['influxdb', 'last-hour', 'not-kept']),
   /** Each service running in this process, and the records store. */
   services: z.record(z.string(), serviceState),
   uptimeS: z.number(),
@@ -58,7 +59,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       return reply.code(overall === 'down' ? 503 : 200).send({
         status: overall === 'down' ? 'unavailable' : overall,
         store: ctx.records.db.engine,
-        history: ctx.influx ? 'configured' : 'not-configured',
+        history: ctx.readings?.kept ?? 'not-kept',
         services,
         uptimeS: Math.round((performance.now() - started) / 1000),
       });
