@@ -4,6 +4,15 @@ import { startPlatform } from '../platform.ts';
 
 const STATUS_MS = 60_000;
 
+/** `facility start --help` */
+export const help = (): string => `usage: facility start [--no-demo]
+
+Runs every service in one process: the MQTT broker, ingest, rules, the service desk's clock and
+the API, and (unless --no-demo or FM_DEMO=false) a simulated demo estate. Prints where each one
+listens; Ctrl-C (or SIGTERM) stops them in reverse order. Settings: docs/configuration.md.
+
+  --no-demo              no demo estate and no simulated fleet`;
+
 function nextSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
