@@ -1,5 +1,8 @@
 /** The command line's conventions, through the entry point as a person meets them. */
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { tempDir } from '../support/servers.ts';
@@ -110,4 +113,25 @@ describe('facility command line', () => {
     expect({ code, out }).toEqual({ code: 2, out: [] });
     expect(err[0]).toMatch(/^usage: facility <command>/);
   });
+});
+
+describe('facility output streams', () => {
+  it('keeps stdout for the command output: `sites list --json` on a first run is JSON alone', async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      'node',
+      ['bin/facility.js', 'sites', 'list', '--json'],
+      {
+        env: {
+          ...process.env,
+          FM_DATA_DIR: join(dataDir, 'first-run'),
+          FM_LOG_LEVEL: 'info',
+          FM_LOG_FORMAT: 'json',
+        },
+      },
+    );
+    expect(JSON.parse(stdout)).toEqual([]);
+    // The first run migrates the new database and says so, on stderr.
+    expect(stderr).toContain('applied records migration');
+    for (const line of stderr.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('level');
+  }, 60_000);
 });
