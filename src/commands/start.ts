@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
 import { startPlatform } from '../platform.ts';
+import { startFailure } from './start-failure.ts';
 
 const STATUS_MS = 60_000;
 
@@ -34,7 +35,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     platform = await startPlatform({ config, log, demo: config.FM_DEMO && !values['no-demo'] });
   } catch (err) {
-    log.fatal({ err }, 'could not start');
+    const known = startFailure(err, config);
+    if (known) log.fatal(known.fields, `could not start: ${known.message}`);
+    else log.fatal({ err }, 'could not start');
     return 1;
   }
   ctx.out(
