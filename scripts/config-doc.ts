@@ -22,6 +22,11 @@ what is allowed, for example:
 facility: bad configuration: FM_MQTT_PORT="eighteen": Invalid input: expected number, received NaN
 \`\`\`
 
+A variable that starts with \`FM_\` but is none of the settings below (a typo such as
+\`FM_API_PROT\`) is ignored with a warning that names the closest setting; Grafana's
+\`FM_GRAFANA_PG_*\` datasource variables ([dashboards.md](dashboards.md)) are left alone. An unknown
+key in the JSON file is refused.
+
 Flags (\`FM_DEMO\`) accept \`true/false\`, \`1/0\`, \`yes/no\`, \`on/off\`, \`y/n\`, \`enabled/disabled\`.
 
 | setting | default | meaning |

@@ -135,14 +135,17 @@ export async function main(
     return 0;
   }
   let config: Config;
+  const warnings: string[] = [];
   try {
-    config = loadConfig(env);
+    config = loadConfig(env, { warn: (w) => warnings.push(w) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    for (const warning of warnings) stderr(`facility: warning: ${warning}`);
     stderr(`facility: bad configuration: ${err.message}`);
     return 1;
   }
   const log = createLogger({ level: config.FM_LOG_LEVEL, format: config.FM_LOG_FORMAT });
+  for (const warning of warnings) log.warn(warning);
   try {
     return await command.run({ config, log, args, out: stdout, err: stderr });
   } catch (err) {

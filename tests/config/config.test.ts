@@ -51,6 +51,33 @@ describe('configuration', () => {
     expect(() => loadConfig({ FM_CONFIG_FILE: file })).toThrow(/FM_NOPE/);
   });
 
+  it('warns of an unknown FM_ variable with the setting it most likely meant, and ignores it', () => {
+    const warnings: string[] = [];
+    const config = loadConfig(
+      {
+        FM_API_PROT: '9090',
+        FM_NOTHING_LIKE_IT: '1',
+        FM_GRAFANA_PG_HOST: 'db:5432',
+        FM_TEST_LOG: 'info',
+        PATH: '/bin',
+      },
+      { warn: (w) => warnings.push(w) },
+    );
+    expect(config.FM_API_PORT).toBe(8080);
+    expect(warnings).toEqual([
+      'FM_API_PROT is not a setting (did you mean FM_API_PORT?); it is ignored (docs/configuration.md lists them)',
+      'FM_NOTHING_LIKE_IT is not a setting; it is ignored (docs/configuration.md lists them)',
+    ]);
+  });
+
+  it('names the closest setting for an unknown key of the config file', () => {
+    const file = join(tempDir('config'), 'fm.json');
+    writeFileSync(file, JSON.stringify({ FM_MQTT_PROT: 1883 }));
+    expect(() => loadConfig({ FM_CONFIG_FILE: file })).toThrow(
+      /FM_MQTT_PROT \(did you mean FM_MQTT_PORT\?\)/,
+    );
+  });
+
   it('the CLI exits 1 with one line naming the variable and value', async () => {
     const err = await run('node', ['bin/facility.js', 'config'], {
       env: { ...process.env, FM_MQTT_PORT: 'eighteen' },
