@@ -22,6 +22,9 @@ what is allowed, for example:
 facility: bad configuration: FM_MQTT_PORT="eighteen": Invalid input: expected number, received NaN
 \`\`\`
 
+Files a setting names (\`FM_MQTT_TLS_CERT\`, \`FM_MQTT_TLS_KEY\`, \`FM_RULES_FILES\`) are checked at
+the same time: one that does not exist, is not a file or cannot be read is a bad value.
+
 A variable that starts with \`FM_\` but is none of the settings below (a typo such as
 \`FM_API_PROT\`) is ignored with a warning that names the closest setting; Grafana's
 \`FM_GRAFANA_PG_*\` datasource variables ([dashboards.md](dashboards.md)) are left alone. An unknown

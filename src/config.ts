@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
 import { ingestConfigProblems } from './ingest/from-config.ts';
@@ -81,6 +81,32 @@ function readConfigFile(path: string): Record<string, unknown> {
   );
 }
 
+/** The files a setting names, so that `facility config` (and every command) refuses what `start` would. */
+function namedFiles(config: Config): [name: string, path: string][] {
+  const files: [string, string][] = [];
+  if (config.FM_MQTT_TLS_CERT) files.push(['FM_MQTT_TLS_CERT', config.FM_MQTT_TLS_CERT]);
+  if (config.FM_MQTT_TLS_KEY) files.push(['FM_MQTT_TLS_KEY', config.FM_MQTT_TLS_KEY]);
+  for (const path of (config.FM_RULES_FILES ?? '').split(',').map((p) => p.trim()))
+    if (path) files.push(['FM_RULES_FILES', path]);
+  return files;
+}
+
+function fileProblems(config: Config): string[] {
+  return namedFiles(config).flatMap(([name, path]) => {
+    const problem = (why: string) => [`${name}=${JSON.stringify(path)}: ${why}`];
+    try {
+      if (!statSync(path).isFile()) return problem('not a file');
+      accessSync(path, constants.R_OK);
+      return [];
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return problem('no such file');
+      if (code === 'EACCES') return problem('this user may not read it');
+      return problem(`cannot read it (${(err as Error).message})`);
+    }
+  });
+}
+
 /** Parses the environment (and FM_CONFIG_FILE) once. Throws ConfigError with one line per bad value. */
 export function loadConfig(
   env: Record<string, string | undefined>,
@@ -104,7 +130,7 @@ export function loadConfig(
       `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
     );
   }
-  const problems = ingestConfigProblems(config);
+  const problems = [...fileProblems(config), ...ingestConfigProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }

@@ -78,6 +78,27 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a TLS file or rule file that does not exist or is not a file, naming the setting', () => {
+    const dir = tempDir('config-files');
+    const cert = join(dir, 'broker.crt');
+    writeFileSync(cert, 'pem');
+    const fail = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(fail({ FM_MQTT_TLS_CERT: cert, FM_MQTT_TLS_KEY: join(dir, 'broker.key') })).toBe(
+      `FM_MQTT_TLS_KEY=${JSON.stringify(join(dir, 'broker.key'))}: no such file`,
+    );
+    expect(fail({ FM_RULES_FILES: `${cert}, ${dir}` })).toBe(
+      `FM_RULES_FILES=${JSON.stringify(dir)}: not a file`,
+    );
+    expect(fail({ FM_MQTT_TLS_CERT: cert, FM_MQTT_TLS_KEY: cert, FM_RULES_FILES: cert })).toBe('accepted');
+  });
+
   it('the CLI exits 1 with one line naming the variable and value', async () => {
     const err = await run('node', ['bin/facility.js', 'config'], {
       env: { ...process.env, FM_MQTT_PORT: 'eighteen' },
