@@ -8,6 +8,28 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const optionalText = z.string().min(1).optional();
 
+/**
+ * A URL of one of `schemes`. A refusal says what is expected (zod's own says only "Invalid URL")
+ * and never repeats the value, which may carry a password.
+ */
+function url(schemes: readonly string[], example: string) {
+  const names = schemes.map((s) => `${s}://`);
+  const use = `use ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0]}, e.g. ${example}`;
+  return z.string().superRefine((value, ctx) => {
+    const refuse = (why: string) => ctx.addIssue({ code: 'custom', message: `${why}; ${use}` });
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return refuse('no scheme');
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return refuse('not a valid URL (check its form and port)');
+    }
+    const scheme = parsed.protocol.slice(0, -1);
+    if (!schemes.includes(scheme)) refuse(`${scheme}:// is not accepted here`);
+    else if (!parsed.hostname) refuse('no host');
+  });
+}
+
 export const settings = {
   FM_CONFIG_FILE: {
     schema: optionalText,
@@ -30,7 +52,7 @@ export const settings = {
     doc: 'Language of generated titles and texts.',
   },
   DATABASE_URL: {
-    schema: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    schema: url(['postgres', 'postgresql'], 'postgres://user:password@127.0.0.1:5432/facility').optional(),
     doc: 'PostgreSQL connection string. Unset: embedded PGlite database in `FM_DATA_DIR/records`.',
   },
   FM_MQTT_HOST: {
@@ -71,11 +93,11 @@ export const settings = {
     doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
   },
   FM_MQTT_URL: {
-    schema: z.url({ protocol: /^(mqtts?|tcp|tls|wss?)$/ }).optional(),
+    schema: url(['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'], 'mqtt://emqx:1883').optional(),
     doc: 'External broker for the services, e.g. `mqtt://emqx:1883`; ingest then connects to it on a persistent session. Unset: the built-in broker, whose message bus ingest reads in-process.',
   },
   FM_INFLUX_URL: {
-    schema: z.url({ protocol: /^https?$/ }).optional(),
+    schema: url(['http', 'https'], 'http://127.0.0.1:8086').optional(),
     doc: 'InfluxDB base URL. Unset: readings are validated and counted but no history is kept.',
   },
   FM_INFLUX_MODE: {
@@ -159,7 +181,7 @@ export const settings = {
     doc: 'Comma-separated rule files laid over the shipped rules/default-rules.json (per-site/per-device overrides). A bad file refuses the start with file:line: reason.',
   },
   FM_GRAFANA_URL: {
-    schema: z.url().optional(),
+    schema: url(['http', 'https'], 'http://127.0.0.1:3000').optional(),
     doc: 'Grafana base URL for the evidence link on device records; unset: no link.',
   },
   FM_RULES_SELF_CLOSE_LOW: {

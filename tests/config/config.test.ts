@@ -41,6 +41,17 @@ describe('configuration', () => {
     expect((error as Error).message.split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    ['DATABASE_URL', 'mysql://fm@db/fm', 'mysql:// is not accepted here; use postgres:// or postgresql://'],
+    ['DATABASE_URL', 'db.local:5432/fm', 'no scheme; use postgres:// or postgresql://'],
+    ['FM_INFLUX_URL', 'influx.local:8086', 'no scheme; use http:// or https://'],
+    ['FM_INFLUX_URL', 'udp://influx:8089', 'udp:// is not accepted here; use http:// or https://'],
+    ['FM_MQTT_URL', 'http://emqx:1883', 'use mqtt://, mqtts://, tcp://, tls://, ws:// or wss://'],
+    ['FM_GRAFANA_URL', 'grafana:3000/x', 'no scheme; use http:// or https://'],
+  ])('%s=%s says which schemes are expected', (name, value, expected) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(expected);
+  });
+
   it('reads a JSON config file, with the environment taking precedence', () => {
     const file = join(tempDir('config'), 'fm.json');
     writeFileSync(file, JSON.stringify({ FM_MQTT_PORT: 2883, FM_LANG: 'en' }));
