@@ -17,6 +17,9 @@ const configSchema = z.object(
 
 export class ConfigError extends Error {}
 
+/** Renamed settings: the old name is still read, with a warning, so that existing installs keep working. */
+export const RENAMED: Readonly<Record<string, keyof Settings>> = { FACILITY_ADMIN_TOKEN: 'FM_ADMIN_TOKEN' };
+
 export interface LoadOptions {
   /** Told what is accepted but probably not meant (an unknown FM_ variable); the CLI logs it. */
   warn?: (message: string) => void;
@@ -43,10 +46,14 @@ function unknownVariables(env: Record<string, string | undefined>, warn: (messag
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  input: Record<string, unknown>,
+  named: Record<string, string>,
+): string {
   const name = String(issue.path[0] ?? '(config)');
   const value = input[name];
-  return `${name}=${JSON.stringify(value ?? null)}: ${issue.message}`;
+  return `${named[name] ?? name}=${JSON.stringify(value ?? null)}: ${issue.message}`;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -69,7 +76,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`FM_CONFIG_FILE=${JSON.stringify(path)}: expected a JSON object of settings`);
   }
-  const unknown = Object.keys(parsed).filter((k) => !(k in settings));
+  const unknown = Object.keys(parsed).filter((k) => !(k in settings) && !(k in RENAMED));
   if (unknown.length > 0) {
     throw new ConfigError(
       `FM_CONFIG_FILE=${JSON.stringify(path)}: unknown setting ${unknown.map((k) => `${k}${didYouMean(k)}`).join(', ')}`,
@@ -107,22 +114,47 @@ function fileProblems(config: Config): string[] {
   });
 }
 
+/** One source's settings, each with the name it was given under (an old name, for messages). */
+function settingsOf(
+  source: Record<string, unknown>,
+  where: string,
+  warn: (message: string) => void,
+): Map<string, { value: unknown; as: string }> {
+  const given = (name: string) => source[name] !== undefined && source[name] !== '';
+  const values = new Map(
+    Object.keys(settings)
+      .filter(given)
+      .map((name) => [name, { value: source[name], as: name }]),
+  );
+  for (const [old, current] of Object.entries(RENAMED)) {
+    if (!given(old)) continue;
+    if (values.has(current)) {
+      warn(`${old}${where} is ignored: ${current}, its new name, is set`);
+      continue;
+    }
+    warn(`${old}${where} is deprecated: rename it ${current}`);
+    values.set(current, { value: source[old], as: old });
+  }
+  return values;
+}
+
 /** Parses the environment (and FM_CONFIG_FILE) once. Throws ConfigError with one line per bad value. */
 export function loadConfig(
   env: Record<string, string | undefined>,
   { warn = () => {} }: LoadOptions = {},
 ): Config {
   unknownVariables(env, warn);
-  const fromEnv = Object.fromEntries(
-    Object.keys(settings)
-      .filter((k) => env[k] !== undefined && env[k] !== '')
-      .map((k) => [k, env[k]]),
-  );
-  const file = fromEnv.FM_CONFIG_FILE;
-  const input = { ...(file ? readConfigFile(file) : {}), ...fromEnv };
+  const fromEnv = settingsOf(env, '', warn);
+  const file = fromEnv.get('FM_CONFIG_FILE')?.value as string | undefined;
+  const given = new Map([
+    ...(file ? settingsOf(readConfigFile(file), ' in FM_CONFIG_FILE', warn) : []),
+    ...fromEnv,
+  ]);
+  const input = Object.fromEntries([...given].map(([name, v]) => [name, v.value]));
+  const named = Object.fromEntries([...given].map(([name, v]) => [name, v.as]));
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => describeIssue(i, input)).join('\n'));
+    throw new ConfigError(result.error.issues.map((i) => describeIssue(i, input, named)).join('\n'));
   }
   const config = result.data as Config;
   if (Boolean(config.FM_MQTT_TLS_CERT) !== Boolean(config.FM_MQTT_TLS_KEY)) {

@@ -143,9 +143,9 @@ export const settings = {
     doc: 'Interface the API listens on. Loopback by default: widen it only behind a TLS-terminating proxy.',
   },
   FM_API_PORT: { schema: port.default(8080), doc: 'API port (0 picks a free port).' },
-  FACILITY_ADMIN_TOKEN: {
+  FM_ADMIN_TOKEN: {
     schema: z.string().min(32).optional(),
-    doc: 'Bearer token of the first admin (32+ characters). Unset: generated once into `FM_DATA_DIR/admin-token` (mode 0600); only its prefix is logged.',
+    doc: 'Bearer token of the first admin (32+ characters). Unset: generated once into `FM_DATA_DIR/admin-token` (mode 0600); only its prefix is logged. Formerly `FACILITY_ADMIN_TOKEN`, which is still read, with a warning.',
   },
   FM_API_RATE_LIMIT: {
     schema: z.coerce.number().int().min(0).default(1200),

@@ -15,7 +15,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const redacted = {
     ...config,
     FM_SERVICE_SECRET: hide(config.FM_SERVICE_SECRET),
-    FACILITY_ADMIN_TOKEN: hide(config.FACILITY_ADMIN_TOKEN),
+    FM_ADMIN_TOKEN: hide(config.FM_ADMIN_TOKEN),
     FM_INFLUX_TOKEN: hide(config.FM_INFLUX_TOKEN),
     FM_INFLUX_PASSWORD: hide(config.FM_INFLUX_PASSWORD),
     DATABASE_URL: config.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@'),

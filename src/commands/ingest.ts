@@ -8,7 +8,7 @@ import { UsageError } from './usage.ts';
 export const help = (): string => `usage: facility ingest rejects [--device ID] [--reason REASON] [--json]
 
 Shows the messages the running platform's ingest refused lately (newest first), through its API
-(FM_API_HOST:FM_API_PORT) with FACILITY_ADMIN_TOKEN or the token in FM_DATA_DIR/admin-token.
+(FM_API_HOST:FM_API_PORT) with FM_ADMIN_TOKEN or the token in FM_DATA_DIR/admin-token.
 
   --device ID            only this device's messages
   --reason REASON        only this reason (as listed)
@@ -38,11 +38,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     );
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const { config } = ctx;
-  let token = config.FACILITY_ADMIN_TOKEN;
+  let token = config.FM_ADMIN_TOKEN;
   try {
     token ??= readFileSync(join(config.FM_DATA_DIR, 'admin-token'), 'utf8').trim();
   } catch {
-    ctx.err(`facility: no FACILITY_ADMIN_TOKEN and no ${join(config.FM_DATA_DIR, 'admin-token')}`);
+    ctx.err(`facility: no FM_ADMIN_TOKEN and no ${join(config.FM_DATA_DIR, 'admin-token')}`);
     return 1;
   }
   const query = new URLSearchParams();

@@ -110,6 +110,25 @@ describe('configuration', () => {
     expect(fail({ FM_MQTT_TLS_CERT: cert, FM_MQTT_TLS_KEY: cert, FM_RULES_FILES: cert })).toBe('accepted');
   });
 
+  it('reads FM_ADMIN_TOKEN, and FACILITY_ADMIN_TOKEN, its old name, with a deprecation warning', () => {
+    const token = 'a'.repeat(40);
+    const warnings: string[] = [];
+    const warn = (w: string) => warnings.push(w);
+    expect(loadConfig({ FM_ADMIN_TOKEN: token }, { warn }).FM_ADMIN_TOKEN).toBe(token);
+    expect(warnings).toEqual([]);
+    expect(loadConfig({ FACILITY_ADMIN_TOKEN: token }, { warn }).FM_ADMIN_TOKEN).toBe(token);
+    expect(warnings).toEqual(['FACILITY_ADMIN_TOKEN is deprecated: rename it FM_ADMIN_TOKEN']);
+    warnings.length = 0;
+    const both = loadConfig({ FM_ADMIN_TOKEN: token, FACILITY_ADMIN_TOKEN: 'b'.repeat(40) }, { warn });
+    expect(both.FM_ADMIN_TOKEN).toBe(token);
+    expect(warnings).toEqual(['FACILITY_ADMIN_TOKEN is ignored: FM_ADMIN_TOKEN, its new name, is set']);
+    // In the config file too; a refusal names the setting as the operator wrote it.
+    const file = join(tempDir('config'), 'fm.json');
+    writeFileSync(file, JSON.stringify({ FACILITY_ADMIN_TOKEN: token }));
+    expect(loadConfig({ FM_CONFIG_FILE: file }).FM_ADMIN_TOKEN).toBe(token);
+    expect(() => loadConfig({ FACILITY_ADMIN_TOKEN: 'short' })).toThrow(/^FACILITY_ADMIN_TOKEN=/);
+  });
+
   it('the CLI exits 1 with one line naming the variable and value', async () => {
     const err = await run('node', ['bin/facility.js', 'config'], {
       env: { ...process.env, FM_MQTT_PORT: 'eighteen' },
