@@ -1,6 +1,7 @@
 import { closest } from './closest.ts';
 import { USAGE_EXIT, usageLine, usageMessage, version, wantsHelp } from './commands/usage.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { tightenDataDir } from './data-dir.ts';
 import { createLogger, type Logger } from './log.ts';
 
 /** What every command gets: the parsed configuration and the root logger. Only this file reads the environment. */
@@ -153,5 +154,7 @@ export async function main(
     if (message === undefined) throw err;
     stderr(usageLine(`facility ${name}`, message));
     return USAGE_EXIT;
+  } finally {
+    tightenDataDir(config.FM_DATA_DIR);
   }
 }

@@ -37,7 +37,7 @@ export const settings = {
   },
   FM_DATA_DIR: {
     schema: z.string().min(1).default('./data'),
-    doc: 'Directory for the embedded database and generated secrets.',
+    doc: 'Directory for the embedded database, the ingest spool and generated secrets. Private to the user the platform runs as: `facility` creates it and everything in it owner-only (directories 0700, files 0600) and takes group and other access off what it finds there.',
   },
   FM_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

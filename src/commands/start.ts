@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
+import { tightenDataDir } from '../data-dir.ts';
 import { startPlatform } from '../platform.ts';
 import { startFailure } from './start-failure.ts';
 
@@ -40,6 +41,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     else log.fatal({ err }, 'could not start');
     return 1;
   }
+  // The embedded database's first files are extracted world-readable; make them private now.
+  tightenDataDir(config.FM_DATA_DIR);
   ctx.out(
     ['facility-monitor is running', ...platform.summary, 'Ctrl-C stops everything cleanly.'].join('\n'),
   );
