@@ -22,6 +22,10 @@ what is allowed, for example:
 facility: bad configuration: FM_MQTT_PORT="eighteen": Invalid input: expected number, received NaN
 \`\`\`
 
+Messages never show a secret: a token or password prints as \`<hidden>\` and a URL's password as
+\`***\`, in errors and in \`facility config\`. URLs other than \`DATABASE_URL\` take no user or
+password (the services, InfluxDB and Grafana have settings of their own for them).
+
 Files a setting names (\`FM_MQTT_TLS_CERT\`, \`FM_MQTT_TLS_KEY\`, \`FM_RULES_FILES\`) are checked at
 the same time: one that does not exist, is not a file or cannot be read is a bad value.
 

@@ -2,6 +2,8 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
 import { ingestConfigProblems } from './ingest/from-config.ts';
+import { shownValue } from './redact.ts';
+import { JsonSyntaxError, parseJsonWithLines } from './rules/json-lines.ts';
 import { settings } from './settings.ts';
 
 export { settings };
@@ -53,7 +55,7 @@ function describeIssue(
 ): string {
   const name = String(issue.path[0] ?? '(config)');
   const value = input[name];
-  return `${named[name] ?? name}=${JSON.stringify(value ?? null)}: ${issue.message}`;
+  return `${named[name] ?? name}=${shownValue(name, value)}: ${issue.message}`;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -68,9 +70,17 @@ function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
+  } catch {
+    // JSON.parse's message quotes the text around the mistake, which may be a secret's value:
+    // say only where it is.
+    let line: number | undefined;
+    try {
+      parseJsonWithLines(text);
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) line = err.line;
+    }
     throw new ConfigError(
-      `FM_CONFIG_FILE=${JSON.stringify(path)}: not valid JSON (${(err as Error).message})`,
+      `FM_CONFIG_FILE=${JSON.stringify(path)}: not valid JSON${line ? ` (line ${line})` : ''}`,
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Every setting the platform reads, in one table: its environment variable, schema, default and
- * meaning. The entry point parses this once; docs/configuration.md is checked against it.
+ * meaning; `secret` ones are never printed (nor is the password of any URL). The entry point parses this once; docs/configuration.md is checked against it.
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -10,23 +10,26 @@ const optionalText = z.string().min(1).optional();
 
 /**
  * A URL of one of `schemes`. A refusal says what is expected (zod's own says only "Invalid URL")
- * and never repeats the value, which may carry a password.
+ * and never repeats the value, which may carry a password. `noCredentials` refuses a user or
+ * password in the URL, saying where they go instead: such URLs end up in logs and links.
  */
-function url(schemes: readonly string[], example: string) {
+function url(schemes: readonly string[], example: string, noCredentials?: string) {
   const names = schemes.map((s) => `${s}://`);
   const use = `use ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0]}, e.g. ${example}`;
   return z.string().superRefine((value, ctx) => {
-    const refuse = (why: string) => ctx.addIssue({ code: 'custom', message: `${why}; ${use}` });
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return refuse('no scheme');
+    const refuse = (why: string) => ctx.addIssue({ code: 'custom', message: why });
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return refuse(`no scheme; ${use}`);
     let parsed: URL;
     try {
       parsed = new URL(value);
     } catch {
-      return refuse('not a valid URL (check its form and port)');
+      return refuse(`not a valid URL (check its form and port); ${use}`);
     }
     const scheme = parsed.protocol.slice(0, -1);
-    if (!schemes.includes(scheme)) refuse(`${scheme}:// is not accepted here`);
-    else if (!parsed.hostname) refuse('no host');
+    if (!schemes.includes(scheme)) refuse(`${scheme}:// is not accepted here; ${use}`);
+    else if (!parsed.hostname) refuse(`no host; ${use}`);
+    else if (noCredentials && (parsed.username || parsed.password))
+      refuse(`no user or password in this URL: ${noCredentials}`);
   });
 }
 
@@ -93,18 +96,30 @@ export const settings = {
     doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
   },
   FM_MQTT_URL: {
-    schema: url(['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'], 'mqtt://emqx:1883').optional(),
+    schema: url(
+      ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'],
+      'mqtt://emqx:1883',
+      'the services connect as service.<name> with FM_SERVICE_SECRET',
+    ).optional(),
     doc: 'External broker for the services, e.g. `mqtt://emqx:1883`; ingest then connects to it on a persistent session. Unset: the built-in broker, whose message bus ingest reads in-process.',
   },
   FM_INFLUX_URL: {
-    schema: url(['http', 'https'], 'http://127.0.0.1:8086').optional(),
+    schema: url(
+      ['http', 'https'],
+      'http://127.0.0.1:8086',
+      'set FM_INFLUX_TOKEN (v2) or FM_INFLUX_USER and FM_INFLUX_PASSWORD (v1)',
+    ).optional(),
     doc: 'InfluxDB base URL. Unset: readings are validated and counted but no history is kept.',
   },
   FM_INFLUX_MODE: {
     schema: z.enum(['v2', 'v1']).default('v2'),
     doc: '`v2`: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x, Cloud). `v1`: /write of 1.x before 1.8 (Debian 1.6).',
   },
-  FM_INFLUX_TOKEN: { schema: optionalText, doc: 'v2: API token (1.8 with auth: `user:password`).' },
+  FM_INFLUX_TOKEN: {
+    schema: optionalText,
+    secret: true,
+    doc: 'v2: API token (1.8 with auth: `user:password`).',
+  },
   FM_INFLUX_ORG: { schema: optionalText, doc: 'v2: organisation (required in v2; 1.8 ignores it, use `-`).' },
   FM_INFLUX_BUCKET: { schema: optionalText, doc: 'v2: bucket (1.8: `database/retention-policy`).' },
   FM_INFLUX_DATABASE: {
@@ -113,7 +128,7 @@ export const settings = {
   },
   FM_INFLUX_RP: { schema: optionalText, doc: 'v1: retention policy; unset uses the database default.' },
   FM_INFLUX_USER: { schema: optionalText, doc: 'v1: user when 1.x has auth-enabled.' },
-  FM_INFLUX_PASSWORD: { schema: optionalText, doc: 'v1: password when 1.x has auth-enabled.' },
+  FM_INFLUX_PASSWORD: { schema: optionalText, secret: true, doc: 'v1: password when 1.x has auth-enabled.' },
   FM_INGEST_BATCH_SIZE: {
     schema: positiveInt.max(100_000).default(5000),
     doc: 'Most lines per InfluxDB write.',
@@ -144,6 +159,7 @@ export const settings = {
   },
   FM_API_PORT: { schema: port.default(8080), doc: 'API port (0 picks a free port).' },
   FM_ADMIN_TOKEN: {
+    secret: true,
     schema: z.string().min(32).optional(),
     doc: 'Bearer token of the first admin (32+ characters). Unset: generated once into `FM_DATA_DIR/admin-token` (mode 0600); only its prefix is logged. Formerly `FACILITY_ADMIN_TOKEN`, which is still read, with a warning.',
   },
@@ -181,7 +197,11 @@ export const settings = {
     doc: 'Comma-separated rule files laid over the shipped rules/default-rules.json (per-site/per-device overrides). A bad file refuses the start with file:line: reason.',
   },
   FM_GRAFANA_URL: {
-    schema: url(['http', 'https'], 'http://127.0.0.1:3000').optional(),
+    schema: url(
+      ['http', 'https'],
+      'http://127.0.0.1:3000',
+      "it is the link in every device record's evidence",
+    ).optional(),
     doc: 'Grafana base URL for the evidence link on device records; unset: no link.',
   },
   FM_RULES_SELF_CLOSE_LOW: {
@@ -198,6 +218,7 @@ export const settings = {
     doc: 'How often devices and maintenance windows are reloaded, s.',
   },
   FM_SERVICE_SECRET: {
+    secret: true,
     schema: z.string().min(16).optional(),
     doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',
   },

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
+import { redactedConfig } from '../redact.ts';
 
 /** `facility config --help` */
 export const help = (): string => `usage: facility config
@@ -10,16 +11,7 @@ prints it as JSON with secrets hidden. A bad setting exits 1 with one line namin
 /** `facility config` */
 export async function run(ctx: CommandContext): Promise<number> {
   parseArgs({ args: ctx.args, options: {} });
-  const hide = (v: string | undefined) => (v ? '***' : undefined);
-  const { config } = ctx;
-  const redacted = {
-    ...config,
-    FM_SERVICE_SECRET: hide(config.FM_SERVICE_SECRET),
-    FM_ADMIN_TOKEN: hide(config.FM_ADMIN_TOKEN),
-    FM_INFLUX_TOKEN: hide(config.FM_INFLUX_TOKEN),
-    FM_INFLUX_PASSWORD: hide(config.FM_INFLUX_PASSWORD),
-    DATABASE_URL: config.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@'),
-  };
+  const redacted = redactedConfig(ctx.config);
   ctx.out(JSON.stringify(redacted, null, 2));
   return 0;
 }
