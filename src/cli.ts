@@ -26,7 +26,7 @@ interface CommandModule {
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   config: {
-    summary: 'config                 check the configuration and print it (secrets hidden)',
+    summary: 'config                 check the configuration, its files and connections; print it',
     load: () => import('./commands/config.ts'),
   },
   start: {

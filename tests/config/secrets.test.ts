@@ -74,7 +74,7 @@ describe('configuration errors never print a secret', () => {
     const code = await printConfig({
       config: loadConfig(env),
       log: undefined as never,
-      args: [],
+      args: ['--no-connect'],
       out: (l) => out.push(l),
       err: () => {},
     });
