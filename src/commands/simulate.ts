@@ -174,6 +174,15 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
     ctx.out(
       `published ${s.published}, failed ${s.failed}, dropped ${s.dropped}, connect errors ${s.connectErrors}, faults applied ${s.faultsApplied}`,
     );
+    const never = s.devices - s.everConnected;
+    if (never === 0) return 0;
+    const why = s.lastConnectError ? ` (last error: ${s.lastConnectError})` : '';
+    if (s.everConnected === 0) {
+      // Nothing was simulated: a script or CI job running this must see a failure.
+      ctx.err(`facility: no device could connect to ${plan.url}${why}`);
+      return 1;
+    }
+    ctx.err(`facility: ${never} of ${s.devices} devices never connected to ${plan.url}${why}`);
     return 0;
   };
 }
