@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
 import { tightenDataDir } from '../data-dir.ts';
-import { startPlatform } from '../platform.ts';
+import type { Platform } from '../platform.ts';
 import { startFailure } from './start-failure.ts';
+import { version } from './usage.ts';
 
 const STATUS_MS = 60_000;
 
@@ -32,8 +35,17 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { values } = parseArgs({ args: ctx.args, options: { 'no-demo': { type: 'boolean' } } });
   const { config, log } = ctx;
   const signal = nextSignal();
-  let platform: Awaited<ReturnType<typeof startPlatform>>;
+  // Said at once, before the seconds the records database takes to open (more on a first start,
+  // which creates the embedded one).
+  const creating = !config.DATABASE_URL && !existsSync(join(config.FM_DATA_DIR, 'records'));
+  log.info(
+    { version: version(), records: config.DATABASE_URL ? 'postgresql' : 'embedded' },
+    creating ? 'starting; creating the embedded records database (a first start takes longer)' : 'starting',
+  );
+  let platform: Platform;
   try {
+    // Loaded after the line above: the services' modules take a moment of their own.
+    const { startPlatform } = await import('../platform.ts');
     platform = await startPlatform({ config, log, demo: config.FM_DEMO && !values['no-demo'] });
   } catch (err) {
     const known = startFailure(err, config);
