@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-// Runs a TypeScript file through tsx's loader, so `npm ci && npm start` needs no build step.
+// Runs a TypeScript file through tsx's loader (a dev dependency): the development scripts, the
+// benchmarks and the tests' child processes. `facility` itself runs the compiled dist/ (bin/facility.js).
 import { register } from 'tsx/esm/api';
 
 register();

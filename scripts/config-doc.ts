@@ -22,6 +22,21 @@ what is allowed, for example:
 facility: bad configuration: FM_MQTT_PORT="eighteen": Invalid input: expected number, received NaN
 \`\`\`
 
+Messages never show a secret: a token or password prints as \`<hidden>\` and a URL's password as
+\`***\`, in errors and in \`facility config\`. URLs other than \`DATABASE_URL\` take no user or
+password (the services, InfluxDB and Grafana have settings of their own for them).
+
+Files a setting names (\`FM_MQTT_TLS_CERT\`, \`FM_MQTT_TLS_KEY\`, \`FM_RULES_FILES\`) are checked at
+the same time: one that does not exist, is not a file or cannot be read is a bad value.
+\`facility config\` goes further, as \`facility start\` would: it loads the rule files and the TLS
+certificate with its key, connects to the records database with its password and to InfluxDB,
+and exits 1 naming what fails (\`--no-connect\` leaves out the servers).
+
+A variable that starts with \`FM_\` but is none of the settings below (a typo such as
+\`FM_API_PROT\`) is ignored with a warning that names the closest setting; Grafana's
+\`FM_GRAFANA_PG_*\` datasource variables ([dashboards.md](dashboards.md)) are left alone. An unknown
+key in the JSON file is refused.
+
 Flags (\`FM_DEMO\`) accept \`true/false\`, \`1/0\`, \`yes/no\`, \`on/off\`, \`y/n\`, \`enabled/disabled\`.
 
 | setting | default | meaning |

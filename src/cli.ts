@@ -1,5 +1,7 @@
-import { parseArgs } from 'node:util';
+import { closest } from './closest.ts';
+import { USAGE_EXIT, usageLine, usageMessage, version, wantsHelp } from './commands/usage.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { tightenDataDir } from './data-dir.ts';
 import { createLogger, type Logger } from './log.ts';
 
 /** What every command gets: the parsed configuration and the root logger. Only this file reads the environment. */
@@ -7,6 +9,7 @@ export interface CommandContext {
   config: Config;
   log: Logger;
   args: string[];
+  /** The command's output (stdout): only what a pipe should see. */
   out: (line: string) => void;
   /** Messages for the operator (stderr). */
   err: (line: string) => void;
@@ -14,100 +17,144 @@ export interface CommandContext {
 
 type Command = (ctx: CommandContext) => Promise<number>;
 
-const commands: Record<string, { run: () => Promise<Command>; help: string }> = {
+/** A command's module, imported only when that command runs (the platform's services are heavy). */
+interface CommandModule {
+  /** The command's help; `args` picks a subcommand's where it has them. */
+  help: (args: string[]) => string;
+  run: Command;
+}
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   config: {
-    run: async () => printConfig,
-    help: 'config                 check the configuration and print it',
+    summary: 'config                 check the configuration, its files and connections; print it',
+    load: () => import('./commands/config.ts'),
   },
   start: {
-    run: async () => (await import('./commands/start.ts')).run,
-    help: 'start [--no-demo]      run every service in one process (and the simulated demo estate)',
+    summary: 'start [--no-demo]      run every service in one process (and the simulated demo estate)',
+    load: () => import('./commands/start.ts'),
   },
   sites: {
-    run: async () => (await import('./commands/sites.ts')).run,
-    help: 'sites ...              estates, their buildings and areas (add, list, show, add-building, add-area)',
+    summary:
+      'sites ...              estates, their buildings and areas (add, list, show, add-building, add-area)',
+    load: () => import('./commands/sites.ts'),
   },
   devices: {
-    run: async () => (await import('./commands/devices.ts')).run,
-    help: 'devices ...            register devices and manage their secrets (add, list, rotate, revoke)',
+    summary: 'devices ...            register devices and manage their secrets (add, list, rotate, revoke)',
+    load: () => import('./commands/devices.ts'),
   },
   staff: {
-    run: async () => (await import('./commands/staff.ts')).run,
-    help: 'staff ...              the people dispatch hands slips to (add, list, deactivate)',
+    summary: 'staff ...              the people dispatch hands slips to (add, list, deactivate)',
+    load: () => import('./commands/staff.ts'),
   },
   duty: {
-    run: async () => (await import('./commands/duty.ts')).run,
-    help: 'duty ...               the duty table: shifts, and who is on duty now (add, list, now, end)',
+    summary: 'duty ...               the duty table: shifts, and who is on duty now (add, list, now, end)',
+    load: () => import('./commands/duty.ts'),
   },
   maintenance: {
-    run: async () => (await import('./commands/maintenance.ts')).run,
-    help: 'maintenance ...        planned maintenance that holds device faults back (add, list, end)',
+    summary: 'maintenance ...        planned maintenance that holds device faults back (add, list, end)',
+    load: () => import('./commands/maintenance.ts'),
   },
   ingest: {
-    run: async () => (await import('./commands/ingest.ts')).run,
-    help: 'ingest rejects         what ingest refused lately, from the running platform',
+    summary: 'ingest rejects         what ingest refused lately, from the running platform',
+    load: () => import('./commands/ingest.ts'),
   },
   simulate: {
-    run: async () => {
-      const { createSimulate } = await import('./commands/simulate.ts');
+    summary: 'simulate ...           run a simulated fleet of registered devices (see docs/simulators.md)',
+    load: async () => {
+      const { createSimulate, help } = await import('./commands/simulate.ts');
       const { registryProvisioner } = await import('./commands/simulate-registry.ts');
-      return (ctx) =>
-        createSimulate({
-          provisionFleet: registryProvisioner(ctx.config, ctx.log.child({ service: 'records' })),
-        })(ctx);
+      return {
+        help,
+        run: (ctx) =>
+          createSimulate({
+            provisionFleet: registryProvisioner(ctx.config, ctx.log.child({ service: 'records' })),
+          })(ctx),
+      };
     },
-    help: 'simulate ...           run a simulated fleet of registered devices (see docs/simulators.md)',
   },
 };
 
-const USAGE = `usage: facility <command> [options]\n\n${Object.values(commands)
-  .map((c) => `  ${c.help}`)
-  .join('\n')}\n`;
+const USAGE = `usage: facility <command> [options]
 
-async function printConfig(ctx: CommandContext): Promise<number> {
-  const hide = (v: string | undefined) => (v ? '***' : undefined);
-  const { config } = ctx;
-  const redacted = {
-    ...config,
-    FM_SERVICE_SECRET: hide(config.FM_SERVICE_SECRET),
-    FACILITY_ADMIN_TOKEN: hide(config.FACILITY_ADMIN_TOKEN),
-    FM_INFLUX_TOKEN: hide(config.FM_INFLUX_TOKEN),
-    FM_INFLUX_PASSWORD: hide(config.FM_INFLUX_PASSWORD),
-    DATABASE_URL: config.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@'),
-  };
-  ctx.out(JSON.stringify(redacted, null, 2));
-  return 0;
+${Object.values(commands)
+  .map((c) => `  ${c.summary}`)
+  .join('\n')}
+
+  --help, -h             this help; \`facility <command> --help\` shows a command's
+  --version              the version
+
+Settings are environment variables (FM_*), listed in docs/configuration.md.`;
+
+/** Where the command line writes: the process's stdout and stderr, or a test's buffers. */
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
 }
 
-/** Entry point: returns the process exit code. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(USAGE);
-    return name ? 0 : 1;
+const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function unknownCommand(name: string): string {
+  if (name.startsWith('-')) return `unknown option "${name}"`;
+  const guess = closest(name, Object.keys(commands));
+  return `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}`;
+}
+
+/** Entry point: returns the process exit code. Command output goes to stdout, everything else to stderr. */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  { out: stdout, err: stderr }: Io = processIo,
+): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V' || first === 'version') {
+    stdout(version());
+    return 0;
   }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`facility: unknown command "${name}"\n\n${USAGE}`);
-    return 1;
+  if (first === undefined) {
+    stderr(USAGE);
+    return USAGE_EXIT;
+  }
+  // `facility help sites add` is `facility sites add --help`.
+  const asHelp = first === 'help' || first === '--help' || first === '-h';
+  const [name, args] = asHelp ? [rest[0], rest.slice(1)] : [first, rest];
+  if (name === undefined) {
+    stdout(USAGE);
+    return 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    stderr(usageLine('facility', unknownCommand(name)));
+    return USAGE_EXIT;
+  }
+  const command = await entry.load();
+  // Help needs no configuration: it answers even while a setting is wrong.
+  if (asHelp || wantsHelp(args)) {
+    stdout(command.help(args));
+    return 0;
   }
   let config: Config;
+  const warnings: string[] = [];
   try {
-    config = loadConfig(env);
+    config = loadConfig(env, { warn: (w) => warnings.push(w) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`facility: bad configuration: ${err.message}\n`);
+    for (const warning of warnings) stderr(`facility: warning: ${warning}`);
+    stderr(`facility: bad configuration: ${err.message}`);
     return 1;
   }
   const log = createLogger({ level: config.FM_LOG_LEVEL, format: config.FM_LOG_FORMAT });
-  const run = await command.run();
-  return run({
-    config,
-    log,
-    args,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
+  for (const warning of warnings) log.warn(warning);
+  try {
+    return await command.run({ config, log, args, out: stdout, err: stderr });
+  } catch (err) {
+    const message = usageMessage(err);
+    if (message === undefined) throw err;
+    stderr(usageLine(`facility ${name}`, message));
+    return USAGE_EXIT;
+  } finally {
+    tightenDataDir(config.FM_DATA_DIR);
+  }
 }
-
-export { parseArgs };

@@ -1,201 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { closest } from './closest.ts';
 import { ingestConfigProblems } from './ingest/from-config.ts';
+import { shownValue } from './redact.ts';
+import { JsonSyntaxError, parseJsonWithLines } from './rules/json-lines.ts';
+import { settings } from './settings.ts';
 
-/**
- * Every setting the platform reads, in one table: its environment variable, schema, default and
- * meaning. The entry point parses this once; docs/configuration.md is checked against it.
- */
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
-const optionalText = z.string().min(1).optional();
-
-export const settings = {
-  FM_CONFIG_FILE: {
-    schema: optionalText,
-    doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',
-  },
-  FM_DATA_DIR: {
-    schema: z.string().min(1).default('./data'),
-    doc: 'Directory for the embedded database and generated secrets.',
-  },
-  FM_LOG_LEVEL: {
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    doc: 'pino log level.',
-  },
-  FM_LOG_FORMAT: {
-    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
-    doc: '`auto` is readable in a terminal and JSON otherwise.',
-  },
-  FM_LANG: {
-    schema: z.enum(['zh-CN', 'en']).default('zh-CN'),
-    doc: 'Language of generated titles and texts.',
-  },
-  DATABASE_URL: {
-    schema: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    doc: 'PostgreSQL connection string. Unset: embedded PGlite database in `FM_DATA_DIR/records`.',
-  },
-  FM_MQTT_HOST: {
-    schema: z.string().min(1).default('127.0.0.1'),
-    doc: 'Interface the broker listens on. Widen it (a LAN address, or all interfaces) only to accept devices from other hosts.',
-  },
-  FM_MQTT_PORT: { schema: port.default(1883), doc: 'MQTT over TCP port (0 picks a free port).' },
-  FM_MQTT_WS_PORT: {
-    schema: port.default(8083),
-    doc: 'MQTT over WebSocket port, path `/mqtt` (0 picks a free port).',
-  },
-  FM_MQTT_TLS_PORT: {
-    schema: port.default(8883),
-    doc: 'MQTT over TLS port; the listener starts only when a certificate is set.',
-  },
-  FM_MQTT_TLS_CERT: { schema: optionalText, doc: 'PEM certificate file for the TLS listener.' },
-  FM_MQTT_TLS_KEY: { schema: optionalText, doc: 'PEM private key file for the TLS listener.' },
-  FM_MQTT_MAX_PACKET_BYTES: {
-    schema: positiveInt.max(268_435_455).default(65_536),
-    doc: 'Largest MQTT packet accepted; larger ones close the connection.',
-  },
-  FM_MQTT_MAX_TOPIC_LEVELS: {
-    schema: positiveInt.max(64).default(8),
-    doc: 'Most `/`-separated levels in a topic.',
-  },
-  FM_MQTT_DEVICE_RATE: {
-    schema: positiveInt.default(20),
-    doc: 'Publishes per second a device may sustain (bursts up to twice that); excess is delayed (TCP slows the device), and a device more than 5 s ahead is disconnected and counted.',
-  },
-  FM_MQTT_FLAP_CONNECTS: {
-    schema: positiveInt.default(15),
-    doc: 'Authenticated connects of one client id per window after which it is banned (failed ones never count against it).',
-  },
-  FM_MQTT_AUTH_FAILURES: {
-    schema: positiveInt.default(30),
-    doc: 'Failed authentications from one address per window after which its further failures are answered late (a correct secret still gets in at once).',
-  },
-  FM_MQTT_FLAP_WINDOW_S: {
-    schema: positiveInt.default(60),
-    doc: 'Window for flapping and failed-authentication counts, seconds.',
-  },
-  FM_MQTT_FLAP_BAN_S: {
-    schema: positiveInt.default(300),
-    doc: 'Length of a flapping or address ban, seconds.',
-  },
-  FM_MQTT_OUTBOUND_QUEUE_BYTES: {
-    schema: positiveInt.default(1_048_576),
-    doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
-  },
-  FM_MQTT_URL: {
-    schema: z.url({ protocol: /^(mqtts?|tcp|tls|wss?)$/ }).optional(),
-    doc: 'External broker for the services, e.g. `mqtt://emqx:1883`; ingest then connects to it on a persistent session. Unset: the built-in broker, whose message bus ingest reads in-process.',
-  },
-  FM_INFLUX_URL: {
-    schema: z.url({ protocol: /^https?$/ }).optional(),
-    doc: 'InfluxDB base URL. Unset: readings are validated and counted but no history is kept.',
-  },
-  FM_INFLUX_MODE: {
-    schema: z.enum(['v2', 'v1']).default('v2'),
-    doc: '`v2`: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x, Cloud). `v1`: /write of 1.x before 1.8 (Debian 1.6).',
-  },
-  FM_INFLUX_TOKEN: { schema: optionalText, doc: 'v2: API token (1.8 with auth: `user:password`).' },
-  FM_INFLUX_ORG: { schema: optionalText, doc: 'v2: organisation (required in v2; 1.8 ignores it, use `-`).' },
-  FM_INFLUX_BUCKET: { schema: optionalText, doc: 'v2: bucket (1.8: `database/retention-policy`).' },
-  FM_INFLUX_DATABASE: {
-    schema: optionalText,
-    doc: 'v1: database (required in v1). v2: DBRP database for InfluxQL queries; default the bucket.',
-  },
-  FM_INFLUX_RP: { schema: optionalText, doc: 'v1: retention policy; unset uses the database default.' },
-  FM_INFLUX_USER: { schema: optionalText, doc: 'v1: user when 1.x has auth-enabled.' },
-  FM_INFLUX_PASSWORD: { schema: optionalText, doc: 'v1: password when 1.x has auth-enabled.' },
-  FM_INGEST_BATCH_SIZE: {
-    schema: positiveInt.max(100_000).default(5000),
-    doc: 'Most lines per InfluxDB write.',
-  },
-  FM_INGEST_BATCH_LINGER_MS: {
-    schema: z.coerce.number().int().min(0).max(60_000).default(0),
-    doc: 'How long a line waits for more before its batch is sent; 0 sends as soon as the writer is free.',
-  },
-  FM_INGEST_MEMORY_LINES: {
-    schema: positiveInt.default(20_000),
-    doc: 'Unacknowledged lines held in memory before further ones are spooled to disk.',
-  },
-  FM_INGEST_SPOOL_MAX_BYTES: {
-    schema: positiveInt.default(2 * 1024 ** 3),
-    doc: 'Disk cap of `FM_DATA_DIR/ingest-spool`; beyond it readings are dropped, counted and logged.',
-  },
-  FM_INGEST_RETRY_MAX_MS: {
-    schema: positiveInt.default(15_000),
-    doc: 'Longest wait between InfluxDB write retries.',
-  },
-  FM_INGEST_REJECTS_KEPT: {
-    schema: positiveInt.max(100_000).default(200),
-    doc: 'Rejected messages kept for the CLI and API.',
-  },
-  FM_API_HOST: {
-    schema: z.string().min(1).default('127.0.0.1'),
-    doc: 'Interface the API listens on. Loopback by default: widen it only behind a TLS-terminating proxy.',
-  },
-  FM_API_PORT: { schema: port.default(8080), doc: 'API port (0 picks a free port).' },
-  FACILITY_ADMIN_TOKEN: {
-    schema: z.string().min(32).optional(),
-    doc: 'Bearer token of the first admin (32+ characters). Unset: generated once into `FM_DATA_DIR/admin-token` (mode 0600); only its prefix is logged.',
-  },
-  FM_API_RATE_LIMIT: {
-    schema: z.coerce.number().int().min(0).default(1200),
-    doc: 'Requests one client address may make per window; 0 turns the limit off.',
-  },
-  FM_API_RATE_WINDOW_S: { schema: positiveInt.default(60), doc: 'Rate limit window, seconds.' },
-  FM_API_BODY_LIMIT_BYTES: {
-    schema: positiveInt.min(1024).max(67_108_864).default(262_144),
-    doc: 'Largest request body, bytes (larger: 413).',
-  },
-  FM_API_TRUST_PROXY: {
-    schema: z.stringbool().default(false),
-    doc: 'Trust X-Forwarded-For from a reverse proxy (the rate limit then counts the real client).',
-  },
-  FM_API_SSE_HEARTBEAT_S: {
-    schema: positiveInt.max(3600).default(15),
-    doc: 'Seconds between heartbeats on /stream.',
-  },
-  FM_API_SSE_MAX_CLIENTS: {
-    schema: positiveInt.default(100),
-    doc: 'Most concurrent /stream clients; more get 503 stream-full.',
-  },
-  FM_API_SHUTDOWN_GRACE_S: {
-    schema: z.coerce.number().int().min(0).default(10),
-    doc: 'On stop, seconds in-flight requests may take before their connections are cut.',
-  },
-  FM_API_DOCS: {
-    schema: z.stringbool().default(true),
-    doc: 'Serve the browsable OpenAPI page at /docs (/openapi.json is always served).',
-  },
-  FM_RULES_FILES: {
-    schema: z.string().min(1).optional(),
-    doc: 'Comma-separated rule files laid over the shipped rules/default-rules.json (per-site/per-device overrides). A bad file refuses the start with file:line: reason.',
-  },
-  FM_GRAFANA_URL: {
-    schema: z.url().optional(),
-    doc: 'Grafana base URL for the evidence link on device records; unset: no link.',
-  },
-  FM_RULES_SELF_CLOSE_LOW: {
-    schema: z.stringbool().default(false),
-    doc: 'Close recovered low-priority device records nobody was dispatched to (skips acceptance and return visit).',
-  },
-  FM_RULES_SITES: {
-    schema: z.string().min(1).optional(),
-    doc: 'Comma-separated sites this rules worker watches; unset: all.',
-  },
-  FM_RULES_TICK_MS: { schema: positiveInt.default(1000), doc: 'How often rule timers are evaluated, ms.' },
-  FM_RULES_REFRESH_S: {
-    schema: positiveInt.default(60),
-    doc: 'How often devices and maintenance windows are reloaded, s.',
-  },
-  FM_SERVICE_SECRET: {
-    schema: z.string().min(16).optional(),
-    doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',
-  },
-  FM_DEMO: {
-    schema: z.stringbool().default(true),
-    doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',
-  },
-} as const;
+export { settings };
 
 type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
@@ -208,10 +19,43 @@ const configSchema = z.object(
 
 export class ConfigError extends Error {}
 
-function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+/** Renamed settings: the old name is still read, with a warning, so that existing installs keep working. */
+export const RENAMED: Readonly<Record<string, keyof Settings>> = { FACILITY_ADMIN_TOKEN: 'FM_ADMIN_TOKEN' };
+
+export interface LoadOptions {
+  /** Told what is accepted but probably not meant (an unknown FM_ variable); the CLI logs it. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * FM_ names that are not the platform's settings: Grafana's datasource variables (read by its
+ * provisioning, docs/dashboards.md, and often set in the same environment) and the test and
+ * benchmark harnesses' own.
+ */
+const OTHERS_PREFIXES = ['FM_GRAFANA_PG_', 'FM_TEST_', 'FM_BENCH_'];
+
+function didYouMean(name: string): string {
+  const guess = closest(name, Object.keys(settings));
+  return guess ? ` (did you mean ${guess}?)` : '';
+}
+
+/** A misspelt setting is otherwise silently ignored and its default used: say so, with the likely name. */
+function unknownVariables(env: Record<string, string | undefined>, warn: (message: string) => void): void {
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('FM_') || name in settings || env[name] === undefined) continue;
+    if (OTHERS_PREFIXES.some((p) => name.startsWith(p))) continue;
+    warn(`${name} is not a setting${didYouMean(name)}; it is ignored (docs/configuration.md lists them)`);
+  }
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  input: Record<string, unknown>,
+  named: Record<string, string>,
+): string {
   const name = String(issue.path[0] ?? '(config)');
   const value = input[name];
-  return `${name}=${JSON.stringify(value ?? null)}: ${issue.message}`;
+  return `${named[name] ?? name}=${shownValue(name, value)}: ${issue.message}`;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -226,17 +70,27 @@ function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
+  } catch {
+    // JSON.parse's message quotes the text around the mistake, which may be a secret's value:
+    // say only where it is.
+    let line: number | undefined;
+    try {
+      parseJsonWithLines(text);
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) line = err.line;
+    }
     throw new ConfigError(
-      `FM_CONFIG_FILE=${JSON.stringify(path)}: not valid JSON (${(err as Error).message})`,
+      `FM_CONFIG_FILE=${JSON.stringify(path)}: not valid JSON${line ? ` (line ${line})` : ''}`,
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`FM_CONFIG_FILE=${JSON.stringify(path)}: expected a JSON object of settings`);
   }
-  const unknown = Object.keys(parsed).filter((k) => !(k in settings));
+  const unknown = Object.keys(parsed).filter((k) => !(k in settings) && !(k in RENAMED));
   if (unknown.length > 0) {
-    throw new ConfigError(`FM_CONFIG_FILE=${JSON.stringify(path)}: unknown setting ${unknown.join(', ')}`);
+    throw new ConfigError(
+      `FM_CONFIG_FILE=${JSON.stringify(path)}: unknown setting ${unknown.map((k) => `${k}${didYouMean(k)}`).join(', ')}`,
+    );
   }
   // File values may be numbers or booleans; the schemas coerce from strings like the environment.
   return Object.fromEntries(
@@ -244,18 +98,73 @@ function readConfigFile(path: string): Record<string, unknown> {
   );
 }
 
-/** Parses the environment (and FM_CONFIG_FILE) once. Throws ConfigError with one line per bad value. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const fromEnv = Object.fromEntries(
+/** The files a setting names, so that `facility config` (and every command) refuses what `start` would. */
+function namedFiles(config: Config): [name: string, path: string][] {
+  const files: [string, string][] = [];
+  if (config.FM_MQTT_TLS_CERT) files.push(['FM_MQTT_TLS_CERT', config.FM_MQTT_TLS_CERT]);
+  if (config.FM_MQTT_TLS_KEY) files.push(['FM_MQTT_TLS_KEY', config.FM_MQTT_TLS_KEY]);
+  for (const path of (config.FM_RULES_FILES ?? '').split(',').map((p) => p.trim()))
+    if (path) files.push(['FM_RULES_FILES', path]);
+  return files;
+}
+
+function fileProblems(config: Config): string[] {
+  return namedFiles(config).flatMap(([name, path]) => {
+    const problem = (why: string) => [`${name}=${JSON.stringify(path)}: ${why}`];
+    try {
+      if (!statSync(path).isFile()) return problem('not a file');
+      accessSync(path, constants.R_OK);
+      return [];
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return problem('no such file');
+      if (code === 'EACCES') return problem('this user may not read it');
+      return problem(`cannot read it (${(err as Error).message})`);
+    }
+  });
+}
+
+/** One source's settings, each with the name it was given under (an old name, for messages). */
+function settingsOf(
+  source: Record<string, unknown>,
+  where: string,
+  warn: (message: string) => void,
+): Map<string, { value: unknown; as: string }> {
+  const given = (name: string) => source[name] !== undefined && source[name] !== '';
+  const values = new Map(
     Object.keys(settings)
-      .filter((k) => env[k] !== undefined && env[k] !== '')
-      .map((k) => [k, env[k]]),
+      .filter(given)
+      .map((name) => [name, { value: source[name], as: name }]),
   );
-  const file = fromEnv.FM_CONFIG_FILE;
-  const input = { ...(file ? readConfigFile(file) : {}), ...fromEnv };
+  for (const [old, current] of Object.entries(RENAMED)) {
+    if (!given(old)) continue;
+    if (values.has(current)) {
+      warn(`${old}${where} is ignored: ${current}, its new name, is set`);
+      continue;
+    }
+    warn(`${old}${where} is deprecated: rename it ${current}`);
+    values.set(current, { value: source[old], as: old });
+  }
+  return values;
+}
+
+/** Parses the environment (and FM_CONFIG_FILE) once. Throws ConfigError with one line per bad value. */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  { warn = () => {} }: LoadOptions = {},
+): Config {
+  unknownVariables(env, warn);
+  const fromEnv = settingsOf(env, '', warn);
+  const file = fromEnv.get('FM_CONFIG_FILE')?.value as string | undefined;
+  const given = new Map([
+    ...(file ? settingsOf(readConfigFile(file), ' in FM_CONFIG_FILE', warn) : []),
+    ...fromEnv,
+  ]);
+  const input = Object.fromEntries([...given].map(([name, v]) => [name, v.value]));
+  const named = Object.fromEntries([...given].map(([name, v]) => [name, v.as]));
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => describeIssue(i, input)).join('\n'));
+    throw new ConfigError(result.error.issues.map((i) => describeIssue(i, input, named)).join('\n'));
   }
   const config = result.data as Config;
   if (Boolean(config.FM_MQTT_TLS_CERT) !== Boolean(config.FM_MQTT_TLS_KEY)) {
@@ -263,7 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
     );
   }
-  const problems = ingestConfigProblems(config);
+  const problems = [...fileProblems(config), ...ingestConfigProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }

@@ -6,12 +6,12 @@ export type { Logger };
 export interface LogOptions {
   level: string;
   format: 'auto' | 'pretty' | 'json';
-  /** Destination stream; stdout by default. */
+  /** Destination stream; stderr by default, so that stdout carries only a command's output (`| jq`). */
   stream?: NodeJS.WritableStream;
 }
 
 /** The root logger: readable in a terminal, JSON lines otherwise. Services take `.child({ service })`. */
-export function createLogger({ level, format, stream = process.stdout }: LogOptions): Logger {
+export function createLogger({ level, format, stream = process.stderr }: LogOptions): Logger {
   const readable =
     format === 'pretty' || (format === 'auto' && (stream as { isTTY?: boolean }).isTTY === true);
   if (!readable) return pino({ level }, stream);

@@ -1,5 +1,5 @@
 /**
- * The first admin token: from FACILITY_ADMIN_TOKEN, or generated once into `<dataDir>/admin-token`
+ * The first admin token: from FM_ADMIN_TOKEN, or generated once into `<dataDir>/admin-token`
  * (mode 0600). Only its prefix and the file's path are ever logged.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,12 +27,9 @@ export async function bootstrapAdmin(
     const result = await store.installBootstrap(adminToken);
     const prefix = tokenPrefix(adminToken);
     if (result === 'revoked') {
-      log.warn(
-        { prefix },
-        'FACILITY_ADMIN_TOKEN was revoked through the API and stays revoked; set a new one',
-      );
+      log.warn({ prefix }, 'FM_ADMIN_TOKEN was revoked through the API and stays revoked; set a new one');
     } else {
-      log.info({ prefix, result }, 'first admin token from FACILITY_ADMIN_TOKEN');
+      log.info({ prefix, result }, 'first admin token from FM_ADMIN_TOKEN');
     }
     return;
   }
@@ -44,7 +41,7 @@ export async function bootstrapAdmin(
     return;
   }
   if (await store.hasBootstrap()) {
-    log.info('first admin token already issued; if it is lost, set FACILITY_ADMIN_TOKEN to replace it');
+    log.info('first admin token already issued; if it is lost, set FM_ADMIN_TOKEN to replace it');
     return;
   }
   const { token } = generateToken('admin');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Settings of the API. The entry point maps its configuration onto these (FM_API_* and
- * FACILITY_ADMIN_TOKEN); tests pass them directly. Every field has a default except `dataDir`.
+ * FM_ADMIN_TOKEN); tests pass them directly. Every field has a default except `dataDir`.
  */
 export interface ApiOptions {
   /** Interface to listen on. Loopback by default: widen it only behind a TLS-terminating proxy. */
@@ -12,7 +12,7 @@ export interface ApiOptions {
   /** Directory where a generated first admin token is written once (`<dataDir>/admin-token`, mode 0600). */
   dataDir: string;
   /**
-   * The first admin's bearer token (FACILITY_ADMIN_TOKEN), at least 32 characters. Unset: one is
+   * The first admin's bearer token (FM_ADMIN_TOKEN), at least 32 characters. Unset: one is
    * generated on first start and written to `<dataDir>/admin-token`. Never logged in full.
    */
   adminToken?: string;
@@ -38,7 +38,7 @@ export const apiOptionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8080),
   dataDir: z.string().min(1),
-  adminToken: z.string().min(32, 'FACILITY_ADMIN_TOKEN must be at least 32 characters').optional(),
+  adminToken: z.string().min(32, 'FM_ADMIN_TOKEN must be at least 32 characters').optional(),
   bodyLimitBytes: z
     .number()
     .int()

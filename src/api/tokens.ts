@@ -26,7 +26,7 @@ export interface Principal {
   roles: Role[];
 }
 
-/** The id of the first admin's token (from FACILITY_ADMIN_TOKEN or generated into the data directory). */
+/** The id of the first admin's token (from FM_ADMIN_TOKEN or generated into the data directory). */
 export const BOOTSTRAP_ID = 'admin';
 const TOKEN_SHAPE = /^fm_([a-z0-9]{1,16})_[A-Za-z0-9_-]{20,}$/;
 /** last_used_at is a hint for the admin, not an audit log: written at most once a minute per token. */
@@ -135,7 +135,7 @@ export class TokenStore {
 
   /**
    * Makes `token` the first admin's. A token revoked through the API stays revoked even if the
-   * environment still names it: the operator sets a new FACILITY_ADMIN_TOKEN to recover.
+   * environment still names it: the operator sets a new FM_ADMIN_TOKEN to recover.
    */
   async installBootstrap(token: string): Promise<'created' | 'replaced' | 'unchanged' | 'revoked'> {
     const hash = hashToken(token);

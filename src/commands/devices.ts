@@ -1,17 +1,16 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
 import type { Device } from '../records/index.ts';
-import { dispatch, intOption, positionals, type Subcommand, stringOptions, table } from './support.ts';
-
-const USAGE = `usage: facility devices <subcommand>
-
-  add --site S --kind K --id ID [--model M] [--building B] [--floor N] [--location L]
-      [--interval SECONDS] [--installed YYYY-MM-DD]   register a device and print its secret once
-  list [--site S] [--kind K] [--all] [--json]         registered devices (--all includes revoked)
-  rotate ID                                           issue a new secret; the old one stops working
-  revoke ID                                           take a device out of service for good
-
-kinds: lift, pump, lighting, cctv. Basement floors are negative: --floor=-2`;
+import {
+  dispatch,
+  type Group,
+  groupHelp,
+  intOption,
+  positionals,
+  type Subcommand,
+  stringOptions,
+  table,
+} from './support.ts';
 
 function printSecret(ctx: CommandContext, id: string, secret: string): void {
   ctx.out(`secret: ${secret}`);
@@ -27,81 +26,107 @@ function describe(d: Device): string {
 }
 
 const subcommands: Record<string, Subcommand> = {
-  add: (args, ctx) => {
-    const { values } = stringOptions(
-      args,
-      ['site', 'kind', 'id', 'model', 'building', 'floor', 'location', 'interval', 'installed'],
-      ['site', 'kind', 'id'],
-    );
-    const input = {
-      id: values.id,
-      site: values.site,
-      kind: values.kind as Device['kind'],
-      model: values.model,
-      building: values.building,
-      floor: intOption('floor', values.floor),
-      location: values.location,
-      intervalS: intOption('interval', values.interval),
-      installedOn: values.installed,
-    };
-    return async (records) => {
-      const { device, secret } = await records.addDevice(input);
-      ctx.out(`device ${device.id} registered: ${describe(device)}`);
-      printSecret(ctx, device.id, secret);
-    };
+  add: {
+    usage:
+      'add --site S --kind K --id ID [--model M] [--building B] [--floor N] [--location L]\n    [--interval SECONDS] [--installed YYYY-MM-DD]',
+    about: 'register a device and print its secret once',
+    parse: (args, ctx) => {
+      const { values } = stringOptions(
+        args,
+        ['site', 'kind', 'id', 'model', 'building', 'floor', 'location', 'interval', 'installed'],
+        ['site', 'kind', 'id'],
+      );
+      const input = {
+        id: values.id,
+        site: values.site,
+        kind: values.kind as Device['kind'],
+        model: values.model,
+        building: values.building,
+        floor: intOption('floor', values.floor),
+        location: values.location,
+        intervalS: intOption('interval', values.interval),
+        installedOn: values.installed,
+      };
+      return async (records) => {
+        const { device, secret } = await records.addDevice(input);
+        ctx.out(`device ${device.id} registered: ${describe(device)}`);
+        printSecret(ctx, device.id, secret);
+      };
+    },
   },
-  list: (args, ctx) => {
-    const { values } = parseArgs({
-      args,
-      options: {
-        site: { type: 'string' },
-        kind: { type: 'string' },
-        all: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    });
-    const filter = {
-      site: values.site,
-      kind: values.kind as Device['kind'],
-      includeRevoked: values.all ?? false,
-    };
-    return async (records) => {
-      const devices = await records.listDevices(filter);
-      if (values.json) return ctx.out(JSON.stringify(devices, null, 2));
-      if (devices.length === 0) return ctx.out('no devices match');
-      const rows = devices.map((d) => [
-        d.id,
-        d.site,
-        d.kind,
-        d.building ?? '-',
-        d.floor === null ? '-' : String(d.floor),
-        `${d.intervalS}s`,
-        d.revokedAt ? 'revoked' : 'active',
-        d.location ?? '',
-      ]);
-      const header = ['ID', 'SITE', 'KIND', 'BUILDING', 'FLOOR', 'EVERY', 'STATUS', 'LOCATION'];
-      for (const line of table([header, ...rows])) ctx.out(line.trimEnd());
-      ctx.out(`${devices.length} device${devices.length === 1 ? '' : 's'}`);
-    };
+  list: {
+    usage: 'list [--site S] [--kind K] [--all] [--json]',
+    about: 'registered devices (--all includes revoked)',
+    parse: (args, ctx) => {
+      const { values } = parseArgs({
+        args,
+        options: {
+          site: { type: 'string' },
+          kind: { type: 'string' },
+          all: { type: 'boolean' },
+          json: { type: 'boolean' },
+        },
+      });
+      const filter = {
+        site: values.site,
+        kind: values.kind as Device['kind'],
+        includeRevoked: values.all ?? false,
+      };
+      return async (records) => {
+        const devices = await records.listDevices(filter);
+        if (values.json) return ctx.out(JSON.stringify(devices, null, 2));
+        if (devices.length === 0) return ctx.out('no devices match');
+        const rows = devices.map((d) => [
+          d.id,
+          d.site,
+          d.kind,
+          d.building ?? '-',
+          d.floor === null ? '-' : String(d.floor),
+          `${d.intervalS}s`,
+          d.revokedAt ? 'revoked' : 'active',
+          d.location ?? '',
+        ]);
+        const header = ['ID', 'SITE', 'KIND', 'BUILDING', 'FLOOR', 'EVERY', 'STATUS', 'LOCATION'];
+        for (const line of table([header, ...rows])) ctx.out(line.trimEnd());
+        ctx.out(`${devices.length} device${devices.length === 1 ? '' : 's'}`);
+      };
+    },
   },
-  rotate: (args, ctx) => {
-    const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
-    return async (records) => {
-      const secret = await records.rotateDeviceSecret(id);
-      ctx.out(`new secret issued for ${id}; the old one no longer works from the device's next connect`);
-      printSecret(ctx, id, secret);
-    };
+  rotate: {
+    usage: 'rotate ID',
+    about: 'issue a new secret; the old one stops working',
+    parse: (args, ctx) => {
+      const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
+      return async (records) => {
+        const secret = await records.rotateDeviceSecret(id);
+        ctx.out(`new secret issued for ${id}; the old one no longer works from the device's next connect`);
+        printSecret(ctx, id, secret);
+      };
+    },
   },
-  revoke: (args, ctx) => {
-    const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
-    return async (records) => {
-      const d = await records.revokeDevice(id);
-      ctx.out(`device ${d.id} revoked at ${d.revokedAt!.toISOString()}; it can no longer connect`);
-    };
+  revoke: {
+    usage: 'revoke ID',
+    about: 'take a device out of service for good',
+    parse: (args, ctx) => {
+      const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
+      return async (records) => {
+        const d = await records.revokeDevice(id);
+        ctx.out(`device ${d.id} revoked at ${d.revokedAt!.toISOString()}; it can no longer connect`);
+      };
+    },
   },
 };
 
+const group: Group = {
+  name: 'devices',
+  subcommands,
+  notes: 'kinds: lift, pump, lighting, cctv. Basement floors are negative: --floor=-2',
+};
+
+/** `facility devices --help` and its subcommands' help. */
+export const help = (args: string[]): string => groupHelp(group, args);
+
 /** `facility devices ...` */
 export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, USAGE, subcommands);
+  return dispatch(ctx, group);
 }

@@ -4,6 +4,8 @@ import type { Shift } from '../records/service/index.ts';
 import {
   deskOn,
   dispatch,
+  type Group,
+  groupHelp,
   listOption,
   positionals,
   type Subcommand,
@@ -12,18 +14,6 @@ import {
   timeOption,
   UsageError,
 } from './support.ts';
-
-const USAGE = `usage: facility duty <subcommand>
-
-  add --site S --staff ID --trade T --starts HH:MM --ends HH:MM [--area A] [--weekdays 1,2,3,4,5]
-      [--from ISO] [--until ISO]     add a recurring shift (site local time; an end at or before
-                                     the start runs past midnight; weekdays 1 = Monday, default all)
-  list [--site S] [--trade T] [--staff ID] [--json]
-  now --site S --trade T [--area A] [--at ISO]
-                                     who a dispatch would pick: on duty, else the trade supervisor
-  end ID [--until ISO] [--by NAME]   end a shift now (or at --until); it stays in the table
-
-times are ISO 8601 with an offset: 2025-03-03T18:00:00+08:00`;
 
 function weekdays(value: string | undefined): number[] | undefined {
   const list = listOption(value);
@@ -44,95 +34,122 @@ function describe(s: Shift): string {
 }
 
 const subcommands: Record<string, Subcommand> = {
-  add: (args, ctx) => {
-    const { values } = stringOptions(
-      args,
-      ['site', 'staff', 'trade', 'starts', 'ends', 'area', 'weekdays', 'from', 'until'],
-      ['site', 'staff', 'trade', 'starts', 'ends'],
-    );
-    const input = {
-      site: values.site,
-      staffId: values.staff,
-      trade: values.trade,
-      area: values.area,
-      weekdays: weekdays(values.weekdays),
-      starts: values.starts,
-      ends: values.ends,
-      from: timeOption('from', values.from),
-      until: timeOption('until', values.until),
-    };
-    return async (records) => {
-      const s = await deskOn(records, ctx).addShift(input);
-      ctx.out(`shift ${s.id} added: ${describe(s)}`);
-    };
-  },
-  list: (args, ctx) => {
-    const { values } = parseArgs({
-      args,
-      options: {
-        site: { type: 'string' },
-        trade: { type: 'string' },
-        staff: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-    const filter = { site: values.site, trade: values.trade, staffId: values.staff };
-    return async (records) => {
-      const shifts = await deskOn(records, ctx).listShifts(filter);
-      if (values.json) return ctx.out(JSON.stringify(shifts, null, 2));
-      if (shifts.length === 0) return ctx.out('no shifts match; add one with `facility duty add`');
-      const rows = shifts.map((s) => [
-        String(s.id),
-        s.site,
-        s.trade,
-        s.area ?? '*',
-        `${s.starts}-${s.ends}`,
-        s.weekdays.join(','),
-        s.validUntil ? `until ${s.validUntil.toISOString()}` : '-',
-        s.staffId,
-      ]);
-      const header = ['ID', 'SITE', 'TRADE', 'AREA', 'HOURS', 'WEEKDAYS', 'ENDS', 'STAFF'];
-      for (const line of table([header, ...rows])) ctx.out(line);
-    };
-  },
-  now: (args, ctx) => {
-    const { values } = stringOptions(args, ['site', 'trade', 'area', 'at'], ['site', 'trade']);
-    const at = values.at === undefined ? undefined : new Date(values.at);
-    if (at && Number.isNaN(at.getTime()))
-      throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
-    return async (records) => {
-      const pick = await deskOn(records, ctx).dutyNow({
+  add: {
+    usage:
+      'add --site S --staff ID --trade T --starts HH:MM --ends HH:MM [--area A] [--weekdays 1,2,3,4,5]\n    [--from ISO] [--until ISO]',
+    about:
+      'add a recurring shift (site local time; an end at or before the start runs past midnight;\nweekdays 1 = Monday, default all)',
+    parse: (args, ctx) => {
+      const { values } = stringOptions(
+        args,
+        ['site', 'staff', 'trade', 'starts', 'ends', 'area', 'weekdays', 'from', 'until'],
+        ['site', 'staff', 'trade', 'starts', 'ends'],
+      );
+      const input = {
         site: values.site,
+        staffId: values.staff,
         trade: values.trade,
         area: values.area,
-        at,
-      });
-      const person = pick.staff;
-      const who = person
-        ? `${person.id} (${person.name}${person.phone ? `, ${person.phone}` : ''})`
-        : pick.staffId;
-      ctx.out(
-        `${who}: ${pick.via === 'shift' ? 'on duty' : 'nobody is on duty; the trade supervisor'} for ${values.trade} at ${values.site}${values.area ? ` area ${values.area}` : ''}, ${pick.at.toISOString()}`,
-      );
-    };
+        weekdays: weekdays(values.weekdays),
+        starts: values.starts,
+        ends: values.ends,
+        from: timeOption('from', values.from),
+        until: timeOption('until', values.until),
+      };
+      return async (records) => {
+        const s = await deskOn(records, ctx).addShift(input);
+        ctx.out(`shift ${s.id} added: ${describe(s)}`);
+      };
+    },
   },
-  end: (args, ctx) => {
-    const { values, positionals: pos } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { until: { type: 'string' }, by: { type: 'string' } },
-    });
-    const [raw] = positionals(pos, ['ID']);
-    if (!/^\d+$/.test(raw)) throw new UsageError(`ID must be a shift number, got "${raw}"`);
-    const until = timeOption('until', values.until);
-    return async (records) => {
-      const s = await deskOn(records, ctx).endShift(Number(raw), { until, by: values.by ?? 'cli' });
-      ctx.out(`shift ${s.id} ends ${s.validUntil!.toISOString()}: ${describe(s)}`);
-    };
+  list: {
+    usage: 'list [--site S] [--trade T] [--staff ID] [--json]',
+    about: 'the shifts of the duty table, ended ones included',
+    parse: (args, ctx) => {
+      const { values } = parseArgs({
+        args,
+        options: {
+          site: { type: 'string' },
+          trade: { type: 'string' },
+          staff: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      });
+      const filter = { site: values.site, trade: values.trade, staffId: values.staff };
+      return async (records) => {
+        const shifts = await deskOn(records, ctx).listShifts(filter);
+        if (values.json) return ctx.out(JSON.stringify(shifts, null, 2));
+        if (shifts.length === 0) return ctx.out('no shifts match; add one with `facility duty add`');
+        const rows = shifts.map((s) => [
+          String(s.id),
+          s.site,
+          s.trade,
+          s.area ?? '*',
+          `${s.starts}-${s.ends}`,
+          s.weekdays.join(','),
+          s.validUntil ? `until ${s.validUntil.toISOString()}` : '-',
+          s.staffId,
+        ]);
+        const header = ['ID', 'SITE', 'TRADE', 'AREA', 'HOURS', 'WEEKDAYS', 'ENDS', 'STAFF'];
+        for (const line of table([header, ...rows])) ctx.out(line);
+      };
+    },
+  },
+  now: {
+    usage: 'now --site S --trade T [--area A] [--at ISO]',
+    about: 'who a dispatch would pick: on duty, else the trade supervisor',
+    parse: (args, ctx) => {
+      const { values } = stringOptions(args, ['site', 'trade', 'area', 'at'], ['site', 'trade']);
+      const at = values.at === undefined ? undefined : new Date(values.at);
+      if (at && Number.isNaN(at.getTime()))
+        throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
+      return async (records) => {
+        const pick = await deskOn(records, ctx).dutyNow({
+          site: values.site,
+          trade: values.trade,
+          area: values.area,
+          at,
+        });
+        const person = pick.staff;
+        const who = person
+          ? `${person.id} (${person.name}${person.phone ? `, ${person.phone}` : ''})`
+          : pick.staffId;
+        ctx.out(
+          `${who}: ${pick.via === 'shift' ? 'on duty' : 'nobody is on duty; the trade supervisor'} for ${values.trade} at ${values.site}${values.area ? ` area ${values.area}` : ''}, ${pick.at.toISOString()}`,
+        );
+      };
+    },
+  },
+  end: {
+    usage: 'end ID [--until ISO] [--by NAME]',
+    about: 'end a shift now (or at --until); it stays in the table',
+    parse: (args, ctx) => {
+      const { values, positionals: pos } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { until: { type: 'string' }, by: { type: 'string' } },
+      });
+      const [raw] = positionals(pos, ['ID']);
+      if (!/^\d+$/.test(raw)) throw new UsageError(`ID must be a shift number, got "${raw}"`);
+      const until = timeOption('until', values.until);
+      return async (records) => {
+        const s = await deskOn(records, ctx).endShift(Number(raw), { until, by: values.by ?? 'cli' });
+        ctx.out(`shift ${s.id} ends ${s.validUntil!.toISOString()}: ${describe(s)}`);
+      };
+    },
   },
 };
 
+const group: Group = {
+  name: 'duty',
+  subcommands,
+  notes: 'times are ISO 8601 with an offset: 2025-03-03T18:00:00+08:00',
+};
+
+/** `facility duty --help` and its subcommands' help. */
+export const help = (args: string[]): string => groupHelp(group, args);
+
 /** `facility duty ...` */
 export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, USAGE, subcommands);
+  return dispatch(ctx, group);
 }

@@ -2,11 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
+import { UsageError } from './usage.ts';
 
-const USAGE = `usage: facility ingest rejects [--device ID] [--reason REASON] [--json]
+/** `facility ingest --help` */
+export const help = (): string => `usage: facility ingest rejects [--device ID] [--reason REASON] [--json]
 
 Shows the messages the running platform's ingest refused lately (newest first), through its API
-(FM_API_HOST:FM_API_PORT) with FACILITY_ADMIN_TOKEN or the token in FM_DATA_DIR/admin-token.`;
+(FM_API_HOST:FM_API_PORT) with FM_ADMIN_TOKEN or the token in FM_DATA_DIR/admin-token.
+
+  --device ID            only this device's messages
+  --reason REASON        only this reason (as listed)
+  --json                 the rejects as a JSON array`;
 
 interface Reject {
   at: string;
@@ -24,16 +30,19 @@ export async function run(ctx: CommandContext): Promise<number> {
     allowPositionals: true,
     options: { device: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
   });
-  if (positionals[0] !== 'rejects' || positionals.length > 1) {
-    ctx.err(USAGE);
-    return 2;
-  }
+  if (positionals[0] !== 'rejects')
+    throw new UsageError(
+      positionals[0] === undefined
+        ? 'missing subcommand "rejects"'
+        : `unknown subcommand "${positionals[0]}"`,
+    );
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const { config } = ctx;
-  let token = config.FACILITY_ADMIN_TOKEN;
+  let token = config.FM_ADMIN_TOKEN;
   try {
     token ??= readFileSync(join(config.FM_DATA_DIR, 'admin-token'), 'utf8').trim();
   } catch {
-    ctx.err(`facility: no FACILITY_ADMIN_TOKEN and no ${join(config.FM_DATA_DIR, 'admin-token')}`);
+    ctx.err(`facility: no FM_ADMIN_TOKEN and no ${join(config.FM_DATA_DIR, 'admin-token')}`);
     return 1;
   }
   const query = new URLSearchParams();

@@ -13,8 +13,10 @@ import {
   ScenarioError,
   type SimDevice,
 } from '../simulators/index.ts';
+import { USAGE_EXIT, UsageError, usageLine, usageMessage } from './usage.ts';
 
-const USAGE = `usage: facility simulate [options]
+/** `facility simulate --help` */
+export const help = (): string => `usage: facility simulate [options]
 
   --site S             site id (default demo)
   --lifts N --pumps N --lighting N --cctv N
@@ -35,8 +37,6 @@ export interface SimulateDeps {
   /** Resolves when the run should stop early (tests); SIGINT/SIGTERM otherwise. */
   stopSignal?: Promise<void>;
 }
-
-class UsageError extends Error {}
 
 function count(name: string, value: string | undefined): number {
   if (value === undefined) return 0;
@@ -81,13 +81,8 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
           seed: str,
           timezone: str,
           unregistered: { type: 'boolean' },
-          help: { type: 'boolean' },
         },
       });
-      if (values.help) {
-        ctx.out(USAGE);
-        return 0;
-      }
       const site = values.site ?? 'demo';
       const speed = Number(values.speed ?? 1);
       if (!(speed > 0 && speed <= 10_000))
@@ -132,13 +127,10 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
         ctx.err(`facility: ${err.message}`);
         return 2;
       }
-      if (
-        !(err instanceof UsageError) &&
-        !String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS')
-      )
-        throw err;
-      ctx.err(`facility: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
+      const message = usageMessage(err);
+      if (message === undefined) throw err;
+      ctx.err(usageLine('facility simulate', message));
+      return USAGE_EXIT;
     }
     const log = ctx.log.child({ service: 'simulator' });
     const now = Date.now();
@@ -182,6 +174,15 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
     ctx.out(
       `published ${s.published}, failed ${s.failed}, dropped ${s.dropped}, connect errors ${s.connectErrors}, faults applied ${s.faultsApplied}`,
     );
+    const never = s.devices - s.everConnected;
+    if (never === 0) return 0;
+    const why = s.lastConnectError ? ` (last error: ${s.lastConnectError})` : '';
+    if (s.everConnected === 0) {
+      // Nothing was simulated: a script or CI job running this must see a failure.
+      ctx.err(`facility: no device could connect to ${plan.url}${why}`);
+      return 1;
+    }
+    ctx.err(`facility: ${never} of ${s.devices} devices never connected to ${plan.url}${why}`);
     return 0;
   };
 }

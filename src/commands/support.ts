@@ -1,43 +1,74 @@
 import { parseArgs } from 'node:util';
 import type { CommandContext } from '../cli.ts';
+import { closest } from '../closest.ts';
 import { openRecords, type Records, RecordsError } from '../records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../records/service/index.ts';
+import { USAGE_EXIT, UsageError, usageLine, usageMessage, wantsHelp } from './usage.ts';
 
-/** A mistake in the command line: exit 2 with the usage. */
-export class UsageError extends Error {}
+export { UsageError };
 
-/** Parses the arguments (and may refuse them) before anything is opened; the action then runs on the store. */
-export type Subcommand = (args: string[], ctx: CommandContext) => (records: Records) => Promise<void>;
+/**
+ * One subcommand of a registry group (`facility sites add`): its synopsis and description for the
+ * help, and a parser that refuses a bad command line before the store is opened.
+ */
+export interface Subcommand {
+  /** The synopsis after `facility <group> `, e.g. `add ID --name NAME [--address A]`. */
+  usage: string;
+  /** What it does, for the help; several lines allowed. */
+  about: string;
+  /** Parses the arguments (and may refuse them); the returned action then runs on the store. */
+  parse: (args: string[], ctx: CommandContext) => (records: Records) => Promise<void>;
+}
 
-function isParseError(err: unknown): boolean {
-  return String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+/** A registry command (`facility sites|devices|staff|duty|maintenance`) and its subcommands. */
+export interface Group {
+  name: string;
+  subcommands: Record<string, Subcommand>;
+  /** Closing notes of the help (vocabularies, time formats). */
+  notes?: string;
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
+
+/** The group's help, or one subcommand's when `args` starts with its name. */
+export function groupHelp(group: Group, args: readonly string[]): string {
+  const notes = group.notes ? `\n\n${group.notes}` : '';
+  const sub = args[0] === undefined ? undefined : group.subcommands[args[0]];
+  if (sub) return `usage: facility ${group.name} ${sub.usage}\n\n${sub.about}${notes}`;
+  const entries = Object.values(group.subcommands).map((s) => `  ${s.usage}\n${indent(s.about)}`);
+  return `usage: facility ${group.name} <subcommand> [options]\n\n${entries.join('\n')}${notes}\n\n\`facility ${group.name} <subcommand> --help\` shows one subcommand.`;
 }
 
 /**
- * Shared by the registry commands (`facility sites|devices|staff|duty|maintenance`): picks the subcommand, maps refusals to exit
- * codes (2 for a usage mistake or invalid input, 1 for a domain refusal) and always closes the
+ * Runs a registry group: picks the subcommand, answers `--help` at either level, maps refusals to
+ * exit codes (2 for a usage mistake or invalid input, 1 for a domain refusal) and always closes the
  * store, which in embedded mode releases the single-writer lock.
  */
-export async function dispatch(
-  ctx: CommandContext,
-  usage: string,
-  subcommands: Record<string, Subcommand>,
-): Promise<number> {
+export async function dispatch(ctx: CommandContext, group: Group): Promise<number> {
   const [name, ...args] = ctx.args;
-  if (name === 'help' || name === '--help' || name === '-h') {
-    ctx.out(usage);
+  if (name === 'help' || wantsHelp(ctx.args)) {
+    ctx.out(groupHelp(group, name === 'help' ? args : ctx.args));
     return 0;
   }
-  const sub = name === undefined ? undefined : subcommands[name];
-  let action: ReturnType<Subcommand>;
+  const sub = name === undefined ? undefined : group.subcommands[name];
+  const command = `facility ${group.name}${sub ? ` ${name}` : ''}`;
+  let action: ReturnType<Subcommand['parse']>;
   try {
-    if (!sub)
-      throw new UsageError(name === undefined ? 'missing subcommand' : `unknown subcommand "${name}"`);
-    action = sub(args, ctx);
+    if (name === undefined) throw new UsageError('missing subcommand');
+    if (!sub) {
+      const guess = closest(name, Object.keys(group.subcommands));
+      throw new UsageError(`unknown subcommand "${name}"${guess ? `; did you mean "${guess}"?` : ''}`);
+    }
+    action = sub.parse(args, ctx);
   } catch (err) {
-    if (!(err instanceof UsageError) && !isParseError(err)) throw err;
-    ctx.err(`facility: ${(err as Error).message}\n\n${usage}`);
-    return 2;
+    const message = usageMessage(err);
+    if (message === undefined) throw err;
+    ctx.err(usageLine(command, message));
+    return USAGE_EXIT;
   }
   let records: Records;
   try {
@@ -58,7 +89,7 @@ export async function dispatch(
   } catch (err) {
     if (!(err instanceof RecordsError)) throw err;
     ctx.err(`facility: ${err.message}`);
-    return err.code === 'invalid-input' ? 2 : 1;
+    return err.code === 'invalid-input' ? USAGE_EXIT : 1;
   } finally {
     await records.close();
   }

@@ -51,6 +51,10 @@ export interface FleetStats {
   /** Telemetry skipped for back-pressure or while disconnected; devices do not buffer readings. */
   dropped: number;
   connectErrors: number;
+  /** Devices that connected at least once during the run (a device refused throughout never does). */
+  everConnected: number;
+  /** The latest connection error, to say why when devices stay out. */
+  lastConnectError?: string;
   faultsApplied: number;
 }
 
@@ -70,6 +74,7 @@ interface Member {
   model: AnyModel;
   client?: MqttClient;
   connected: boolean;
+  everConnected?: boolean;
   inflight: number;
   lastError?: string;
 }
@@ -96,6 +101,7 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
     failed: 0,
     dropped: 0,
     connectErrors: 0,
+    everConnected: 0,
     faultsApplied: 0,
   };
   let inflight = 0;
@@ -183,7 +189,9 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
     client.on('connect', () => {
       if (m.client !== client) return;
       if (!m.connected) stats.connected++;
+      if (!m.everConnected) stats.everConnected++;
       m.connected = true;
+      m.everConnected = true;
       m.lastError = undefined;
       m.model.onConnect();
     });
@@ -192,6 +200,7 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
     });
     client.on('error', (err) => {
       stats.connectErrors++;
+      stats.lastConnectError = err.message;
       // One line per device and distinct error, not one per reconnect attempt.
       if (m.lastError !== err.message) log.warn({ deviceId, err: err.message }, 'device connection error');
       m.lastError = err.message;

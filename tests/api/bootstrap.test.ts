@@ -53,7 +53,7 @@ describe('first admin token', () => {
     await second.app.close();
   });
 
-  it('comes from FACILITY_ADMIN_TOKEN, replaces an earlier one, and stays revoked once revoked', async () => {
+  it('comes from FM_ADMIN_TOKEN, replaces an earlier one, and stays revoked once revoked', async () => {
     const dataDir = tempDir('api-boot');
     const first = `fm_admin_${'b'.repeat(40)}`;
     const { app, logs } = await start(dataDir, first);
@@ -73,7 +73,7 @@ describe('first admin token', () => {
     await third.app.close();
   });
 
-  it('refuses a short FACILITY_ADMIN_TOKEN', async () => {
+  it('refuses a short FM_ADMIN_TOKEN', async () => {
     const dataDir = tempDir('api-boot');
     records = await openRecords({ dataDir, log: silent });
     expect(() =>

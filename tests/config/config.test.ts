@@ -41,6 +41,17 @@ describe('configuration', () => {
     expect((error as Error).message.split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    ['DATABASE_URL', 'mysql://fm@db/fm', 'mysql:// is not accepted here; use postgres:// or postgresql://'],
+    ['DATABASE_URL', 'db.local:5432/fm', 'no scheme; use postgres:// or postgresql://'],
+    ['FM_INFLUX_URL', 'influx.local:8086', 'no scheme; use http:// or https://'],
+    ['FM_INFLUX_URL', 'udp://influx:8089', 'udp:// is not accepted here; use http:// or https://'],
+    ['FM_MQTT_URL', 'http://emqx:1883', 'use mqtt://, mqtts://, tcp://, tls://, ws:// or wss://'],
+    ['FM_GRAFANA_URL', 'grafana:3000/x', 'no scheme; use http:// or https://'],
+  ])('%s=%s says which schemes are expected', (name, value, expected) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(expected);
+  });
+
   it('reads a JSON config file, with the environment taking precedence', () => {
     const file = join(tempDir('config'), 'fm.json');
     writeFileSync(file, JSON.stringify({ FM_MQTT_PORT: 2883, FM_LANG: 'en' }));
@@ -49,6 +60,73 @@ describe('configuration', () => {
     expect(config.FM_LANG).toBe('zh-CN');
     writeFileSync(file, '{"FM_NOPE": 1}');
     expect(() => loadConfig({ FM_CONFIG_FILE: file })).toThrow(/FM_NOPE/);
+  });
+
+  it('warns of an unknown FM_ variable with the setting it most likely meant, and ignores it', () => {
+    const warnings: string[] = [];
+    const config = loadConfig(
+      {
+        FM_API_PROT: '9090',
+        FM_NOTHING_LIKE_IT: '1',
+        FM_GRAFANA_PG_HOST: 'db:5432',
+        FM_TEST_LOG: 'info',
+        PATH: '/bin',
+      },
+      { warn: (w) => warnings.push(w) },
+    );
+    expect(config.FM_API_PORT).toBe(8080);
+    expect(warnings).toEqual([
+      'FM_API_PROT is not a setting (did you mean FM_API_PORT?); it is ignored (docs/configuration.md lists them)',
+      'FM_NOTHING_LIKE_IT is not a setting; it is ignored (docs/configuration.md lists them)',
+    ]);
+  });
+
+  it('names the closest setting for an unknown key of the config file', () => {
+    const file = join(tempDir('config'), 'fm.json');
+    writeFileSync(file, JSON.stringify({ FM_MQTT_PROT: 1883 }));
+    expect(() => loadConfig({ FM_CONFIG_FILE: file })).toThrow(
+      /FM_MQTT_PROT \(did you mean FM_MQTT_PORT\?\)/,
+    );
+  });
+
+  it('refuses a TLS file or rule file that does not exist or is not a file, naming the setting', () => {
+    const dir = tempDir('config-files');
+    const cert = join(dir, 'broker.crt');
+    writeFileSync(cert, 'pem');
+    const fail = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(fail({ FM_MQTT_TLS_CERT: cert, FM_MQTT_TLS_KEY: join(dir, 'broker.key') })).toBe(
+      `FM_MQTT_TLS_KEY=${JSON.stringify(join(dir, 'broker.key'))}: no such file`,
+    );
+    expect(fail({ FM_RULES_FILES: `${cert}, ${dir}` })).toBe(
+      `FM_RULES_FILES=${JSON.stringify(dir)}: not a file`,
+    );
+    expect(fail({ FM_MQTT_TLS_CERT: cert, FM_MQTT_TLS_KEY: cert, FM_RULES_FILES: cert })).toBe('accepted');
+  });
+
+  it('reads FM_ADMIN_TOKEN, and FACILITY_ADMIN_TOKEN, its old name, with a deprecation warning', () => {
+    const token = 'a'.repeat(40);
+    const warnings: string[] = [];
+    const warn = (w: string) => warnings.push(w);
+    expect(loadConfig({ FM_ADMIN_TOKEN: token }, { warn }).FM_ADMIN_TOKEN).toBe(token);
+    expect(warnings).toEqual([]);
+    expect(loadConfig({ FACILITY_ADMIN_TOKEN: token }, { warn }).FM_ADMIN_TOKEN).toBe(token);
+    expect(warnings).toEqual(['FACILITY_ADMIN_TOKEN is deprecated: rename it FM_ADMIN_TOKEN']);
+    warnings.length = 0;
+    const both = loadConfig({ FM_ADMIN_TOKEN: token, FACILITY_ADMIN_TOKEN: 'b'.repeat(40) }, { warn });
+    expect(both.FM_ADMIN_TOKEN).toBe(token);
+    expect(warnings).toEqual(['FACILITY_ADMIN_TOKEN is ignored: FM_ADMIN_TOKEN, its new name, is set']);
+    // In the config file too; a refusal names the setting as the operator wrote it.
+    const file = join(tempDir('config'), 'fm.json');
+    writeFileSync(file, JSON.stringify({ FACILITY_ADMIN_TOKEN: token }));
+    expect(loadConfig({ FM_CONFIG_FILE: file }).FM_ADMIN_TOKEN).toBe(token);
+    expect(() => loadConfig({ FACILITY_ADMIN_TOKEN: 'short' })).toThrow(/^FACILITY_ADMIN_TOKEN=/);
   });
 
   it('the CLI exits 1 with one line naming the variable and value', async () => {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSimulate, run } from '../../src/commands/simulate.ts';
 import { defaultConfig } from '../../src/config.ts';
-import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
+import { freePort, type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
 
 function context(args: string[]) {
   const lines: string[] = [];
@@ -76,6 +76,27 @@ describe('facility simulate', () => {
     expect(topics).toContain('fm/demo/lift/C-L-1/telemetry');
     expect(topics).toContain('fm/demo/pump/C-P-1/status');
     expect(lines.at(-1)).toMatch(/^published [1-9]\d*, failed 0/);
+  });
+
+  it('fails (exit 1) when no device could connect, saying where and why', async () => {
+    const port = await freePort();
+    const { ctx, errors } = context([
+      '--lifts',
+      '2',
+      '--unregistered',
+      '--url',
+      `mqtt://127.0.0.1:${port}`,
+      '--speed',
+      '10',
+      '--duration',
+      '10s',
+    ]);
+    expect(await run(ctx)).toBe(1);
+    expect(errors.at(-1)).toMatch(
+      new RegExp(
+        `^facility: no device could connect to mqtt://127\\.0\\.0\\.1:${port} \\(last error: .*ECONNREFUSED`,
+      ),
+    );
   });
 
   it('takes devices from an injected provisioner (the registry)', async () => {

@@ -1,0 +1,236 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the platform reads, in one table: its environment variable, schema, default and
+ * meaning; `secret` ones are never printed (nor is the password of any URL). The entry point parses this once; docs/configuration.md is checked against it.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalText = z.string().min(1).optional();
+
+/**
+ * A URL of one of `schemes`. A refusal says what is expected (zod's own says only "Invalid URL")
+ * and never repeats the value, which may carry a password. `noCredentials` refuses a user or
+ * password in the URL, saying where they go instead: such URLs end up in logs and links.
+ */
+function url(schemes: readonly string[], example: string, noCredentials?: string) {
+  const names = schemes.map((s) => `${s}://`);
+  const use = `use ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0]}, e.g. ${example}`;
+  return z.string().superRefine((value, ctx) => {
+    const refuse = (why: string) => ctx.addIssue({ code: 'custom', message: why });
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return refuse(`no scheme; ${use}`);
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return refuse(`not a valid URL (check its form and port); ${use}`);
+    }
+    const scheme = parsed.protocol.slice(0, -1);
+    if (!schemes.includes(scheme)) refuse(`${scheme}:// is not accepted here; ${use}`);
+    else if (!parsed.hostname) refuse(`no host; ${use}`);
+    else if (noCredentials && (parsed.username || parsed.password))
+      refuse(`no user or password in this URL: ${noCredentials}`);
+  });
+}
+
+export const settings = {
+  FM_CONFIG_FILE: {
+    schema: optionalText,
+    doc: 'Optional JSON file with any of these settings as keys; environment variables win over it.',
+  },
+  FM_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    doc: 'Directory for the embedded database, the ingest spool and generated secrets. Private to the user the platform runs as: `facility` creates it and everything in it owner-only (directories 0700, files 0600) and takes group and other access off what it finds there.',
+  },
+  FM_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level.',
+  },
+  FM_LOG_FORMAT: {
+    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    doc: '`auto` is readable in a terminal and JSON otherwise.',
+  },
+  FM_LANG: {
+    schema: z.enum(['zh-CN', 'en']).default('zh-CN'),
+    doc: 'Language of generated titles and texts.',
+  },
+  DATABASE_URL: {
+    schema: url(['postgres', 'postgresql'], 'postgres://user:password@127.0.0.1:5432/facility').optional(),
+    doc: 'PostgreSQL connection string. Unset: embedded PGlite database in `FM_DATA_DIR/records`.',
+  },
+  FM_MQTT_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface the broker listens on. Widen it (a LAN address, or all interfaces) only to accept devices from other hosts.',
+  },
+  FM_MQTT_PORT: { schema: port.default(1883), doc: 'MQTT over TCP port (0 picks a free port).' },
+  FM_MQTT_WS_PORT: {
+    schema: port.default(8083),
+    doc: 'MQTT over WebSocket port, path `/mqtt` (0 picks a free port).',
+  },
+  FM_MQTT_TLS_PORT: {
+    schema: port.default(8883),
+    doc: 'MQTT over TLS port; the listener starts only when a certificate is set.',
+  },
+  FM_MQTT_TLS_CERT: { schema: optionalText, doc: 'PEM certificate file for the TLS listener.' },
+  FM_MQTT_TLS_KEY: { schema: optionalText, doc: 'PEM private key file for the TLS listener.' },
+  FM_MQTT_MAX_PACKET_BYTES: {
+    schema: positiveInt.max(268_435_455).default(65_536),
+    doc: 'Largest MQTT packet accepted; larger ones close the connection.',
+  },
+  FM_MQTT_MAX_TOPIC_LEVELS: {
+    schema: positiveInt.max(64).default(8),
+    doc: 'Most `/`-separated levels in a topic.',
+  },
+  FM_MQTT_DEVICE_RATE: {
+    schema: positiveInt.default(20),
+    doc: 'Publishes per second a device may sustain (bursts up to twice that); excess is delayed (TCP slows the device), and a device more than 5 s ahead is disconnected and counted.',
+  },
+  FM_MQTT_FLAP_CONNECTS: {
+    schema: positiveInt.default(15),
+    doc: 'Authenticated connects of one client id per window after which it is banned (failed ones never count against it).',
+  },
+  FM_MQTT_AUTH_FAILURES: {
+    schema: positiveInt.default(30),
+    doc: 'Failed authentications from one address per window after which its further failures are answered late (a correct secret still gets in at once).',
+  },
+  FM_MQTT_FLAP_WINDOW_S: {
+    schema: positiveInt.default(60),
+    doc: 'Window for flapping and failed-authentication counts, seconds.',
+  },
+  FM_MQTT_FLAP_BAN_S: { schema: positiveInt.default(300), doc: 'Length of a flapping or address ban, seconds.' },
+  FM_MQTT_OUTBOUND_QUEUE_BYTES: {
+    schema: positiveInt.default(1_048_576),
+    doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
+  },
+  FM_MQTT_URL: {
+    schema: url(
+      ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'],
+      'mqtt://emqx:1883',
+      'the services connect as service.<name> with FM_SERVICE_SECRET',
+    ).optional(),
+    doc: 'External broker for the services, e.g. `mqtt://emqx:1883`; ingest then connects to it on a persistent session. Unset: the built-in broker, whose message bus ingest reads in-process.',
+  },
+  FM_INFLUX_URL: {
+    schema: url(
+      ['http', 'https'],
+      'http://127.0.0.1:8086',
+      'set FM_INFLUX_TOKEN (v2) or FM_INFLUX_USER and FM_INFLUX_PASSWORD (v1)',
+    ).optional(),
+    doc: 'InfluxDB base URL. Unset: readings are validated and counted but no history is kept.',
+  },
+  FM_INFLUX_MODE: {
+    schema: z.enum(['v2', 'v1']).default('v2'),
+    doc: '`v2`: /api/v2/write (InfluxDB 1.8+, 2.x, 3.x, Cloud). `v1`: /write of 1.x before 1.8 (Debian 1.6).',
+  },
+  FM_INFLUX_TOKEN: {
+    schema: optionalText,
+    secret: true,
+    doc: 'v2: API token (1.8 with auth: `user:password`).',
+  },
+  FM_INFLUX_ORG: { schema: optionalText, doc: 'v2: organisation (required in v2; 1.8 ignores it, use `-`).' },
+  FM_INFLUX_BUCKET: { schema: optionalText, doc: 'v2: bucket (1.8: `database/retention-policy`).' },
+  FM_INFLUX_DATABASE: {
+    schema: optionalText,
+    doc: 'v1: database (required in v1). v2: DBRP database for InfluxQL queries; default the bucket.',
+  },
+  FM_INFLUX_RP: { schema: optionalText, doc: 'v1: retention policy; unset uses the database default.' },
+  FM_INFLUX_USER: { schema: optionalText, doc: 'v1: user when 1.x has auth-enabled.' },
+  FM_INFLUX_PASSWORD: { schema: optionalText, secret: true, doc: 'v1: password when 1.x has auth-enabled.' },
+  FM_INGEST_BATCH_SIZE: {
+    schema: positiveInt.max(100_000).default(5000),
+    doc: 'Most lines per InfluxDB write.',
+  },
+  FM_INGEST_BATCH_LINGER_MS: {
+    schema: z.coerce.number().int().min(0).max(60_000).default(0),
+    doc: 'How long a line waits for more before its batch is sent; 0 sends as soon as the writer is free.',
+  },
+  FM_INGEST_MEMORY_LINES: {
+    schema: positiveInt.default(20_000),
+    doc: 'Unacknowledged lines held in memory before further ones are spooled to disk.',
+  },
+  FM_INGEST_SPOOL_MAX_BYTES: {
+    schema: positiveInt.default(2 * 1024 ** 3),
+    doc: 'Disk cap of `FM_DATA_DIR/ingest-spool`; beyond it readings are dropped, counted and logged.',
+  },
+  FM_INGEST_RETRY_MAX_MS: {
+    schema: positiveInt.default(15_000),
+    doc: 'Longest wait between InfluxDB write retries.',
+  },
+  FM_INGEST_REJECTS_KEPT: {
+    schema: positiveInt.max(100_000).default(200),
+    doc: 'Rejected messages kept for the CLI and API.',
+  },
+  FM_API_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface the API listens on. Loopback by default: widen it only behind a TLS-terminating proxy.',
+  },
+  FM_API_PORT: { schema: port.default(8080), doc: 'API port (0 picks a free port).' },
+  FM_ADMIN_TOKEN: {
+    secret: true,
+    schema: z.string().min(32).optional(),
+    doc: 'Bearer token of the first admin (32+ characters). Unset: generated once into `FM_DATA_DIR/admin-token` (mode 0600); only its prefix is logged. Formerly `FACILITY_ADMIN_TOKEN`, which is still read, with a warning.',
+  },
+  FM_API_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(0).default(1200),
+    doc: 'Requests one client address may make per window; 0 turns the limit off.',
+  },
+  FM_API_RATE_WINDOW_S: { schema: positiveInt.default(60), doc: 'Rate limit window, seconds.' },
+  FM_API_BODY_LIMIT_BYTES: {
+    schema: positiveInt.min(1024).max(67_108_864).default(262_144),
+    doc: 'Largest request body, bytes (larger: 413).',
+  },
+  FM_API_TRUST_PROXY: {
+    schema: z.stringbool().default(false),
+    doc: 'Trust X-Forwarded-For from a reverse proxy (the rate limit then counts the real client).',
+  },
+  FM_API_SSE_HEARTBEAT_S: {
+    schema: positiveInt.max(3600).default(15),
+    doc: 'Seconds between heartbeats on /stream.',
+  },
+  FM_API_SSE_MAX_CLIENTS: {
+    schema: positiveInt.default(100),
+    doc: 'Most concurrent /stream clients; more get 503 stream-full.',
+  },
+  FM_API_SHUTDOWN_GRACE_S: {
+    schema: z.coerce.number().int().min(0).default(10),
+    doc: 'On stop, seconds in-flight requests may take before their connections are cut.',
+  },
+  FM_API_DOCS: {
+    schema: z.stringbool().default(true),
+    doc: 'Serve the browsable OpenAPI page at /docs (/openapi.json is always served).',
+  },
+  FM_RULES_FILES: {
+    schema: z.string().min(1).optional(),
+    doc: 'Comma-separated rule files laid over the shipped rules/default-rules.json (per-site/per-device overrides). A bad file refuses the start with file:line: reason.',
+  },
+  FM_GRAFANA_URL: {
+    schema: url(
+      ['http', 'https'],
+      'http://127.0.0.1:3000',
+      "it is the link in every device record's evidence",
+    ).optional(),
+    doc: 'Grafana base URL for the evidence link on device records; unset: no link.',
+  },
+  FM_RULES_SELF_CLOSE_LOW: {
+    schema: z.stringbool().default(false),
+    doc: 'Close recovered low-priority device records nobody was dispatched to (skips acceptance and return visit).',
+  },
+  FM_RULES_SITES: {
+    schema: z.string().min(1).optional(),
+    doc: 'Comma-separated sites this rules worker watches; unset: all.',
+  },
+  FM_RULES_TICK_MS: { schema: positiveInt.default(1000), doc: 'How often rule timers are evaluated, ms.' },
+  FM_RULES_REFRESH_S: {
+    schema: positiveInt.default(60),
+    doc: 'How often devices and maintenance windows are reloaded, s.',
+  },
+  FM_SERVICE_SECRET: {
+    secret: true,
+    schema: z.string().min(16).optional(),
+    doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',
+  },
+  FM_DEMO: {
+    schema: z.stringbool().default(true),
+    doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',
+  },
+} as const;
