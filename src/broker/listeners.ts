@@ -117,6 +117,8 @@ export async function listenWebSocket(
     maxPayload: maxPacketBytes + 1024,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
+  // ws re-emits the HTTP server's errors (a port in use) on itself; listen() below reports them.
+  wss.on('error', () => {});
   http.on('connection', (socket) => socket.setNoDelay(true));
   http.headersTimeout = HANDSHAKE_TIMEOUT_MS;
   // A request that is not HTTP, or too slow, and an upgrade ws will not accept (bad key or version):

@@ -57,6 +57,18 @@ describe('broker listeners', () => {
     }
   });
 
+  it('refuses to start, without crashing, when the WebSocket port is taken', async () => {
+    const taken = broker.addresses.ws.port;
+    const err = await brokerWith(directory, { wsPort: taken }).then(
+      async (b) => {
+        await b.stop();
+        return undefined;
+      },
+      (e: NodeJS.ErrnoException) => e,
+    );
+    expect(err?.code).toBe('EADDRINUSE');
+  });
+
   it('binds every listener to loopback', () => {
     expect(broker.addresses.tcp.host).toBe('127.0.0.1');
     expect(broker.addresses.ws.host).toBe('127.0.0.1');
