@@ -1,5 +1,3 @@
-import type { Config } from '../config.ts';
-
 /** Everything the broker can be told; `brokerOptionsFromConfig` maps the FM_MQTT_* settings. */
 export interface BrokerOptions {
   /** Interface for every listener; 127.0.0.1 unless an operator widens it. */
@@ -32,7 +30,28 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
 }
 
-export function brokerOptionsFromConfig(config: Config, readFile: (path: string) => string): BrokerOptions {
+/** The FM_MQTT_* settings the broker reads; the entry point's Config satisfies it structurally. */
+export interface BrokerConfig {
+  FM_MQTT_HOST: string;
+  FM_MQTT_PORT: number;
+  FM_MQTT_WS_PORT: number;
+  FM_MQTT_TLS_PORT: number;
+  FM_MQTT_TLS_CERT?: string;
+  FM_MQTT_TLS_KEY?: string;
+  FM_MQTT_MAX_PACKET_BYTES: number;
+  FM_MQTT_MAX_TOPIC_LEVELS: number;
+  FM_MQTT_DEVICE_RATE: number;
+  FM_MQTT_FLAP_CONNECTS: number;
+  FM_MQTT_AUTH_FAILURES: number;
+  FM_MQTT_FLAP_WINDOW_S: number;
+  FM_MQTT_FLAP_BAN_S: number;
+  FM_MQTT_OUTBOUND_QUEUE_BYTES: number;
+}
+
+export function brokerOptionsFromConfig(
+  config: BrokerConfig,
+  readFile: (path: string) => string,
+): BrokerOptions {
   return {
     host: config.FM_MQTT_HOST,
     tcpPort: config.FM_MQTT_PORT,
