@@ -88,7 +88,8 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
       );
     if (open) {
       const r = await loadRecord(tx, open.id);
-      const record = await updateRecord(tx, open.id, { occurrences: r.occurrences + 1 });
+      // The fault is back: not recovered until the device says so again.
+      const record = await updateRecord(tx, open.id, { occurrences: r.occurrences + 1, recovered_at: null });
       await occurrence(open.id);
       await appendHistory(tx, 'record', open.id, {
         at,
@@ -186,7 +187,10 @@ export const recoveryInput = z.object({
 });
 export type RecoveryInput = z.input<typeof recoveryInput>;
 
-/** The device says the fault has cleared: a "recovered at" note; the record still runs its course. */
+/**
+ * The device says the fault has cleared: a "recovered at" note, the occurrences still on end, and
+ * the record shows this recovery (a later occurrence clears it again). The record runs its course.
+ */
 export async function noteRecovery(
   ctx: DeskContext,
   input: RecoveryInput,
@@ -201,8 +205,14 @@ export async function noteRecovery(
       [r.deviceId, r.faultCode],
     );
     if (!open) return undefined;
+    // Every occurrence still on ends here; the record shows the latest recovery.
+    await tx.query(
+      `UPDATE device_fault_occurrences SET recovered_at = $2
+       WHERE record_id = $1 AND recovered_at IS NULL AND occurred_at <= $2`,
+      [open.id, r.recoveredAt],
+    );
     const updated = await tx.query<{ id: number }>(
-      'UPDATE service_records SET recovered_at = COALESCE(recovered_at, $2) WHERE id = $1 RETURNING id',
+      'UPDATE service_records SET recovered_at = $2 WHERE id = $1 RETURNING id',
       [open.id, r.recoveredAt],
     );
     await appendHistory(tx, 'record', open.id, {

@@ -121,8 +121,9 @@ async function stepTimes(db: Queryable, ids: number[]): Promise<StepTime[]> {
 
 /**
  * Device-time healthy over device-time total: each device counts from registration (or the period
- * start) to revocation (or the period end, or now); it is down from a device record's fault time to
- * the first of recovery, work completed, or close. Cancelled records (mistakes) are not downtime.
+ * start) to revocation (or the period end, or now); it is down while the view device_downtime says
+ * so (migrations/030: each occurrence of a device record until its recovery, the work completed or
+ * the close; cancelled records are mistakes, not downtime).
  */
 async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date): Promise<Rate> {
   const devices = await db.query<{ id: string; start: Date; end: Date }>(
@@ -131,9 +132,9 @@ async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date
     [site, from, to],
   );
   const faults = await db.query<{ deviceId: string; start: Date; end: Date }>(
-    `SELECT device_id AS "deviceId", fault_at AS start, COALESCE(LEAST(recovered_at, completed_at, closed_at), $3) AS "end"
-     FROM service_records WHERE site_id = $1 AND source = 'device' AND state <> 'cancelled' AND fault_at < $3
-       AND COALESCE(LEAST(recovered_at, completed_at, closed_at), $3) > $2 ORDER BY device_id, fault_at`,
+    `SELECT device_id AS "deviceId", down_from AS start, COALESCE(down_until, $3) AS "end"
+     FROM device_downtime WHERE site_id = $1 AND down_from < $3 AND COALESCE(down_until, $3) > $2
+     ORDER BY device_id, down_from`,
     [site, from, to],
   );
   let total = 0;
