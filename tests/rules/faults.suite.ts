@@ -150,6 +150,28 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
       }
     });
 
+    it('starts each record clock when the platform is sure of the fault, keeping the first abnormal reading as its fault time', async () => {
+      const { records } = await store.desk.listRecords({ limit: 500 });
+      for (const r of records) {
+        const what = `${r.deviceId} ${r.faultCode}`;
+        expect(r.receivedAt.getTime(), what).toBe(r.createdAt.getTime());
+        const since = Date.parse((r.evidence as { since: string }).since);
+        expect(r.faultAt!.getTime(), what).toBe(since);
+        expect(r.faultAt!.getTime(), what).toBeLessThanOrEqual(r.createdAt.getTime());
+        const detail = await store.desk.getRecord(r.id);
+        const record = detail.deadlines.find((d) => d.step === 'record')!;
+        expect(record.breachedAt, `${what}: born breached`).toBeNull();
+        const dispatch = detail.deadlines.find((d) => d.step === 'dispatch')!;
+        const limit = r.priority === 'emergency' ? 90_000 : 120_000;
+        expect(dispatch.dueAt.getTime() - r.createdAt.getTime(), what).toBe(limit);
+      }
+      for (const a of (await store.desk.listAlerts({ limit: 500 })).alerts) {
+        const r = records.find((x) => x.id === a.recordId)!;
+        expect(a.raisedAt.getTime(), `${a.deviceId} ${a.code}`).toBe(r.createdAt.getTime());
+        expect(a.occurredAt?.getTime(), `${a.deviceId} ${a.code}`).toBe(r.faultAt!.getTime());
+      }
+    });
+
     it('raises patrol alerts for the security-relevant faults only', async () => {
       const { alerts } = await store.desk.listAlerts({ limit: 500 });
       const want = [...expectedCode]

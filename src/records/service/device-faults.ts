@@ -31,6 +31,7 @@ export const deviceFaultInput = z.object({
   title: z.string().trim().min(1).max(200).optional(),
   evidence: z.unknown().optional(),
   idempotencyKey: z.string().min(1).max(200),
+  /** When the fault began (the first abnormal reading): the record's faultAt. Its deadlines run from now. */
   occurredAt: instant,
   /** Dispatch at once through the duty table instead of waiting for the front desk. */
   autoDispatch: z.boolean().default(false),
@@ -134,8 +135,11 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
         deviceId: f.deviceId,
         faultCode: f.faultCode,
         evidence: f.evidence,
+        // The information arrives when the platform is sure of the fault (confirmation times,
+        // heartbeats, storm settling): the procedure's clock starts now, like a call's when the phone
+        // rings. When the fault began (the first abnormal reading) is kept as its own evidence.
         faultAt: f.occurredAt,
-        receivedAt: f.occurredAt < at ? f.occurredAt : at,
+        receivedAt: at,
       },
       actor,
       at,

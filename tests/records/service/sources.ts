@@ -159,6 +159,39 @@ export function sourcesTests(get: () => Harness) {
     ).toBe('invalid-input');
   });
 
+  it('times a device record from when it is entered; the first abnormal reading stays its fault time', async () => {
+    const h = get();
+    await seedSite(h, 'src-clock');
+    await h.records.addDevice({ id: 'src-pump-3', site: 'src-clock', kind: 'pump', secret: SECRET });
+    h.at('2025-03-10T02:00:00Z');
+    const confirmedAfter = 60_000; // a threshold held for its confirmation time
+    const { record } = await h.desk.raiseDeviceFault({
+      deviceId: 'src-pump-3',
+      faultCode: 'outlet_pressure_low',
+      priority: 'urgent',
+      trade: 'engineering',
+      idempotencyKey: 'clock-1',
+      occurredAt: new Date(h.clock.t - confirmedAfter),
+    });
+    expect(record.receivedAt.getTime()).toBe(h.clock.t);
+    expect(record.faultAt?.getTime()).toBe(h.clock.t - confirmedAfter);
+    const detail = await h.desk.getRecord(record.id);
+    expect(detail.deadlines.map((d) => [d.step, d.dueAt.getTime() - h.clock.t, d.breachedAt])).toEqual([
+      ['record', MIN, null],
+      ['dispatch', 2 * MIN, null],
+    ]);
+    const alert = await h.desk.raisePatrolAlert({
+      deviceId: 'src-pump-3',
+      recordId: record.id,
+      code: 'outlet_pressure_low',
+      priority: 'emergency',
+      idempotencyKey: 'clock-1/alert',
+      occurredAt: new Date(h.clock.t - confirmedAfter),
+    });
+    expect(alert.raisedAt.getTime()).toBe(h.clock.t);
+    expect(alert.occurredAt?.getTime()).toBe(h.clock.t - confirmedAfter);
+  });
+
   it('a fault that comes back clears the recovery until the next one, and each outage is downtime', async () => {
     const h = get();
     await seedSite(h, 'src-again');
