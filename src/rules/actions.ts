@@ -47,11 +47,13 @@ async function raise(a: Extract<Action, { type: 'raise' }>, deps: ActionDeps): P
       evidence: a.evidence,
       idempotencyKey: a.key,
       occurredAt,
+      continuing: a.continuing,
     },
     RULES_ACTOR,
   );
   deps.count(r.duplicate ? 'duplicateRaises' : r.created ? 'records' : 'occurrences');
-  if (!a.outcome.alert) return;
+  // A return to an open record changes nothing: its alert is the one already raised.
+  if (!a.outcome.alert || (a.continuing && !r.created)) return;
   // Keyed by the episode: a replay finds the alert it already raised.
   await deps.desk.raisePatrolAlert(
     {

@@ -23,6 +23,11 @@ export type Action =
       outcome: Outcome;
       title: string;
       evidence: Record<string, unknown>;
+      /**
+       * The fault came back within its clear time: the same episode, so the desk opens a record
+       * only if the fault has none open (people closed or cancelled it meanwhile).
+       */
+      continuing?: true;
     }
   | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
   | { type: 'incident'; incident: Incident; change: 'open' | 'grow' | 'end'; at: number };
@@ -172,6 +177,10 @@ export class Engine {
     const log = this.o.log;
     d.dirty = true;
     let l = d.latches.get(fault);
+    if (t.to === 'back') {
+      if (l?.raised) this.raise(d, fault, l, now, t.at);
+      return;
+    }
     if (t.to === 'on') {
       log.debug({ deviceId: d.info.id, fault, source: key, at: t.at }, 'rule condition on');
       if (l) {
@@ -235,7 +244,8 @@ export class Engine {
     this.raise(d, fault, l, now);
   }
 
-  raise(d: DeviceRuntime, fault: string, l: Latch, now: number): void {
+  /** Sends the latch's fault to the desk; `back` is when a raised fault came back within its clear time. */
+  raise(d: DeviceRuntime, fault: string, l: Latch, now: number, back?: number): void {
     const held = l.held;
     l.held = undefined;
     l.raised = true;
@@ -243,27 +253,29 @@ export class Engine {
     const o = this.outcome(d, fault);
     const { id, site, kind } = d.info;
     const rule = d.eff.rules.find((r) => r.id === l.rule.split(':')[0]);
+    const since = back ?? l.since;
     const evidence: Record<string, unknown> = {
       rule: l.rule,
-      since: new Date(l.since).toISOString(),
-      readings: readingsWindow(d.readings, l.since, fieldsOf(rule)),
+      since: new Date(since).toISOString(),
+      readings: readingsWindow(d.readings, since, fieldsOf(rule)),
     };
     const event = d.lastEvents.get(fault);
     if (event) evidence.event = event;
     if (held === 'maintenance') evidence.afterMaintenance = true;
-    if (this.o.grafanaUrl)
-      evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, l.since, this.o.lang);
-    this.o.count('raised');
+    if (this.o.grafanaUrl) evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, since, this.o.lang);
+    this.o.count(back === undefined ? 'raised' : 'returned');
     this.o.emit({
       type: 'raise',
-      key: l.key,
+      // A return has a key of its own (replayed, the same one): it may open a record of its own.
+      key: back === undefined ? l.key : `${l.key}/back/${back}`,
       deviceId: id,
       fault,
-      // Raised after a hold: the desk's clock starts now, not when the fault began.
-      occurredAt: held === 'maintenance' ? now : l.since,
+      // Raised after a hold: the fault counts from the end of the maintenance, not from within it.
+      occurredAt: held === 'maintenance' ? now : since,
       outcome: o,
       title: faultTitle({ kind, deviceId: id, place: placeOf(d.info), fault }, this.o.lang),
       evidence,
+      ...(back === undefined ? {} : { continuing: true as const }),
     });
   }
 

@@ -35,6 +35,12 @@ export const deviceFaultInput = z.object({
   occurredAt: instant,
   /** Dispatch at once through the duty table instead of waiting for the front desk. */
   autoDispatch: z.boolean().default(false),
+  /**
+   * The fault came back before its clear was confirmed (the same episode, for rules): open a record
+   * if the fault has none open (people closed or cancelled it meanwhile: the fault is still there),
+   * otherwise change nothing, not even an occurrence.
+   */
+  continuing: z.boolean().default(false),
 });
 export type DeviceFaultInput = z.input<typeof deviceFaultInput>;
 
@@ -42,7 +48,7 @@ export interface RaisedFault {
   record: ServiceRecord;
   /** A new record was opened. */
   created: boolean;
-  /** The key was seen before: nothing changed. */
+  /** Nothing changed: the key was seen before, or a continuing fault already has its open record. */
   duplicate: boolean;
 }
 
@@ -87,6 +93,8 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
           f.evidence === undefined ? null : JSON.stringify(f.evidence),
         ],
       );
+    if (open && f.continuing)
+      return { record: await loadRecord(tx, open.id), created: false, duplicate: true, breaches: [] };
     if (open) {
       const r = await loadRecord(tx, open.id);
       // The fault is back: not recovered until the device says so again.

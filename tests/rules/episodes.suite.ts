@@ -1,0 +1,79 @@
+/**
+ * What one device's episode leaves at the desk when people act meanwhile, over mosquitto, the
+ * simulator models on a fake clock, and the records store on PGlite or PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../../src/records/service/index.ts';
+import type { Rules } from '../../src/rules/index.ts';
+import type { RunningServer } from '../support/servers.ts';
+import {
+  type EstateDevice,
+  FakeClock,
+  openStore,
+  registerEstate,
+  rulesFor,
+  Sim,
+  type Store,
+  startBroker,
+} from './support.ts';
+
+const SITE = 'ep';
+const MIN = 60_000;
+const DESK: Actor = { id: 'desk-1', role: 'front_desk' };
+const devices: EstateDevice[] = [
+  { deviceId: 'NVR-back', kind: 'cctv', secret: 'x', building: 'T1', floor: 1 },
+];
+
+export function episodesSuite(name: string, databaseUrl: () => string | undefined) {
+  describe(`device episodes and the desk (${name})`, () => {
+    let broker: RunningServer & { url: string };
+    let store: Store;
+    let rules: Rules;
+    let sim: Sim;
+    const clock = new FakeClock(Date.parse('2025-06-16T02:00:00Z'));
+    const model = (id: string) => sim.models.get(id)!;
+    const recordsOf = async (id: string) =>
+      (await store.desk.listRecords({ deviceId: id, limit: 100 })).records;
+
+    beforeAll(async () => {
+      broker = await startBroker();
+      store = await openStore(clock, databaseUrl());
+      await registerEstate(store.records, SITE, devices);
+      rules = await rulesFor(broker.url, store, clock);
+      sim = await Sim.start(broker.url, SITE, clock, devices);
+      await sim.run(rules, MIN);
+    });
+
+    afterAll(async () => {
+      await sim?.stop();
+      await rules?.stop();
+      await store?.close();
+      await broker?.stop();
+    });
+
+    it('opens a new record when a fault whose record was cancelled comes back within its clear time', async () => {
+      model('NVR-back').raise('tamper');
+      await sim.run(rules, 20_000);
+      const [first] = await recordsOf('NVR-back');
+      expect(first?.faultCode).toBe('tamper');
+      await store.desk.transition(first!.id, 'cancel', DESK, { reason: 'mistake' });
+      // Cleared for less than the rule's 30 s, then back: the same episode for rules.
+      model('NVR-back').clear('tamper');
+      await sim.run(rules, 10_000);
+      model('NVR-back').raise('tamper');
+      await sim.run(rules, 20_000);
+      const open = (await recordsOf('NVR-back')).filter((r) => r.state !== 'cancelled');
+      expect(open.map((r) => [r.faultCode, r.state])).toEqual([['tamper', 'received']]);
+      const alerts = (await store.desk.listAlerts({ limit: 100 })).alerts;
+      expect(alerts.filter((a) => a.recordId === open[0]!.id).map((a) => a.code)).toEqual(['tamper']);
+      // Back again while that record is open: nothing new, not even an occurrence.
+      model('NVR-back').clear('tamper');
+      await sim.run(rules, 10_000);
+      model('NVR-back').raise('tamper');
+      await sim.run(rules, 20_000);
+      const after = await recordsOf('NVR-back');
+      expect(after).toHaveLength(2);
+      expect(after.find((r) => r.id === open[0]!.id)?.occurrences).toBe(1);
+    });
+  });
+}
