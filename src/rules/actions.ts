@@ -48,6 +48,7 @@ async function raise(a: Extract<Action, { type: 'raise' }>, deps: ActionDeps): P
       idempotencyKey: a.key,
       occurredAt,
       continuing: a.continuing,
+      floor: a.floor,
     },
     RULES_ACTOR,
   );
@@ -62,6 +63,7 @@ async function raise(a: Extract<Action, { type: 'raise' }>, deps: ActionDeps): P
       code: a.fault,
       priority: a.outcome.alertPriority ?? a.outcome.priority,
       title: a.title,
+      location: a.place,
       evidence: a.evidence,
       idempotencyKey: `${a.key}/alert`,
       occurredAt,

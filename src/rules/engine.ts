@@ -5,12 +5,12 @@
  */
 import type { Logger } from '../log.ts';
 import { type DecodedMessage, resolveTimestamp } from '../protocol/index.ts';
-import { type DeviceInfo, FALLBACK_OUTCOME, fieldsOf, judge } from './compile.ts';
+import { type DeviceInfo, FALLBACK_OUTCOME, judge } from './compile.ts';
 import { DeviceRuntime, HEARTBEAT, type Latch, OFFLINE, type SavedDevice } from './device.ts';
-import { grafanaLink, readingsWindow } from './evidence.ts';
+import { raiseAction } from './raise.ts';
 import type { Outcome, RuleFile } from './rule-file.ts';
 import { type Incident, StormWatch } from './storm.ts';
-import { faultTitle, type Lang, placeOf } from './text.ts';
+import type { Lang } from './text.ts';
 import type { Transition } from './window.ts';
 
 export type Action =
@@ -23,6 +23,10 @@ export type Action =
       outcome: Outcome;
       title: string;
       evidence: Record<string, unknown>;
+      /** The floor the device reports it is at (a lift's car), where it reports one. */
+      floor?: number;
+      /** Building, floor and location as the title names them. */
+      place?: string;
       /**
        * The fault came back within its clear time: the same episode, so the desk opens a record
        * only if the fault has none open (people closed or cancelled it meanwhile).
@@ -250,33 +254,11 @@ export class Engine {
     l.held = undefined;
     l.raised = true;
     d.dirty = true;
-    const o = this.outcome(d, fault);
-    const { id, site, kind } = d.info;
-    const rule = d.eff.rules.find((r) => r.id === l.rule.split(':')[0]);
-    const since = back ?? l.since;
-    const evidence: Record<string, unknown> = {
-      rule: l.rule,
-      since: new Date(since).toISOString(),
-      readings: readingsWindow(d.readings, since, fieldsOf(rule)),
-    };
-    const event = d.lastEvents.get(fault);
-    if (event) evidence.event = event;
-    if (held === 'maintenance') evidence.afterMaintenance = true;
-    if (this.o.grafanaUrl) evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, since, this.o.lang);
+    const { lang, grafanaUrl } = this.o;
     this.o.count(back === undefined ? 'raised' : 'returned');
-    this.o.emit({
-      type: 'raise',
-      // A return has a key of its own (replayed, the same one): it may open a record of its own.
-      key: back === undefined ? l.key : `${l.key}/back/${back}`,
-      deviceId: id,
-      fault,
-      // Raised after a hold: the fault counts from the end of the maintenance, not from within it.
-      occurredAt: held === 'maintenance' ? now : since,
-      outcome: o,
-      title: faultTitle({ kind, deviceId: id, place: placeOf(d.info), fault }, this.o.lang),
-      evidence,
-      ...(back === undefined ? {} : { continuing: true as const }),
-    });
+    this.o.emit(
+      raiseAction(d, fault, l, { lang, grafanaUrl, outcome: this.outcome(d, fault), now, held, back }),
+    );
   }
 
   emit(action: Action): void {

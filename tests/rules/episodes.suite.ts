@@ -3,6 +3,7 @@
  * simulator models on a fake clock, and the records store on PGlite or PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode } from '../../src/protocol/index.ts';
 import type { Actor } from '../../src/records/service/index.ts';
 import type { Rules } from '../../src/rules/index.ts';
 import type { RunningServer } from '../support/servers.ts';
@@ -23,6 +24,12 @@ const DESK: Actor = { id: 'desk-1', role: 'front_desk' };
 const devices: EstateDevice[] = [
   { deviceId: 'NVR-back', kind: 'cctv', secret: 'x', building: 'T1', floor: 1 },
 ];
+/** Lifts registered where their machine room is, floor 1; the test publishes for them by hand. */
+const lifts: EstateDevice[] = [
+  { deviceId: 'L-event', kind: 'lift', secret: 'x', building: 'T1', floor: 1, location: 'T1 lift A' },
+  { deviceId: 'L-derived', kind: 'lift', secret: 'x', building: 'T1', floor: 1, location: 'T1 lift B' },
+];
+let seq = 0;
 
 export function episodesSuite(name: string, databaseUrl: () => string | undefined) {
   describe(`device episodes and the desk (${name})`, () => {
@@ -34,11 +41,32 @@ export function episodesSuite(name: string, databaseUrl: () => string | undefine
     const model = (id: string) => sim.models.get(id)!;
     const recordsOf = async (id: string) =>
       (await store.desk.listRecords({ deviceId: id, limit: 100 })).records;
+    const publish = async (deviceId: string, channel: 'telemetry' | 'event', data: object) => {
+      const m = encode({ site: SITE, kind: 'lift', deviceId }, channel, {
+        ts: clock.t,
+        seq: ++seq,
+        ...data,
+      } as never);
+      await sim.client.publishAsync(m.topic, m.payload, { qos: 1 });
+      sim.published += 1;
+    };
+    /** A car stopped at `floor` between landings, doors shut, someone inside. */
+    const stuckAt = (floor: number) => ({
+      floor,
+      direction: 'stopped',
+      speed_mps: 0,
+      door: 'closed',
+      door_zone: false,
+      occupied: true,
+      mode: 'normal',
+      door_cycles_total: 10,
+      runs_total: 10,
+    });
 
     beforeAll(async () => {
       broker = await startBroker();
       store = await openStore(clock, databaseUrl());
-      await registerEstate(store.records, SITE, devices);
+      await registerEstate(store.records, SITE, [...devices, ...lifts]);
       rules = await rulesFor(broker.url, store, clock);
       sim = await Sim.start(broker.url, SITE, clock, devices);
       await sim.run(rules, MIN);
@@ -74,6 +102,27 @@ export function episodesSuite(name: string, databaseUrl: () => string | undefine
       const after = await recordsOf('NVR-back');
       expect(after).toHaveLength(2);
       expect(after.find((r) => r.id === open[0]!.id)?.occurrences).toBe(1);
+    });
+
+    it('places an entrapment where the car reports it is, not where the lift is registered', async () => {
+      await publish('L-event', 'telemetry', stuckAt(7));
+      await publish('L-event', 'event', { code: 'entrapment', state: 'raised', floor: 7 });
+      for (let i = 0; i < 8; i++) {
+        await publish('L-derived', 'telemetry', stuckAt(12));
+        await sim.run(rules, 5000);
+      }
+      for (const [id, floor] of [
+        ['L-event', 7],
+        ['L-derived', 12],
+      ] as const) {
+        const r = (await recordsOf(id)).find((x) => x.faultCode === 'entrapment');
+        expect([r?.building, r?.floor], id).toEqual(['T1', floor]);
+        expect(r!.title, id).toContain(`${floor}F`);
+        expect(r!.title, id).not.toContain('1F');
+        const alert = (await store.desk.listAlerts({ limit: 100 })).alerts.find((a) => a.recordId === r!.id);
+        expect(alert?.location, id).toContain(`${floor}F`);
+        expect(alert?.title, id).toContain(`${floor}F`);
+      }
     });
   });
 }

@@ -138,15 +138,21 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
         expect(r.type).toBe('repair');
         expect(r.occurrences).toBe(1);
         const d = devices.find((x) => x.deviceId === r.deviceId)!;
-        expect([r.building, r.floor, r.location]).toEqual(['T1', 3, d.location]);
+        // A lift's car reports its floor (event, else telemetry): the record is placed there.
+        const ev = r.evidence as { event?: { floor?: number } };
+        const floor = d.kind === 'lift' ? r.floor : 3;
+        expect([r.building, r.floor, r.location]).toEqual(['T1', floor, d.location]);
+        if (d.kind === 'lift') expect(r.floor).toEqual(expect.any(Number));
+        if (ev.event?.floor !== undefined) expect(r.floor).toBe(ev.event.floor);
+        expect(r.title).toContain(`${r.floor}F`);
         expect(r.title).toContain(r.deviceId);
-        const ev = r.evidence as { link: string; readings: Record<string, unknown>[]; since: string };
-        expect(ev.link).toMatch(
+        const proof = r.evidence as { link: string; readings: Record<string, unknown>[]; since: string };
+        expect(proof.link).toMatch(
           new RegExp(
             `^http://grafana.test/d/fm-${d.kind}-en\\?var-site=${SITE}&var-device=${r.deviceId}&from=\\d+&to=\\d+$`,
           ),
         );
-        if (READINGS_ONLY.includes(r.faultCode!)) expect(ev.readings.length).toBeGreaterThan(0);
+        if (READINGS_ONLY.includes(r.faultCode!)) expect(proof.readings.length).toBeGreaterThan(0);
       }
     });
 

@@ -33,6 +33,8 @@ export const deviceFaultInput = z.object({
   idempotencyKey: z.string().min(1).max(200),
   /** When the fault began (the first abnormal reading): the record's faultAt. Its deadlines run from now. */
   occurredAt: instant,
+  /** The floor the device reports it is at (a lift's car); the registry's floor otherwise. */
+  floor: z.number().int().min(-20).max(200).optional(),
   /** Dispatch at once through the duty table instead of waiting for the front desk. */
   autoDispatch: z.boolean().default(false),
   /**
@@ -111,7 +113,9 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
       });
       return { record, created: false, duplicate: false, breaches: [] };
     }
-    const place = [device.building, device.floor === null ? null : `${device.floor}F`, device.location]
+    // Where the device says it is beats where it was registered: people are sent there.
+    const floor = f.floor ?? device.floor;
+    const place = [device.building, floor === null ? null : `${floor}F`, device.location]
       .filter(Boolean)
       .join(' ');
     const text = faultText(
@@ -138,7 +142,7 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
         title: f.title ?? text.title,
         content: text.content,
         building: device.building ?? undefined,
-        floor: device.floor ?? undefined,
+        floor: floor ?? undefined,
         location: device.location ?? undefined,
         deviceId: f.deviceId,
         faultCode: f.faultCode,
