@@ -9,7 +9,7 @@ import type { Db } from '../records/db.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import type { Actor } from '../records/service/types.ts';
-import type { Action } from './engine.ts';
+import type { Action, IncidentChange } from './engine.ts';
 import type { Incident } from './storm.ts';
 import { incidentEnded, incidentText, incidentUpdate, type Lang, selfCloseNote } from './text.ts';
 
@@ -101,7 +101,7 @@ async function selfClose(id: number, deps: ActionDeps): Promise<void> {
   if (await deps.desk.selfCloseRecovered(id, selfCloseNote(deps.lang), RULES_ACTOR)) deps.count('selfClosed');
 }
 
-async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date, deps: ActionDeps) {
+async function incident(inc: Incident, change: IncidentChange, at: Date, deps: ActionDeps) {
   const { db, desk } = deps;
   let [row] = await db.query<{ id: number; recordId: number | null }>(
     'SELECT id, record_id AS "recordId" FROM site_incidents WHERE idempotency_key = $1',
@@ -146,6 +146,7 @@ async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date
     await db.query('UPDATE site_incidents SET record_id = $2 WHERE id = $1', [row!.id, recordId]);
     row!.recordId = recordId;
   }
+  await saveSpans(row!.id, inc, deps);
   if (change === 'grow') {
     await db.query('UPDATE site_incidents SET devices = $2 WHERE id = $1', [
       row!.id,
@@ -160,6 +161,17 @@ async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date
     );
     if (ended.length > 0)
       await noteOn(row!.recordId!, incidentEnded(at, inc.devices.length, deps.lang), deps);
+  }
+}
+
+/** When each member was down (the equipment intact rate reads them through device_downtime). */
+async function saveSpans(incidentId: number, inc: Incident, { db }: ActionDeps): Promise<void> {
+  for (const x of inc.spans ?? []) {
+    await db.query(
+      `INSERT INTO site_incident_devices (incident_id, device_id, down_at, back_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (incident_id, device_id, down_at) DO UPDATE SET back_at = EXCLUDED.back_at`,
+      [incidentId, x.device, new Date(x.from), x.to === undefined ? null : new Date(x.to)],
+    );
   }
 }
 

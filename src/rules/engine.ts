@@ -34,7 +34,10 @@ export type Action =
       continuing?: true;
     }
   | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
-  | { type: 'incident'; incident: Incident; change: 'open' | 'grow' | 'end'; at: number };
+  | { type: 'incident'; incident: Incident; change: IncidentChange; at: number };
+
+/** An incident opens, grows (a note names the newcomers), its members change silently, or it ends. */
+export type IncidentChange = 'open' | 'grow' | 'members' | 'end';
 
 export interface EngineOptions {
   file: RuleFile;

@@ -29,6 +29,14 @@ const lifts: EstateDevice[] = [
   { deviceId: 'L-event', kind: 'lift', secret: 'x', building: 'T1', floor: 1, location: 'T1 lift A' },
   { deviceId: 'L-derived', kind: 'lift', secret: 'x', building: 'T1', floor: 1, location: 'T1 lift B' },
 ];
+/** A site whose power goes: 12 devices, all down together (the default storm: 10 devices, 20%). */
+const CUT = 'ep-cut';
+const cut: EstateDevice[] = Array.from({ length: 12 }, (_, i) => ({
+  deviceId: `CUT-${i + 1}`,
+  kind: i % 2 === 0 ? 'pump' : 'lighting',
+  secret: 'x',
+  building: 'T1',
+}));
 let seq = 0;
 
 export function episodesSuite(name: string, databaseUrl: () => string | undefined) {
@@ -37,6 +45,7 @@ export function episodesSuite(name: string, databaseUrl: () => string | undefine
     let store: Store;
     let rules: Rules;
     let sim: Sim;
+    let cutSim: Sim | undefined;
     const clock = new FakeClock(Date.parse('2025-06-16T02:00:00Z'));
     const model = (id: string) => sim.models.get(id)!;
     const recordsOf = async (id: string) =>
@@ -73,6 +82,7 @@ export function episodesSuite(name: string, databaseUrl: () => string | undefine
     });
 
     afterAll(async () => {
+      await cutSim?.stop();
       await sim?.stop();
       await rules?.stop();
       await store?.close();
@@ -123,6 +133,35 @@ export function episodesSuite(name: string, databaseUrl: () => string | undefine
         expect(alert?.location, id).toContain(`${floor}F`);
         expect(alert?.title, id).toContain(`${floor}F`);
       }
+    });
+
+    it('counts the devices of a site incident as down in the intact rate, each until it reports again', async () => {
+      const registeredAt = clock.t;
+      await registerEstate(store.records, CUT, cut);
+      await rules.refresh();
+      cutSim = await Sim.start(broker.url, CUT, clock, cut);
+      await cutSim.run(rules, MIN);
+      const downAt = clock.t;
+      for (const m of cutSim.models.values()) m.raise('offline');
+      await cutSim.run(rules, MIN);
+      const [incident] = (await store.desk.listRecords({ site: CUT, limit: 10 })).records;
+      expect(incident?.deviceId).toBeNull(); // one record for the site, naming the 12
+      const models = [...cutSim.models.values()];
+      await cutSim.run(rules, 9 * MIN);
+      for (const m of models.slice(0, 6)) m.clear('offline');
+      await cutSim.run(rules, 10 * MIN);
+      for (const m of models.slice(6)) m.clear('offline');
+      await cutSim.run(rules, MIN);
+      // Each device down from its will to its return (both seen one 5 s step late): 6 x 10 min + 6 x 20 min.
+      const total = 12 * Math.round((clock.t - registeredAt) / 1000);
+      const down = 6 * 600 + 6 * 1200;
+      const day = await store.desk.stats({ site: CUT, period: 'day', date: '2025-06-16' });
+      expect(day.rates.equipmentIntact).toEqual({
+        numerator: total - down,
+        denominator: total,
+        rate: (total - down) / total,
+      });
+      expect(clock.t - downAt).toBe(21 * MIN);
     });
   });
 }
