@@ -5,39 +5,16 @@
  */
 import type { Logger } from '../log.ts';
 import { type DecodedMessage, resolveTimestamp } from '../protocol/index.ts';
+import type { Action } from './action.ts';
 import { type DeviceInfo, FALLBACK_OUTCOME, judge } from './compile.ts';
 import { DeviceRuntime, HEARTBEAT, type Latch, OFFLINE, type SavedDevice } from './device.ts';
 import { raiseAction } from './raise.ts';
 import type { Outcome, RuleFile } from './rule-file.ts';
-import { type Incident, StormWatch } from './storm.ts';
+import { StormWatch } from './storm.ts';
 import type { Lang } from './text.ts';
 import type { Transition } from './window.ts';
 
-export type Action =
-  | {
-      type: 'raise';
-      key: string;
-      deviceId: string;
-      fault: string;
-      occurredAt: number;
-      outcome: Outcome;
-      title: string;
-      evidence: Record<string, unknown>;
-      /** The floor the device reports it is at (a lift's car), where it reports one. */
-      floor?: number;
-      /** Building, floor and location as the title names them. */
-      place?: string;
-      /**
-       * The fault came back within its clear time: the same episode, so the desk opens a record
-       * only if the fault has none open (people closed or cancelled it meanwhile).
-       */
-      continuing?: true;
-    }
-  | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
-  | { type: 'incident'; incident: Incident; change: IncidentChange; at: number };
-
-/** An incident opens, grows (a note names the newcomers), its members change silently, or it ends. */
-export type IncidentChange = 'open' | 'grow' | 'members' | 'end';
+export type { Action, IncidentChange } from './action.ts';
 
 export interface EngineOptions {
   file: RuleFile;
@@ -185,7 +162,7 @@ export class Engine {
     d.dirty = true;
     let l = d.latches.get(fault);
     if (t.to === 'back') {
-      if (l?.raised) this.raise(d, fault, l, now, t.at);
+      if (l?.raised && !this.o.inMaintenance(d.info, now)) this.raise(d, fault, l, now, t.at);
       return;
     }
     if (t.to === 'on') {
@@ -262,6 +239,21 @@ export class Engine {
     this.o.emit(
       raiseAction(d, fault, l, { lang, grafanaUrl, outcome: this.outcome(d, fault), now, held, back }),
     );
+  }
+
+  /**
+   * The raise was not performed: a maintenance window the database knows (and this worker did not
+   * yet) covers the device. Held like any fault under maintenance, raised if it outlasts the window.
+   */
+  holdForMaintenance(a: Extract<Action, { type: 'raise' }>): void {
+    const d = this.devices.get(a.deviceId);
+    const l = d?.latches.get(a.fault);
+    if (!d || !l || l.key !== a.key || a.continuing) return;
+    l.raised = false;
+    l.held = 'maintenance';
+    d.dirty = true;
+    this.o.count('suppressedMaintenance');
+    this.o.log.info({ deviceId: a.deviceId, fault: a.fault }, 'under maintenance: evaluated, not raised');
   }
 
   emit(action: Action): void {
