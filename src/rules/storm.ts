@@ -130,7 +130,8 @@ export class StormWatch {
         continue;
       }
       if (inc) {
-        const spans = (inc.spans ??= []);
+        inc.spans ??= [];
+        const spans = inc.spans;
         const added = v.waiting.filter((w) => !inc.devices.includes(w.d.info.id)).map((w) => w.d.info.id);
         for (const w of v.waiting) {
           w.l.held = 'storm';
