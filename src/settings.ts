@@ -97,7 +97,10 @@ export const settings = {
     schema: positiveInt.default(60),
     doc: 'Window for flapping and failed-authentication counts, seconds.',
   },
-  FM_MQTT_FLAP_BAN_S: { schema: positiveInt.default(300), doc: 'Length of a flapping or address ban, seconds.' },
+  FM_MQTT_FLAP_BAN_S: {
+    schema: positiveInt.default(300),
+    doc: 'Length of a flapping or address ban, seconds.',
+  },
   FM_MQTT_OUTBOUND_QUEUE_BYTES: {
     schema: positiveInt.default(1_048_576),
     doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',

@@ -23,6 +23,7 @@ import { registerDocs } from './plugins/docs.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { contactReadRoutes } from './routes/contact-reads.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { dutyRoutes } from './routes/duty.ts';
@@ -125,6 +126,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(deviceHistoryRoutes, ctx);
       await api.register(recordRoutes, ctx);
       await api.register(recordActionRoutes, ctx);
+      await api.register(contactReadRoutes, ctx);
       await api.register(alertRoutes, ctx);
       await api.register(dutyRoutes, ctx);
       await api.register(slaRoutes, ctx);

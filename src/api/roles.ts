@@ -36,3 +36,16 @@ export const DUTY_WRITERS: readonly Role[] = ['supervisor', 'manager', 'admin'];
 export const SLA_WRITERS: readonly Role[] = ['manager', 'admin'];
 /** Planned maintenance that holds device faults back (rules/): supervisors plan the work. */
 export const MAINTENANCE_WRITERS: readonly Role[] = ['supervisor', 'manager', 'admin'];
+
+/**
+ * Residents' phone numbers are personal information (China's PIPL: only the people who need them).
+ * The hub that records calls and calls residents back sees them in full, in lists and on records.
+ */
+export const CONTACT_READERS: readonly Role[] = ['front_desk', 'supervisor', 'manager'];
+/**
+ * Engineers and guards see a record's contact only on the record itself, and only while they work
+ * it: it is assigned to them, or they hold a patrol alert on it. Everyone else sees 138****1234.
+ */
+export const CONTACT_WORKERS: readonly Role[] = ['engineer', 'guard'];
+/** Who may read the audit trail of full numbers shown (GET /contact-reads). */
+export const CONTACT_AUDITORS: readonly Role[] = ['manager', 'admin'];

@@ -60,8 +60,8 @@ const FAULT_WINDOW = `(extract(epoch FROM r.fault_at) * 1000)::bigint - 900000 A
 
 /**
  * Device-time healthy over device-time total in the dashboard's range: the statistics' definition
- * (records/service/stats.ts): a device is down from a device record's fault time to the first of
- * recovery, work completed or close; cancelled records are not downtime; overlapping faults count once.
+ * (records/service/stats.ts), down while the records' view device_downtime says so; overlapping
+ * spans count once.
  */
 export const EQUIPMENT_INTACT_SQL = `WITH w AS (SELECT $__timeFrom()::timestamptz AS f, LEAST($__timeTo()::timestamptz, now()) AS t),
 dev AS (
@@ -70,11 +70,10 @@ dev AS (
   WHERE d.site_id = '$site' AND d.created_at < w.t AND (d.revoked_at IS NULL OR d.revoked_at > w.f)
 ),
 down AS (
-  SELECT r.device_id, range_agg(tstzrange(r.fault_at, GREATEST(r.fault_at,
-    COALESCE(LEAST(r.recovered_at, r.completed_at, r.closed_at), w.t)))) AS spans
-  FROM service_records r, w
-  WHERE r.site_id = '$site' AND r.source = 'device' AND r.state <> 'cancelled' AND r.fault_at < w.t
-  GROUP BY r.device_id
+  SELECT x.device_id, range_agg(tstzrange(x.down_from, GREATEST(x.down_from, COALESCE(x.down_until, w.t)))) AS spans
+  FROM device_downtime x, w
+  WHERE x.site_id = '$site' AND x.down_from < w.t
+  GROUP BY x.device_id
 )
 SELECT round((100 * (1 - COALESCE(sum(dn.s), 0) / NULLIF(sum(extract(epoch FROM upper(dev.span) - lower(dev.span))), 0)))::numeric, 2) AS intact_pct
 FROM dev LEFT JOIN LATERAL (

@@ -12,6 +12,16 @@ export interface Db extends Queryable {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel`: `onNotify` gets the payload of every NOTIFY committed on it, by any
+   * session (PostgreSQL: any process). `onReconnect` runs after a lost connection is back, when
+   * notifications sent meanwhile were missed. Resolves to the unsubscribe.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -14,6 +14,11 @@ export async function openPglite(dir: string): Promise<Db> {
     engine: 'pglite',
     ...wrap(pg),
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    // One process holds the embedded database, so every listener is in it; nothing to reconnect.
+    listen: async (channel, onNotify) => {
+      const unlisten = await pg.listen(channel, onNotify);
+      return () => unlisten();
+    },
     close: () => pg.close(),
   };
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db, Queryable } from './db.ts';
+import { PgListener } from './notify.ts';
 
 /** PostgreSQL through a pg.Pool; a transaction holds one pooled client from BEGIN to COMMIT. */
 export async function openPostgres(url: string): Promise<Db> {
@@ -17,6 +18,7 @@ export async function openPostgres(url: string): Promise<Db> {
     await pool.end();
     throw err;
   });
+  const listener = new PgListener(url);
   return {
     engine: 'postgres',
     ...wrap(pool),
@@ -34,6 +36,10 @@ export async function openPostgres(url: string): Promise<Db> {
         client.release();
       }
     },
-    close: () => pool.end(),
+    listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
+    close: async () => {
+      await listener.close();
+      await pool.end();
+    },
   };
 }

@@ -9,7 +9,7 @@ import type { Db } from '../records/db.ts';
 import { RecordsError } from '../records/errors.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import type { Actor } from '../records/service/types.ts';
-import type { Action } from './engine.ts';
+import type { Action, IncidentChange } from './engine.ts';
 import type { Incident } from './storm.ts';
 import { incidentEnded, incidentText, incidentUpdate, type Lang, selfCloseNote } from './text.ts';
 
@@ -47,11 +47,14 @@ async function raise(a: Extract<Action, { type: 'raise' }>, deps: ActionDeps): P
       evidence: a.evidence,
       idempotencyKey: a.key,
       occurredAt,
+      continuing: a.continuing,
+      floor: a.floor,
     },
     RULES_ACTOR,
   );
   deps.count(r.duplicate ? 'duplicateRaises' : r.created ? 'records' : 'occurrences');
-  if (!a.outcome.alert) return;
+  // A return to an open record changes nothing: its alert is the one already raised.
+  if (!a.outcome.alert || (a.continuing && !r.created)) return;
   // Keyed by the episode: a replay finds the alert it already raised.
   await deps.desk.raisePatrolAlert(
     {
@@ -60,6 +63,7 @@ async function raise(a: Extract<Action, { type: 'raise' }>, deps: ActionDeps): P
       code: a.fault,
       priority: a.outcome.alertPriority ?? a.outcome.priority,
       title: a.title,
+      location: a.place,
       evidence: a.evidence,
       idempotencyKey: `${a.key}/alert`,
       occurredAt,
@@ -97,7 +101,7 @@ async function selfClose(id: number, deps: ActionDeps): Promise<void> {
   if (await deps.desk.selfCloseRecovered(id, selfCloseNote(deps.lang), RULES_ACTOR)) deps.count('selfClosed');
 }
 
-async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date, deps: ActionDeps) {
+async function incident(inc: Incident, change: IncidentChange, at: Date, deps: ActionDeps) {
   const { db, desk } = deps;
   let [row] = await db.query<{ id: number; recordId: number | null }>(
     'SELECT id, record_id AS "recordId" FROM site_incidents WHERE idempotency_key = $1',
@@ -142,6 +146,7 @@ async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date
     await db.query('UPDATE site_incidents SET record_id = $2 WHERE id = $1', [row!.id, recordId]);
     row!.recordId = recordId;
   }
+  await saveSpans(row!.id, inc, deps);
   if (change === 'grow') {
     await db.query('UPDATE site_incidents SET devices = $2 WHERE id = $1', [
       row!.id,
@@ -156,6 +161,17 @@ async function incident(inc: Incident, change: 'open' | 'grow' | 'end', at: Date
     );
     if (ended.length > 0)
       await noteOn(row!.recordId!, incidentEnded(at, inc.devices.length, deps.lang), deps);
+  }
+}
+
+/** When each member was down (the equipment intact rate reads them through device_downtime). */
+async function saveSpans(incidentId: number, inc: Incident, { db }: ActionDeps): Promise<void> {
+  for (const x of inc.spans ?? []) {
+    await db.query(
+      `INSERT INTO site_incident_devices (incident_id, device_id, down_at, back_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (incident_id, device_id, down_at) DO UPDATE SET back_at = EXCLUDED.back_at`,
+      [incidentId, x.device, new Date(x.from), x.to === undefined ? null : new Date(x.to)],
+    );
   }
 }
 

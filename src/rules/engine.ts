@@ -5,27 +5,16 @@
  */
 import type { Logger } from '../log.ts';
 import { type DecodedMessage, resolveTimestamp } from '../protocol/index.ts';
-import { type DeviceInfo, FALLBACK_OUTCOME, fieldsOf, judge } from './compile.ts';
+import type { Action } from './action.ts';
+import { type DeviceInfo, FALLBACK_OUTCOME, judge } from './compile.ts';
 import { DeviceRuntime, HEARTBEAT, type Latch, OFFLINE, type SavedDevice } from './device.ts';
-import { grafanaLink, readingsWindow } from './evidence.ts';
+import { raiseAction } from './raise.ts';
 import type { Outcome, RuleFile } from './rule-file.ts';
-import { type Incident, StormWatch } from './storm.ts';
-import { faultTitle, type Lang, placeOf } from './text.ts';
+import { StormWatch } from './storm.ts';
+import type { Lang } from './text.ts';
 import type { Transition } from './window.ts';
 
-export type Action =
-  | {
-      type: 'raise';
-      key: string;
-      deviceId: string;
-      fault: string;
-      occurredAt: number;
-      outcome: Outcome;
-      title: string;
-      evidence: Record<string, unknown>;
-    }
-  | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
-  | { type: 'incident'; incident: Incident; change: 'open' | 'grow' | 'end'; at: number };
+export type { Action, IncidentChange } from './action.ts';
 
 export interface EngineOptions {
   file: RuleFile;
@@ -172,6 +161,10 @@ export class Engine {
     const log = this.o.log;
     d.dirty = true;
     let l = d.latches.get(fault);
+    if (t.to === 'back') {
+      if (l?.raised && !this.o.inMaintenance(d.info, now)) this.raise(d, fault, l, now, t.at);
+      return;
+    }
     if (t.to === 'on') {
       log.debug({ deviceId: d.info.id, fault, source: key, at: t.at }, 'rule condition on');
       if (l) {
@@ -235,36 +228,32 @@ export class Engine {
     this.raise(d, fault, l, now);
   }
 
-  raise(d: DeviceRuntime, fault: string, l: Latch, now: number): void {
+  /** Sends the latch's fault to the desk; `back` is when a raised fault came back within its clear time. */
+  raise(d: DeviceRuntime, fault: string, l: Latch, now: number, back?: number): void {
     const held = l.held;
     l.held = undefined;
     l.raised = true;
     d.dirty = true;
-    const o = this.outcome(d, fault);
-    const { id, site, kind } = d.info;
-    const rule = d.eff.rules.find((r) => r.id === l.rule.split(':')[0]);
-    const evidence: Record<string, unknown> = {
-      rule: l.rule,
-      since: new Date(l.since).toISOString(),
-      readings: readingsWindow(d.readings, l.since, fieldsOf(rule)),
-    };
-    const event = d.lastEvents.get(fault);
-    if (event) evidence.event = event;
-    if (held === 'maintenance') evidence.afterMaintenance = true;
-    if (this.o.grafanaUrl)
-      evidence.link = grafanaLink(this.o.grafanaUrl, kind, site, id, l.since, this.o.lang);
-    this.o.count('raised');
-    this.o.emit({
-      type: 'raise',
-      key: l.key,
-      deviceId: id,
-      fault,
-      // Raised after a hold: the desk's clock starts now, not when the fault began.
-      occurredAt: held === 'maintenance' ? now : l.since,
-      outcome: o,
-      title: faultTitle({ kind, deviceId: id, place: placeOf(d.info), fault }, this.o.lang),
-      evidence,
-    });
+    const { lang, grafanaUrl } = this.o;
+    this.o.count(back === undefined ? 'raised' : 'returned');
+    this.o.emit(
+      raiseAction(d, fault, l, { lang, grafanaUrl, outcome: this.outcome(d, fault), now, held, back }),
+    );
+  }
+
+  /**
+   * The raise was not performed: a maintenance window the database knows (and this worker did not
+   * yet) covers the device. Held like any fault under maintenance, raised if it outlasts the window.
+   */
+  holdForMaintenance(a: Extract<Action, { type: 'raise' }>): void {
+    const d = this.devices.get(a.deviceId);
+    const l = d?.latches.get(a.fault);
+    if (!d || !l || l.key !== a.key || a.continuing) return;
+    l.raised = false;
+    l.held = 'maintenance';
+    d.dirty = true;
+    this.o.count('suppressedMaintenance');
+    this.o.log.info({ deviceId: a.deviceId, fault: a.fault }, 'under maintenance: evaluated, not raised');
   }
 
   emit(action: Action): void {

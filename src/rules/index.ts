@@ -13,7 +13,8 @@ import type { Records } from '../records/index.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import { isPermanent, perform } from './actions.ts';
 import { type Action, Engine } from './engine.ts';
-import { currentWindows, MaintenanceCalendar } from './maintenance.ts';
+import { MaintenanceCalendar } from './maintenance.ts';
+import { watchMaintenance } from './maintenance-feed.ts';
 import { rulesMetrics } from './metrics.ts';
 import { connectRules, type Delivery, type RulesMqtt, SessionHealth } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
@@ -145,7 +146,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
         const batch = acks.splice(0);
         while (outbox.length > 0) {
           const { action, at } = outbox[0]!;
-          await retrying(action.type, () => perform(action, actionDeps));
+          await retrying(action.type, () => performUnlessHeld(action));
           outbox.shift();
           if (action.type === 'raise') recordLatency.observe((performance.now() - at) / 1000);
         }
@@ -156,6 +157,22 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     } catch (err) {
       if (!(err instanceof Stopped)) log.error({ err }, 'rules flush failed');
     }
+  }
+
+  /**
+   * A raise asks the database for the windows first: one committed a moment ago (the API answered
+   * `active`; its announcement may still be on its way) holds the fault back, as if it had been known.
+   */
+  async function performUnlessHeld(a: Action): Promise<void> {
+    if (a.type === 'raise') {
+      await feed.reload();
+      const d = engine.devices.get(a.deviceId);
+      if (d && calendar.covers(d.info, now())) {
+        engine.holdForMaintenance(a);
+        return;
+      }
+    }
+    await perform(a, actionDeps);
   }
 
   async function idle(): Promise<void> {
@@ -169,7 +186,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     try {
       const list = await loadDevices(db, o.sites);
       engine.setDevices(list, now());
-      calendar.set(await currentWindows(db, deps.now()));
+      await feed.reload();
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
@@ -178,6 +195,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     }
   }
 
+  const feed = await watchMaintenance({ db, calendar, log, now: deps.now, changed: () => tick() });
   await refresh();
   for (const s of await loadStates(db)) engine.restore(s.id, s.state);
   log.info({ devices: engine.devices.size, files: o.ruleFiles }, 'rules loaded');
@@ -227,10 +245,11 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     session,
   );
 
-  const tick = () => {
+  function tick(): void {
+    if (stopping) return;
     engine.tick(now());
     schedule();
-  };
+  }
   const tickTimer = o.tickMs > 0 ? setInterval(tick, o.tickMs) : undefined;
   const refreshTimer = o.refreshMs > 0 ? setInterval(() => void refresh(), o.refreshMs) : undefined;
 
@@ -275,6 +294,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
       ]);
       clearTimeout(timer);
       stopping = true;
+      await feed.stop();
       if (late)
         log.warn(
           { pending: outbox.length },

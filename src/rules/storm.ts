@@ -13,7 +13,25 @@ export interface Incident {
   site: string;
   openedAt: number;
   devices: string[];
+  /**
+   * When each member (a device held in the incident instead of getting a record of its own) was
+   * down: from its fault's start until it reported again. The equipment intact rate counts these.
+   */
+  spans?: MemberSpan[];
 }
+
+export interface MemberSpan {
+  device: string;
+  from: number;
+  to?: number;
+}
+
+/** The incident as it is now: actions are performed later, while the incident goes on changing. */
+const copy = (inc: Incident): Incident => ({
+  ...inc,
+  devices: [...inc.devices],
+  spans: (inc.spans ?? []).map((x) => ({ ...x })),
+});
 
 const DEFAULTS = {
   codes: ['offline', 'heartbeat_lost', 'power_loss'],
@@ -26,7 +44,8 @@ interface SiteView {
   total: number;
   down: Set<string>;
   waiting: { d: DeviceRuntime; fault: string; l: Latch }[];
-  members: number;
+  /** Devices held as members of the incident now. */
+  held: Set<string>;
 }
 
 export class StormWatch {
@@ -72,7 +91,7 @@ export class StormWatch {
     for (const d of this.engine.devices.values()) {
       let v = sites.get(d.info.site);
       if (!v) {
-        v = { total: 0, down: new Set(), waiting: [], members: 0 };
+        v = { total: 0, down: new Set(), waiting: [], held: new Set() };
         sites.set(d.info.site, v);
       }
       v.total++;
@@ -80,7 +99,7 @@ export class StormWatch {
         if (!this.counts(fault)) continue;
         v.down.add(d.info.id);
         if (l.held === 'storm-wait') v.waiting.push({ d, fault, l });
-        if (l.held === 'storm') v.members++;
+        if (l.held === 'storm') v.held.add(d.info.id);
       }
     }
     return sites;
@@ -94,34 +113,45 @@ export class StormWatch {
       let inc = this.incidents.get(site);
       const needed = Math.max(this.cfg.minDevices, Math.ceil(this.cfg.minShare * v.total));
       if (!inc && v.down.size >= needed && v.waiting.length > 0) {
-        inc = { key: `${site}/storm/${now}`, site, openedAt: now, devices: [...v.down].sort() };
+        inc = { key: `${site}/storm/${now}`, site, openedAt: now, devices: [...v.down].sort(), spans: [] };
         this.incidents.set(site, inc);
         this.dirty.add(site);
-        for (const w of v.waiting) w.l.held = 'storm';
-        v.members += v.waiting.length;
+        for (const w of v.waiting) {
+          w.l.held = 'storm';
+          inc.spans!.push({ device: w.d.info.id, from: w.l.since });
+        }
         this.engine.log.warn(
           { site, devices: inc.devices.length },
           'storm: one site incident for many devices down',
         );
         this.engine.count('incidents');
         this.engine.count('absorbedStorm', v.waiting.length);
-        this.engine.emit({ type: 'incident', incident: { ...inc }, change: 'open', at: now });
+        this.engine.emit({ type: 'incident', incident: copy(inc), change: 'open', at: now });
         continue;
       }
       if (inc) {
+        inc.spans ??= [];
+        const spans = inc.spans;
         const added = v.waiting.filter((w) => !inc.devices.includes(w.d.info.id)).map((w) => w.d.info.id);
         for (const w of v.waiting) {
           w.l.held = 'storm';
           w.d.dirty = true;
+          v.held.add(w.d.info.id);
+          spans.push({ device: w.d.info.id, from: w.l.since });
         }
-        v.members += v.waiting.length;
         this.engine.count('absorbedStorm', v.waiting.length);
+        // Members reporting again: their downtime ends now, not when the whole incident does.
+        const back = spans.filter((x) => x.to === undefined && !v.held.has(x.device));
+        for (const x of back) x.to = now;
         if (added.length > 0) {
           inc.devices = [...new Set([...inc.devices, ...added])].sort();
           this.dirty.add(site);
-          this.engine.emit({ type: 'incident', incident: { ...inc }, change: 'grow', at: now });
+          this.engine.emit({ type: 'incident', incident: copy(inc), change: 'grow', at: now });
+        } else if (v.waiting.length > 0 || back.length > 0) {
+          this.dirty.add(site);
+          this.engine.emit({ type: 'incident', incident: copy(inc), change: 'members', at: now });
         }
-        if (v.members === 0) {
+        if (v.held.size === 0) {
           this.incidents.delete(site);
           this.dirty.add(site);
           this.engine.log.info(

@@ -6,8 +6,11 @@
  */
 export type Phase = 'ok' | 'pending' | 'on' | 'clearing';
 
-/** What the window says changed: the fault began at `at`, or ended at `at`. */
-export type Transition = { to: 'on' | 'off'; at: number };
+/**
+ * What the window says changed: the fault began at `at`, or ended at `at`, or came back at `at`
+ * before its clear was confirmed (`back`: the same episode goes on, damped).
+ */
+export type Transition = { to: 'on' | 'off' | 'back'; at: number };
 
 export interface WindowTiming {
   forMs: number;
@@ -76,10 +79,12 @@ export class DebounceWindow {
         return this.tick(now);
       case 'clearing':
         if (cond === false) return this.tick(now);
-        // Back before the clear was confirmed: the same episode goes on (a damped flap).
+        // Back before the clear was confirmed: the same episode goes on (a damped flap). Said when
+        // the raise condition holds again, so a fault whose record people closed meanwhile is not
+        // left without one.
         this.phase = 'on';
         this.raises.push(at);
-        return undefined;
+        return cond === true ? { to: 'back', at } : undefined;
     }
   }
 

@@ -34,6 +34,7 @@ const MATRIX: Array<[Method, string, readonly Role[]]> = [
   ['GET', '/records', ALL],
   ['GET', '/records/1', ALL],
   ['GET', '/records/merge-candidates?site=estate-1', DESK_AND_UP],
+  ['GET', '/contact-reads', ['manager', 'admin']],
   ['GET', '/alerts', ALL],
   ['GET', '/alerts/1', ALL],
   ['POST', '/alerts', DESK_AND_UP],

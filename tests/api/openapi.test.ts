@@ -73,6 +73,7 @@ describe('OpenAPI document', () => {
       'GET /records/merge-candidates',
       'GET /records/{id}',
       ...ACTIONS.map((a) => `POST /records/{id}/actions/${a}`),
+      'GET /contact-reads',
       'GET /alerts',
       'POST /alerts',
       'GET /alerts/{id}',

@@ -48,6 +48,7 @@ const KNOWN_CROSSINGS = new Set<string>([
   'rules/actions.ts -> records/service/types.ts',
   'rules/evidence.ts -> dashboards/uids.ts',
   'rules/evidence.ts -> records/service/i18n.ts',
+  'rules/maintenance-feed.ts -> records/db.ts',
   'rules/maintenance.ts -> records/db.ts',
   'rules/maintenance.ts -> records/maintenance.ts',
   'rules/rule-file.ts -> records/service/types.ts',

@@ -191,6 +191,26 @@ describe('docs/deploy.md', () => {
       expect(doc, port).toMatch(new RegExp(`^\\| ${port} \\|`, 'm'));
   });
 
+  it('installs the Debian package of every database command its host steps run', () => {
+    // What `dpkg -S` answers on Debian 12: `influx` is not in `influxdb` but in `influxdb-client`;
+    // `postgresql` pulls in its client.
+    const packageOf: Record<string, string> = {
+      influx: 'influxdb-client',
+      influxd: 'influxdb',
+      psql: 'postgresql',
+      createdb: 'postgresql',
+    };
+    const host = doc.slice(doc.indexOf('## On a host'), doc.indexOf('## Grafana in three steps'));
+    const installed = new Set(
+      [...host.matchAll(/apt-get install ([a-z0-9 .+-]+)/g)].flatMap((m) => m[1]!.trim().split(/\s+/)),
+    );
+    const run = Object.keys(packageOf).filter((cmd) =>
+      new RegExp(`^\\s*(?:sudo [^\\n]*?)?${cmd} `, 'm').test(host),
+    );
+    expect(run).toEqual(['influx', 'influxd', 'psql', 'createdb']);
+    for (const cmd of run) expect(installed, cmd).toContain(packageOf[cmd]);
+  });
+
   it('names only settings that exist (or the datasource variables of the contract)', () => {
     const names = new Set(
       [...doc.matchAll(/\b((?:FM|FACILITY)_[A-Z0-9_]+|DATABASE_URL)\b/g)].map((m) => m[1]!),

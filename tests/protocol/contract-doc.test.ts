@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_CHANNELS, decode, EVENT_CODES, KINDS, PAYLOAD_SCHEMAS } from '../../src/protocol/index.ts';
+import {
+  DEVICE_CHANNELS,
+  type DecodedMessage,
+  decode,
+  EVENT_CODES,
+  KINDS,
+  PAYLOAD_SCHEMAS,
+} from '../../src/protocol/index.ts';
+import { Engine } from '../../src/rules/engine.ts';
+import { DEFAULT_RULE_FILE, loadRuleFiles } from '../../src/rules/index.ts';
 
 const doc = readFileSync('docs/mqtt-contract.md', 'utf8');
 
@@ -58,6 +68,78 @@ describe('docs/mqtt-contract.md', () => {
           expect(doc, `${kind}/${channel}.${field}`).toContain(`\`${field}\``);
         }
       }
+    }
+  });
+});
+
+/** Runs the default rules over examples each sent unchanged every 10 s for 10 minutes; the faults raised. */
+function faultsRaised(examples: { topic: string; payload: string }[]): string[] {
+  const raised: string[] = [];
+  const engine = new Engine({
+    file: loadRuleFiles([DEFAULT_RULE_FILE]),
+    lang: 'en',
+    selfCloseLow: false,
+    log: pino({ level: 'silent' }),
+    inMaintenance: () => false,
+    emit: (a) => {
+      if (a.type === 'raise') raised.push(`${a.deviceId} ${a.fault}`);
+    },
+    count: () => {},
+  });
+  const t0 = Date.parse('2026-11-23T02:00:00Z');
+  const messages = examples.map((e) => {
+    const r = decode(e.topic, Buffer.from(e.payload));
+    if (!r.ok) throw new Error(`${e.topic}: ${r.reason}`);
+    return r.message;
+  });
+  const devices = new Map(messages.map((m) => [m.deviceId, m]));
+  engine.setDevices(
+    [...devices.values()].map((m) => ({
+      id: m.deviceId,
+      site: m.site,
+      kind: m.kind,
+      building: null,
+      floor: null,
+      location: null,
+      intervalS: 10,
+    })),
+    t0,
+  );
+  for (let t = t0; t < t0 + 10 * 60_000; t += 10_000) {
+    for (const m of messages) engine.handle({ ...m, data: { ...m.data, ts: t } } as DecodedMessage, t);
+    engine.tick(t);
+  }
+  return raised;
+}
+
+describe('docs/mqtt-contract.md against the default rules', () => {
+  const found = doc.indexOf('## Readings that raise a fault');
+  const start = found < 0 ? doc.length : found;
+  const end = found < 0 ? doc.length : doc.indexOf('\n## ', start + 1);
+  const faultSection = doc.slice(start, end);
+  const healthy = publishExamples(doc.slice(0, start) + doc.slice(end)).filter((e) =>
+    e.topic.endsWith('/telemetry'),
+  );
+  const faults = [
+    ...faultSection.replace(/\\\n\s*/g, ' ').matchAll(/^# ([a-z_]+):.*\n(mosquitto_pub .*)$/gm),
+  ].map(([, code, line]) => ({ code: code!, ...publishExamples(line!)[0]! }));
+
+  it('gives healthy telemetry examples: sent every 10 s they raise nothing', () => {
+    expect(healthy.map((e) => e.topic.split('/')[2]).sort()).toEqual([...KINDS].sort());
+    expect(faultsRaised(healthy)).toEqual([]);
+  });
+
+  it('gives one example per fault found in telemetry, each raising that fault alone', () => {
+    const file = loadRuleFiles([DEFAULT_RULE_FILE]);
+    const fromTelemetry = new Set(
+      Object.values(file.kinds ?? {}).flatMap((k) =>
+        (k?.rules ?? []).flatMap((r) => (r.type === 'threshold' || r.type === 'derived' ? [r.fault] : [])),
+      ),
+    );
+    expect(new Set(faults.map((f) => f.code))).toEqual(fromTelemetry);
+    for (const f of faults) {
+      const device = f.topic.split('/')[3];
+      expect(faultsRaised([f]), f.code).toEqual([`${device} ${f.code}`]);
     }
   });
 });

@@ -138,15 +138,43 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
         expect(r.type).toBe('repair');
         expect(r.occurrences).toBe(1);
         const d = devices.find((x) => x.deviceId === r.deviceId)!;
-        expect([r.building, r.floor, r.location]).toEqual(['T1', 3, d.location]);
+        // A lift's car reports its floor (event, else telemetry): the record is placed there.
+        const ev = r.evidence as { event?: { floor?: number } };
+        const floor = d.kind === 'lift' ? r.floor : 3;
+        expect([r.building, r.floor, r.location]).toEqual(['T1', floor, d.location]);
+        if (d.kind === 'lift') expect(r.floor).toEqual(expect.any(Number));
+        if (ev.event?.floor !== undefined) expect(r.floor).toBe(ev.event.floor);
+        expect(r.title).toContain(`${r.floor}F`);
         expect(r.title).toContain(r.deviceId);
-        const ev = r.evidence as { link: string; readings: Record<string, unknown>[]; since: string };
-        expect(ev.link).toMatch(
+        const proof = r.evidence as { link: string; readings: Record<string, unknown>[]; since: string };
+        expect(proof.link).toMatch(
           new RegExp(
             `^http://grafana.test/d/fm-${d.kind}-en\\?var-site=${SITE}&var-device=${r.deviceId}&from=\\d+&to=\\d+$`,
           ),
         );
-        if (READINGS_ONLY.includes(r.faultCode!)) expect(ev.readings.length).toBeGreaterThan(0);
+        if (READINGS_ONLY.includes(r.faultCode!)) expect(proof.readings.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('starts each record clock when the platform is sure of the fault, keeping the first abnormal reading as its fault time', async () => {
+      const { records } = await store.desk.listRecords({ limit: 500 });
+      for (const r of records) {
+        const what = `${r.deviceId} ${r.faultCode}`;
+        expect(r.receivedAt.getTime(), what).toBe(r.createdAt.getTime());
+        const since = Date.parse((r.evidence as { since: string }).since);
+        expect(r.faultAt!.getTime(), what).toBe(since);
+        expect(r.faultAt!.getTime(), what).toBeLessThanOrEqual(r.createdAt.getTime());
+        const detail = await store.desk.getRecord(r.id);
+        const record = detail.deadlines.find((d) => d.step === 'record')!;
+        expect(record.breachedAt, `${what}: born breached`).toBeNull();
+        const dispatch = detail.deadlines.find((d) => d.step === 'dispatch')!;
+        const limit = r.priority === 'emergency' ? 90_000 : 120_000;
+        expect(dispatch.dueAt.getTime() - r.createdAt.getTime(), what).toBe(limit);
+      }
+      for (const a of (await store.desk.listAlerts({ limit: 500 })).alerts) {
+        const r = records.find((x) => x.id === a.recordId)!;
+        expect(a.raisedAt.getTime(), `${a.deviceId} ${a.code}`).toBe(r.createdAt.getTime());
+        expect(a.occurredAt?.getTime(), `${a.deviceId} ${a.code}`).toBe(r.faultAt!.getTime());
       }
     });
 

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTIONS, type Action, TRANSITIONS } from '../../records/service/index.ts';
+import { ContactPolicy } from '../contacts.ts';
 import type { ApiContext } from '../context.ts';
 import { actorFor, requireDesk } from '../desk.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -59,9 +60,12 @@ export const recordActionRoutes: FastifyPluginAsyncZod<ApiContext> = async (app,
         },
       },
       async (request) => {
-        const actor = actorFor(principalOf(request), roles);
+        const principal = principalOf(request);
+        const actor = actorFor(principal, roles);
         const payload = (request.body ?? {}) as Record<string, unknown>;
-        return requireDesk(ctx.desk).transition(request.params.id, action, actor, payload);
+        const desk = requireDesk(ctx.desk);
+        const record = await desk.transition(request.params.id, action, actor, payload);
+        return new ContactPolicy(desk).one(principal, record);
       },
     );
   }

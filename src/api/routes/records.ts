@@ -1,6 +1,7 @@
 /** Service records: a call comes in, the front desk finds what it may join, lists and reads records. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ContactPolicy } from '../contacts.ts';
 import type { ApiContext } from '../context.ts';
 import { actorFor, requireDesk } from '../desk.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -43,8 +44,19 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     },
     async (request, reply) => {
       const desk = requireDesk(ctx.desk);
-      const result = await desk.createRecord(request.body, actorFor(principalOf(request), RECORD_CREATORS));
-      return reply.code(result.merged ? 200 : 201).send(result);
+      const principal = principalOf(request);
+      const result = await desk.createRecord(request.body, actorFor(principal, RECORD_CREATORS));
+      const contacts = new ContactPolicy(desk);
+      const candidates = await contacts.present(
+        principal,
+        result.candidates.map((c) => c.record),
+        'list',
+      );
+      return reply.code(result.merged ? 200 : 201).send({
+        ...result,
+        record: await contacts.one(principal, result.record),
+        candidates: result.candidates.map((c, i) => ({ ...c, record: candidates[i]! })),
+      });
     },
   );
 
@@ -55,18 +67,22 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       schema: {
         tags,
         summary: 'List records, newest first, keyset-paged',
+        description:
+          'Contacts in full for front_desk, supervisor and manager; 138****1234 for everyone else. Full numbers shown are audited (GET /contact-reads).',
         querystring: recordQuery,
         response: { 200: recordPage, ...commonErrors, ...unavailable },
       },
     },
     async (request) => {
       const { from, to, ...rest } = request.query;
-      const page = await requireDesk(ctx.desk).listRecords({
+      const desk = requireDesk(ctx.desk);
+      const page = await desk.listRecords({
         ...rest,
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
       });
-      return { items: page.records, nextCursor: page.nextCursor };
+      const items = await new ContactPolicy(desk).present(principalOf(request), page.records, 'list');
+      return { items, nextCursor: page.nextCursor };
     },
   );
 
@@ -81,7 +97,16 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         response: { 200: z.object({ items: z.array(candidate) }), ...commonErrors, ...unavailable },
       },
     },
-    async (request) => ({ items: await requireDesk(ctx.desk).findMergeCandidates(request.query) }),
+    async (request) => {
+      const desk = requireDesk(ctx.desk);
+      const found = await desk.findMergeCandidates(request.query);
+      const records = await new ContactPolicy(desk).present(
+        principalOf(request),
+        found.map((c) => c.record),
+        'list',
+      );
+      return { items: found.map((c, i) => ({ ...c, record: records[i]! })) };
+    },
   );
 
   app.get(
@@ -91,10 +116,15 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       schema: {
         tags,
         summary: 'One record with its history, linked reports and deadlines',
+        description:
+          'Contacts in full for front_desk, supervisor and manager, and for an engineer or guard working the record (assigned, or holding its patrol alert); masked otherwise. Audited.',
         params: recordParams,
         response: { 200: recordDetail, ...commonErrors, ...notFound, ...unavailable },
       },
     },
-    async (request) => requireDesk(ctx.desk).getRecord(request.params.id),
+    async (request) => {
+      const desk = requireDesk(ctx.desk);
+      return new ContactPolicy(desk).one(principalOf(request), await desk.getRecord(request.params.id));
+    },
   );
 };

@@ -5,7 +5,9 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ServiceRecord } from '../../records/service/index.ts';
 import type { Change } from '../changes.ts';
+import { ContactPolicy } from '../contacts.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -43,7 +45,7 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         tags: ['stream'],
         summary: 'Server-sent events: record, alert and breach changes (optionally one site)',
         description:
-          'Events `record` {action, actor, record}, `alert` {action, actor, alert}, `breach` {breach, notify}; comment lines are heartbeats.',
+          "Events `record` {action, actor, record}, `alert` {action, actor, alert}, `breach` {breach, notify}; comment lines are heartbeats. A record's contact is shown as in GET /records (in full for front_desk, supervisor and manager, audited; 138****1234 otherwise).",
         querystring: z.object({
           site: id.optional(),
           ticket: z
@@ -92,10 +94,29 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         }
         res.write(text);
       };
+      const principal = principalOf(request);
+      const contacts = ctx.desk ? new ContactPolicy(ctx.desk) : undefined;
+      // A record's contact is shown as in lists and audited before it is sent; the chain keeps
+      // events in order while the trail is written. Unaudited, it goes out masked.
+      let queue: Promise<void> = Promise.resolve();
+      const present = async (c: Change): Promise<unknown> => {
+        const data = c.data as { record?: ServiceRecord };
+        if (c.event !== 'record' || !data.record || !contacts) return c.data;
+        const [record] = await contacts.present(principal, [data.record], 'stream').catch((err: Error) => {
+          request.log.error({ err }, 'could not note a contact read; sending the record masked');
+          return contacts.present({ ...principal, roles: [] }, [data.record!], 'stream');
+        });
+        return { ...data, record };
+      };
       const send = (c: Change) => {
         if (site && c.site !== site) return;
-        seq += 1;
-        write(`id: ${seq}\nevent: ${c.event}\ndata: ${JSON.stringify(c.data)}\n\n`);
+        queue = queue
+          .then(async () => {
+            const data = await present(c);
+            seq += 1;
+            write(`id: ${seq}\nevent: ${c.event}\ndata: ${JSON.stringify(data)}\n\n`);
+          })
+          .catch((err: Error) => request.log.error({ err }, 'stream event not sent'));
       };
       const heartbeat = setInterval(() => write(': heartbeat\n\n'), ctx.options.sseHeartbeatS * 1000);
       const unsubscribe = ctx.changes.subscribe(send, end);

@@ -31,9 +31,18 @@ export const deviceFaultInput = z.object({
   title: z.string().trim().min(1).max(200).optional(),
   evidence: z.unknown().optional(),
   idempotencyKey: z.string().min(1).max(200),
+  /** When the fault began (the first abnormal reading): the record's faultAt. Its deadlines run from now. */
   occurredAt: instant,
+  /** The floor the device reports it is at (a lift's car); the registry's floor otherwise. */
+  floor: z.number().int().min(-20).max(200).optional(),
   /** Dispatch at once through the duty table instead of waiting for the front desk. */
   autoDispatch: z.boolean().default(false),
+  /**
+   * The fault came back before its clear was confirmed (the same episode, for rules): open a record
+   * if the fault has none open (people closed or cancelled it meanwhile: the fault is still there),
+   * otherwise change nothing, not even an occurrence.
+   */
+  continuing: z.boolean().default(false),
 });
 export type DeviceFaultInput = z.input<typeof deviceFaultInput>;
 
@@ -41,7 +50,7 @@ export interface RaisedFault {
   record: ServiceRecord;
   /** A new record was opened. */
   created: boolean;
-  /** The key was seen before: nothing changed. */
+  /** Nothing changed: the key was seen before, or a continuing fault already has its open record. */
   duplicate: boolean;
 }
 
@@ -86,9 +95,12 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
           f.evidence === undefined ? null : JSON.stringify(f.evidence),
         ],
       );
+    if (open && f.continuing)
+      return { record: await loadRecord(tx, open.id), created: false, duplicate: true, breaches: [] };
     if (open) {
       const r = await loadRecord(tx, open.id);
-      const record = await updateRecord(tx, open.id, { occurrences: r.occurrences + 1 });
+      // The fault is back: not recovered until the device says so again.
+      const record = await updateRecord(tx, open.id, { occurrences: r.occurrences + 1, recovered_at: null });
       await occurrence(open.id);
       await appendHistory(tx, 'record', open.id, {
         at,
@@ -101,7 +113,9 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
       });
       return { record, created: false, duplicate: false, breaches: [] };
     }
-    const place = [device.building, device.floor === null ? null : `${device.floor}F`, device.location]
+    // Where the device says it is beats where it was registered: people are sent there.
+    const floor = f.floor ?? device.floor;
+    const place = [device.building, floor === null ? null : `${floor}F`, device.location]
       .filter(Boolean)
       .join(' ');
     const text = faultText(
@@ -128,13 +142,16 @@ async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, a
         title: f.title ?? text.title,
         content: text.content,
         building: device.building ?? undefined,
-        floor: device.floor ?? undefined,
+        floor: floor ?? undefined,
         location: device.location ?? undefined,
         deviceId: f.deviceId,
         faultCode: f.faultCode,
         evidence: f.evidence,
+        // The information arrives when the platform is sure of the fault (confirmation times,
+        // heartbeats, storm settling): the procedure's clock starts now, like a call's when the phone
+        // rings. When the fault began (the first abnormal reading) is kept as its own evidence.
         faultAt: f.occurredAt,
-        receivedAt: f.occurredAt < at ? f.occurredAt : at,
+        receivedAt: at,
       },
       actor,
       at,
@@ -186,7 +203,10 @@ export const recoveryInput = z.object({
 });
 export type RecoveryInput = z.input<typeof recoveryInput>;
 
-/** The device says the fault has cleared: a "recovered at" note; the record still runs its course. */
+/**
+ * The device says the fault has cleared: a "recovered at" note, the occurrences still on end, and
+ * the record shows this recovery (a later occurrence clears it again). The record runs its course.
+ */
 export async function noteRecovery(
   ctx: DeskContext,
   input: RecoveryInput,
@@ -201,8 +221,14 @@ export async function noteRecovery(
       [r.deviceId, r.faultCode],
     );
     if (!open) return undefined;
+    // Every occurrence still on ends here; the record shows the latest recovery.
+    await tx.query(
+      `UPDATE device_fault_occurrences SET recovered_at = $2
+       WHERE record_id = $1 AND recovered_at IS NULL AND occurred_at <= $2`,
+      [open.id, r.recoveredAt],
+    );
     const updated = await tx.query<{ id: number }>(
-      'UPDATE service_records SET recovered_at = COALESCE(recovered_at, $2) WHERE id = $1 RETURNING id',
+      'UPDATE service_records SET recovered_at = $2 WHERE id = $1 RETURNING id',
       [open.id, r.recoveredAt],
     );
     await appendHistory(tx, 'record', open.id, {

@@ -6,6 +6,7 @@ import type { Logger } from '../../log.ts';
 import type { Db } from '../db.ts';
 import { requireSite } from '../sites.ts';
 import { type LimitName, type Limits, setLimitOverride } from './clock.ts';
+import * as contacts from './contact-reads.ts';
 import type { DeskContext } from './context.ts';
 import * as devices from './device-faults.ts';
 import * as dispatch from './dispatch.ts';
@@ -23,6 +24,13 @@ import type { Actor, CreateRecordInput, ListRecordsFilter } from './types.ts';
 import { BreachWatcher } from './watcher.ts';
 
 export { DEFAULT_LIMITS, type LimitName, type Limits, STEPS, type Step } from './clock.ts';
+export {
+  CONTACT_VIEWS,
+  type ContactRead,
+  type ContactReadsFilter,
+  type ContactView,
+  contactReadsFilter,
+} from './contact-reads.ts';
 export {
   type DeviceFaultInput,
   deviceFaultInput,
@@ -148,6 +156,14 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     siteLimits: (site: string) => siteLimits(ctx.db, site, ctx.limits),
     /** Replaces a site's overrides (all of them: a step left out falls back). */
     replaceSiteLimits: (site: string, input: unknown) => replaceSiteLimits(ctx.db, site, input, ctx.limits),
+
+    /** The open records of these that `staffId` works now (assigned, or holding an alert on it). */
+    workingOn: (staffId: string, recordIds: readonly number[]) =>
+      contacts.workingOn(ctx.db, staffId, recordIds),
+    /** Keeps in the audit trail that `actor` was shown these records' contacts in full. */
+    noteContactReads: (actor: Actor, recordIds: readonly number[], via: contacts.ContactView) =>
+      contacts.noteContactReads(ctx.db, actor, recordIds, via, ctx.now()),
+    listContactReads: (filter: contacts.ContactReadsFilter = {}) => contacts.listContactReads(ctx.db, filter),
 
     stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
     statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),

@@ -95,14 +95,15 @@ export async function attachReport(
         actor.id,
       ],
     );
-    const who = [report.contactName, report.contactPhone].filter(Boolean).join(' ');
+    // The caller's name and number stay in the report, where who may see them is decided; the
+    // history is shown to everyone who may read the record.
     await appendHistory(tx, 'record', id, {
       at,
       actor,
       action: 'link_report',
       from: r.state,
       to: r.state,
-      note: who ? `${who}: ${report.content}` : report.content,
+      note: report.content,
     });
     return r;
   });

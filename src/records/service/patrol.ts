@@ -27,6 +27,7 @@ export const patrolAlertInput = z.object({
   location: z.string().trim().min(1).max(200).optional(),
   evidence: z.unknown().optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** When it happened (default now); the alert's deadlines run from when it is raised. */
   occurredAt: instant.optional(),
 });
 export type PatrolAlertInput = z.input<typeof patrolAlertInput>;
@@ -42,6 +43,9 @@ export interface PatrolAlert {
   title: string;
   location: string | null;
   evidence: unknown;
+  /** When what it is about happened (a device's fault: its first abnormal reading). */
+  occurredAt: Date | null;
+  /** When the alert reached the guards: its deadlines run from here. */
   raisedAt: Date;
   stateSince: Date;
   guardId: string | null;
@@ -52,7 +56,7 @@ export interface PatrolAlert {
 }
 
 const COLUMNS = `id, site_id AS site, device_id AS "deviceId", record_id AS "recordId", code, priority, state, title,
-  location, evidence, raised_at AS "raisedAt", state_since AS "stateSince", guard_id AS "guardId",
+  location, evidence, occurred_at AS "occurredAt", raised_at AS "raisedAt", state_since AS "stateSince", guard_id AS "guardId",
   acknowledged_at AS "acknowledgedAt", on_scene_at AS "onSceneAt", ended_at AS "endedAt", note`;
 
 const GUARDS: readonly Role[] = ['guard', 'supervisor', 'manager'];
@@ -91,7 +95,9 @@ export async function raisePatrolAlert(
 ): Promise<PatrolAlert> {
   const a = parseInput(patrolAlertInput, input, 'patrol alert');
   const at = ctx.now();
-  const raisedAt = a.occurredAt && a.occurredAt < at ? a.occurredAt : at;
+  // Guards are timed from the moment the alert reaches them, not from when the fault began.
+  const raisedAt = at;
+  const occurredAt = a.occurredAt && a.occurredAt < at ? a.occurredAt : at;
   const run = () =>
     ctx.db.transaction(async (tx) => {
       if (a.idempotencyKey) {
@@ -114,7 +120,8 @@ export async function raisePatrolAlert(
       const title = a.title ?? `${a.deviceId ? `${a.deviceId}: ` : ''}${faultName(a.code, ctx.lang)}`;
       const [alert] = await tx.query<PatrolAlert>(
         `INSERT INTO patrol_alerts (site_id, device_id, record_id, code, priority, state, title, location, evidence,
-           idempotency_key, raised_at, state_since) VALUES ($1, $2, $3, $4, $5, 'raised', $6, $7, $8, $9, $10, $11)
+           idempotency_key, raised_at, state_since, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, 'raised', $6, $7, $8, $9, $10, $11, $12)
          RETURNING ${COLUMNS}`,
         [
           site,
@@ -128,6 +135,7 @@ export async function raisePatrolAlert(
           a.idempotencyKey ?? null,
           raisedAt,
           at,
+          occurredAt,
         ],
       );
       await appendHistory(tx, 'alert', alert!.id, { at, actor, action: 'raise', from: null, to: 'raised' });

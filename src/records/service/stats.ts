@@ -91,19 +91,23 @@ function percentile90(sorted: number[]): number {
   return sorted[Math.max(0, Math.ceil(0.9 * sorted.length) - 1)] ?? 0;
 }
 
-/** Mean and p90 (nearest rank) of the time spent in each state, from the history's state changes. */
+/**
+ * Mean and p90 (nearest rank) of the time spent in each state, from the history's state changes
+ * taken in the order they happened (`at`; the row id only breaks ties). The output column is not
+ * called `id`: ORDER BY would take that name for the output column, not the history's own id.
+ */
 async function stepTimes(db: Queryable, ids: number[]): Promise<StepTime[]> {
-  const rows = await db.query<{ id: number; at: Date; to: string }>(
-    `SELECT subject_id AS id, at, to_state AS "to" FROM service_history
-     WHERE subject = 'record' AND subject_id = ANY($1::int[]) AND (from_state IS NULL OR from_state <> to_state)
-     ORDER BY subject_id, id`,
+  const rows = await db.query<{ recordId: number; at: Date; to: string }>(
+    `SELECT h.subject_id AS "recordId", h.at, h.to_state AS "to" FROM service_history h
+     WHERE h.subject = 'record' AND h.subject_id = ANY($1::int[]) AND (h.from_state IS NULL OR h.from_state <> h.to_state)
+     ORDER BY h.subject_id, h.at, h.id`,
     [ids],
   );
   const spans = new Map<string, number[]>();
   for (let i = 0; i + 1 < rows.length; i++) {
     const cur = rows[i]!;
     const next = rows[i + 1]!;
-    if (next.id !== cur.id) continue;
+    if (next.recordId !== cur.recordId) continue;
     const list = spans.get(cur.to) ?? [];
     list.push((next.at.getTime() - cur.at.getTime()) / 1000);
     spans.set(cur.to, list);
@@ -117,8 +121,9 @@ async function stepTimes(db: Queryable, ids: number[]): Promise<StepTime[]> {
 
 /**
  * Device-time healthy over device-time total: each device counts from registration (or the period
- * start) to revocation (or the period end, or now); it is down from a device record's fault time to
- * the first of recovery, work completed, or close. Cancelled records (mistakes) are not downtime.
+ * start) to revocation (or the period end, or now); it is down while the view device_downtime says
+ * so (migrations/030: each occurrence of a device record until its recovery, the work completed or
+ * the close; cancelled records are mistakes, not downtime).
  */
 async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date): Promise<Rate> {
   const devices = await db.query<{ id: string; start: Date; end: Date }>(
@@ -127,9 +132,9 @@ async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date
     [site, from, to],
   );
   const faults = await db.query<{ deviceId: string; start: Date; end: Date }>(
-    `SELECT device_id AS "deviceId", fault_at AS start, COALESCE(LEAST(recovered_at, completed_at, closed_at), $3) AS "end"
-     FROM service_records WHERE site_id = $1 AND source = 'device' AND state <> 'cancelled' AND fault_at < $3
-       AND COALESCE(LEAST(recovered_at, completed_at, closed_at), $3) > $2 ORDER BY device_id, fault_at`,
+    `SELECT device_id AS "deviceId", down_from AS start, COALESCE(down_until, $3) AS "end"
+     FROM device_downtime WHERE site_id = $1 AND down_from < $3 AND COALESCE(down_until, $3) > $2
+     ORDER BY device_id, down_from`,
     [site, from, to],
   );
   let total = 0;

@@ -159,6 +159,80 @@ export function sourcesTests(get: () => Harness) {
     ).toBe('invalid-input');
   });
 
+  it('times a device record from when it is entered; the first abnormal reading stays its fault time', async () => {
+    const h = get();
+    await seedSite(h, 'src-clock');
+    await h.records.addDevice({ id: 'src-pump-3', site: 'src-clock', kind: 'pump', secret: SECRET });
+    h.at('2025-03-10T02:00:00Z');
+    const confirmedAfter = 60_000; // a threshold held for its confirmation time
+    const { record } = await h.desk.raiseDeviceFault({
+      deviceId: 'src-pump-3',
+      faultCode: 'outlet_pressure_low',
+      priority: 'urgent',
+      trade: 'engineering',
+      idempotencyKey: 'clock-1',
+      occurredAt: new Date(h.clock.t - confirmedAfter),
+    });
+    expect(record.receivedAt.getTime()).toBe(h.clock.t);
+    expect(record.faultAt?.getTime()).toBe(h.clock.t - confirmedAfter);
+    const detail = await h.desk.getRecord(record.id);
+    expect(detail.deadlines.map((d) => [d.step, d.dueAt.getTime() - h.clock.t, d.breachedAt])).toEqual([
+      ['record', MIN, null],
+      ['dispatch', 2 * MIN, null],
+    ]);
+    const alert = await h.desk.raisePatrolAlert({
+      deviceId: 'src-pump-3',
+      recordId: record.id,
+      code: 'outlet_pressure_low',
+      priority: 'emergency',
+      idempotencyKey: 'clock-1/alert',
+      occurredAt: new Date(h.clock.t - confirmedAfter),
+    });
+    expect(alert.raisedAt.getTime()).toBe(h.clock.t);
+    expect(alert.occurredAt?.getTime()).toBe(h.clock.t - confirmedAfter);
+  });
+
+  it('a fault that comes back clears the recovery until the next one, and each outage is downtime', async () => {
+    const h = get();
+    await seedSite(h, 'src-again');
+    h.at('2025-03-10T00:00:00Z');
+    await h.records.addDevice({ id: 'src-pump-2', site: 'src-again', kind: 'pump', secret: SECRET });
+    const t0 = Date.parse('2025-03-10T02:00:00Z');
+    const f = {
+      deviceId: 'src-pump-2',
+      faultCode: 'heartbeat_lost',
+      priority: 'normal' as const,
+      trade: 'engineering' as const,
+    };
+    const recover = (at: number) =>
+      h.desk.noteRecovery({ deviceId: f.deviceId, faultCode: f.faultCode, recoveredAt: new Date(at) });
+    h.clock.t = t0;
+    const first = await h.desk.raiseDeviceFault({
+      ...f,
+      idempotencyKey: 'again-1',
+      occurredAt: new Date(t0),
+    });
+    h.clock.t = t0 + 10 * MIN;
+    expect((await recover(t0 + 10 * MIN))?.recoveredAt?.getTime()).toBe(t0 + 10 * MIN);
+    h.clock.t = t0 + 30 * MIN;
+    const second = await h.desk.raiseDeviceFault({
+      ...f,
+      idempotencyKey: 'again-2',
+      occurredAt: new Date(t0 + 30 * MIN),
+    });
+    expect(second.record).toMatchObject({ id: first.record.id, occurrences: 2, recoveredAt: null });
+    h.clock.t = t0 + 40 * MIN;
+    expect((await recover(t0 + 40 * MIN))?.recoveredAt?.getTime()).toBe(t0 + 40 * MIN);
+    // Down 02:00-02:10 and 02:30-02:40, not the 20 minutes between; counted from 00:00Z to 16:00Z.
+    h.at('2025-03-10T16:00:00Z');
+    const day = await h.desk.stats({ site: 'src-again', period: 'day', date: '2025-03-10' });
+    expect(day.rates.equipmentIntact).toEqual({
+      numerator: 57_600 - 1_200,
+      denominator: 57_600,
+      rate: (57_600 - 1_200) / 57_600,
+    });
+  });
+
   it('merges a call about a device or place with an open record into it, and offers candidates', async () => {
     const h = get();
     await seedSite(h, 'src-merge');

@@ -178,4 +178,33 @@ export function statsTests(get: () => Harness) {
     expect(en[0]).toBe('key,Metric,Numerator,Denominator,Rate,Count,Mean (s),P90 (s)');
     expect(en).toContain('equipmentIntact,Equipment intact rate,165600,172800,0.9583,,,');
   });
+
+  it('times each step in the order things happened, whatever order the history rows were written in', async () => {
+    const h = get();
+    await seedSite(h, 'st-order');
+    h.at('2025-03-10T02:00:00Z');
+    const start = h.clock.t;
+    const { record } = await h.desk.createRecord(call('st-order', { merge: 'new' }), desk);
+    // Later steps first: the rows' ids and their physical order both disagree with their times.
+    const steps: [number, string, string][] = [
+      [40 * MIN, 'return_visit', 'closed'],
+      [10 * MIN, 'dispatched', 'acknowledged'],
+      [30 * MIN, 'acknowledged', 'return_visit'],
+      [2 * MIN, 'received', 'dispatched'],
+    ];
+    for (const [offset, from, to] of steps) {
+      await h.records.db.query(
+        `INSERT INTO service_history (subject, subject_id, at, actor_id, actor_role, action, from_state, to_state)
+         VALUES ('record', $1, $2, 'desk-1', 'front_desk', 'test', $3, $4)`,
+        [record.id, new Date(start + offset), from, to],
+      );
+    }
+    const day = await h.desk.stats({ site: 'st-order', period: 'day', date: '2025-03-10' });
+    expect(day.steps).toEqual([
+      { state: 'received', count: 1, meanS: 120, p90S: 120 },
+      { state: 'dispatched', count: 1, meanS: 480, p90S: 480 },
+      { state: 'acknowledged', count: 1, meanS: 1200, p90S: 1200 },
+      { state: 'return_visit', count: 1, meanS: 600, p90S: 600 },
+    ]);
+  });
 }

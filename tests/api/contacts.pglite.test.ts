@@ -1,0 +1,3 @@
+import { contactsApiSuite } from './contacts.suite.ts';
+
+contactsApiSuite('embedded PGlite', () => undefined);

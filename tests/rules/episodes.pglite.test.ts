@@ -1,0 +1,3 @@
+import { episodesSuite } from './episodes.suite.ts';
+
+episodesSuite('PGlite', () => undefined);

@@ -1,0 +1,3 @@
+import { maintenanceApiSuite } from './maintenance-api.suite.ts';
+
+maintenanceApiSuite('PGlite', () => undefined);
