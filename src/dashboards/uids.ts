@@ -2,7 +2,7 @@
 import type { Kind } from '../protocol/topics.ts';
 import type { Lang } from '../records/service/i18n.ts';
 
-export type DashboardName = Kind | 'overview' | 'desk';
+export type DashboardName = Kind | 'overview' | 'desk' | 'platform';
 
 /**
  * `fm-lift` for zh-CN (the default language), `fm-lift-en` for en: both sets live in one Grafana.
