@@ -119,6 +119,15 @@ describe('Grafana-managed alert rules', () => {
   });
 });
 
+describe('docs/dashboards.md', () => {
+  it('names every alert and every dashboard', () => {
+    const doc = readFileSync(new URL('../../docs/dashboards.md', import.meta.url), 'utf8');
+    for (const a of alertDefinitions()) expect(doc).toContain(`| \`${a.name}\` |`);
+    for (const { dashboard } of buildDashboards().filter((d) => d.lang === 'zh-CN'))
+      expect(doc).toContain(`| \`${dashboard.uid}\` |`);
+  });
+});
+
 describe("the estates' rule: most of a site's devices offline, on a real PostgreSQL", () => {
   let postgres: RunningServer & { url: string };
   let records: Records;
