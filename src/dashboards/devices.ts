@@ -54,7 +54,7 @@ export function graph(kind: Kind, spec: GraphSpec, tr: Tr): timeseries.PanelBuil
     .title(spec.title)
     .description(
       spec.limit
-        ? `${spec.description} ${limitNote(kind, spec.limit.field, spec.limit.unit, tr)}`
+        ? `${spec.description}${tr('', ' ')}${limitNote(kind, spec.limit.field, spec.limit.unit, tr)}`
         : spec.description,
     )
     .datasource(INFLUX)

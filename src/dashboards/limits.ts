@@ -65,7 +65,7 @@ export function thresholdsFor(kind: Kind, field: string): ThresholdsConfigBuilde
 export function limitNote(kind: Kind, field: string, unit: string, tr: Tr): string {
   const u = unit ? ` ${unit}` : '';
   const parts = ruleLimits(kind, field).rules.map((r) => {
-    const held = r.forS > 0 ? tr(`持续 ${r.forS} 秒`, ` for ${r.forS} s`) : '';
+    const held = r.forS > 0 ? tr(` 持续 ${r.forS} 秒`, ` for ${r.forS} s`) : '';
     return r.below !== undefined
       ? tr(`低于 ${r.below}${u}${held}`, `below ${r.below}${u}${held}`)
       : tr(`高于 ${r.above}${u}${held}`, `above ${r.above}${u}${held}`);

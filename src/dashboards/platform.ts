@@ -42,7 +42,7 @@ export function platformDashboard(lang: Lang): DashboardBuilder {
     .withPanel(
       single({
         key: 'services',
-        title: tr('服务状态', 'Services'),
+        title: tr('服务状态', 'Services up'),
         description: tr(
           '各服务在 /health 上的状态：代理接受设备、接入服务有代理会话、规则服务在运行为“正常”。停止超过 2 分钟会告警（FacilityServiceDown）；GET /health 说明原因。',
           'Each service as /health sees it: the broker accepting devices, ingest holding its broker session, rules running. Down for 2 minutes alerts (FacilityServiceDown); GET /health says why.',

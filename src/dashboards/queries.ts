@@ -6,7 +6,7 @@
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus';
 
 /** The provisioned datasources (dashboards/provisioning/datasources/facility-monitor.yaml). */
 export const INFLUX = { type: 'influxdb', uid: 'fm-influxdb' } as const satisfies DataSourceRef;
@@ -74,7 +74,9 @@ export function promql(expr: string, legend?: string, refId = 'A'): DataqueryBui
     .datasource({ ...PROMETHEUS })
     .refId(refId)
     .expr(expr)
-    .range();
+    .range()
+    // Opened in the code editor: the visual builder cannot show `or on()`, label_replace and friends.
+    .editorMode(QueryEditorMode.Code);
   return legend ? q.legendFormat(legend) : q;
 }
 
