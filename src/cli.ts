@@ -1,5 +1,5 @@
 import { closest } from './closest.ts';
-import { USAGE_EXIT, usageLine, usageMessage, version, wantsHelp } from './commands/usage.ts';
+import { USAGE_EXIT, usageLine, usageMessage, version, wantsHelp } from './commands/index.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { tightenDataDir } from './data-dir.ts';
 import { createLogger, type Logger } from './log.ts';

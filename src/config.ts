@@ -1,10 +1,9 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
-import { ingestConfigProblems } from './ingest/from-config.ts';
+import { JsonSyntaxError, parseJsonWithLines } from './json-lines.ts';
 import { shownValue } from './redact.ts';
-import { JsonSyntaxError, parseJsonWithLines } from './rules/json-lines.ts';
-import { settings } from './settings.ts';
+import { influxSettingProblems, settings } from './settings.ts';
 
 export { settings };
 
@@ -172,7 +171,7 @@ export function loadConfig(
       `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
     );
   }
-  const problems = [...fileProblems(config), ...ingestConfigProblems(config)];
+  const problems = [...fileProblems(config), ...influxSettingProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }

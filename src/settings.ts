@@ -237,3 +237,22 @@ export const settings = {
     doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',
   },
 } as const;
+
+/** InfluxDB settings missing for the chosen write API, as `NAME: why` lines; empty when complete. */
+export function influxSettingProblems(c: {
+  FM_INFLUX_URL?: string;
+  FM_INFLUX_MODE: 'v2' | 'v1';
+  FM_INFLUX_ORG?: string;
+  FM_INFLUX_BUCKET?: string;
+  FM_INFLUX_DATABASE?: string;
+}): string[] {
+  if (!c.FM_INFLUX_URL) return [];
+  const missing = (name: 'FM_INFLUX_ORG' | 'FM_INFLUX_BUCKET' | 'FM_INFLUX_DATABASE', why: string) =>
+    c[name] ? [] : [`${name}=null: ${why}`];
+  return c.FM_INFLUX_MODE === 'v2'
+    ? [
+        ...missing('FM_INFLUX_ORG', 'required with FM_INFLUX_MODE=v2 (InfluxDB 1.8: any value, e.g. -)'),
+        ...missing('FM_INFLUX_BUCKET', 'required with FM_INFLUX_MODE=v2'),
+      ]
+    : missing('FM_INFLUX_DATABASE', 'required with FM_INFLUX_MODE=v1');
+}

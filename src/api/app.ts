@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ServiceProbe } from '../health.ts';
-import type { RejectedMessage } from '../ingest/rejects.ts';
+import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';

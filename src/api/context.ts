@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ServiceProbe } from '../health.ts';
-import type { RejectedMessage } from '../ingest/rejects.ts';
+import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { ChangeFeed } from './changes.ts';

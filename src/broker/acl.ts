@@ -1,5 +1,5 @@
 import type { AedesOptions, Client } from 'aedes';
-import { COMMAND_CHANNEL, DEVICE_CHANNELS, parseTopic, TOPIC_ROOT } from '../protocol/topics.ts';
+import { COMMAND_CHANNEL, DEVICE_CHANNELS, parseTopic, TOPIC_ROOT } from '../protocol/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
 

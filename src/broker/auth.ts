@@ -1,9 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../log.ts';
-import { type DeviceAddress, devicePrefix, deviceTopic } from '../protocol/topics.ts';
-import { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from '../records/secrets.ts';
-import type { DeviceDirectory } from '../records/types.ts';
+import { type DeviceAddress, devicePrefix, deviceTopic } from '../protocol/index.ts';
+import {
+  type DeviceDirectory,
+  hashSecretSync,
+  isLegacyHash,
+  verifySecret,
+  verifySecretFast,
+} from '../records/index.ts';
 import type { FailureBans, FlapDetector } from './bans.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
 import { remoteAddress } from './framing.ts';

@@ -2,7 +2,7 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
-import type { DeviceDirectory } from '../records/types.ts';
+import type { DeviceDirectory } from '../records/index.ts';
 import { createAcl } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';

@@ -1,6 +1,6 @@
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '../log.ts';
-import type { DeviceDirectory, RegisteredDevice } from '../records/types.ts';
+import type { DeviceDirectory, RegisteredDevice } from '../records/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats } from './counters.ts';
 

@@ -1,22 +1,22 @@
 /**
- * What every dashboard shares: the language, uids, template variables, thresholds drawn from the
- * rule defaults, and the links between dashboards, service records and the API.
+ * What every dashboard shares: the language, uids, template variables, threshold shapes, and the
+ * links between dashboards, service records and the API.
  */
 import {
   DashboardBuilder,
   DashboardLinkBuilder,
   DashboardLinkType,
+  MappingType,
   QueryVariableBuilder,
   TextBoxVariableBuilder,
   type Threshold,
   ThresholdsConfigBuilder,
   ThresholdsMode,
+  type ValueMapping,
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { Kind } from '../protocol/topics.ts';
-import type { Lang } from '../records/service/i18n.ts';
-import { DEFAULT_RULE_FILE, loadRuleFiles } from '../rules/rule-file.ts';
+import type { Kind, Lang } from '../protocol/index.ts';
 import { RECORDS } from './queries.ts';
 import { type DashboardName, dashboardUid } from './uids.ts';
 
@@ -25,7 +25,7 @@ export { type DashboardName, dashboardUid };
 /** The API at its default address (FM_API_HOST, FM_API_PORT); staff set theirs in the `api` box. */
 const DEFAULT_API_URL = 'http://127.0.0.1:8080';
 
-export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
+export { LANGS } from '../protocol/index.ts';
 
 /** Picks the text of the language: every title is written once, in both languages, where it is used. */
 export type Tr = (zh: string, en: string) => string;
@@ -34,8 +34,8 @@ export const translator =
   (zh, en) =>
     lang === 'en' ? en : zh;
 
-/** A dashboard with the estate picker, the API address for record links and the navigation links. */
-export function baseDashboard(name: DashboardName, lang: Lang, title: string, tr: Tr): DashboardBuilder {
+/** Uid, tags, time, refresh and the links to the other dashboards of the language. */
+export function frame(name: DashboardName, lang: Lang, title: string, tr: Tr): DashboardBuilder {
   return new DashboardBuilder(title)
     .uid(dashboardUid(name, lang))
     .tags(['facility-monitor', lang])
@@ -43,6 +43,19 @@ export function baseDashboard(name: DashboardName, lang: Lang, title: string, tr
     .time({ from: 'now-6h', to: 'now' })
     .refresh('30s')
     .timezone('browser')
+    .link(
+      new DashboardLinkBuilder(tr('设施监控', 'Facility monitor'))
+        .type(DashboardLinkType.Dashboards)
+        .tags(['facility-monitor', lang])
+        .asDropdown(true)
+        .includeVars(true)
+        .keepTime(true),
+    );
+}
+
+/** A dashboard with the estate picker and the API address for record links. */
+export function baseDashboard(name: DashboardName, lang: Lang, title: string, tr: Tr): DashboardBuilder {
+  return frame(name, lang, title, tr)
     .withVariable(
       new QueryVariableBuilder('site')
         .label(tr('小区', 'Estate'))
@@ -59,14 +72,6 @@ export function baseDashboard(name: DashboardName, lang: Lang, title: string, tr
         )
         .defaultValue(DEFAULT_API_URL)
         .current({ text: DEFAULT_API_URL, value: DEFAULT_API_URL }),
-    )
-    .link(
-      new DashboardLinkBuilder(tr('设施监控', 'Facility monitor'))
-        .type(DashboardLinkType.Dashboards)
-        .tags(['facility-monitor', lang])
-        .asDropdown(true)
-        .includeVars(true)
-        .keepTime(true),
     );
 }
 
@@ -109,37 +114,36 @@ export function deviceVariables(d: DashboardBuilder, kind: Kind, tr: Tr): Dashbo
 /** `WHERE` of a kind's telemetry queries. */
 export const DEVICE_FILTER = `"site" = '$site' AND "device" =~ /^$device$/ AND $timeFilter`;
 
-interface Limits {
-  below?: number;
-  above?: number;
+/** Absolute thresholds from `[value, colour]` pairs; the first value is null (the base colour). */
+export function steps(...pairs: [number | null, string][]): ThresholdsConfigBuilder {
+  return absolute(pairs.map(([value, color]) => ({ value, color })));
 }
 
-let ruleDefaults: ReturnType<typeof loadRuleFiles> | undefined;
+export function absolute(list: Threshold[]): ThresholdsConfigBuilder {
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(list);
+}
 
 /**
- * The fault limits of a telemetry field from the shipped rule defaults (rules/default-rules.json),
- * the same file the rules service starts from: the red lines on the graphs are where records open.
+ * For a value no rule judges: one neutral step, so Grafana's default (green, red from 80) never
+ * paints a floor number, a door count or a device count red.
  */
-export function ruleLimits(kind: Kind, field: string): Limits {
-  ruleDefaults ??= loadRuleFiles([DEFAULT_RULE_FILE]);
-  const limits: Limits = {};
-  for (const rule of ruleDefaults.kinds[kind]?.rules ?? []) {
-    if (rule.type !== 'threshold' || rule.field !== field) continue;
-    if (rule.below !== undefined) limits.below = rule.below;
-    if (rule.above !== undefined) limits.above = rule.above;
-  }
-  if (limits.below === undefined && limits.above === undefined)
-    throw new Error(`no threshold rule for ${kind}.${field} in ${DEFAULT_RULE_FILE}`);
-  return limits;
-}
+export const NEUTRAL = (): ThresholdsConfigBuilder => steps([null, 'text']);
 
-/** Red below `below`, red above `above`, green between. */
-export function thresholdsFor(kind: Kind, field: string): ThresholdsConfigBuilder {
-  const { below, above } = ruleLimits(kind, field);
-  const steps: Threshold[] = [{ value: null, color: below === undefined ? 'green' : 'red' }];
-  if (below !== undefined) steps.push({ value: below, color: 'green' });
-  if (above !== undefined) steps.push({ value: above, color: 'red' });
-  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+/** For a count where zero is good and any is bad (failed disks, open patrol alerts, spooled lines). */
+export const ZERO_IS_GOOD = (bad = 'red'): ThresholdsConfigBuilder => steps([null, 'green'], [1, bad]);
+
+/** Values shown as words of the dashboard's language in a colour: `{ up: ['上行', 'up', 'blue'] }`. */
+export function words(
+  tr: Tr,
+  entries: Record<string, [zh: string, en: string, color: string]>,
+): ValueMapping[] {
+  const options = Object.fromEntries(
+    Object.entries(entries).map(([value, [zh, en, color]], index) => [
+      value,
+      { text: tr(zh, en), color, index },
+    ]),
+  );
+  return [{ type: MappingType.ValueToText, options }];
 }
 
 /** A Grafana variable reference in a link, e.g. `ref('__data.fields.id')` is `${__data.fields.id}`. */

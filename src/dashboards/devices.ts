@@ -1,4 +1,7 @@
-/** One dashboard per device kind: the readings of the selected devices, fault events and open records. */
+/**
+ * What every device kind's dashboard is made of: readings of the selected devices over time, states
+ * as coloured bands, the kind's fault events as annotations and the devices' service records.
+ */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import {
   GraphThresholdsStyleConfigBuilder,
@@ -8,66 +11,91 @@ import {
   AnnotationQueryBuilder,
   type DashboardBuilder,
   type Panel,
+  type ThresholdsConfigBuilder,
+  type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { EVENT_MEASUREMENT, measurementOf } from '../ingest/line-protocol.ts';
-import type { Kind } from '../protocol/topics.ts';
-import type { Lang } from '../records/service/i18n.ts';
+import { EVENT_MEASUREMENT, measurementOf } from '../ingest/index.ts';
+import type { Kind, Lang } from '../protocol/index.ts';
 import {
   baseDashboard,
   DEVICE_FILTER,
   deviceVariables,
+  NEUTRAL,
   recordLink,
   type Tr,
-  thresholdsFor,
   translator,
 } from './common.ts';
+import { limitNote, thresholdsFor } from './limits.ts';
 import { INFLUX, influxql, RECORDS, sql } from './queries.ts';
 
 /** Grafana has no MPa unit; a suffix keeps the SI value the device reports. */
-const MPA = 'suffix: MPa';
+export const MPA = 'suffix: MPa';
+
+export interface GraphSpec {
+  title: string;
+  /** What the reading is and how to read it, for an engineer new to the estate. */
+  description: string;
+  /** InfluxQL selector, e.g. `mean("outlet_pressure_mpa")`. */
+  select: string;
+  unit: string;
+  /** A field with threshold rules: its limits drawn red and told at the end of the description. */
+  limit?: { field: string; unit: string };
+  /** Colours of a field no threshold rule judges (default: neutral). */
+  thresholds?: ThresholdsConfigBuilder;
+}
 
 /** A telemetry field of the selected devices over time, one series per device. */
-function graph(
-  kind: Kind,
-  title: string,
-  select: string,
-  unit: string,
-  opts: { thresholdField?: string } = {},
-): timeseries.PanelBuilder {
+export function graph(kind: Kind, spec: GraphSpec, tr: Tr): timeseries.PanelBuilder {
   const p = new timeseries.PanelBuilder()
-    .title(title)
+    .title(spec.title)
+    .description(
+      spec.limit
+        ? `${spec.description}${tr('', ' ')}${limitNote(kind, spec.limit.field, spec.limit.unit, tr)}`
+        : spec.description,
+    )
     .datasource(INFLUX)
     .withTarget(
       influxql(
-        `SELECT ${select} FROM "${measurementOf(kind, 'telemetry')}" WHERE ${DEVICE_FILTER} GROUP BY time($__interval), "device" fill(none)`,
+        `SELECT ${spec.select} FROM "${measurementOf(kind, 'telemetry')}" WHERE ${DEVICE_FILTER} GROUP BY time($__interval), "device" fill(none)`,
         { alias: '$tag_device' },
       ),
     )
-    .unit(unit)
+    .unit(spec.unit)
     .spanNulls(true)
     .height(8)
     .span(12);
-  if (opts.thresholdField)
-    p.thresholds(thresholdsFor(kind, opts.thresholdField)).thresholdsStyle(
+  if (spec.limit)
+    p.thresholds(thresholdsFor(kind, spec.limit.field)).thresholdsStyle(
       new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.LineAndArea),
     );
+  else if (spec.thresholds)
+    p.thresholds(spec.thresholds).thresholdsStyle(
+      new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed),
+    );
+  else p.thresholds(NEUTRAL());
   return p;
 }
 
-/** A discrete field (direction, mode, on/off) as coloured bands per device. */
-function states(kind: Kind, title: string, field: string): statetimeline.PanelBuilder {
+/** A discrete field (direction, mode, on/off) as coloured bands per device, its values in words. */
+export function states(
+  kind: Kind,
+  spec: { title: string; description: string; field: string; mappings: ValueMapping[] },
+): statetimeline.PanelBuilder {
   return new statetimeline.PanelBuilder()
-    .title(title)
+    .title(spec.title)
+    .description(spec.description)
     .datasource(INFLUX)
     .withTarget(
       influxql(
-        `SELECT last("${field}") FROM "${measurementOf(kind, 'telemetry')}" WHERE ${DEVICE_FILTER} GROUP BY time($__interval), "device" fill(none)`,
+        `SELECT last("${spec.field}") FROM "${measurementOf(kind, 'telemetry')}" WHERE ${DEVICE_FILTER} GROUP BY time($__interval), "device" fill(none)`,
         { alias: '$tag_device' },
       ),
     )
+    .mappings(spec.mappings)
+    .thresholds(NEUTRAL())
     .height(8)
     .span(12);
 }
@@ -76,6 +104,12 @@ function states(kind: Kind, title: string, field: string): statetimeline.PanelBu
 function recordsTable(tr: Tr): table.PanelBuilder {
   return new table.PanelBuilder()
     .title(tr('这些设备的服务记录', 'Service records of these devices'))
+    .description(
+      tr(
+        '所选设备的服务记录：未关闭的全部列出，已关闭或已取消的只列所选时间段内受理的。fault_at 是故障发生时间，recovered_at 是设备自行恢复的时间，occurrences 是同一故障重复上报的次数。点击一行打开记录（需要 API 令牌）。',
+        'Service records of the selected devices: every open one, and the closed or cancelled ones received in the time range. fault_at is when the fault began, recovered_at when the device reported it cleared, occurrences how often the same fault was reported again. Click a row to open the record (the API asks for a token).',
+      ),
+    )
     .datasource(RECORDS)
     .withTarget(
       sql(`SELECT id, state, priority, device_id, fault_code, title, fault_at, recovered_at, occurrences
@@ -86,6 +120,7 @@ ORDER BY received_at DESC
 LIMIT 200`),
     )
     .dataLinks([recordLink(tr)])
+    .thresholds(NEUTRAL())
     .height(8)
     .span(24);
 }
@@ -105,7 +140,8 @@ function faultAnnotations(kind: Kind, tr: Tr): AnnotationQueryBuilder {
     );
 }
 
-function kindDashboard(
+/** A kind's dashboard: its pickers, fault annotations, the given panels and the records table. */
+export function kindDashboard(
   kind: Kind,
   lang: Lang,
   title: (tr: Tr) => string,
@@ -116,88 +152,4 @@ function kindDashboard(
   d.annotation(faultAnnotations(kind, tr));
   for (const p of [...panels(tr), recordsTable(tr)]) d.withPanel(p);
   return d;
-}
-
-export function liftDashboard(lang: Lang): DashboardBuilder {
-  return kindDashboard(
-    'lift',
-    lang,
-    (tr) => tr('电梯', 'Lifts'),
-    (tr) => [
-      graph('lift', tr('楼层', 'Floor'), 'last("floor")', 'none'),
-      states('lift', tr('运行方向', 'Direction'), 'direction'),
-      graph('lift', tr('速度', 'Speed'), 'max("speed_mps")', 'velocityms'),
-      states('lift', tr('运行模式', 'Mode'), 'mode'),
-      graph(
-        'lift',
-        tr('开关门次数', 'Door cycles'),
-        'non_negative_difference(last("door_cycles_total"))',
-        'none',
-      ),
-      graph('lift', tr('轿厢载荷', 'Car load'), 'max("load_kg")', 'masskg'),
-    ],
-  );
-}
-
-export function pumpDashboard(lang: Lang): DashboardBuilder {
-  return kindDashboard(
-    'pump',
-    lang,
-    (tr) => tr('二次供水泵房', 'Pump rooms'),
-    (tr) => [
-      graph('pump', tr('出水压力', 'Outlet pressure'), 'mean("outlet_pressure_mpa")', MPA, {
-        thresholdField: 'outlet_pressure_mpa',
-      }),
-      graph('pump', tr('进水压力', 'Inlet pressure'), 'mean("inlet_pressure_mpa")', MPA),
-      graph('pump', tr('流量', 'Flow'), 'mean("flow_m3ph")', 'suffix: m³/h'),
-      graph('pump', tr('水箱液位', 'Tank level'), 'mean("tank_level_m")', 'lengthm', {
-        thresholdField: 'tank_level_m',
-      }),
-      graph('pump', tr('运行水泵数', 'Pumps running'), 'last("pumps_running")', 'none'),
-      graph('pump', tr('变频频率', 'Drive frequency'), 'mean("frequency_hz")', 'hertz'),
-      graph('pump', tr('余氯', 'Residual chlorine'), 'mean("residual_chlorine_mgpl")', 'suffix: mg/L', {
-        thresholdField: 'residual_chlorine_mgpl',
-      }),
-      graph('pump', tr('浊度', 'Turbidity'), 'mean("turbidity_ntu")', 'suffix: NTU', {
-        thresholdField: 'turbidity_ntu',
-      }),
-    ],
-  );
-}
-
-export function lightingDashboard(lang: Lang): DashboardBuilder {
-  return kindDashboard(
-    'lighting',
-    lang,
-    (tr) => tr('公共照明', 'Lighting'),
-    (tr) => [
-      states('lighting', tr('回路开关', 'Circuit on/off'), 'on'),
-      graph('lighting', tr('回路电流', 'Circuit current'), 'mean("current_a")', 'amp'),
-      graph('lighting', tr('故障灯具', 'Lamps failed'), 'last("lamps_failed")', 'none', {
-        thresholdField: 'lamps_failed',
-      }),
-      graph('lighting', tr('用电量', 'Energy'), 'non_negative_difference(last("energy_kwh"))', 'kwatth'),
-      graph('lighting', tr('应急照明电池电压', 'Emergency battery'), 'min("emergency_battery_v")', 'volt', {
-        thresholdField: 'emergency_battery_v',
-      }),
-      graph('lighting', tr('环境照度', 'Ambient light'), 'mean("ambient_lux")', 'lux'),
-    ],
-  );
-}
-
-export function cctvDashboard(lang: Lang): DashboardBuilder {
-  return kindDashboard(
-    'cctv',
-    lang,
-    (tr) => tr('视频监控', 'CCTV'),
-    (tr) => [
-      graph('cctv', tr('在线摄像机', 'Cameras online'), 'last("cameras_online")', 'none'),
-      graph('cctv', tr('录像中摄像机', 'Cameras recording'), 'last("cameras_recording")', 'none'),
-      graph('cctv', tr('故障硬盘', 'Disks failed'), 'last("disks_failed")', 'none', {
-        thresholdField: 'disks_failed',
-      }),
-      graph('cctv', tr('存储占用', 'Storage used'), 'last("disk_used_pct")', 'percent'),
-      graph('cctv', tr('录像保存天数', 'Days of footage'), 'last("retention_days")', 'd'),
-    ],
-  );
 }

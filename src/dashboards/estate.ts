@@ -1,50 +1,27 @@
-/**
- * The estate overview (equipment health at a glance) and the service desk (records, deadlines and
- * the procedure's statistics over time). Both read the records database.
- */
-
-import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
-import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
-import { type DashboardBuilder, DashboardLinkBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import * as stat from '@grafana/grafana-foundation-sdk/stat';
+/** The estate overview: equipment health at a glance, from the records database and InfluxDB. */
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardLinkBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
-import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { STATUS_MEASUREMENT } from '../ingest/line-protocol.ts';
-import type { Lang } from '../records/service/i18n.ts';
-import { baseDashboard, dashboardUid, recordLink, ref, type Tr, translator } from './common.ts';
-import { INFLUX, influxql, RECORDS, sql } from './queries.ts';
+import { STATUS_MEASUREMENT } from '../ingest/index.ts';
+import type { Lang } from '../protocol/index.ts';
+import {
+  baseDashboard,
+  dashboardUid,
+  NEUTRAL,
+  recordLink,
+  ref,
+  steps,
+  type Tr,
+  translator,
+  words,
+  ZERO_IS_GOOD,
+} from './common.ts';
+import { shippedRules } from './limits.ts';
+import { INFLUX, influxql } from './queries.ts';
+import { bars, coloured, number, OPEN, priorities, rows } from './records-panels.ts';
 
-const OPEN = `state NOT IN ('closed', 'cancelled')`;
-
-function number(title: string, query: string, unit = 'none'): stat.PanelBuilder {
-  return new stat.PanelBuilder()
-    .title(title)
-    .datasource(RECORDS)
-    .withTarget(sql(query))
-    .unit(unit)
-    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-    .height(5)
-    .span(6);
-}
-
-function rows(title: string, query: string, span = 12): table.PanelBuilder {
-  return new table.PanelBuilder()
-    .title(title)
-    .datasource(RECORDS)
-    .withTarget(sql(query))
-    .height(8)
-    .span(span);
-}
-
-function bars(title: string, query: string, x: string): barchart.PanelBuilder {
-  return new barchart.PanelBuilder()
-    .title(title)
-    .datasource(RECORDS)
-    .withTarget(sql(query))
-    .xField(x)
-    .height(8)
-    .span(12);
-}
+/** The managers' target for the equipment intact rate: at least 99% of device-time healthy (DESIGN.md). */
+const INTACT_TARGET_PCT = 99;
 
 /** A link from a row holding `kind`, `device_id`, `from_ms`, `to_ms` to that device's dashboard. */
 function deviceLink(tr: Tr, lang: Lang): DashboardLinkBuilder {
@@ -82,31 +59,69 @@ FROM dev LEFT JOIN LATERAL (
   WHERE down.device_id = dev.id
 ) dn ON true`;
 
+/** How long a device's `offline` status must last before its record opens, when every kind agrees. */
+function offlineForS(): string {
+  const all = new Set(
+    Object.values(shippedRules().kinds).flatMap((k) => (k.heartbeat ? [k.heartbeat.offlineForS] : [])),
+  );
+  return all.size === 1 ? `${[...all][0]}` : [...all].join('/');
+}
+
 export function overviewDashboard(lang: Lang): DashboardBuilder {
   const tr = translator(lang);
   const d = baseDashboard('overview', lang, tr('小区设备总览', 'Estate overview'), tr);
   d.withPanel(
     number(
       tr('在用设备', 'Devices in service'),
+      tr(
+        '本小区登记且未注销的设备数，即设备完好率的分母。从未上报过的设备也计算在内。',
+        'Devices registered on this estate and not revoked: what the intact rate is counted over. A device that never reported counts too.',
+      ),
       `SELECT count(*) AS devices FROM devices WHERE site_id = '$site' AND revoked_at IS NULL`,
+      NEUTRAL(),
     ),
   )
     .withPanel(
       number(
         tr('未关闭服务记录', 'Open service records'),
+        tr(
+          '尚未关闭或取消的服务记录，含来电、员工报事和设备故障。这是服务中心手上的工作，蓝色不是告警；各环节时限见“服务中心”面板。',
+          'Service records not yet closed or cancelled, from every source (calls, staff, devices). They are the desk’s work in hand, so blue is no alarm; the Service desk dashboard shows their deadlines.',
+        ),
         `SELECT count(*) AS open FROM service_records WHERE site_id = '$site' AND ${OPEN}`,
+        steps([null, 'green'], [1, 'blue']),
       ),
     )
     .withPanel(
       number(
         tr('未处置巡逻警报', 'Open patrol alerts'),
+        tr(
+          '已发出、已确认或保安已到场的巡逻警报：困人、入侵、破坏、监控盲区等。大于 0（红色）表示保安有事要处理，0（绿色）为正常。',
+          'Patrol alerts raised, acknowledged or with a guard on scene: entrapments, intrusions, tampering, blind spots. Any (red) means the guards have something to attend to; 0 (green) is normal.',
+        ),
         `SELECT count(*) AS open FROM patrol_alerts WHERE site_id = '$site' AND state IN ('raised', 'acknowledged', 'on_scene')`,
+        ZERO_IS_GOOD(),
       ),
     )
-    .withPanel(number(tr('设备完好率', 'Equipment intact rate'), EQUIPMENT_INTACT_SQL, 'percent'))
+    .withPanel(
+      number(
+        tr('设备完好率', 'Equipment intact rate'),
+        tr(
+          `所选时间段内设备无未恢复故障的时间占比，与统计接口同一口径（设备故障从故障时间算到恢复、完工或关闭）。目标不低于 ${INTACT_TARGET_PCT}%（绿色），低于为红色。`,
+          `Share of device-time in the time range without an open device fault, as the statistics API counts it (a fault lasts from its time to recovery, work done or close). The target is at least ${INTACT_TARGET_PCT}% (green); below is red.`,
+        ),
+        EQUIPMENT_INTACT_SQL,
+        steps([null, 'red'], [INTACT_TARGET_PCT, 'green']),
+        'percent',
+      ),
+    )
     .withPanel(
       bars(
         tr('设备状况（按类别）', 'Devices by kind and health'),
+        tr(
+          '各类设备中：没有未恢复设备故障的（完好，绿色）和有的（故障，红色）。',
+          'Per kind of device: those without an open, unrecovered device fault (healthy, green) and those with one (faulty, red).',
+        ),
         `SELECT d.kind,
   count(*) FILTER (WHERE f.device_id IS NULL) AS healthy,
   count(f.device_id) AS faulty
@@ -116,133 +131,70 @@ LEFT JOIN (SELECT DISTINCT device_id FROM service_records
 WHERE d.site_id = '$site' AND d.revoked_at IS NULL
 GROUP BY d.kind ORDER BY d.kind`,
         'kind',
+      )
+        .overrideByName('healthy', [{ id: 'color', value: { mode: 'fixed', fixedColor: 'green' } }])
+        .overrideByName('faulty', [{ id: 'color', value: { mode: 'fixed', fixedColor: 'red' } }]),
+    )
+    .withPanel(
+      coloured(
+        new table.PanelBuilder()
+          .title(tr('设备上下线', 'Devices going online and offline'))
+          .description(
+            tr(
+              `所选时间段内每台设备最后报告的在线状态（保留消息；设备不告而别时由代理发出离线）。离线持续 ${offlineForS()} 秒即开“离线”记录；同一小区大量设备同时离线则合并为一条小区事件记录。`,
+              `The last status each device reported in the time range (its retained status message; the broker sends offline for a device that drops without saying goodbye). Offline for ${offlineForS()} s opens an offline record; many devices of one estate down together become one site incident record instead.`,
+            ),
+          )
+          .datasource(INFLUX)
+          .withTarget(
+            influxql(
+              `SELECT last("state") AS "state" FROM "${STATUS_MEASUREMENT}" WHERE "site" = '$site' AND $timeFilter GROUP BY "kind", "device"`,
+              { format: 'table' },
+            ),
+          )
+          .thresholds(NEUTRAL())
+          .height(8)
+          .span(12),
+        'state',
+        words(tr, { online: ['在线', 'online', 'green'], offline: ['离线', 'offline', 'red'] }),
       ),
     )
     .withPanel(
-      new table.PanelBuilder()
-        .title(tr('设备上下线', 'Devices going online and offline'))
-        .datasource(INFLUX)
-        .withTarget(
-          influxql(
-            `SELECT last("state") AS "state" FROM "${STATUS_MEASUREMENT}" WHERE "site" = '$site' AND $timeFilter GROUP BY "kind", "device"`,
-            { format: 'table' },
+      coloured(
+        rows(
+          tr('未恢复的设备故障', 'Device faults not yet recovered'),
+          tr(
+            '设备尚未报告恢复的未关闭设备记录，最新的在前。每行可打开服务记录，或打开该设备故障前后 15 分钟的读数。',
+            "Open device records whose device has not reported the fault cleared, newest first. Each row opens the record, or the device's readings 15 min either side of the fault.",
           ),
-        )
-        .height(8)
-        .span(12),
-    )
-    .withPanel(
-      rows(
-        tr('未恢复的设备故障', 'Device faults not yet recovered'),
-        `SELECT r.id, r.priority, r.state, d.kind, r.device_id, r.fault_code, r.title, r.fault_at, r.occurrences,
+          `SELECT r.id, r.priority, r.state, d.kind, r.device_id, r.fault_code, r.title, r.fault_at, r.occurrences,
   ${FAULT_WINDOW}
 FROM service_records r JOIN devices d ON d.id = r.device_id
 WHERE r.site_id = '$site' AND r.source = 'device' AND r.${OPEN} AND r.recovered_at IS NULL
 ORDER BY r.fault_at DESC LIMIT 200`,
-        24,
-      ).dataLinks([recordLink(tr), deviceLink(tr, lang)]),
+          24,
+        ).dataLinks([recordLink(tr), deviceLink(tr, lang)]),
+        'priority',
+        priorities(tr),
+      ),
     )
     .withPanel(
-      rows(
-        tr('巡逻警报', 'Patrol alerts'),
-        `SELECT id, priority, state, code, title, location, raised_at, guard_id
+      coloured(
+        rows(
+          tr('巡逻警报', 'Patrol alerts'),
+          tr(
+            '未处置的巡逻警报，以及所选时间段内发出的全部警报，最新的在前。guard_id 是接警的保安。',
+            'Patrol alerts still open, and every alert raised in the time range, newest first. guard_id is the guard who took it.',
+          ),
+          `SELECT id, priority, state, code, title, location, raised_at, guard_id
 FROM patrol_alerts
 WHERE site_id = '$site' AND (state IN ('raised', 'acknowledged', 'on_scene') OR $__timeFilter(raised_at))
 ORDER BY raised_at DESC LIMIT 200`,
-        24,
+          24,
+        ),
+        'priority',
+        priorities(tr),
       ),
-    );
-  return d;
-}
-
-export function deskDashboard(lang: Lang): DashboardBuilder {
-  const tr = translator(lang);
-  const d = baseDashboard('desk', lang, tr('服务中心', 'Service desk'), tr);
-  d.withPanel(
-    bars(
-      tr('未关闭记录（按状态）', 'Open records by state'),
-      `SELECT state, count(*) AS records FROM service_records WHERE site_id = '$site' AND ${OPEN} GROUP BY state ORDER BY state`,
-      'state',
-    ),
-  )
-    .withPanel(
-      bars(
-        tr('未关闭记录（按专业）', 'Open records by trade'),
-        `SELECT trade, count(*) AS records FROM service_records WHERE site_id = '$site' AND ${OPEN} GROUP BY trade ORDER BY trade`,
-        'trade',
-      ),
-    )
-    .withPanel(
-      new timeseries.PanelBuilder()
-        .title(tr('超时（按环节，每小时）', 'Deadline breaches per hour, by step'))
-        .datasource(RECORDS)
-        .withTarget(
-          sql(
-            `SELECT date_trunc('hour', b.breached_at) AS time, d.step AS metric, count(*) AS breaches
-FROM sla_breaches b JOIN sla_deadlines d ON d.id = b.deadline_id
-WHERE d.site_id = '$site' AND $__timeFilter(b.breached_at)
-GROUP BY 1, 2 ORDER BY 1`,
-            { format: 'time_series' },
-          ),
-        )
-        .height(8)
-        .span(12),
-    )
-    .withPanel(
-      new timeseries.PanelBuilder()
-        .title(
-          tr('及时率、满意率、一次合格率（每日）', 'Timeliness, satisfaction and first-time pass, per day'),
-        )
-        .description(
-          tr(
-            '与统计接口同一口径：及时率 = 无超时记录 / 当日受理记录；满意率 = 满意回访 / 已回访；一次合格率 = 无返工 / 已验收。',
-            'Defined as in the statistics API: timeliness = records without a breach / records received that day; satisfaction = satisfied visits / visits; first-time pass = no rework / accepted.',
-          ),
-        )
-        .datasource(RECORDS)
-        .withTarget(
-          sql(
-            `SELECT date_trunc('day', r.received_at AT TIME ZONE s.timezone) AT TIME ZONE s.timezone AS time,
-  round(100.0 * count(*) FILTER (WHERE NOT EXISTS (
-    SELECT 1 FROM sla_deadlines dl JOIN sla_breaches b ON b.deadline_id = dl.id
-    WHERE dl.subject = 'record' AND dl.subject_id = r.id)) / count(*), 1) AS timeliness_pct,
-  round(100.0 * count(*) FILTER (WHERE r.visit_satisfied)
-    / NULLIF(count(*) FILTER (WHERE r.visited_at IS NOT NULL), 0), 1) AS satisfaction_pct,
-  round(100.0 * count(*) FILTER (WHERE r.accepted_at IS NOT NULL AND r.rework_count = 0)
-    / NULLIF(count(*) FILTER (WHERE r.accepted_at IS NOT NULL), 0), 1) AS first_time_pass_pct
-FROM service_records r JOIN sites s ON s.id = r.site_id
-WHERE r.site_id = '$site' AND r.state <> 'cancelled' AND $__timeFilter(r.received_at)
-GROUP BY 1 ORDER BY 1`,
-            { format: 'time_series' },
-          ),
-        )
-        .unit('percent')
-        .min(0)
-        .max(100)
-        .height(8)
-        .span(12),
-    )
-    .withPanel(
-      rows(
-        tr('超时明细', 'Deadline breaches'),
-        `SELECT b.breached_at, d.step, d.subject, d.subject_id AS id, r.priority, r.state, r.title
-FROM sla_breaches b JOIN sla_deadlines d ON d.id = b.deadline_id
-LEFT JOIN service_records r ON d.subject = 'record' AND r.id = d.subject_id
-WHERE d.site_id = '$site' AND $__timeFilter(b.breached_at)
-ORDER BY b.breached_at DESC LIMIT 200`,
-        12,
-      ).dataLinks([recordLink(tr)]),
-    )
-    .withPanel(
-      rows(
-        tr('未关闭记录', 'Open records'),
-        `SELECT id, priority, state, type, trade, source, title, assignee_id, escalation_level, received_at, state_since
-FROM service_records
-WHERE site_id = '$site' AND ${OPEN}
-ORDER BY CASE priority WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, received_at
-LIMIT 500`,
-        12,
-      ).dataLinks([recordLink(tr)]),
     );
   return d;
 }

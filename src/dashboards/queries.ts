@@ -1,10 +1,12 @@
 /**
  * Panel queries. The SDK has no InfluxDB or SQL query builders, so these two implement its
- * `cog.Builder<cog.Dataquery>` contract and produce the targets Grafana's own editors save.
- * Every query is also listed by `queriesOf` so the tests can run each one against real servers.
+ * `cog.Builder<cog.Dataquery>` contract and produce the targets Grafana's own editors save; PromQL
+ * uses the SDK's own. Every query is also listed by `queriesOf` so the tests can run each one
+ * against real servers.
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+import { DataqueryBuilder, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus';
 
 /** The provisioned datasources (dashboards/provisioning/datasources/facility-monitor.yaml). */
 export const INFLUX = { type: 'influxdb', uid: 'fm-influxdb' } as const satisfies DataSourceRef;
@@ -12,7 +14,13 @@ export const RECORDS = {
   type: 'grafana-postgresql-datasource',
   uid: 'fm-records',
 } as const satisfies DataSourceRef;
-export const DATASOURCE_NAMES = { influx: 'facility-influxdb', records: 'facility-records' } as const;
+/** The platform's own metrics, scraped from the API's /metrics (docs/metrics.md). */
+export const PROMETHEUS = { type: 'prometheus', uid: 'fm-prometheus' } as const satisfies DataSourceRef;
+export const DATASOURCE_NAMES = {
+  influx: 'facility-influxdb',
+  records: 'facility-records',
+  prometheus: 'facility-prometheus',
+} as const;
 
 type Query = cog.Dataquery & Record<string, unknown>;
 const variant = { _implementsDataqueryVariant() {} };
@@ -60,10 +68,22 @@ export function sql(
   };
 }
 
+/** A PromQL range query; `legend` is Grafana's legend format, e.g. `{{service}}`. */
+export function promql(expr: string, legend?: string, refId = 'A'): DataqueryBuilder {
+  const q = new DataqueryBuilder()
+    .datasource({ ...PROMETHEUS })
+    .refId(refId)
+    .expr(expr)
+    .range()
+    // Opened in the code editor: the visual builder cannot show `or on()`, label_replace and friends.
+    .editorMode(QueryEditorMode.Code);
+  return legend ? q.legendFormat(legend) : q;
+}
+
 export interface ExtractedQuery {
   /** Where in which dashboard, for a readable test failure. */
   where: string;
-  datasource: 'influxdb' | 'sql';
+  datasource: 'influxdb' | 'sql' | 'prometheus';
   text: string;
 }
 
@@ -77,6 +97,7 @@ interface DashboardJson {
 function classify(where: string, target: Record<string, unknown>): ExtractedQuery | undefined {
   if (typeof target.rawSql === 'string') return { where, datasource: 'sql', text: target.rawSql };
   if (typeof target.query === 'string') return { where, datasource: 'influxdb', text: target.query };
+  if (typeof target.expr === 'string') return { where, datasource: 'prometheus', text: target.expr };
   return undefined;
 }
 
@@ -93,7 +114,13 @@ export function queriesOf(dashboard: DashboardJson): ExtractedQuery[] {
   for (const v of dashboard.templating?.list ?? []) {
     if (typeof v.query !== 'string' || !v.datasource) continue;
     const where = `${uid} variable $${v.name}`;
-    out.push({ where, datasource: v.datasource.uid === RECORDS.uid ? 'sql' : 'influxdb', text: v.query });
+    const datasource: ExtractedQuery['datasource'] =
+      v.datasource.uid === RECORDS.uid
+        ? 'sql'
+        : v.datasource.uid === PROMETHEUS.uid
+          ? 'prometheus'
+          : 'influxdb';
+    out.push({ where, datasource, text: v.query });
   }
   for (const a of dashboard.annotations?.list ?? []) {
     const q = a.target && classify(`${uid} annotation "${a.name}"`, a.target);

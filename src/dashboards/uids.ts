@@ -1,8 +1,7 @@
 /** Dashboard uids, apart from the SDK so the rules service can link to them without loading it. */
-import type { Kind } from '../protocol/topics.ts';
-import type { Lang } from '../records/service/i18n.ts';
+import type { Kind, Lang } from '../protocol/index.ts';
 
-export type DashboardName = Kind | 'overview' | 'desk';
+export type DashboardName = Kind | 'overview' | 'desk' | 'platform';
 
 /**
  * `fm-lift` for zh-CN (the default language), `fm-lift-en` for en: both sets live in one Grafana.

@@ -1,4 +1,4 @@
-import type { Kind } from '../protocol/topics.ts';
+import type { Kind } from '../protocol/index.ts';
 
 /**
  * The demo estate `facility start` creates on first run so there is something to see: six

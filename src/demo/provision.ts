@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import { KINDS } from '../protocol/topics.ts';
+import { KINDS } from '../protocol/index.ts';
 import { type Records, RecordsError } from '../records/index.ts';
 import { DEMO_BUILDINGS, DEMO_SITE, type DemoDevice, demoDevices } from './estate.ts';
 

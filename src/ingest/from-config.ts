@@ -3,6 +3,7 @@
  * so `ingestOptionsFromConfig(config)` accepts the entry point's Config once those settings are in
  * src/config.ts (see docs/ingest.md for their meaning).
  */
+import { influxSettingProblems } from '../settings.ts';
 import { type IngestOptions, ingestOptions } from './options.ts';
 
 export interface IngestConfig {
@@ -24,21 +25,9 @@ export interface IngestConfig {
   FM_INGEST_REJECTS_KEPT: number;
 }
 
-/** Settings missing for the chosen write API, as `NAME: why` lines; empty when complete. */
-export function ingestConfigProblems(c: IngestConfig): string[] {
-  if (!c.FM_INFLUX_URL) return [];
-  const missing = (name: keyof IngestConfig, why: string) => (c[name] ? [] : [`${name}=null: ${why}`]);
-  return c.FM_INFLUX_MODE === 'v2'
-    ? [
-        ...missing('FM_INFLUX_ORG', 'required with FM_INFLUX_MODE=v2 (InfluxDB 1.8: any value, e.g. -)'),
-        ...missing('FM_INFLUX_BUCKET', 'required with FM_INFLUX_MODE=v2'),
-      ]
-    : missing('FM_INFLUX_DATABASE', 'required with FM_INFLUX_MODE=v1');
-}
-
 /** Throws with one line per missing setting (call after loadConfig, or move the check into it). */
 export function ingestOptionsFromConfig(c: IngestConfig): IngestOptions {
-  const problems = ingestConfigProblems(c);
+  const problems = influxSettingProblems(c);
   if (problems.length > 0) throw new Error(problems.join('\n'));
   const url = c.FM_INFLUX_URL;
   return ingestOptions({

@@ -1,6 +1,7 @@
 export * from './cctv.ts';
 export * from './codec.ts';
 export * from './common.ts';
+export * from './lang.ts';
 export * from './lift.ts';
 export * from './lighting.ts';
 export * from './pump.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KINDS, type Kind } from '../protocol/topics.ts';
+import { KINDS, type Kind } from '../protocol/index.ts';
 import type { Db, Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
 import { generateSecret, hashSecret } from './secrets.ts';

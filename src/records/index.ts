@@ -24,8 +24,9 @@ export {
   type MaintenanceWindow,
   windowChecks,
 } from './maintenance.ts';
+export { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from './secrets.ts';
 export type { Area, Building, Site, SiteDetail, SiteSummary } from './sites.ts';
-export type { DeviceDirectory, RegisteredDevice } from './types.ts';
+export type { DeviceChanges, DeviceDirectory, RegisteredDevice } from './types.ts';
 
 export interface RecordsOptions {
   /** PostgreSQL connection string; unset means the embedded PGlite database. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../protocol/topics.ts';
+import { ID_PATTERN } from '../protocol/index.ts';
 import type { Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import type { Kind } from '../protocol/topics.ts';
+import type { Kind } from '../protocol/index.ts';
 
 /** What the broker needs to know of a registered device to authenticate and authorize it. */
 export interface RegisteredDevice {

@@ -1,7 +1,6 @@
 /** What a record carries to show why it was raised: the readings window and a link to the graphs. */
 import { dashboardUid } from '../dashboards/uids.ts';
-import type { Kind } from '../protocol/index.ts';
-import type { Lang } from '../records/service/i18n.ts';
+import type { Kind, Lang } from '../protocol/index.ts';
 
 export interface Reading {
   ts: number;

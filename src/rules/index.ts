@@ -23,7 +23,14 @@ import { loadDevices, loadStates, saveStates } from './store.ts';
 
 export { addMaintenanceWindow, endMaintenanceWindow, type MaintenanceInput } from './maintenance.ts';
 export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
-export { DEFAULT_RULE_FILE, loadRuleFiles, parseRuleFile, RuleFileError } from './rule-file.ts';
+export {
+  DEFAULT_RULE_FILE,
+  loadRuleFiles,
+  parseRuleFile,
+  type Rule,
+  type RuleFile,
+  RuleFileError,
+} from './rule-file.ts';
 export { savedStateOf } from './store.ts';
 
 export interface RulesDeps {

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { JsonSyntaxError, lineOf, parseJsonWithLines } from '../json-lines.ts';
 import { KINDS, type Kind } from '../protocol/index.ts';
 import { PRIORITIES, TRADES } from '../records/service/types.ts';
-import { JsonSyntaxError, lineOf, parseJsonWithLines } from './json-lines.ts';
 import { crossCheck } from './rule-check.ts';
 
 /** The default rule set shipped with the platform. */

@@ -12,6 +12,7 @@ import {
   queriesOf,
 } from '../../src/dashboards/index.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
+import { PAYLOAD_SCHEMAS } from '../../src/protocol/codec.ts';
 import { LIMIT_NAMES } from '../../src/records/service/clock.ts';
 import { grafanaLink } from '../../src/rules/evidence.ts';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.ts';
@@ -23,6 +24,16 @@ const dashboards = buildDashboards();
 
 // biome-ignore lint/suspicious/noExplicitAny: generated dashboard JSON, navigated freely in assertions
 type Json = Record<string, any>;
+
+/** The panels of a dashboard, rows left out (they hold no query). */
+const panelsOf = (d: Json): Json[] => (d.panels as Json[]).filter((p) => p.type !== 'row');
+
+/** The colour Grafana gives a value: the last step whose value is at or below it. */
+function colourAt(steps: { value: number | null; color: string }[], v: number): string {
+  let colour = steps[0]!.color;
+  for (const s of steps) if (s.value !== null && v >= s.value) colour = s.color;
+  return colour;
+}
 
 describe('dashboards as code', () => {
   it('are committed exactly as `npm run dashboards` writes them', () => {
@@ -38,7 +49,7 @@ describe('dashboards as code', () => {
   it('come in both languages with unique uids and use only the provisioned datasources', () => {
     const provisioning = readFileSync(join(ROOT, 'provisioning/datasources/facility-monitor.yaml'), 'utf8');
     const uids = new Set([...provisioning.matchAll(/^\s+uid: (\S+)$/gm)].map((m) => m[1]));
-    expect(uids).toEqual(new Set(['fm-influxdb', 'fm-records']));
+    expect(uids).toEqual(new Set(['fm-influxdb', 'fm-records', 'fm-prometheus']));
     expect(new Set(dashboards.map((d) => d.dashboard.uid)).size).toBe(dashboards.length);
     for (const { name, lang, dashboard } of dashboards) {
       const json = dashboard as Json;
@@ -47,39 +58,83 @@ describe('dashboards as code', () => {
       // Same panels, every title translated.
       expect(titles(json).length).toBe(titles(twin).length);
       for (const [i, t] of titles(json).entries()) expect(t, json.uid).not.toBe(titles(twin)[i]);
-      for (const p of json.panels as Json[]) {
+      for (const p of panelsOf(json)) {
         expect(uids, `${json.uid} ${p.title}`).toContain(p.datasource.uid);
         for (const t of p.targets) expect(uids, `${json.uid} ${p.title}`).toContain(t.datasource.uid);
       }
     }
   });
 
-  it('draw the fault limits where the rules open records', () => {
-    // Read independently of src/dashboards: the shipped rule file itself.
+  it('describe every panel to a newcomer, in each language, and colour every one on purpose', () => {
+    for (const { name, lang, dashboard } of dashboards) {
+      const twin = dashboards.find((d) => d.name === name && d.lang !== lang)!.dashboard as Json;
+      const twinPanels = panelsOf(twin);
+      for (const [i, p] of panelsOf(dashboard as Json).entries()) {
+        const where = `${dashboard.uid} "${p.title}"`;
+        expect(p.description?.length ?? 0, where).toBeGreaterThan(lang === 'en' ? 60 : 20);
+        expect(p.description, where).not.toBe(twinPanels[i]!.description);
+        // Thresholds chosen for the panel, never Grafana's default (green, red from 80).
+        const t = p.fieldConfig?.defaults?.thresholds;
+        expect(t?.mode, where).toBe('absolute');
+        expect(t.steps[0].value, where).toBeNull();
+        expect(
+          t.steps.some((s: Json) => s.value === 80 && s.color === 'red'),
+          where,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it('show zero green where zero is good: failed lamps and disks, open patrol alerts, breaches, spool', () => {
+    const zeroGood = new Map([
+      ['fm-lighting-en', ['Lamps failed']],
+      ['fm-cctv-en', ['Disks failed']],
+      ['fm-overview-en', ['Open patrol alerts', 'Open service records']],
+      ['fm-desk-en', ['Deadline breaches per hour, by step']],
+      ['fm-platform-en', ['Readings in the spool', 'Rules actions waiting']],
+    ]);
+    for (const [uid, titles] of zeroGood) {
+      const panels = panelsOf(dashboards.find((d) => d.dashboard.uid === uid)!.dashboard as Json);
+      for (const title of titles) {
+        const steps = panels.find((p) => p.title === title)!.fieldConfig.defaults.thresholds.steps;
+        expect(colourAt(steps, 0), `${uid} ${title}`).toBe('green');
+        expect(colourAt(steps, 1), `${uid} ${title}`).not.toBe('green');
+      }
+    }
+  });
+
+  it('draw the fault limits where the rules open records, and no red where they do not', () => {
+    // Read independently of src/dashboards: the shipped rule file and the MQTT contract.
     const rules = JSON.parse(
       readFileSync(new URL('../../rules/default-rules.json', import.meta.url), 'utf8'),
     );
-    const limits = new Map<string, number[]>();
+    let checked = 0;
     for (const [kind, k] of Object.entries<Json>(rules.kinds))
       for (const r of k.rules.filter((r: Json) => r.type === 'threshold')) {
-        const key = `${kind}.${r.field}`;
-        limits.set(key, [...(limits.get(key) ?? []), ...[r.below, r.above].filter((v) => v !== undefined)]);
-      }
-    const drawn = new Map<string, number[]>();
-    for (const { dashboard } of dashboards.filter((d) => d.lang === 'en')) {
-      for (const p of (dashboard as Json).panels as Json[]) {
-        const steps = p.fieldConfig?.defaults?.thresholds?.steps as { value: number | null }[] | undefined;
-        if (!steps) continue;
-        const m = /SELECT \w+\("(\w+)"\) FROM "(\w+)"/.exec(p.targets[0].query);
-        expect(m, p.title).not.toBeNull();
-        drawn.set(
-          `${m![2]}.${m![1]}`,
-          steps.flatMap((s) => (s.value === null ? [] : [s.value])),
+        const panels = panelsOf(
+          dashboards.find((d) => d.dashboard.uid === `fm-${kind}-en`)!.dashboard as Json,
         );
+        const panel = panels.find((p) =>
+          new RegExp(`\\("${r.field}"\\) FROM "${kind}"`).test(p.targets[0].query),
+        );
+        expect(panel, `${kind}.${r.field}`).toBeDefined();
+        const steps = panel!.fieldConfig.defaults.thresholds.steps;
+        expect(panel!.fieldConfig.defaults.custom.thresholdsStyle.mode, `${kind}.${r.field}`).toBe(
+          'line+area',
+        );
+        const integer = (PAYLOAD_SCHEMAS as Json)[kind].telemetry.shape[r.field].isInt === true;
+        const next = (v: number) => (integer ? v + 1 : v + Math.abs(v) * 1e-9);
+        if (r.below !== undefined) {
+          expect(colourAt(steps, r.below), `${kind}.${r.field} at ${r.below}`).toBe('green');
+          expect(colourAt(steps, r.below - 1e-9), `${kind}.${r.field} below ${r.below}`).toBe('red');
+        } else {
+          expect(colourAt(steps, r.above), `${kind}.${r.field} at ${r.above}`).toBe('green');
+          expect(colourAt(steps, next(r.above)), `${kind}.${r.field} above ${r.above}`).toBe('red');
+        }
+        expect(panel!.description, `${kind}.${r.field}`).toContain(String(r.below ?? r.above));
+        checked++;
       }
-    }
-    expect(drawn.size).toBe(limits.size);
-    for (const [key, values] of limits) expect(drawn.get(key), key).toEqual(values.sort((a, b) => a - b));
+    expect(checked).toBeGreaterThan(8);
   });
 
   it("link device records' evidence to the kind's dashboard, its variables and the fault's time", () => {
@@ -182,9 +237,11 @@ describe('every panel, variable and annotation query against real data', () => {
     ] as const)
       expect(platform.fleet!.inject(device, fault, 'raise'), device).toBe(true);
 
-    const queries = dashboards.flatMap(({ dashboard }) =>
-      queriesOf(dashboard as never).map((q) => ({ q, dashboard })),
-    );
+    // The platform dashboard queries Prometheus: tests/dashboards/prometheus.test.ts runs it.
+    const queries = dashboards
+      .filter(({ name }) => name !== 'platform')
+      .flatMap(({ dashboard }) => queriesOf(dashboard as never).map((q) => ({ q, dashboard })));
+    expect(queries.every(({ q }) => q.datasource !== 'prometheus')).toBe(true);
     expect(queries.length).toBeGreaterThan(60);
     let empty: string[] = [];
     const deadline = Date.now() + 120_000;

@@ -1,10 +1,11 @@
 /**
  * What Grafana does to a query before sending it, for the dashboard tests: template variables
- * formatted the way the InfluxDB and SQL datasources format them, and the time macros expanded.
- * (Grafana: public/app/features/templating, the influxdb and grafana-sql datasources.)
+ * formatted the way the InfluxDB, SQL and Prometheus datasources format them, and the time macros
+ * expanded. (Grafana: public/app/features/templating, the influxdb, grafana-sql and prometheus
+ * datasources.)
  */
 
-export type Dialect = 'influxdb' | 'sql';
+export type Dialect = 'influxdb' | 'sql' | 'prometheus';
 
 export interface Resolved {
   /** Selected values; for "All" every value of the variable's query. */
@@ -19,6 +20,8 @@ export interface Range {
   to: Date;
   /** `$__interval`, e.g. `10s`. */
   interval: string;
+  /** `$__rate_interval` (Prometheus): at least four scrape intervals. */
+  rateInterval?: string;
 }
 
 const regexEscape = (v: string) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
@@ -26,8 +29,12 @@ const sqlQuote = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 function format(v: Resolved, dialect: Dialect, fmt: string | undefined): string {
   if (v.allValue !== undefined) return v.allValue;
-  if (fmt === 'regex' || (dialect === 'influxdb' && v.multi)) {
-    const escaped = v.values.map(regexEscape);
+  // Prometheus puts multi values into `=~` matchers as a regex, like InfluxDB.
+  if (fmt === 'regex' || (dialect !== 'sql' && v.multi)) {
+    // In a PromQL string literal the regex's backslashes are escaped once more.
+    const escaped = v.values.map((x) =>
+      dialect === 'prometheus' ? regexEscape(x).replace(/\\/g, '\\\\') : regexEscape(x),
+    );
     return escaped.length === 1 ? escaped[0]! : `(${escaped.join('|')})`;
   }
   if (dialect === 'sql' && v.multi) return v.values.map(sqlQuote).join(',');
@@ -44,6 +51,7 @@ export function interpolate(
   const iso = (d: Date) => `'${d.toISOString()}'`;
   let out = text
     .replaceAll('$timeFilter', `time >= ${range.from.getTime()}ms and time <= ${range.to.getTime()}ms`)
+    .replaceAll('$__rate_interval', range.rateInterval ?? range.interval)
     .replaceAll('$__interval', range.interval)
     .replace(
       /\$__timeFilter\(([^)]+)\)/g,

@@ -4,12 +4,14 @@
  * src/dashboards, and a real PostgreSQL for the roles script.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { defaultConfig, loadConfig, RENAMED, settings } from '../../src/config.ts';
+import { SCRAPE_JOB } from '../../src/dashboards/alerts.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { type RunningServer, requireBinary, startPostgres, tempDir } from '../support/servers.ts';
 
@@ -30,6 +32,7 @@ const GRAFANA = {
     'FM_GRAFANA_PG_USER',
     'FM_GRAFANA_PG_PASSWORD',
     'FM_GRAFANA_PG_SSLMODE',
+    'FM_PROMETHEUS_URL',
   ],
 } as const;
 
@@ -38,6 +41,7 @@ const read = (path: string) => readFileSync(repo(path), 'utf8');
 
 interface Service {
   environment?: Record<string, string>;
+  command?: string[];
   ports?: string[];
   volumes?: string[];
   stop_grace_period?: string;
@@ -46,6 +50,7 @@ const composeText = read('deploy/compose.yaml');
 const compose = parse(composeText) as { services: Record<string, Service> };
 const platform = compose.services.platform!;
 const grafana = compose.services.grafana!;
+const prometheus = compose.services.prometheus!;
 const doc = read('docs/deploy.md');
 const unit = read('deploy/systemd/facility-monitor.service');
 
@@ -120,6 +125,38 @@ describe('deploy/compose.yaml', () => {
       expect(provider.providers[0].options.path).toBe(GRAFANA.dashboards.mount);
     },
   );
+
+  it("gives Prometheus the generated alert rules and a scrape of the platform's /metrics promtool accepts", () => {
+    // The rules written by src/dashboards, mounted where the config's rule_files look.
+    const rules = prometheus.volumes!.find((v) => v.startsWith('../dashboards/prometheus:'))!;
+    expect(rules).toMatch(/:ro$/);
+    const rulesDir = rules.split(':')[1]!;
+    const configMount = prometheus.volumes!.find((v) => v.startsWith('./prometheus:'))!.split(':')[1]!;
+    const command = prometheus.command!.join(' ');
+    const configPath = /--config\.file=(\S+)/.exec(command)![1]!;
+    expect(configPath).toBe(`${configMount}/prometheus.yml`);
+    const config = parse(read('deploy/prometheus/prometheus.yml'));
+    expect(config.rule_files).toEqual([`${rulesDir}/*.yaml`]);
+    const job = config.scrape_configs[0];
+    expect(job.job_name).toBe(SCRAPE_JOB);
+    expect(job.static_configs[0].targets).toEqual([`platform:${defaultConfig().FM_API_PORT}`]);
+    // The token file is the one the entrypoint writes, from a variable of .env.example.
+    expect(command).toContain(`> ${job.authorization.credentials_file}`);
+    expect(prometheus.environment!.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:-\}$/);
+    expect(grafana.environment!.FM_PROMETHEUS_URL).toBe('http://prometheus:9090');
+    // promtool checks the config and the rule files it loads; the container paths point into a
+    // temporary copy, since they exist only inside the container.
+    const dir = tempDir('deploy-prometheus');
+    writeFileSync(join(dir, 'token'), 'x');
+    job.authorization.credentials_file = join(dir, 'token');
+    config.rule_files = [join(repo('dashboards/prometheus'), '*.yaml')];
+    writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
+    const promtool = requireBinary('/usr/bin/promtool', 'prometheus');
+    const check = spawnSync(promtool, ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toMatch(/SUCCESS: \d+ rules found/);
+    expect(check.status).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('builds an image holding what `facility start` reads at run time', () => {
     const dockerfile = read('deploy/Dockerfile');

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { COMMAND_CHANNEL, DEVICE_CHANNELS, deviceTopic } from '../../protocol/topics.ts';
+import { COMMAND_CHANNEL, DEVICE_CHANNELS, deviceTopic } from '../../protocol/index.ts';
 import type { Device } from '../../records/index.ts';
 import type { ApiContext } from '../context.ts';
 import { principalOf } from '../plugins/auth.ts';

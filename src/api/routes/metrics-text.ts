@@ -16,11 +16,16 @@ async function storeFamilies(ctx: ApiContext): Promise<MetricFamily[]> {
   // The service tables arrive with records/service's migrations; absent, they count nothing.
   const records = await count('SELECT state AS key, count(*)::int AS n FROM service_records GROUP BY state');
   const alerts = await count('SELECT state AS key, count(*)::int AS n FROM patrol_alerts GROUP BY state');
+  const breaches = await count(
+    'SELECT d.step AS key, count(*)::int AS n FROM sla_breaches b JOIN sla_deadlines d ON d.id = b.deadline_id GROUP BY d.step',
+  );
   return [
     single('fm_sites', 'Registered sites.', 'gauge', sites.all ?? 0),
     labelled('fm_devices', 'Registered devices by state.', 'gauge', 'state', devices),
     labelled('fm_service_records', 'Service records by state.', 'gauge', 'state', records),
     labelled('fm_patrol_alerts', 'Patrol alerts by state.', 'gauge', 'state', alerts),
+    // Breaches are never deleted, so their count only grows: a counter.
+    labelled('fm_sla_breaches_total', 'Deadlines missed, by step.', 'counter', 'step', breaches),
     single('fm_stream_clients', 'Open /stream connections.', 'gauge', ctx.changes.size),
   ];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../protocol/topics.ts';
+import { ID_PATTERN } from '../../protocol/index.ts';
 
 /** Site, building, area and device ids, as the MQTT contract defines them. */
 export const id = z.string().regex(ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ -');

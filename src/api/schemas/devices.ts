@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KINDS } from '../../protocol/topics.ts';
+import { KINDS } from '../../protocol/index.ts';
 import { flag, id, instant } from './common.ts';
 
 export const deviceBody = z.object({

@@ -1,8 +1,9 @@
 /** Generated text in zh-CN (the default, FM_LANG) and en: device fault titles and statistics headings. */
-import { EVENT_CODES } from '../../protocol/index.ts';
-import { KINDS } from '../../protocol/topics.ts';
+import { EVENT_CODES, KINDS } from '../../protocol/index.ts';
 
-export type Lang = 'zh-CN' | 'en';
+export type { Lang } from '../../protocol/index.ts';
+
+import type { Lang } from '../../protocol/index.ts';
 
 /** Faults any kind can have that devices do not report themselves (DESIGN.md: heartbeat loss). */
 const EXTRA_FAULTS: Record<string, { en: string; zh: string }> = {

@@ -1,0 +1,3 @@
+/** The demo estate: what `facility start` creates and simulates on a first run. */
+export * from './estate.ts';
+export * from './provision.ts';
