@@ -7,7 +7,7 @@ import { RECORDS, sql } from './queries.ts';
 import { bars, coloured, OPEN, priorities, rows } from './records-panels.ts';
 
 /**
- * The managers' targets ("three rates" table, DESIGN.md): timeliness and first-time pass 100%,
+ * The managers' targets ("three rates" table, docs/architecture.md): timeliness and first-time pass 100%,
  * satisfaction above 98%. The panel rounds to 0.1, so 98.1 is the first value above 98.
  */
 const TARGETS = { timeliness_pct: 100, satisfaction_pct: 98.1, first_time_pass_pct: 100 } as const;

@@ -20,7 +20,7 @@ import { shippedRules } from './limits.ts';
 import { INFLUX, influxql } from './queries.ts';
 import { bars, coloured, number, OPEN, priorities, rows } from './records-panels.ts';
 
-/** The managers' target for the equipment intact rate: at least 99% of device-time healthy (DESIGN.md). */
+/** The managers' target for the equipment intact rate: at least 99% of device-time healthy (docs/architecture.md). */
 const INTACT_TARGET_PCT = 99;
 
 /** A link from a row holding `kind`, `device_id`, `from_ms`, `to_ms` to that device's dashboard. */

@@ -112,7 +112,7 @@ export const outcomeSchema = z
   .object({
     priority: z.enum(PRIORITIES),
     trade: z.enum(TRADES),
-    /** Guards go too (DESIGN.md: intrusion, tamper, a camera blind spot, an entrapment). */
+    /** Guards go too (docs/architecture.md: intrusion, tamper, a camera blind spot, an entrapment). */
     alert: z.boolean().default(false),
     alertPriority: z.enum(PRIORITIES).optional(),
     /** Close the record when the device recovers, if nobody has taken it yet (needs RulesOptions.selfCloseLow). */

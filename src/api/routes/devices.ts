@@ -10,7 +10,7 @@ import { credentials, device, deviceBody, deviceQuery } from '../schemas/devices
 
 const tags = ['devices'];
 
-/** What a device needs to connect (DESIGN.md, "The MQTT contract"): client id = username = device id. */
+/** What a device needs to connect (docs/architecture.md, "The MQTT contract"): client id = username = device id. */
 export function credentialsFor(d: Device, password: string) {
   const address = { site: d.site, kind: d.kind, deviceId: d.id };
   return {

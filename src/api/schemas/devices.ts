@@ -56,7 +56,7 @@ export const deviceStatus = z.object({
   status: z.enum(['online', 'offline', 'unknown']).describe('from the retained status message'),
   statusAt: z.date().nullable(),
   lastReadingAt: z.date().nullable(),
-  /** No telemetry for three intervals: a fault of any kind (DESIGN.md). */
+  /** No telemetry for three intervals: a fault of any kind (docs/architecture.md). */
   heartbeatLost: z.boolean(),
   readings: z.record(z.string(), reading),
 });

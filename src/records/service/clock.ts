@@ -1,5 +1,5 @@
 /**
- * The SLA clock: the procedure's time limits (DESIGN.md, "The users and the process we automate"),
+ * The SLA clock: the procedure's time limits (docs/architecture.md, "The users and the process we automate"),
  * which deadlines a record gets when it enters a state, and which deadlines an action meets.
  */
 import type { Queryable } from '../db.ts';

@@ -1,5 +1,5 @@
 /**
- * Devices as a source of information (DESIGN.md, "What the product adds"): one open record per
+ * Devices as a source of information (docs/architecture.md, "What the product adds"): one open record per
  * device and fault; repeats add occurrences; the same idempotency key twice changes nothing.
  */
 import { z } from 'zod';

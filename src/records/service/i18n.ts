@@ -5,7 +5,7 @@ export type { Lang } from '../../protocol/index.ts';
 
 import type { Lang } from '../../protocol/index.ts';
 
-/** Faults any kind can have that devices do not report themselves (DESIGN.md: heartbeat loss). */
+/** Faults any kind can have that devices do not report themselves (docs/architecture.md: heartbeat loss). */
 const EXTRA_FAULTS: Record<string, { en: string; zh: string }> = {
   heartbeat_lost: { en: 'No telemetry (heartbeat lost)', zh: '设备失联（心跳丢失）' },
   offline: { en: 'Device offline', zh: '设备离线' },

@@ -1,5 +1,5 @@
 /**
- * Merging (DESIGN.md, "What the product adds"): a call about a device or place that already has an
+ * Merging (docs/architecture.md, "What the product adds"): a call about a device or place that already has an
  * open record joins it as a linked report, and the caller gets the return visit too, instead of a
  * second dispatch.
  */

@@ -1,5 +1,5 @@
 /**
- * The managers' statistics ("three rates" table and its friends, DESIGN.md) per site and period in
+ * The managers' statistics ("three rates" table and its friends, docs/architecture.md) per site and period in
  * the site's time zone. Definitions: docs/service-records.md, "Statistics". Every rate carries its
  * numerator and denominator; a rate over nothing is null, not 100%.
  */
