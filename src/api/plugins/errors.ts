@@ -59,7 +59,12 @@ export function toResponse(err: unknown, request: FastifyRequest): { status: num
 export function registerErrorHandling(app: App): void {
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = toResponse(err, request);
-    if (status >= 500) request.log.error({ err, requestId: request.id }, 'request failed');
+    // A 500 is ours to fix: logged in full. An answer the API means to give (a 4xx, or a 503 such
+    // as history-unavailable, whose cause the route has logged already) is not an error of ours.
+    if (status >= 500 && !(err instanceof ApiError))
+      request.log.error({ err, requestId: request.id }, 'request failed');
+    else if (status >= 500)
+      request.log.info({ code: body.code, status }, `request answered ${status} ${body.code}`);
     else request.log.debug({ code: body.code, status }, 'request refused');
     return send(reply, status, body);
   });

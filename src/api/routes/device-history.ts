@@ -28,7 +28,7 @@ async function run<T>(query: () => Promise<T>, log: FastifyBaseLogger): Promise<
   try {
     return await query();
   } catch (err) {
-    log.error({ err }, 'readings query failed');
+    log.warn({ err: (err as Error).message }, 'readings query failed: answering 503 history-unavailable');
     throw new ApiError(503, 'history-unavailable', 'the readings store did not answer; try again shortly');
   }
 }

@@ -11,6 +11,7 @@ import type { DeskContext } from './context.ts';
 import * as devices from './device-faults.ts';
 import * as dispatch from './dispatch.ts';
 import * as dutyTable from './duty-table.ts';
+import { logDeskEvent } from './event-log.ts';
 import { createEmitter, type DeskListener } from './events.ts';
 import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
@@ -96,6 +97,7 @@ export interface ServiceDeskDeps {
 
 export function openServiceDesk(deps: ServiceDeskDeps) {
   const events = createEmitter(deps.log);
+  events.on((event) => logDeskEvent(deps.log, event));
   const ctx: DeskContext = {
     db: deps.db,
     log: deps.log,
