@@ -46,7 +46,7 @@ it('acknowledges only on ack(); the broker redelivers the rest after a reconnect
   await publisher.endAsync();
 });
 
-it('without InfluxDB: says once that no history is kept, still consumes and counts', async () => {
+it('without InfluxDB: says once that only the last hour is kept, still consumes and counts', async () => {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -72,7 +72,7 @@ it('without InfluxDB: says once that no history is kept, still consumes and coun
   await ingest.stop();
   await publisher.endAsync();
   rmSync(dataDir, { recursive: true, force: true });
-  const warnings = lines.filter((l) => l.includes('NO HISTORY IS KEPT'));
+  const warnings = lines.filter((l) => l.includes('THE LAST HOUR is kept, in memory'));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toContain('FM_INFLUX_URL');
 });
