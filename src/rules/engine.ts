@@ -198,6 +198,7 @@ export class Engine {
         selfClose: this.o.selfCloseLow && o.selfClose && o.priority === 'low',
       });
     } else log.info({ deviceId: d.info.id, fault, held: l.held }, 'fault ended before it was raised');
+    if (l.held === 'storm') this.storms.ended(d.info.id, t.at);
     if (l.held === 'storm' || l.held === 'storm-wait') this.storms.changed(d.info.site);
   }
 

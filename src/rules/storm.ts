@@ -53,6 +53,8 @@ export class StormWatch {
   private readonly incidents = new Map<string, Incident>();
   private readonly dirty = new Set<string>();
   private readonly touched = new Set<string>();
+  /** Members whose storm faults ended since the last tick, and when (the report that ended them). */
+  private readonly returned = new Map<string, number>();
 
   constructor(
     file: RuleFile,
@@ -67,6 +69,15 @@ export class StormWatch {
 
   changed(site: string): void {
     this.touched.add(site);
+  }
+
+  /**
+   * A member's storm fault ended at `at`, the time of the report that ended it (as a device record's
+   * recovery is dated). Its downtime ends there, not at the tick that notices it: when a tick falls
+   * after the message is a matter of scheduling, and the intact rate must not depend on it.
+   */
+  ended(device: string, at: number): void {
+    this.returned.set(device, Math.max(at, this.returned.get(device) ?? at));
   }
 
   open(): Incident[] {
@@ -140,9 +151,10 @@ export class StormWatch {
           spans.push({ device: w.d.info.id, from: w.l.since });
         }
         this.engine.count('absorbedStorm', v.waiting.length);
-        // Members reporting again: their downtime ends now, not when the whole incident does.
+        // Members reporting again: their downtime ends when they did, not when the whole incident
+        // does (`now` only for a return this worker did not see, e.g. across a restart).
         const back = spans.filter((x) => x.to === undefined && !v.held.has(x.device));
-        for (const x of back) x.to = now;
+        for (const x of back) x.to = Math.max(x.from, this.returned.get(x.device) ?? now);
         if (added.length > 0) {
           inc.devices = [...new Set([...inc.devices, ...added])].sort();
           this.dirty.add(site);
@@ -167,5 +179,6 @@ export class StormWatch {
         else this.touched.add(site);
       }
     }
+    this.returned.clear();
   }
 }

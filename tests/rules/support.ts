@@ -113,6 +113,13 @@ export function rulesFor(
 }
 
 /**
+ * The Sims publishing to each rules instance. Its `messages` counter counts what all of them sent,
+ * so a step waits for their sum: measured against one Sim's own count, a second Sim's step would
+ * not wait at all and rules would evaluate its timers while the step's messages are still on the way.
+ */
+const feeding = new WeakMap<Rules, Set<Sim>>();
+
+/**
  * Models of a site on the fake clock. `step()` advances the clock, ticks every model, publishes
  * what they produced (QoS 1, status retained; a dropped link publishes the will as the broker
  * would), waits until rules has received all of it, then lets rules evaluate its timers.
@@ -163,10 +170,12 @@ export class Sim {
       batch.map((m) => this.client.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain })),
     );
     this.published += batch.length;
+    const sims = feeding.get(rules) ?? new Set<Sim>();
+    feeding.set(rules, sims.add(this));
+    const sent = [...sims].reduce((n, s) => n + s.published, 0);
     const deadline = Date.now() + 10_000;
-    while ((rules.counters().messages ?? 0) < this.published) {
-      if (Date.now() > deadline)
-        throw new Error(`rules received ${rules.counters().messages} of ${this.published}`);
+    while ((rules.counters().messages ?? 0) < sent) {
+      if (Date.now() > deadline) throw new Error(`rules received ${rules.counters().messages} of ${sent}`);
       await new Promise((r) => setTimeout(r, 2));
     }
   }
