@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './tests/support/sequencer.ts';
 
 /**
  * Two projects, so the loop while working is seconds (`npm run test:fast`) and `npm test` runs both.
@@ -49,6 +50,8 @@ export default defineConfig({
     globalSetup: ['tests/support/global-setup.ts'],
     // Real servers (mosquitto, PostgreSQL, influxd) start per file; two cores, so keep files few at once.
     maxWorkers: 2,
+    // Both projects' files in one queue, longest first (tests/support/sequencer.ts says why).
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
     projects: [
       {
