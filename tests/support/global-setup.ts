@@ -9,19 +9,24 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { openRecords } from '../../src/records/index.ts';
-import { tempDir } from './servers.ts';
+import { memoryTempDir } from './servers.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** This run's directory for test stores: the template and every copy, removed after the run. */
+    storeRoot: string;
     /** A migrated, closed PGlite data directory; copy it, never open it in place. */
     pgliteTemplate: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  const dataDir = tempDir('pglite-template');
+  const root = memoryTempDir('stores');
+  const dataDir = join(root, 'template');
   const records = await openRecords({ dataDir, log: pino({ level: 'silent' }) });
   await records.close();
+  project.provide('storeRoot', root);
   project.provide('pgliteTemplate', join(dataDir, 'records'));
-  return () => rmSync(dataDir, { recursive: true, force: true });
+  // Test workers end by SIGTERM, which skips their exit handlers: the stores they leave go here.
+  return () => rmSync(root, { recursive: true, force: true });
 }
