@@ -1,12 +1,74 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './tests/support/sequencer.ts';
+
+/**
+ * Two projects, so the loop while working is seconds (`npm run test:fast`) and `npm test` runs both.
+ *
+ * The rule: a test file belongs in `integration` when it (or a helper it calls) starts another
+ * process (mosquitto, PostgreSQL, influxd, the CLI, a fixture it kills), or floods, sleeps through
+ * or waits out real time by design (outages, rate limits, reconnects). Everything else is `fast`:
+ * pure logic and in-process collaborators (the API by inject(), the broker on loopback, PGlite
+ * copied from the migrated template in tests/support/store.ts). A new file is `fast` unless listed
+ * below; tests/support/fast-guard.ts fails a fast file that starts a process, naming this list.
+ */
+const INTEGRATION = [
+  'tests/api/*.postgres.test.ts',
+  'tests/broker/limits.test.ts',
+  'tests/broker/listeners.test.ts',
+  'tests/broker/mosquitto-clients.test.ts',
+  'tests/config/config.test.ts',
+  'tests/dashboards/**/*.test.ts',
+  'tests/deploy/**/*.test.ts',
+  'tests/ingest/bus-source.test.ts',
+  'tests/ingest/ingest.test.ts',
+  'tests/ingest/kill.test.ts',
+  'tests/ingest/mqtt-source.test.ts',
+  'tests/ingest/outage.test.ts',
+  'tests/platform/**/*.test.ts',
+  'tests/records/lock.test.ts',
+  'tests/records/postgres.test.ts',
+  'tests/records/service/pglite-kill.test.ts',
+  'tests/records/service/postgres.test.ts',
+  'tests/rules/behaviour.test.ts',
+  'tests/rules/durability.test.ts',
+  'tests/rules/faults.*.test.ts',
+  'tests/rules/maintenance-api.test.ts',
+  'tests/rules/storm.test.ts',
+  'tests/simulators/fleet.test.ts',
+  'tests/simulators/simulate-command.test.ts',
+];
+
+// Options every project shares (a project does not inherit the root's `test` options).
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
+    // Runs once for the whole run and provides the migrated store template to both projects.
+    globalSetup: ['tests/support/global-setup.ts'],
     // Real servers (mosquitto, PostgreSQL, influxd) start per file; two cores, so keep files few at once.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Both projects' files in one queue, longest first (tests/support/sequencer.ts says why).
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'fast',
+          include: ['tests/**/*.test.ts'],
+          exclude: INTEGRATION,
+          setupFiles: ['tests/support/fast-guard.ts'],
+          // One process per worker for all its files: importing fastify, zod and PGlite anew for each
+          // file was a third of this project's time. So a fast file closes what it opens.
+          isolate: false,
+        },
+      },
+      {
+        test: { ...shared, name: 'integration', include: INTEGRATION },
+      },
+    ],
   },
 });

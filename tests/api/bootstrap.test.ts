@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { silent } from './support.ts';
 
 function capture() {
@@ -36,7 +36,7 @@ describe('first admin token', () => {
   }
 
   it('is generated once into <dataDir>/admin-token with mode 0600 and never logged in full', async () => {
-    const dataDir = tempDir('api-boot');
+    const dataDir = migratedDataDir('api-boot');
     const { app, logs } = await start(dataDir);
     const file = join(dataDir, 'admin-token');
     const token = readFileSync(file, 'utf8').trim();
@@ -54,7 +54,7 @@ describe('first admin token', () => {
   });
 
   it('comes from FM_ADMIN_TOKEN, replaces an earlier one, and stays revoked once revoked', async () => {
-    const dataDir = tempDir('api-boot');
+    const dataDir = migratedDataDir('api-boot');
     const first = `fm_admin_${'b'.repeat(40)}`;
     const { app, logs } = await start(dataDir, first);
     expect(logs.text()).not.toContain(first);
@@ -74,7 +74,7 @@ describe('first admin token', () => {
   });
 
   it('refuses a short FM_ADMIN_TOKEN', async () => {
-    const dataDir = tempDir('api-boot');
+    const dataDir = migratedDataDir('api-boot');
     records = await openRecords({ dataDir, log: silent });
     expect(() =>
       buildApp({

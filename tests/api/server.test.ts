@@ -3,12 +3,12 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startApi } from '../../src/api/index.ts';
 import { openRecords } from '../../src/records/index.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { ADMIN, silent } from './support.ts';
 
 describe('startApi', () => {
   it('finishes in-flight requests on stop and then refuses connections', { timeout: 90_000 }, async () => {
-    const dataDir = tempDir('api-server');
+    const dataDir = migratedDataDir('api-server');
     const records = await openRecords({ dataDir, log: silent });
     let release!: () => void;
     const entered = new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-/** A real store (PGlite in a temp dir, or PostgreSQL) under a built, not listening, API. */
+/** A real store (PGlite copied from the migrated template, or PostgreSQL) under a built, not listening, API. */
 import { rmSync } from 'node:fs';
 import pino from 'pino';
 import type { App } from '../../src/api/context.ts';
@@ -6,6 +6,7 @@ import { type ApiDeps, buildApp } from '../../src/api/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../../src/records/service/index.ts';
 import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 
 export const silent = pino({ level: 'silent' });
 export const ADMIN = `fm_admin_${'a'.repeat(43)}`;
@@ -42,7 +43,8 @@ export async function openTestApi(
     deps?: Partial<Omit<ApiDeps, 'records' | 'log' | 'now'>>;
   } = {},
 ): Promise<TestApi> {
-  const dataDir = tempDir('api');
+  // With PostgreSQL the data directory holds only the admin token file.
+  const dataDir = opts.databaseUrl ? tempDir('api') : migratedDataDir('api');
   const clock = { t: Date.parse('2025-03-03T01:00:00Z') };
   const now = () => new Date(clock.t);
   const records = await openRecords({ databaseUrl: opts.databaseUrl, dataDir, log: silent, now });

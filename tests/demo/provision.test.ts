@@ -6,10 +6,10 @@ import { demoDevices } from '../../src/demo/estate.ts';
 import { provisionDemoEstate } from '../../src/demo/provision.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { verifySecret } from '../../src/records/secrets.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 
 const log = pino({ level: 'silent' });
-const dataDir = tempDir('demo');
+const dataDir = migratedDataDir('demo');
 
 describe('demo estate provisioning', async () => {
   const records = await openRecords({ dataDir, log });

@@ -7,10 +7,10 @@ import { run as sites } from '../../src/commands/sites.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { verifySecret } from '../../src/records/secrets.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { silent } from './suite.ts';
 
-const dataDir = tempDir('records-cli');
+const dataDir = migratedDataDir('records-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir });
 
 async function facility(command: typeof sites, ...args: string[]) {

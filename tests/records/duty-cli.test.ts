@@ -9,10 +9,10 @@ import { run as staff } from '../../src/commands/staff.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { currentWindows } from '../../src/rules/maintenance.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { silent } from './suite.ts';
 
-const dataDir = tempDir('duty-cli');
+const dataDir = migratedDataDir('duty-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir, FM_LANG: 'en' });
 
 async function facility(command: typeof sites, ...args: string[]) {

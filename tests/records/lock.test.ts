@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecords, RecordsError } from '../../src/records/index.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { silent } from './suite.ts';
 
 const dirs: string[] = [];
 function dataDir(): string {
-  const dir = tempDir('records-lock');
+  const dir = migratedDataDir('records-lock');
   dirs.push(dir);
   return dir;
 }
@@ -65,13 +65,12 @@ describe('embedded single-writer lock', () => {
 
   it('a lock file naming a live process (our parent) is respected', async () => {
     const dir = dataDir();
-    mkdirSync(join(dir, 'records'));
     writeFileSync(join(dir, 'records', '.lock'), `${process.ppid}\n`);
     expect((await refusal(dir)).message).toContain(`process ${process.ppid}`);
   });
 
   it('refuses a second open within the same process until the first closes', async () => {
-    const dir = dirs[0]!; // initialised by the first test: a fresh PGlite costs seconds
+    const dir = dataDir();
     const first = await openRecords({ dataDir: dir, log: silent });
     expect((await refusal(dir)).message).toContain('already open in this process');
     await first.close();

@@ -15,6 +15,7 @@ import { type Rules, rulesOptions, startRules } from '../../src/rules/index.ts';
 import type { RulesOptions } from '../../src/rules/options.ts';
 import { type AnyModel, createModel, type ModelSink, type SimDevice } from '../../src/simulators/index.ts';
 import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 
 export const silent = pino({ level: process.env.FM_TEST_LOG ?? 'silent' });
 export const SECRET = 'rules-test-secret-0123456789';
@@ -49,7 +50,7 @@ export async function openStore(
 ): Promise<Store> {
   const records = await openRecords({
     databaseUrl,
-    dataDir: tempDir('rules-data'),
+    dataDir: databaseUrl ? tempDir('rules-data') : migratedDataDir('rules-data'),
     log: silent,
     now: clock.now,
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { openRecords } from '../../../src/records/index.ts';
-import { tempDir } from '../../support/servers.ts';
+import { migratedDataDir } from '../../support/store.ts';
 
 const ROUNDS = 20;
 const FIXTURE = 'tests/records/service/fixtures/write-records.ts';
@@ -32,13 +32,9 @@ interface Committed {
 function life(dir: string, round: number, known: Committed[], commits: number): Promise<Committed[]> {
   const expectedFile = join(dir, 'expected.json');
   writeFileSync(expectedFile, JSON.stringify(known));
-  const child = spawn(
-    process.execPath,
-    ['bin/run-ts.js', FIXTURE, join(dir, 'data'), expectedFile, String(round)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, ['bin/run-ts.js', FIXTURE, dir, expectedFile, String(round)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   alive.add(child);
   const seen: Committed[] = [];
   let verified = false;
@@ -71,7 +67,8 @@ function life(dir: string, round: number, known: Committed[], commits: number): 
 }
 
 async function chain(): Promise<{ dir: string; committed: Committed[] }> {
-  const dir = tempDir('service-kill');
+  // The data directory itself: its records/ is the store, expected.json sits beside it.
+  const dir = migratedDataDir('service-kill');
   dirs.push(dir);
   const known: Committed[] = [];
   // Killed after one to three commits: the kill lands in the middle of the next write.
@@ -84,7 +81,7 @@ it(`committed records survive ${ROUNDS} SIGKILLs of the embedded store`, { timeo
   const { dir, committed } = await chain();
   expect(committed.length).toBeGreaterThanOrEqual(ROUNDS);
   const log = pino({ level: 'silent' });
-  const records = await openRecords({ dataDir: join(dir, 'data'), log });
+  const records = await openRecords({ dataDir: dir, log });
   try {
     const rows = await records.db.query<{ id: number; content: string; actions: string[] }>(
       `SELECT r.id, r.content, ARRAY(SELECT h.action FROM service_history h

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { tempDir } from '../../support/servers.ts';
+import { migratedDataDir } from '../../support/store.ts';
 import { clockTests } from './clock.ts';
 import { serviceSuite } from './harness.ts';
 import { lifecycleTests } from './lifecycle.ts';
@@ -11,7 +11,7 @@ let dir: string;
 serviceSuite(
   'embedded PGlite',
   async () => {
-    dir = tempDir('service');
+    dir = migratedDataDir('service');
     return { dataDir: dir };
   },
   async () => rmSync(dir, { recursive: true, force: true }),

@@ -1,0 +1,32 @@
+/**
+ * Runs once per `vitest run`, before any worker: creates one embedded store and migrates it, so
+ * every test store can start as a copy of it (tests/support/store.ts) instead of paying PGlite's
+ * initdb, which is most of a fresh store's cost (seconds, against a fraction of a second to copy).
+ * The migrations still run for real on a fresh store in tests/records/pglite.test.ts.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { TestProject } from 'vitest/node';
+import { openRecords } from '../../src/records/index.ts';
+import { memoryTempDir } from './servers.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This run's directory for test stores: the template and every copy, removed after the run. */
+    storeRoot: string;
+    /** A migrated, closed PGlite data directory; copy it, never open it in place. */
+    pgliteTemplate: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const root = memoryTempDir('stores');
+  const dataDir = join(root, 'template');
+  const records = await openRecords({ dataDir, log: pino({ level: 'silent' }) });
+  await records.close();
+  project.provide('storeRoot', root);
+  project.provide('pgliteTemplate', join(dataDir, 'records'));
+  // Test workers end by SIGTERM, which skips their exit handlers: the stores they leave go here.
+  return () => rmSync(root, { recursive: true, force: true });
+}
