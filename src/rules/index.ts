@@ -21,7 +21,6 @@ import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
 
-export { addMaintenanceWindow, endMaintenanceWindow, type MaintenanceInput } from './maintenance.ts';
 export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
 export {
   DEFAULT_RULE_FILE,
@@ -97,7 +96,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     },
     count,
   });
-  const actionDeps = { desk, db, lang: o.lang, log, count };
+  const actionDeps = { desk, lang: o.lang, log, count };
 
   async function retrying(what: string, fn: () => Promise<void>): Promise<void> {
     let delay = o.retryMinMs;

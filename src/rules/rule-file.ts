@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { JsonSyntaxError, lineOf, parseJsonWithLines } from '../json-lines.ts';
 import { KINDS, type Kind } from '../protocol/index.ts';
-import { PRIORITIES, TRADES } from '../records/service/types.ts';
+import { PRIORITIES, TRADES } from '../records/service/index.ts';
 import { crossCheck } from './rule-check.ts';
 
 /** The default rule set shipped with the platform. */

@@ -16,6 +16,7 @@ import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
+import * as incidents from './site-incidents.ts';
 import { replaceSiteLimits, siteLimits } from './site-limits.ts';
 import { type StatsQuery, siteStats } from './stats.ts';
 import { statsCsv, statsJson } from './stats-output.ts';
@@ -35,6 +36,7 @@ export {
   type DeviceFaultInput,
   deviceFaultInput,
   type RaisedFault,
+  type Recovery,
   type RecoveryInput,
   recoveryInput,
 } from './device-faults.ts';
@@ -63,6 +65,7 @@ export {
 } from './patrol.ts';
 export { ACTION_PAYLOADS } from './payloads.ts';
 export type { Created } from './records.ts';
+export type { IncidentSpan, SiteIncident, SiteIncidentInput } from './site-incidents.ts';
 export {
   type SiteLimitOverride,
   type SiteLimits,
@@ -122,6 +125,14 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     noteRecovery: (input: devices.RecoveryInput, actor?: Actor) => devices.noteRecovery(ctx, input, actor),
     selfCloseRecovered: (id: number, note: string, actor?: Actor) =>
       devices.selfCloseRecovered(ctx, id, note, actor),
+
+    /** Many devices of a site down together: one incident and one record, found again by its key. */
+    openSiteIncident: (input: incidents.SiteIncidentInput, actor: Actor) =>
+      incidents.openSiteIncident(ctx, input, actor),
+    growSiteIncident: (key: string, g: Parameters<typeof incidents.growSiteIncident>[2], actor: Actor) =>
+      incidents.growSiteIncident(ctx, key, g, actor),
+    endSiteIncident: (key: string, e: Parameters<typeof incidents.endSiteIncident>[2], actor: Actor) =>
+      incidents.endSiteIncident(ctx, key, e, actor),
 
     raisePatrolAlert: (input: patrol.PatrolAlertInput, actor?: Actor) =>
       patrol.raisePatrolAlert(ctx, input, actor),
