@@ -57,8 +57,8 @@ async function stopAll(running: Running[], log: Logger): Promise<void> {
 /**
  * Every service in one process: records and the service desk's clock, the broker, ingest, rules,
  * the API and (for the demo) a simulated estate. Services reach the broker over MQTT like any
- * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest, the
- * busiest, reads the broker's bus in-process when the broker is this process's own.
+ * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest and
+ * rules read the broker's bus in-process when the broker is this process's own.
  */
 export async function startPlatform({ config, log, demo }: PlatformOptions): Promise<Platform> {
   const running: Running[] = [];
@@ -135,7 +135,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
         now: () => new Date(),
         records,
         desk,
-        mqtt: account('rules'),
+        ...(inProcess ? { bus: broker.bus } : { mqtt: account('rules') }),
       }),
     );
     const target = ingestOptions.influx;
