@@ -9,7 +9,7 @@ import { idSchema } from '../sites.ts';
 import type { DeskContext } from './context.ts';
 import { pickAssignee } from './dispatch.ts';
 import { faultText, recoveryNote } from './i18n.ts';
-import { announce, applyAction, enterRecord } from './records.ts';
+import { announce, applyAction, enterRecord } from './procedure.ts';
 import { voidOpenDeadlines } from './sla.ts';
 import { appendHistory, loadRecord, updateRecord } from './store.ts';
 import {

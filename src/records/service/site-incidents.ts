@@ -8,7 +8,8 @@ import type { Queryable } from '../db.ts';
 import { RecordsError } from '../errors.ts';
 import { requireSite } from '../sites.ts';
 import type { DeskContext } from './context.ts';
-import { announce, enterRecord, transition } from './records.ts';
+import { announce, enterRecord } from './procedure.ts';
+import { transition } from './records.ts';
 import type { Actor, ServiceRecord } from './types.ts';
 import { serviceError } from './types.ts';
 
