@@ -55,11 +55,8 @@ export type { Lang } from './i18n.ts';
 export { ACTIONS, type Action, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
 export {
-  ALERT_STATES,
   ALERT_TRANSITIONS,
-  type AlertState,
   listAlertsFilter,
-  type PatrolAlert,
   type PatrolAlertInput,
   patrolAlertInput,
 } from './patrol.ts';
