@@ -1,19 +1,17 @@
 import { closest } from './closest.ts';
-import { USAGE_EXIT, usageLine, usageMessage, version, wantsHelp } from './commands/index.ts';
+import {
+  type CommandContext,
+  USAGE_EXIT,
+  usageLine,
+  usageMessage,
+  version,
+  wantsHelp,
+} from './commands/index.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { tightenDataDir } from './data-dir.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger } from './log.ts';
 
-/** What every command gets: the parsed configuration and the root logger. Only this file reads the environment. */
-export interface CommandContext {
-  config: Config;
-  log: Logger;
-  args: string[];
-  /** The command's output (stdout): only what a pipe should see. */
-  out: (line: string) => void;
-  /** Messages for the operator (stderr). */
-  err: (line: string) => void;
-}
+export type { CommandContext } from './commands/index.ts';
 
 type Command = (ctx: CommandContext) => Promise<number>;
 

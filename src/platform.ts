@@ -41,9 +41,24 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** Stops in reverse order of start; a failing stop is logged and the rest still stop. */
-async function stopAll(running: Running[], log: Logger): Promise<void> {
-  for (const service of running.toReversed()) {
+/**
+ * The order services stop in, first to last (they start in the order startPlatform lists them:
+ * records, desk, broker, ingest, rules, API, simulator). The API first, so no request finds a
+ * service gone; rules before the simulated devices, whose farewell `offline` statuses must not
+ * look like a site-wide outage to it. On the broker's bus ingest stops right after the broker:
+ * what devices publish until the broker closes (acknowledged on receipt, with no session to keep
+ * it) still reaches ingest and is stored. The records store last: the desk and rules write to it.
+ */
+function stopOrder(ingestOnBus: boolean): readonly string[] {
+  return ingestOnBus
+    ? ['api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
+    : ['api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
+}
+
+/** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
+async function stopAll(running: Running[], order: readonly string[], log: Logger): Promise<void> {
+  const rank = (r: Running) => order.indexOf(r.name);
+  for (const service of running.toSorted((a, b) => rank(a) - rank(b))) {
     const started = performance.now();
     try {
       await service.stop();
@@ -57,11 +72,13 @@ async function stopAll(running: Running[], log: Logger): Promise<void> {
 /**
  * Every service in one process: records and the service desk's clock, the broker, ingest, rules,
  * the API and (for the demo) a simulated estate. Services reach the broker over MQTT like any
- * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest, the
- * busiest, reads the broker's bus in-process when the broker is this process's own.
+ * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest and
+ * rules read the broker's bus in-process when the broker is this process's own.
  */
 export async function startPlatform({ config, log, demo }: PlatformOptions): Promise<Platform> {
   const running: Running[] = [];
+  const inProcess = !config.FM_MQTT_URL;
+  const order = stopOrder(inProcess);
   const started = <T extends { stop(): Promise<void> }>(name: string, service: T): T => {
     running.push({ name, stop: () => service.stop() });
     return service;
@@ -105,7 +122,6 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     });
 
     const ingestOptions = ingestOptionsFromConfig(config);
-    const inProcess = !config.FM_MQTT_URL;
     // Beside its own broker ingest reads the broker's bus; with FM_MQTT_URL it is an MQTT client.
     const ingest = await startIngest({
       options: ingestOptions,
@@ -113,12 +129,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       log: log.child({ service: 'ingest' }),
       devices: records,
     });
-    // On the bus ingest stops right after the broker: what devices publish until the broker closes
-    // (acknowledged on receipt, with no session to keep it) still reaches ingest and is stored.
-    running.splice(inProcess ? running.findIndex((r) => r.name === 'broker') : running.length, 0, {
-      name: 'ingest',
-      stop: () => ingest.stop(),
-    });
+    started('ingest', ingest);
     const rules = started(
       'rules',
       await startRules({
@@ -135,7 +146,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
         now: () => new Date(),
         records,
         desk,
-        mqtt: account('rules'),
+        ...(inProcess ? { bus: broker.bus } : { mqtt: account('rules') }),
       }),
     );
     const target = ingestOptions.influx;
@@ -205,20 +216,14 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
           };
         }),
       });
-      // Stopped right after the services that read it (not before them): its devices' farewell
-      // `offline` statuses must not look like a site-wide outage to rules.
-      const simulator = fleet;
-      running.splice(running.findIndex((r) => r.name === 'broker') + 1, 0, {
-        name: 'simulator',
-        stop: () => simulator.stop(),
-      });
+      started('simulator', fleet);
       summary.push(
         `  demo estate       site "${DEMO_SITE.id}": ${credentials.length} simulated devices (credentials in ${config.FM_DATA_DIR}/demo-credentials.json)`,
       );
     }
-    return { records, desk, broker, api, fleet, summary, stop: () => stopAll(running, log) };
+    return { records, desk, broker, api, fleet, summary, stop: () => stopAll(running, order, log) };
   } catch (err) {
-    await stopAll(running, log);
+    await stopAll(running, order, log);
     throw err;
   }
 }

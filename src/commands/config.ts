@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import { redactedConfig } from '../redact.ts';
 import { configChecks } from './config-checks.ts';
+import type { CommandContext } from './usage.ts';
 
 /** `facility config --help` */
 export const help = (): string => `usage: facility config [--no-connect]

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import type { Device } from '../records/index.ts';
 import {
   dispatch,
@@ -11,6 +10,7 @@ import {
   stringOptions,
   table,
 } from './support.ts';
+import type { CommandContext } from './usage.ts';
 
 function printSecret(ctx: CommandContext, id: string, secret: string): void {
   ctx.out(`secret: ${secret}`);

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import type { Shift } from '../records/service/index.ts';
 import {
   deskOn,
@@ -14,6 +13,7 @@ import {
   timeOption,
   UsageError,
 } from './support.ts';
+import type { CommandContext } from './usage.ts';
 
 function weekdays(value: string | undefined): number[] | undefined {
   const list = listOption(value);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
+import type { CommandContext } from './usage.ts';
 import { UsageError } from './usage.ts';
 
 /** `facility ingest --help` */

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import type { MaintenanceWindow } from '../records/index.ts';
 import {
   dispatch,
@@ -13,6 +12,7 @@ import {
   timeOption,
   UsageError,
 } from './support.ts';
+import type { CommandContext } from './usage.ts';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import {
   CredentialsError,
   type FleetCounts,
@@ -13,6 +12,7 @@ import {
   ScenarioError,
   type SimDevice,
 } from '../simulators/index.ts';
+import type { CommandContext } from './usage.ts';
 import { USAGE_EXIT, UsageError, usageLine, usageMessage } from './usage.ts';
 
 /** `facility simulate --help` */

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import {
   dispatch,
   type Group,
@@ -10,6 +9,7 @@ import {
   table,
   UsageError,
 } from './support.ts';
+import type { CommandContext } from './usage.ts';
 
 const subcommands: Record<string, Subcommand> = {
   add: {

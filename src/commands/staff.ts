@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import {
   deskOn,
   dispatch,
@@ -11,6 +10,7 @@ import {
   stringOptions,
   table,
 } from './support.ts';
+import type { CommandContext } from './usage.ts';
 
 const subcommands: Record<string, Subcommand> = {
   add: {

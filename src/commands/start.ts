@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import { tightenDataDir } from '../data-dir.ts';
 import type { Platform } from '../platform.ts';
 import { startFailure } from './start-failure.ts';
+import type { CommandContext } from './usage.ts';
 import { version } from './usage.ts';
 
 const STATUS_MS = 60_000;

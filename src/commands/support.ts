@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { CommandContext } from '../cli.ts';
 import { closest } from '../closest.ts';
 import { openRecords, type Records, RecordsError } from '../records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../records/service/index.ts';
+import type { CommandContext } from './usage.ts';
 import { USAGE_EXIT, UsageError, usageLine, usageMessage, wantsHelp } from './usage.ts';
 
 export { UsageError };

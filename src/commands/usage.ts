@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 
 /**
  * The command line's conventions, shared by every command and kept free of heavy imports so that
  * `facility --help` and `--version` answer at once: a person's mistake is one line on stderr and
  * exit 2 (the BSD sysexits/getopt tradition), never a stack trace.
  */
+
+/** What every command gets: the parsed configuration and the root logger. Only src/cli.ts reads the environment. */
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+  args: string[];
+  /** The command's output (stdout): only what a pipe should see. */
+  out: (line: string) => void;
+  /** Messages for the operator (stderr). */
+  err: (line: string) => void;
+}
 
 /** A mistake in the command line: exit 2 with one line naming it and where the usage is. */
 export class UsageError extends Error {}

@@ -16,9 +16,9 @@ import {
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import { type DashboardName, dashboardUid } from '../dashboard-uids.ts';
 import type { Kind, Lang } from '../protocol/index.ts';
 import { RECORDS } from './queries.ts';
-import { type DashboardName, dashboardUid } from './uids.ts';
 
 export { type DashboardName, dashboardUid };
 

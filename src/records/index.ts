@@ -15,6 +15,8 @@ export type { Db, Queryable } from './db.ts';
 export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
 export {
+  type CurrentWindow,
+  currentWindows,
   MAINTENANCE_SCOPES,
   MAINTENANCE_STATES,
   type MaintenanceFilter,

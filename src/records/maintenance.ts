@@ -187,3 +187,20 @@ export async function cancelMaintenanceWindow(
   );
   return row!;
 }
+
+/** What rules needs of a window, with the building of an area window (its devices are the building's). */
+export type CurrentWindow = Pick<
+  MaintenanceWindow,
+  'id' | 'site' | 'scope' | 'target' | 'startsAt' | 'endsAt' | 'note'
+> & { building: string | null };
+
+/** Windows not yet over at `at` and not cancelled: the ones rules honours now or soon. */
+export async function currentWindows(db: Queryable, at: Date): Promise<CurrentWindow[]> {
+  return db.query(
+    `SELECT m.id, m.site_id AS site, m.scope, m.target, m.starts_at AS "startsAt", m.ends_at AS "endsAt", m.note,
+       a.building_id AS building
+     FROM maintenance_windows m LEFT JOIN areas a ON m.scope = 'area' AND a.site_id = m.site_id AND a.id = m.target
+     WHERE m.ends_at > $1 AND m.cancelled_at IS NULL ORDER BY m.id`,
+    [at],
+  );
+}

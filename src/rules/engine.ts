@@ -33,7 +33,13 @@ export class Engine {
   readonly storms: StormWatch;
 
   constructor(private readonly o: EngineOptions) {
-    this.storms = new StormWatch(o.file, this);
+    this.storms = new StormWatch(o.file, {
+      devices: this.devices,
+      log: o.log,
+      emit: (a) => o.emit(a),
+      count: (name, n) => o.count(name, n),
+      raise: (d, fault, l, now) => this.raise(d, fault, l, now),
+    });
   }
 
   /** The registry as it is now; runtimes of known devices keep their state. */
@@ -203,7 +209,7 @@ export class Engine {
   }
 
   /** A latch just went on (or its hold just ended): raise it, or say why not yet. */
-  decide(d: DeviceRuntime, fault: string, l: Latch, now: number, afterHold: boolean): void {
+  private decide(d: DeviceRuntime, fault: string, l: Latch, now: number, afterHold: boolean): void {
     const o = this.outcome(d, fault);
     d.dirty = true;
     if (!o.enabled) {
@@ -230,7 +236,7 @@ export class Engine {
   }
 
   /** Sends the latch's fault to the desk; `back` is when a raised fault came back within its clear time. */
-  raise(d: DeviceRuntime, fault: string, l: Latch, now: number, back?: number): void {
+  private raise(d: DeviceRuntime, fault: string, l: Latch, now: number, back?: number): void {
     const held = l.held;
     l.held = undefined;
     l.raised = true;
@@ -255,17 +261,5 @@ export class Engine {
     d.dirty = true;
     this.o.count('suppressedMaintenance');
     this.o.log.info({ deviceId: a.deviceId, fault: a.fault }, 'under maintenance: evaluated, not raised');
-  }
-
-  emit(action: Action): void {
-    this.o.emit(action);
-  }
-
-  count(name: string, n?: number): void {
-    this.o.count(name, n);
-  }
-
-  get log(): Logger {
-    return this.o.log;
   }
 }

@@ -1,5 +1,5 @@
 /** What a record carries to show why it was raised: the readings window and a link to the graphs. */
-import { dashboardUid } from '../dashboards/uids.ts';
+import { dashboardUid } from '../dashboard-uids.ts';
 import type { Kind, Lang } from '../protocol/index.ts';
 
 export interface Reading {

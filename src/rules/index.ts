@@ -4,7 +4,8 @@
  * performed in order, the rule state saved, and only then are they acknowledged, so a restart
  * neither duplicates nor loses and a records outage holds faults in order until it is back.
  */
-import type { MqttClient } from 'mqtt';
+
+import type { LocalBus } from '../broker/index.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import { Histogram, type MetricFamily } from '../metrics.ts';
@@ -12,16 +13,16 @@ import { type DecodedMessage, decode } from '../protocol/index.ts';
 import type { Records } from '../records/index.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import { isPermanent, perform } from './actions.ts';
+import { subscribeRulesBus } from './bus-source.ts';
 import { type Action, Engine } from './engine.ts';
 import { MaintenanceCalendar } from './maintenance.ts';
 import { watchMaintenance } from './maintenance-feed.ts';
 import { rulesMetrics } from './metrics.ts';
-import { connectRules, type Delivery, type RulesMqtt, SessionHealth } from './mqtt.ts';
+import { connectRules, type Delivery, type RulesMqtt, rulesFilters, SessionHealth } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
 
-export { addMaintenanceWindow, endMaintenanceWindow, type MaintenanceInput } from './maintenance.ts';
 export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
 export {
   DEFAULT_RULE_FILE,
@@ -33,15 +34,17 @@ export {
 } from './rule-file.ts';
 export { savedStateOf } from './store.ts';
 
-export interface RulesDeps {
+export type RulesDeps = {
   options: RulesOptions;
   log: Logger;
   /** The clock every duration, heartbeat and window runs on; tests pass a fake one. */
   now: () => Date;
   records: Records;
   desk: ServiceDesk;
-  mqtt: RulesMqtt;
-}
+} & RulesSource;
+
+/** Where rules gets its messages: an MQTT session with any broker, or the platform broker's bus in this process. */
+export type RulesSource = { mqtt: RulesMqtt; bus?: undefined } | { bus: LocalBus; mqtt?: undefined };
 
 export interface Rules {
   stop(): Promise<void>;
@@ -97,7 +100,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     },
     count,
   });
-  const actionDeps = { desk, db, lang: o.lang, log, count };
+  const actionDeps = { desk, lang: o.lang, log, count };
 
   async function retrying(what: string, fn: () => Promise<void>): Promise<void> {
     let delay = o.retryMinMs;
@@ -215,42 +218,39 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     schedule();
   };
 
-  const client: MqttClient = await connectRules(
-    deps.mqtt,
-    o,
-    log,
-    (d) => {
-      count('messages');
-      const r = decode(d.topic, d.payload);
-      if (!r.ok) {
-        // Bad input is data: counted, acknowledged, never retried.
-        count('rejected');
-        log.debug({ topic: d.topic, reason: r.reason }, 'message refused by the contract');
-        d.ack();
-        return;
+  const onMessage = (d: Delivery) => {
+    count('messages');
+    const r = decode(d.topic, d.payload);
+    if (!r.ok) {
+      // Bad input is data: counted, acknowledged, never retried.
+      count('rejected');
+      log.debug({ topic: d.topic, reason: r.reason }, 'message refused by the contract');
+      d.ack();
+      return;
+    }
+    // A device registered since the last reload (API, CLI): reload now, holding later messages
+    // back meanwhile so they are still handled in order. At most once per UNKNOWN_RELOAD_MS.
+    if (
+      waiting ||
+      (!engine.devices.has(r.message.deviceId) && now() - lastUnknownReload > UNKNOWN_RELOAD_MS)
+    ) {
+      if (!waiting) {
+        lastUnknownReload = now();
+        waiting = [];
+        void refresh().finally(() => {
+          const held = waiting ?? [];
+          waiting = undefined;
+          for (const [delivery, message] of held) handle(delivery, message);
+        });
       }
-      // A device registered since the last reload (API, CLI): reload now, holding later messages
-      // back meanwhile so they are still handled in order. At most once per UNKNOWN_RELOAD_MS.
-      if (
-        waiting ||
-        (!engine.devices.has(r.message.deviceId) && now() - lastUnknownReload > UNKNOWN_RELOAD_MS)
-      ) {
-        if (!waiting) {
-          lastUnknownReload = now();
-          waiting = [];
-          void refresh().finally(() => {
-            const held = waiting ?? [];
-            waiting = undefined;
-            for (const [delivery, message] of held) handle(delivery, message);
-          });
-        }
-        waiting.push([d, r.message]);
-        return;
-      }
-      handle(d, r.message);
-    },
-    session,
-  );
+      waiting.push([d, r.message]);
+      return;
+    }
+    handle(d, r.message);
+  };
+  const client = deps.bus
+    ? await subscribeRulesBus(deps.bus, rulesFilters(o.sites), log, onMessage, session)
+    : await connectRules(deps.mqtt, o, log, onMessage, session);
 
   function tick(): void {
     if (stopping) return;
@@ -308,7 +308,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
           'stopping with faults not yet delivered; the broker keeps their messages',
         );
       await flushing?.catch(() => {});
-      await client.endAsync(false);
+      await client.stop();
     },
   };
 }

@@ -7,7 +7,7 @@
  * periodic refresh stays as a safety net.
  */
 import type { Logger } from '../log.ts';
-import type { Db } from '../records/db.ts';
+import type { Db } from '../records/index.ts';
 import { currentWindows, type MaintenanceCalendar } from './maintenance.ts';
 
 export const MAINTENANCE_CHANNEL = 'fm_maintenance';

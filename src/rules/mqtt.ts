@@ -1,13 +1,10 @@
 /**
- * The rules service's MQTT client: MQTT 3.1.1, persistent session (clean false, fixed client id),
- * QoS 1 subscriptions, and PUBACKs sent only once what a message caused is saved. The technique is
- * ingest's (src/ingest/mqtt-source.ts explains it): handleMessage returns at once with an error for
- * QoS 1 so mqtt.js sends no PUBACK, and ours is written on the same connection later. An ack for a
- * connection that has dropped is not sent; the broker redelivers that message [MQTT-4.4.0-1].
+ * The rules service's MQTT side: the service session of src/mqtt-session.ts (persistent, QoS 1,
+ * PUBACKs sent only once what a message caused is saved) and how that session is holding up.
  */
-import mqtt, { type IPublishPacket } from 'mqtt';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
+import { type Delivery, type MqttSession, openMqttSession } from '../mqtt-session.ts';
 import { DEVICE_CHANNELS, type DeviceChannel, serviceFilters, siteFilter } from '../protocol/index.ts';
 
 export interface RulesMqtt {
@@ -18,11 +15,7 @@ export interface RulesMqtt {
   clientId: string;
 }
 
-export interface Delivery {
-  topic: string;
-  payload: Buffer;
-  ack: () => void;
-}
+export type { Delivery } from '../mqtt-session.ts';
 
 /** A session lost this often within a minute is a reconnect loop, not a blip. */
 const LOOP_RECONNECTS = 5;
@@ -72,80 +65,29 @@ export class SessionHealth {
   }
 }
 
-const DEFERRED = Object.assign(new Error('ack deferred to rules'), { deferred: true });
+/** Every device channel, or those of the given sites only (a rules worker per group of sites). */
+export function rulesFilters(sites?: readonly string[]): string[] {
+  const channels: readonly DeviceChannel[] = DEVICE_CHANNELS;
+  return sites ? sites.flatMap((s) => channels.map((c) => siteFilter(s, c))) : serviceFilters();
+}
 
-export async function connectRules(
+/** The rules service's session: its device channels (all, or its sites'), acks once what a message caused is saved. */
+export function connectRules(
   m: RulesMqtt,
   o: { keepaliveS: number; connectTimeoutMs: number; sites?: string[] },
   log: Logger,
   onMessage: (d: Delivery) => void,
   session: SessionHealth = new SessionHealth(),
-) {
-  const client = mqtt.connect(m.url, {
-    protocolVersion: 4,
-    clientId: m.clientId,
-    username: m.username,
-    password: m.password,
-    clean: false,
-    keepalive: o.keepaliveS,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    resubscribe: true,
-  });
-  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
-    const qos1 = packet.qos > 0 && packet.messageId !== undefined;
-    const stream = client.stream;
-    const id = packet.messageId ?? 0;
-    const ack = qos1
-      ? () => {
-          // PUBACK [MQTT-3.4.1]: type 4, remaining length 2, packet identifier.
-          if (client.stream === stream && client.connected && !stream.destroyed)
-            stream.write(Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
-        }
-      : () => {};
-    try {
-      onMessage({ topic: packet.topic, payload: packet.payload as Buffer, ack });
-    } catch (err) {
-      log.error({ err, topic: packet.topic }, 'rules message handler threw; message left unacknowledged');
-    }
-    callback(qos1 ? DEFERRED : undefined);
-  };
-  client.on('connect', (c) => {
-    session.up();
-    log.info({ url: m.url, sessionPresent: c.sessionPresent }, 'rules connected to the broker');
-  });
-  client.on('close', () => session.lost());
-  client.on('offline', () => log.warn({ url: m.url }, 'rules lost the broker; reconnecting'));
-  client.on('error', (err) => log.warn({ err: err.message, url: m.url }, 'rules MQTT error'));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`rules: no connection to ${m.url} within ${o.connectTimeoutMs} ms`)),
-        o.connectTimeoutMs,
-      );
-      client.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.on('error', (err) => {
-        const code = (err as { code?: number }).code;
-        if (code === 4 || code === 5) {
-          clearTimeout(timer);
-          reject(new Error(`rules: the broker refused the service credentials (${err.message})`));
-        }
-      });
-    });
-    const channels: readonly DeviceChannel[] = DEVICE_CHANNELS;
-    const filters = o.sites
-      ? o.sites.flatMap((s) => channels.map((c) => siteFilter(s, c)))
-      : serviceFilters();
-    const granted = await client.subscribeAsync(filters, { qos: 1 });
-    const refused = granted.filter((g) => g.qos === 128);
-    if (refused.length > 0)
-      throw new Error(`rules: the broker refused subscriptions ${refused.map((g) => g.topic).join(', ')}`);
-  } catch (err) {
-    await client.endAsync(true);
-    throw err;
-  }
-  return client;
+): Promise<MqttSession> {
+  return openMqttSession(
+    {
+      service: 'rules',
+      ...m,
+      keepaliveS: o.keepaliveS,
+      connectTimeoutMs: o.connectTimeoutMs,
+      filters: rulesFilters(o.sites),
+    },
+    log,
+    { onMessage, onConnectionChange: (up) => (up ? session.up() : session.lost()) },
+  );
 }

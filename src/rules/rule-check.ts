@@ -1,6 +1,6 @@
 /** What zod cannot see in a rule file: codes and fields that exist in protocol/, overrides that hit a rule. */
 import { EVENT_CODES, KINDS, type Kind, PAYLOAD_SCHEMAS } from '../protocol/index.ts';
-import { outcomeSchema, type Rule, type RuleFile, ruleSchema } from './rule-file.ts';
+import { outcomeSchema, type Rule, type RuleFile, ruleSchema } from './rule-schema.ts';
 
 const fieldsOf = (kind: Kind) => Object.keys(PAYLOAD_SCHEMAS[kind].telemetry.shape);
 

@@ -1,5 +1,5 @@
 /** Rules' own reads and writes: the devices it watches and its saved state (migration 020). */
-import type { Db, Queryable } from '../records/db.ts';
+import type { Db, Queryable } from '../records/index.ts';
 import type { DeviceInfo } from './compile.ts';
 
 export async function loadDevices(db: Queryable, sites?: readonly string[]): Promise<DeviceInfo[]> {

@@ -4,9 +4,20 @@
  * others follow; past the threshold they are held as members of the site's incident, which ends
  * when the last of them is back.
  */
+import type { Logger } from '../log.ts';
+import type { Action } from './action.ts';
 import type { DeviceRuntime, Latch } from './device.ts';
-import type { Engine } from './engine.ts';
 import type { RuleFile } from './rule-file.ts';
+
+/** What the storm watch needs of the engine (and nothing more): its devices, and raising a held fault. */
+export interface StormHost {
+  readonly devices: ReadonlyMap<string, DeviceRuntime>;
+  readonly log: Logger;
+  emit(action: Action): void;
+  count(name: string, n?: number): void;
+  /** Raises a fault the storm watch held and then let go. */
+  raise(d: DeviceRuntime, fault: string, l: Latch, now: number): void;
+}
 
 export interface Incident {
   key: string;
@@ -58,7 +69,7 @@ export class StormWatch {
 
   constructor(
     file: RuleFile,
-    private readonly engine: Engine,
+    private readonly engine: StormHost,
   ) {
     this.cfg = { ...DEFAULTS, ...file.storm };
   }

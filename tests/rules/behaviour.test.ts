@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../../src/protocol/index.ts';
-import { addMaintenanceWindow, type Rules } from '../../src/rules/index.ts';
+import type { Rules } from '../../src/rules/index.ts';
 import type { RunningServer } from '../support/servers.ts';
 import {
   type EstateDevice,
@@ -161,14 +161,14 @@ describe('rules over mosquitto with a fake clock', () => {
   it('suppresses faults under maintenance and raises one that persists past the window', async () => {
     const start = new Date(clock.t);
     const end = new Date(clock.t + 5 * MIN);
-    await addMaintenanceWindow(store.records.db, {
+    await store.records.addMaintenanceWindow({
       site: SITE,
       scope: 'device',
       target: 'P-maint',
       startsAt: start,
       endsAt: end,
     });
-    await addMaintenanceWindow(store.records.db, {
+    await store.records.addMaintenanceWindow({
       site: SITE,
       scope: 'area',
       target: 'tower1-lobby',

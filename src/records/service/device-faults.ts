@@ -9,7 +9,7 @@ import { idSchema } from '../sites.ts';
 import type { DeskContext } from './context.ts';
 import { pickAssignee } from './dispatch.ts';
 import { faultText, recoveryNote } from './i18n.ts';
-import { announce, applyAction, enterRecord } from './records.ts';
+import { announce, applyAction, enterRecord } from './procedure.ts';
 import { voidOpenDeadlines } from './sla.ts';
 import { appendHistory, loadRecord, updateRecord } from './store.ts';
 import {
@@ -211,26 +211,30 @@ export async function noteRecovery(
   ctx: DeskContext,
   input: RecoveryInput,
   actor = RULES,
-): Promise<ServiceRecord | undefined> {
+): Promise<Recovery | undefined> {
   const r = parseInput(recoveryInput, input, 'device recovery');
   const at = ctx.now();
-  const record = await ctx.db.transaction(async (tx) => {
+  const out = await ctx.db.transaction(async (tx) => {
     const [open] = await tx.query<{ id: number; state: string; timezone: string }>(
       `SELECT r.id, r.state, s.timezone FROM service_records r JOIN sites s ON s.id = r.site_id
        WHERE r.device_id = $1 AND r.fault_code = $2 AND r.state NOT IN ('closed', 'cancelled') FOR UPDATE OF r`,
       [r.deviceId, r.faultCode],
     );
     if (!open) return undefined;
+    // Noted once per outage: a repeat (the rules service retrying, a replay) finds it noted already.
+    const [last] = await tx.query<{ action: string }>(
+      `SELECT action FROM service_history WHERE subject = 'record' AND subject_id = $1
+         AND action IN ('create', 'occurred', 'recovered') ORDER BY id DESC LIMIT 1`,
+      [open.id],
+    );
+    if (last?.action === 'recovered') return { record: await loadRecord(tx, open.id), noted: false };
     // Every occurrence still on ends here; the record shows the latest recovery.
     await tx.query(
       `UPDATE device_fault_occurrences SET recovered_at = $2
        WHERE record_id = $1 AND recovered_at IS NULL AND occurred_at <= $2`,
       [open.id, r.recoveredAt],
     );
-    const updated = await tx.query<{ id: number }>(
-      'UPDATE service_records SET recovered_at = $2 WHERE id = $1 RETURNING id',
-      [open.id, r.recoveredAt],
-    );
+    await tx.query('UPDATE service_records SET recovered_at = $2 WHERE id = $1', [open.id, r.recoveredAt]);
     await appendHistory(tx, 'record', open.id, {
       at,
       actor,
@@ -239,10 +243,16 @@ export async function noteRecovery(
       to: open.state,
       note: recoveryNote(r.recoveredAt, open.timezone, ctx.lang),
     });
-    return loadRecord(tx, updated[0]!.id);
+    return { record: await loadRecord(tx, open.id), noted: true };
   });
-  if (record) await announce(ctx, 'recovered', actor, record, []);
-  return record;
+  if (out?.noted) await announce(ctx, 'recovered', actor, out.record, []);
+  return out;
+}
+
+/** The device's open record after a recovery, and whether this call noted it (false: noted before). */
+export interface Recovery {
+  record: ServiceRecord;
+  noted: boolean;
 }
 
 /**

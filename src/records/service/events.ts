@@ -1,8 +1,7 @@
 /** Changes the front-desk screen streams (the API relays them as server-sent events). */
 import type { Logger } from '../../log.ts';
-import type { PatrolAlert } from './patrol.ts';
 import type { Breach } from './sla.ts';
-import type { Actor, ServiceRecord } from './types.ts';
+import type { Actor, PatrolAlert, ServiceRecord } from './types.ts';
 
 export type DeskEvent =
   | { type: 'record'; action: string; actor: Actor; record: ServiceRecord }

@@ -17,6 +17,7 @@ import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
+import * as incidents from './site-incidents.ts';
 import { replaceSiteLimits, siteLimits } from './site-limits.ts';
 import { type StatsQuery, siteStats } from './stats.ts';
 import { statsCsv, statsJson } from './stats-output.ts';
@@ -36,6 +37,7 @@ export {
   type DeviceFaultInput,
   deviceFaultInput,
   type RaisedFault,
+  type Recovery,
   type RecoveryInput,
   recoveryInput,
 } from './device-faults.ts';
@@ -54,16 +56,14 @@ export type { Lang } from './i18n.ts';
 export { ACTIONS, type Action, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
 export {
-  ALERT_STATES,
   ALERT_TRANSITIONS,
-  type AlertState,
   listAlertsFilter,
-  type PatrolAlert,
   type PatrolAlertInput,
   patrolAlertInput,
 } from './patrol.ts';
 export { ACTION_PAYLOADS } from './payloads.ts';
 export type { Created } from './records.ts';
+export type { IncidentSpan, SiteIncident, SiteIncidentInput } from './site-incidents.ts';
 export {
   type SiteLimitOverride,
   type SiteLimits,
@@ -124,6 +124,14 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     noteRecovery: (input: devices.RecoveryInput, actor?: Actor) => devices.noteRecovery(ctx, input, actor),
     selfCloseRecovered: (id: number, note: string, actor?: Actor) =>
       devices.selfCloseRecovered(ctx, id, note, actor),
+
+    /** Many devices of a site down together: one incident and one record, found again by its key. */
+    openSiteIncident: (input: incidents.SiteIncidentInput, actor: Actor) =>
+      incidents.openSiteIncident(ctx, input, actor),
+    growSiteIncident: (key: string, g: Parameters<typeof incidents.growSiteIncident>[2], actor: Actor) =>
+      incidents.growSiteIncident(ctx, key, g, actor),
+    endSiteIncident: (key: string, e: Parameters<typeof incidents.endSiteIncident>[2], actor: Actor) =>
+      incidents.endSiteIncident(ctx, key, e, actor),
 
     raisePatrolAlert: (input: patrol.PatrolAlertInput, actor?: Actor) =>
       patrol.raisePatrolAlert(ctx, input, actor),

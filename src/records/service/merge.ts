@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../db.ts';
 import type { DeskContext } from './context.ts';
-import { announce } from './records.ts';
+import { announce } from './procedure.ts';
 import { appendHistory, loadRecord, RECORD_COLUMNS } from './store.ts';
 import { type Actor, FINAL_STATES, type ServiceRecord, serviceError } from './types.ts';
 

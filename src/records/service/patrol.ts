@@ -12,10 +12,17 @@ import { notifyFor } from './dispatch.ts';
 import { faultName } from './i18n.ts';
 import { addDeadlines, type Breach, meetSteps, voidOpenDeadlines } from './sla.ts';
 import { appendHistory } from './store.ts';
-import { type Actor, type HistoryEntry, instant, PRIORITIES, type Role, serviceError } from './types.ts';
-
-export const ALERT_STATES = ['raised', 'acknowledged', 'on_scene', 'resolved', 'false_alarm'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
+import {
+  type Actor,
+  ALERT_STATES,
+  type AlertState,
+  type HistoryEntry,
+  instant,
+  type PatrolAlert,
+  PRIORITIES,
+  type Role,
+  serviceError,
+} from './types.ts';
 
 export const patrolAlertInput = z.object({
   site: idSchema.optional(),
@@ -31,29 +38,6 @@ export const patrolAlertInput = z.object({
   occurredAt: instant.optional(),
 });
 export type PatrolAlertInput = z.input<typeof patrolAlertInput>;
-
-export interface PatrolAlert {
-  id: number;
-  site: string;
-  deviceId: string | null;
-  recordId: number | null;
-  code: string;
-  priority: string;
-  state: AlertState;
-  title: string;
-  location: string | null;
-  evidence: unknown;
-  /** When what it is about happened (a device's fault: its first abnormal reading). */
-  occurredAt: Date | null;
-  /** When the alert reached the guards: its deadlines run from here. */
-  raisedAt: Date;
-  stateSince: Date;
-  guardId: string | null;
-  acknowledgedAt: Date | null;
-  onSceneAt: Date | null;
-  endedAt: Date | null;
-  note: string | null;
-}
 
 const COLUMNS = `id, site_id AS site, device_id AS "deviceId", record_id AS "recordId", code, priority, state, title,
   location, evidence, occurred_at AS "occurredAt", raised_at AS "raisedAt", state_since AS "stateSince", guard_id AS "guardId",

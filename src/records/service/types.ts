@@ -196,3 +196,30 @@ export interface RecordDetail extends ServiceRecord {
   reports: LinkedReport[];
   deadlines: Deadline[];
 }
+
+/** A patrol alert's states (docs/service-records.md, "Patrol alerts"). */
+export const ALERT_STATES = ['raised', 'acknowledged', 'on_scene', 'resolved', 'false_alarm'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export interface PatrolAlert {
+  id: number;
+  site: string;
+  deviceId: string | null;
+  recordId: number | null;
+  code: string;
+  priority: string;
+  state: AlertState;
+  title: string;
+  location: string | null;
+  evidence: unknown;
+  /** When what it is about happened (a device's fault: its first abnormal reading). */
+  occurredAt: Date | null;
+  /** When the alert reached the guards: its deadlines run from here. */
+  raisedAt: Date;
+  stateSince: Date;
+  guardId: string | null;
+  acknowledgedAt: Date | null;
+  onSceneAt: Date | null;
+  endedAt: Date | null;
+  note: string | null;
+}

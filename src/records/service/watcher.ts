@@ -6,7 +6,7 @@
 import { ESCALATING_STEPS } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
-import { announce, applyAction } from './records.ts';
+import { announce, applyAction } from './procedure.ts';
 import { type Breach, recordBreaches } from './sla.ts';
 import { appendHistory } from './store.ts';
 import type { Actor } from './types.ts';

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { migratedDataDir } from '../../support/store.ts';
 import { clockTests } from './clock.ts';
 import { serviceSuite } from './harness.ts';
+import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
 import { sourcesTests } from './sources.ts';
@@ -15,5 +16,5 @@ serviceSuite(
     return { dataDir: dir };
   },
   async () => rmSync(dir, { recursive: true, force: true }),
-  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests],
+  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests, incidentTests],
 );

@@ -1,6 +1,7 @@
 import { type RunningServer, startPostgres, tempDir } from '../../support/servers.ts';
 import { clockTests } from './clock.ts';
 import { serviceSuite } from './harness.ts';
+import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
 import { sourcesTests } from './sources.ts';
@@ -14,5 +15,5 @@ serviceSuite(
     return { databaseUrl: pg.url, dataDir: tempDir('service-pg') };
   },
   async () => pg?.stop(),
-  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests],
+  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests, incidentTests],
 );

@@ -120,7 +120,16 @@ export function sourcesTests(get: () => Harness) {
       faultCode: 'entrapment',
       recoveredAt: new Date(h.clock.t - MIN),
     });
-    expect(recovered?.recoveredAt?.getTime()).toBe(h.clock.t - MIN);
+    expect(recovered).toMatchObject({ noted: true });
+    expect(recovered?.record.recoveredAt?.getTime()).toBe(h.clock.t - MIN);
+    // A repeat (rules retrying, a replay) finds it noted and notes nothing.
+    const repeated = await h.desk.noteRecovery({
+      deviceId: 'src-lift-1',
+      faultCode: 'entrapment',
+      recoveredAt: new Date(h.clock.t),
+    });
+    expect(repeated).toMatchObject({ noted: false, record: { id: first.record.id } });
+    expect(repeated?.record.recoveredAt?.getTime()).toBe(h.clock.t - MIN);
     const detail = await h.desk.getRecord(first.record.id);
     expect(detail.occurrences).toBe(4);
     expect(detail.history.map((e) => e.action)).toEqual([
@@ -213,7 +222,7 @@ export function sourcesTests(get: () => Harness) {
       occurredAt: new Date(t0),
     });
     h.clock.t = t0 + 10 * MIN;
-    expect((await recover(t0 + 10 * MIN))?.recoveredAt?.getTime()).toBe(t0 + 10 * MIN);
+    expect((await recover(t0 + 10 * MIN))?.record.recoveredAt?.getTime()).toBe(t0 + 10 * MIN);
     h.clock.t = t0 + 30 * MIN;
     const second = await h.desk.raiseDeviceFault({
       ...f,
@@ -222,7 +231,7 @@ export function sourcesTests(get: () => Harness) {
     });
     expect(second.record).toMatchObject({ id: first.record.id, occurrences: 2, recoveredAt: null });
     h.clock.t = t0 + 40 * MIN;
-    expect((await recover(t0 + 40 * MIN))?.recoveredAt?.getTime()).toBe(t0 + 40 * MIN);
+    expect((await recover(t0 + 40 * MIN))?.record.recoveredAt?.getTime()).toBe(t0 + 40 * MIN);
     // Down 02:00-02:10 and 02:30-02:40, not the 20 minutes between; counted from 00:00Z to 16:00Z.
     h.at('2025-03-10T16:00:00Z');
     const day = await h.desk.stats({ site: 'src-again', period: 'day', date: '2025-03-10' });

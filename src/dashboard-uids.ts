@@ -1,5 +1,8 @@
-/** Dashboard uids, apart from the SDK so the rules service can link to them without loading it. */
-import type { Kind, Lang } from '../protocol/index.ts';
+/**
+ * Dashboard uids: a shared word, low in the tree, so rules links to a dashboard (rules/evidence.ts)
+ * without importing dashboards/ (nor the Grafana SDK it loads).
+ */
+import type { Kind, Lang } from './protocol/index.ts';
 
 export type DashboardName = Kind | 'overview' | 'desk' | 'platform';
 

@@ -1,0 +1,164 @@
+/**
+ * A service's MQTT session (ingest and rules): a plain MQTT 3.1.1 client (mqtt.js) on a persistent
+ * session (clean false, fixed client id, so the broker queues QoS 1 messages while the service is
+ * down), QoS 1 subscriptions, and acknowledgements sent only when the service says what a message
+ * caused is durable.
+ *
+ * Why the PUBACK is written here and not by mqtt.js: for MQTT 3.1.1 mqtt.js sends PUBACK after
+ * `handleMessage`'s callback, and handles incoming packets one at a time, so holding the callback
+ * until the work is saved would allow one message per write. Instead `handleMessage` returns at
+ * once with an error for QoS 1, which makes mqtt.js skip its own PUBACK (publish handler:
+ * `if (err) return done(err)`) and move to the next packet; the caller's `ack()` then writes the
+ * 4-byte PUBACK [MQTT-3.4] on the same connection. An ack for a connection that has since dropped
+ * is not sent: the broker redelivers that message on the next connection [MQTT-4.4.0-1], so
+ * nothing is acknowledged that was not made durable. Callers ack in arrival order
+ * [MQTT-4.6.0-2]. tests/ingest/mqtt-source.test.ts pins this behaviour of mqtt.js.
+ */
+import mqtt, { type IPublishPacket } from 'mqtt';
+import type { Logger } from './log.ts';
+
+export interface SessionOptions {
+  /** Who the session is for, in log lines and errors ("ingest", "rules"). */
+  service: string;
+  url: string;
+  username: string;
+  password: string;
+  /** Fixed, so the broker keeps the session while the service is down. */
+  clientId: string;
+  keepaliveS: number;
+  /** How long the first connection may take before the start fails. */
+  connectTimeoutMs: number;
+  filters: readonly string[];
+}
+
+export interface Delivery {
+  topic: string;
+  payload: Buffer;
+  /** Sent again after a reconnect (the broker had not seen our PUBACK). */
+  dup: boolean;
+  /** Delivered because of a new subscription (a retained message), not a live publish. */
+  retained: boolean;
+  /** Acknowledges the message to the broker; call once its effect is durable. No-op for QoS 0. */
+  ack: () => void;
+}
+
+export interface SessionHandlers {
+  onMessage(delivery: Delivery): void;
+  /** A promise while the caller cannot take more; the socket is not read until it settles. */
+  backpressure?(): Promise<void> | undefined;
+  /** Every connect and every close (failed reconnect attempts included). */
+  onConnectionChange?(connected: boolean): void;
+}
+
+export interface MqttSession {
+  /** Stops taking new messages (they stay with the broker); acks can still be sent. */
+  pause(): Promise<void>;
+  /** Ends the session; acks already written are flushed before DISCONNECT. */
+  stop(): Promise<void>;
+}
+
+/** Tells mqtt.js not to acknowledge; the ack is ours to send. Not a failure. */
+const DEFERRED = Object.assign(new Error('ack deferred to the service'), { deferred: true });
+
+function puback(messageId: number): Buffer {
+  // PUBACK: type 4 << 4, remaining length 2, packet identifier [MQTT-3.4.1, 3.4.2].
+  return Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]);
+}
+
+export async function openMqttSession(
+  o: SessionOptions,
+  log: Logger,
+  handlers: SessionHandlers,
+): Promise<MqttSession> {
+  const client = mqtt.connect(o.url, {
+    protocolVersion: 4,
+    clientId: o.clientId,
+    username: o.username,
+    password: o.password,
+    clean: false,
+    keepalive: o.keepaliveS,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    resubscribe: true,
+  });
+  let paused = false;
+
+  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+    const qos1 = packet.qos > 0 && packet.messageId !== undefined;
+    const stream = client.stream;
+    const id = packet.messageId ?? 0;
+    // Paused: not acknowledged, so the broker keeps it in the session for the next start.
+    if (paused) return callback(qos1 ? DEFERRED : undefined);
+    const ack = qos1
+      ? () => {
+          if (client.stream === stream && client.connected && !stream.destroyed) stream.write(puback(id));
+        }
+      : () => {};
+    try {
+      handlers.onMessage({
+        topic: packet.topic,
+        payload: packet.payload as Buffer,
+        dup: packet.dup,
+        retained: packet.retain,
+        ack,
+      });
+    } catch (err) {
+      log.error(
+        { err, topic: packet.topic },
+        `${o.service} message handler threw; message left unacknowledged`,
+      );
+    }
+    const done = () => callback(qos1 ? DEFERRED : undefined);
+    const wait = handlers.backpressure?.();
+    if (wait) wait.then(done, done);
+    else done();
+  };
+
+  client.on('connect', (connack) => {
+    log.info({ url: o.url, sessionPresent: connack.sessionPresent }, `${o.service} connected to the broker`);
+    handlers.onConnectionChange?.(true);
+  });
+  client.on('close', () => handlers.onConnectionChange?.(false));
+  client.on('offline', () => log.warn({ url: o.url }, `${o.service} lost the broker; reconnecting`));
+  client.on('error', (err) => log.warn({ err: err.message, url: o.url }, `${o.service} MQTT error`));
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${o.service}: no connection to ${o.url} within ${o.connectTimeoutMs} ms`)),
+        o.connectTimeoutMs,
+      );
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.on('error', (err) => {
+        // Refused credentials will not fix themselves: fail the start instead of looping.
+        const code = (err as { code?: number }).code;
+        if (code === 4 || code === 5) {
+          clearTimeout(timer);
+          reject(new Error(`${o.service}: the broker refused the service credentials (${err.message})`));
+        }
+      });
+    });
+    const granted = await client.subscribeAsync([...o.filters], { qos: 1 });
+    const refused = granted.filter((g) => g.qos === 128);
+    if (refused.length > 0)
+      throw new Error(
+        `${o.service}: the broker refused subscriptions ${refused.map((g) => g.topic).join(', ')}`,
+      );
+  } catch (err) {
+    await client.endAsync(true);
+    throw err;
+  }
+
+  return {
+    async pause() {
+      paused = true;
+    },
+    async stop() {
+      paused = true;
+      await client.endAsync(false);
+    },
+  };
+}
