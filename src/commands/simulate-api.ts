@@ -60,11 +60,12 @@ export function apiProvisioner(config: Config): ProvisionFleet {
       return (await res.json()) as T;
     };
     const plan = planFleet(counts, site);
-    if (!(await call('GET', `/sites/${site}`))) await call('POST', '/sites', { id: site, name: site });
-    const buildings = await call<{ items: { id: string }[] }>('GET', `/sites/${site}/buildings`);
+    const at = encodeURIComponent(site);
+    if (!(await call('GET', `/sites/${at}`))) await call('POST', '/sites', { id: site, name: site });
+    const buildings = await call<{ items: { id: string }[] }>('GET', `/sites/${at}/buildings`);
     const have = new Set(buildings?.items.map((b) => b.id));
     for (const b of plan.buildings.filter((b) => !have.has(b.id)))
-      await call('POST', `/sites/${site}/buildings`, {
+      await call('POST', `/sites/${at}/buildings`, {
         id: b.id,
         name: b.id,
         floors: b.floors,
@@ -72,7 +73,7 @@ export function apiProvisioner(config: Config): ProvisionFleet {
       });
     const listed = await call<{ items: { id: string; revokedAt: string | null }[] }>(
       'GET',
-      `/devices?site=${site}&includeRevoked=true`,
+      `/devices?site=${at}&includeRevoked=true`,
     );
     const existing = new Map(listed?.items.map((d) => [d.id, d.revokedAt]));
     const result = [];

@@ -119,7 +119,12 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
           );
         // The scenario is checked before any device is registered or has its secret rotated.
         scenario = values.scenario ? loadScenario(values.scenario) : undefined;
-        devices = await provision(counts, site);
+        devices = await provision(counts, site).catch((err: unknown) => {
+          // A registry that cannot be opened (PostgreSQL down, a damaged data directory) is a
+          // refusal to report in one line, like the API's; a bad command line stays exit 2.
+          if (err instanceof UsageError || err instanceof ProvisionError) throw err;
+          throw new ProvisionError(`cannot register the fleet: ${(err as Error).message}`);
+        });
       }
       plan = {
         site,
