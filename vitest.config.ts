@@ -13,6 +13,12 @@ import { LongestFirst } from './tests/support/sequencer.ts';
  */
 const INTEGRATION = [
   'tests/api/*.postgres.test.ts',
+  'tests/broker/corpus.test.ts',
+  'tests/broker/fuzz.test.ts',
+  'tests/cli/**/*.test.ts',
+  'tests/records/notify.test.ts',
+  'tests/rules/episodes.*.test.ts',
+  'tests/rules/maintenance-api.*.test.ts',
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',
   'tests/broker/mosquitto-clients.test.ts',
@@ -32,7 +38,6 @@ const INTEGRATION = [
   'tests/rules/behaviour.test.ts',
   'tests/rules/durability.test.ts',
   'tests/rules/faults.*.test.ts',
-  'tests/rules/maintenance-api.test.ts',
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',

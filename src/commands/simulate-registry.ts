@@ -2,17 +2,30 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { openRecords, RecordsError } from '../records/index.ts';
 import { type ProvisionFleet, planFleet } from '../simulators/index.ts';
+import { apiBase, apiProvisioner } from './simulate-api.ts';
 
 /**
  * `facility simulate`'s credentials from the device registry: creates the site and buildings the
  * plan needs, registers new devices and rotates the secrets of ones registered by an earlier run
  * (secrets are never stored in clear, so a new run cannot learn the old ones). The store is closed
- * before the fleet runs, so in embedded mode the single-writer lock is held only briefly.
+ * before the fleet runs, so in embedded mode the single-writer lock is held only briefly. When
+ * `facility start` holds that lock (embedded mode), the running platform registers the fleet
+ * through its API instead, so one command works against the running demo.
  */
 export function registryProvisioner(config: Config, log: Logger): ProvisionFleet {
   return async (counts, site) => {
     const plan = planFleet(counts, site);
-    const records = await openRecords({ databaseUrl: config.DATABASE_URL, dataDir: config.FM_DATA_DIR, log });
+    let records: Awaited<ReturnType<typeof openRecords>>;
+    try {
+      records = await openRecords({ databaseUrl: config.DATABASE_URL, dataDir: config.FM_DATA_DIR, log });
+    } catch (err) {
+      if (!(err instanceof RecordsError && err.code === 'records-locked')) throw err;
+      log.info(
+        { api: apiBase(config) },
+        'registry held by the running platform: provisioning through its API',
+      );
+      return apiProvisioner(config)(counts, site);
+    }
     try {
       if (!(await records.listSites()).some((s) => s.id === site))
         await records.addSite({ id: site, name: site });

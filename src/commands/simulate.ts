@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { RecordsError } from '../records/index.ts';
 import {
   CredentialsError,
   type FleetCounts,
@@ -12,6 +13,7 @@ import {
   ScenarioError,
   type SimDevice,
 } from '../simulators/index.ts';
+import { ProvisionError } from './simulate-api.ts';
 import type { CommandContext } from './usage.ts';
 import { USAGE_EXIT, UsageError, usageLine, usageMessage } from './usage.ts';
 
@@ -22,7 +24,8 @@ export const help = (): string => `usage: facility simulate [options]
   --lifts N --pumps N --lighting N --cctv N
                        how many devices of each kind to provision and run
   --credentials FILE   run the devices in FILE instead: a JSON array of
-                       {deviceId, kind, secret, interval_s?, floors?, ...}
+                       {deviceId, kind, secret, site?, interval_s?, floors?, ...}
+                       (FM_DATA_DIR/demo-credentials.json is one, for \`start --no-demo\`)
   --unregistered       invent secrets locally (only for a broker that lets anyone in)
   --scenario FILE      inject faults on a timeline (see docs/simulators.md)
   --url URL            broker (default mqtt://FM_MQTT_HOST:FM_MQTT_PORT)
@@ -63,6 +66,7 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
       timezone: string;
     };
     let devices: SimDevice[];
+    let scenario: Scenario | undefined;
     try {
       const str = { type: 'string' } as const;
       const { values } = parseArgs({
@@ -83,7 +87,9 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
           unregistered: { type: 'boolean' },
         },
       });
-      const site = values.site ?? 'demo';
+      const credentials = values.credentials ? loadCredentials(values.credentials) : undefined;
+      // The file's own site (the demo's says "demo") unless the command line names one.
+      const site = values.site ?? credentials?.site ?? 'demo';
       const speed = Number(values.speed ?? 1);
       if (!(speed > 0 && speed <= 10_000))
         throw new UsageError('--speed must be a number above 0, at most 10000');
@@ -97,10 +103,10 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
         cctv: count('cctv', values.cctv),
       };
       const total = counts.lifts + counts.pumps + counts.lighting + counts.cctv;
-      if (values.credentials) {
+      if (credentials) {
         if (total > 0)
           throw new UsageError('--credentials runs the devices in the file; leave out the counts');
-        devices = loadCredentials(values.credentials);
+        devices = credentials.devices;
       } else {
         if (total === 0)
           throw new UsageError(
@@ -111,14 +117,21 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
           throw new UsageError(
             'no registry to issue device secrets here: pass --credentials FILE, or --unregistered for a broker without device auth',
           );
-        devices = await provision(counts, site);
+        // The scenario is checked before any device is registered or has its secret rotated.
+        scenario = values.scenario ? loadScenario(values.scenario) : undefined;
+        devices = await provision(counts, site).catch((err: unknown) => {
+          // A registry that cannot be opened (PostgreSQL down, a damaged data directory) is a
+          // refusal to report in one line, like the API's; a bad command line stays exit 2.
+          if (err instanceof UsageError || err instanceof ProvisionError) throw err;
+          throw new ProvisionError(`cannot register the fleet: ${(err as Error).message}`);
+        });
       }
       plan = {
         site,
         speed,
         durationMs,
         seed: Number(values.seed ?? 1),
-        scenario: values.scenario ? loadScenario(values.scenario) : undefined,
+        scenario: scenario ?? (values.scenario ? loadScenario(values.scenario) : undefined),
         url: values.url ?? `mqtt://${ctx.config.FM_MQTT_HOST}:${ctx.config.FM_MQTT_PORT}`,
         timezone: values.timezone ?? 'Asia/Shanghai',
       };
@@ -126,6 +139,11 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
       if (err instanceof ScenarioError || err instanceof CredentialsError) {
         ctx.err(`facility: ${err.message}`);
         return 2;
+      }
+      if (err instanceof ProvisionError || err instanceof RecordsError) {
+        // Refused by the registry or the running platform: say why in one line.
+        ctx.err(`facility: ${err.message}`);
+        return 1;
       }
       const message = usageMessage(err);
       if (message === undefined) throw err;

@@ -2,21 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import { KINDS } from '../protocol/index.ts';
 import { type Records, RecordsError } from '../records/index.ts';
+import { credentialEntry } from '../simulators/plan.ts';
 import { DEMO_BUILDINGS, DEMO_SITE, type DemoDevice, demoDevices } from './estate.ts';
 
-/** What the simulated fleet needs to connect each demo device with its own credentials. */
-export const fleetCredentials = z.array(
-  z.object({
-    deviceId: z.string(),
-    kind: z.enum(KINDS),
-    secret: z.string(),
-    site: z.string(),
-    building: z.string().optional(),
-    intervalS: z.number().int().positive(),
-  }),
-);
+/**
+ * What the simulated fleet needs to connect each demo device with its own credentials: the
+ * simulators' credentials-file entry (so `facility simulate --credentials` reads this file as
+ * written), with the site and the registered interval always present.
+ */
+export const fleetCredentials = z.array(credentialEntry.required({ site: true, intervalS: true }));
 export type FleetCredential = z.infer<typeof fleetCredentials>[number];
 
 const FILE = 'demo-credentials.json';

@@ -15,11 +15,14 @@ export {
 } from './model.ts';
 export { type AnyModel, createModel, type SimDevice, type SiteContext } from './models.ts';
 export {
+  type CredentialEntry,
   CredentialsError,
   countKinds,
+  credentialEntry,
   credentialsSchema,
   type FleetCounts,
   type FleetPlan,
+  type LoadedCredentials,
   loadCredentials,
   type PlannedBuilding,
   type PlannedDevice,

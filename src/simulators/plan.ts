@@ -95,12 +95,21 @@ export function planFleet(counts: FleetCounts, site: string): FleetPlan {
   return { buildings: buildings.slice(0, counts.lifts > 0 ? towers : 0), devices };
 }
 
-const credential = z
+/**
+ * One entry of a credentials file, the one schema for both writers: `facility start` writes the
+ * demo estate's (src/demo/provision.ts, with the registry's `site` and `intervalS`) and people
+ * write their own (`interval_s`, as the status message spells it). Unknown keys are refused so a
+ * misspelt option is not silently ignored.
+ */
+export const credentialEntry = z
   .object({
     deviceId: z.string().regex(ID_PATTERN, 'device ids are [A-Za-z0-9_-]{1,64}'),
     kind: z.enum(KINDS),
     secret: z.string().min(1),
+    site: z.string().regex(ID_PATTERN, 'site ids are [A-Za-z0-9_-]{1,64}').optional(),
     interval_s: z.number().int().min(1).max(86_400).optional(),
+    /** The registry's spelling of `interval_s`. */
+    intervalS: z.number().int().min(1).max(86_400).optional(),
     building: z.string().optional(),
     floors: z.number().int().min(2).max(200).optional(),
     basements: z.number().int().min(0).max(10).optional(),
@@ -112,11 +121,18 @@ const credential = z
     disks_total: z.number().int().min(1).max(64).optional(),
   })
   .strict();
+export type CredentialEntry = z.infer<typeof credentialEntry>;
 
-export const credentialsSchema = z.array(credential).min(1);
+export const credentialsSchema = z.array(credentialEntry).min(1);
+
+/** What a credentials file holds: the devices, and the site they share if the file says one. */
+export interface LoadedCredentials {
+  devices: SimDevice[];
+  site?: string;
+}
 
 /** Reads a `--credentials` file: a JSON array of `{deviceId, kind, secret, ...model options}`. */
-export function loadCredentials(file: string): SimDevice[] {
+export function loadCredentials(file: string): LoadedCredentials {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
@@ -140,11 +156,21 @@ export function loadCredentials(file: string): SimDevice[] {
     );
   }
   const seen = new Set<string>();
-  for (const d of result.data) {
+  const sites = new Set<string>();
+  const devices: SimDevice[] = [];
+  for (const { site, intervalS, interval_s, ...d } of result.data) {
     if (seen.has(d.deviceId)) throw new CredentialsError(`${file}: device ${d.deviceId} is listed twice`);
     seen.add(d.deviceId);
+    if (site) sites.add(site);
+    const interval = interval_s ?? intervalS;
+    devices.push(interval === undefined ? d : { ...d, interval_s: interval });
   }
-  return result.data;
+  // One fleet publishes under one site's topics (docs/mqtt-contract.md).
+  if (sites.size > 1)
+    throw new CredentialsError(
+      `${file}: devices of several sites (${[...sites].join(', ')}); run one file per site`,
+    );
+  return { devices, site: [...sites][0] };
 }
 
 export function countKinds(devices: readonly { kind: Kind }[]): Record<Kind, number> {

@@ -110,6 +110,28 @@ describe('scenario files', () => {
     );
   });
 
+  it("reads the demo's credentials entries (site, intervalS) and still refuses unknown keys", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fm-creds-'));
+    const file = join(dir, 'demo.json');
+    const entry = {
+      deviceId: 'L-B1-1',
+      kind: 'lift',
+      secret: 's',
+      site: 'demo',
+      building: 'B1',
+      intervalS: 10,
+    };
+    writeFileSync(file, JSON.stringify([entry]));
+    expect(loadCredentials(file)).toEqual({
+      site: 'demo',
+      devices: [{ deviceId: 'L-B1-1', kind: 'lift', secret: 's', building: 'B1', interval_s: 10 }],
+    });
+    writeFileSync(file, JSON.stringify([{ ...entry, intervalSeconds: 10 }]));
+    expect(() => loadCredentials(file)).toThrow(/Unrecognized key: "intervalSeconds"/);
+    writeFileSync(file, JSON.stringify([entry, { ...entry, deviceId: 'P-1', kind: 'pump', site: 'other' }]));
+    expect(() => loadCredentials(file)).toThrow(/devices of several sites \(demo, other\)/);
+  });
+
   it('all-faults.json raises and recovers every fault of every kind on a small estate', () => {
     const scenario = loadScenario('scenarios/all-faults.json');
     const covered = new Set(

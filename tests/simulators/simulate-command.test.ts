@@ -48,6 +48,15 @@ describe('facility simulate', () => {
     expect(missing.errors.join('\n')).toMatch(/nope\.json: cannot read it/);
   });
 
+  it('reports a registry it cannot open in one line, exit 1', async () => {
+    const down = context(['--lifts', '1']);
+    const refuse = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    };
+    expect(await createSimulate({ provisionFleet: refuse })(down.ctx)).toBe(1);
+    expect(down.errors).toEqual(['facility: cannot register the fleet: connect ECONNREFUSED 127.0.0.1:5432']);
+  });
+
   it('runs the devices of a credentials file for a simulated duration and says what it published', async () => {
     const file = join(tempDir('creds'), 'fleet.json');
     writeFileSync(
