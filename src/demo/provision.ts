@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { type Records, RecordsError } from '../records/index.ts';
-import { credentialEntry } from '../simulators/plan.ts';
+import { credentialEntry } from '../simulators/index.ts';
 import { DEMO_BUILDINGS, DEMO_SITE, type DemoDevice, demoDevices } from './estate.ts';
 
 /**
