@@ -3,10 +3,12 @@
  * server.ts alone owns the port and the process (the fastify/demo split).
  */
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { consoleApiRoutes, consolePages, openConsoleState } from '../console/index.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/rejects.ts';
 import type { Logger } from '../log.ts';
@@ -76,6 +78,14 @@ export function buildApp(deps: ApiDeps): App {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
+  // The web console (src/console/): its sessions are one more way into the same routes.
+  const consoleState = options.console.enabled
+    ? openConsoleState({
+        db: deps.records.db,
+        now: deps.now,
+        session: { ttlMs: options.console.sessionTtlMs, idleMs: options.console.sessionIdleMs },
+      })
+    : undefined;
   const ctx: ApiContext = {
     records: deps.records,
     desk: deps.desk,
@@ -85,7 +95,7 @@ export function buildApp(deps: ApiDeps): App {
     now: deps.now,
     options,
     influx: deps.influx,
-    services: deps.services ?? [],
+    services: [...(deps.services ?? []), ...(consoleState ? [consoleState.probe] : [])],
     ingestRejects: deps.ingestRejects,
     httpMetrics: new HttpMetrics(),
     changes: new ChangeFeed(log),
@@ -101,6 +111,7 @@ export function buildApp(deps: ApiDeps): App {
   app.register(async (root) => {
     await bootstrapAdmin(ctx.tokens, options, log);
     await root.register(helmet);
+    await root.register(cookie);
     if (options.rateLimitMax > 0) {
       await root.register(rateLimit, {
         max: options.rateLimitMax,
@@ -111,7 +122,7 @@ export function buildApp(deps: ApiDeps): App {
     }
     await registerDocs(root, { ui: options.docs });
     await root.register(async (api) => {
-      registerAuth(api, ctx.tokens, ctx.streamTickets);
+      registerAuth(api, ctx.tokens, ctx.streamTickets, consoleState?.authenticator);
       await api.register(healthRoutes, ctx);
       await api.register(tokenRoutes, ctx);
       await api.register(siteRoutes, ctx);
@@ -126,7 +137,9 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(statsRoutes, ctx);
       await api.register(streamRoutes, ctx);
       await api.register(ingestRoutes, ctx);
+      if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });
+    if (consoleState) await root.register(consolePages, { state: consoleState });
   });
   return app;
 }

@@ -93,6 +93,10 @@ describe('OpenAPI document', () => {
       'GET /stats',
       'GET /stream',
       'POST /stream/tickets',
+      'GET /logins',
+      'PUT /logins/{staffId}',
+      'POST /logins/{staffId}/invitations',
+      'POST /logins/{staffId}/revoke-sessions',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

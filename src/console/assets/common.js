@@ -1,0 +1,104 @@
+// Shared by every console page: words, page data, the JSON API with the session's CSRF token,
+// small DOM helpers. No framework: pages are rendered on the server; this fills in data.
+const read = (id) => JSON.parse(document.getElementById(id)?.textContent || '{}');
+const words = read('page-words');
+const data = read('page-data');
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content || '';
+
+function w(key, vars = {}) {
+  const text = words[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The JSON API with the session cookie; changes carry the CSRF token (docs/console.md). */
+async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', w('err.network'));
+  }
+  if (res.status === 401) {
+    location.assign(`/sign-in?ended=1&next=${encodeURIComponent(location.pathname + location.search)}`);
+    throw new ApiError(401, 'unauthorized', 'signed out');
+  }
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const e = json?.error ?? {};
+    throw new ApiError(
+      res.status,
+      e.code ?? 'error',
+      res.status === 403 ? w('err.forbidden') : (e.message ?? res.statusText),
+    );
+  }
+  return json;
+}
+
+/** An element with attributes and children; strings become text nodes (never HTML). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (k === 'class') node.className = v;
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat())
+    if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+let toastTimer;
+function toast(message) {
+  const box = document.getElementById('toast');
+  if (!box) return;
+  box.textContent = message;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    box.textContent = '';
+  }, 6000);
+}
+
+function fail(err) {
+  toast(err.code === 'network' ? err.message : w('err.generic', { message: err.message }));
+}
+
+const locale = data.lang === 'en' ? 'en-GB' : 'zh-CN';
+const timeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
+function fmtTime(at) {
+  return at ? timeFmt.format(new Date(at)) : '';
+}
+
+/** "-1:05" when late, "4:59" when in time; hours when long. */
+function fmtLeft(ms) {
+  const late = ms < 0;
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const body =
+    h > 0
+      ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`
+      : `${m}:${String(s).padStart(2, '0')}`;
+  return late ? `-${body}` : body;
+}
+
+globalThis.fm = { words, data, w, api, el, toast, fail, fmtTime, fmtLeft, ApiError };

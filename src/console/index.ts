@@ -1,0 +1,92 @@
+/**
+ * The web console: server-rendered pages with a little JavaScript, served by the API's fastify
+ * app under `/` beside the JSON routes (docs/console.md). Pages carry words and layout; their
+ * scripts read and change records through the same JSON API with the session cookie, so the
+ * server applies one set of roles and rules to both.
+ */
+
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pickEncoding } from './assets.ts';
+import { homePage } from './pages/home.ts';
+import { peoplePage } from './pages/people.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import type { ConsoleState } from './state.ts';
+import { sendPage, staffPage } from './web.ts';
+
+export { consoleApiRoutes } from './api-routes.ts';
+export { type ConsoleState, openConsoleState } from './state.ts';
+
+/**
+ * Only our own files and the API: no inline script, no framing, forms post only to us. Stricter
+ * than helmet's default for the API, and without upgrade-insecure-requests on plain HTTP (the demo
+ * on 127.0.0.1), which would break a LAN deployment that has no TLS yet.
+ */
+function csp(request: FastifyRequest): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+    ...(request.protocol === 'https' ? ['upgrade-insecure-requests'] : []),
+  ].join('; ');
+}
+
+/** Pages are small but compress 4-5x; brotli at a middling level costs well under a millisecond. */
+function compress(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  if (typeof payload !== 'string' || payload.length < 1024) return payload;
+  if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+  const encoding = pickEncoding(request.headers['accept-encoding']);
+  reply.header('vary', 'accept-encoding');
+  if (!encoding) return payload;
+  reply.header('content-encoding', encoding);
+  reply.removeHeader('content-length');
+  return encoding === 'br'
+    ? brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
+    : gzipSync(payload, { level: 6 });
+}
+
+export async function consolePages(app: FastifyInstance, { state }: { state: ConsoleState }) {
+  // Pages are not API operations: keep them out of the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('content-security-policy', csp(request));
+    reply.header('referrer-policy', 'same-origin');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return compress(request, reply, payload);
+  });
+
+  app.get('/assets/:name', async (request, reply) => {
+    const { name } = request.params as { name: string };
+    const asset = state.assets.get(name);
+    if (!asset) return reply.code(404).type('text/plain').send('no such file');
+    const versioned = (request.query as { v?: string }).v === asset.hash;
+    reply.header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache');
+    reply.header('etag', `"${asset.hash}"`);
+    reply.header('vary', 'accept-encoding');
+    if (request.headers['if-none-match'] === `"${asset.hash}"`) return reply.code(304).send();
+    const encoding = pickEncoding(request.headers['accept-encoding']);
+    if (encoding) reply.header('content-encoding', encoding);
+    return reply.type(asset.type).send(encoding ? asset[encoding] : asset.body);
+  });
+
+  sessionRoutes(app, state);
+
+  app.get('/', async (request, reply) => {
+    const p = await staffPage(request, reply, state);
+    if (p) return sendPage(reply, homePage(p));
+  });
+  app.get('/admin/people', async (request, reply) => {
+    const p = await staffPage(request, reply, state, ['admin']);
+    if (p) return sendPage(reply, peoplePage(p));
+  });
+}
