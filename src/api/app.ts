@@ -25,6 +25,8 @@ import { registerDocs } from './plugins/docs.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { allowedActionRoutes } from './routes/allowed-actions.ts';
+import { deadlineRoutes } from './routes/deadlines.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { dutyRoutes } from './routes/duty.ts';
@@ -130,6 +132,8 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(deviceHistoryRoutes, ctx);
       await api.register(recordRoutes, ctx);
       await api.register(recordActionRoutes, ctx);
+      await api.register(allowedActionRoutes, ctx);
+      await api.register(deadlineRoutes, ctx);
       await api.register(alertRoutes, ctx);
       await api.register(dutyRoutes, ctx);
       await api.register(slaRoutes, ctx);

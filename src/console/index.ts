@@ -8,9 +8,14 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { label, STATE_LABELS } from '../records/service/i18n.ts';
 import { pickEncoding } from './assets.ts';
+import { deskPage } from './pages/desk.ts';
+import { newRecordPage } from './pages/desk-new.ts';
 import { homePage } from './pages/home.ts';
+import { DESK_ROLES } from './pages/layout.ts';
 import { peoplePage } from './pages/people.ts';
+import { recordPage } from './pages/record.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import type { ConsoleState } from './state.ts';
 import { sendPage, staffPage } from './web.ts';
@@ -84,6 +89,25 @@ export async function consolePages(app: FastifyInstance, { state }: { state: Con
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);
     if (p) return sendPage(reply, homePage(p));
+  });
+  app.get('/desk', async (request, reply) => {
+    const p = await staffPage(request, reply, state, DESK_ROLES);
+    if (p)
+      return sendPage(
+        reply,
+        deskPage(p, (s) => label(STATE_LABELS, s, p.lang)),
+      );
+  });
+  app.get('/desk/new', async (request, reply) => {
+    const p = await staffPage(request, reply, state, DESK_ROLES);
+    if (p) return sendPage(reply, newRecordPage(p));
+  });
+  app.get('/desk/records/:id', async (request, reply) => {
+    const id = Number((request.params as { id: string }).id);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      return reply.code(404).type('text/plain').send('no such record');
+    const p = await staffPage(request, reply, state);
+    if (p) return sendPage(reply, recordPage(p, { id, phone: false }));
   });
   app.get('/admin/people', async (request, reply) => {
     const p = await staffPage(request, reply, state, ['admin']);

@@ -1,5 +1,7 @@
 /** [English, 简体中文] for every word the console shows; i18n.ts looks them up. */
-export const WORDS = {
+import { DESK_WORDS } from './words-desk.ts';
+
+const BASE = {
   'app.name': ['Facility monitor', '设施监控'],
   'nav.desk': ['Front desk', '客服台'],
   'nav.mine': ['My slips', '我的工单'],
@@ -82,3 +84,5 @@ export const WORDS = {
   'role.admin': ['admin', '管理员'],
   'role.service': ['service', '系统'],
 } as const satisfies Record<string, readonly [string, string]>;
+
+export const WORDS = { ...BASE, ...DESK_WORDS } as const;

@@ -29,6 +29,7 @@ const MATRIX: Array<[Method, string, readonly Role[]]> = [
   ['POST', '/tokens', ['admin']],
   ['POST', '/tokens/000000000000/revoke', ['admin']],
   ['GET', '/metrics', ['service', 'admin', 'manager']],
+  ['GET', '/deadlines?site=estate-1', ALL],
   ['GET', '/logins', ['admin']],
   ['POST', '/logins/nobody/invitations', ['admin']],
   ['POST', '/logins/nobody/revoke-sessions', ['admin']],

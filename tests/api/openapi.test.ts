@@ -93,6 +93,8 @@ describe('OpenAPI document', () => {
       'GET /stats',
       'GET /stream',
       'POST /stream/tickets',
+      'GET /deadlines',
+      'GET /records/{id}/allowed-actions',
       'GET /logins',
       'PUT /logins/{staffId}',
       'POST /logins/{staffId}/invitations',

@@ -36,7 +36,7 @@ describe('console sign-in', () => {
   it('sets an HttpOnly, SameSite=Lax session cookie that expires; Secure over TLS', async () => {
     const { res } = await signInForm(t, 'desk-1', 'pw-desk-1-secret');
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/desk');
     const set = ([] as string[])
       .concat(res.headers['set-cookie'] as string[])
       .find((c) => c.startsWith('fm_session='))!;

@@ -103,3 +103,98 @@ export async function listen(t: TestApi): Promise<string> {
 export function wallClock(t: TestApi): void {
   Object.defineProperty(t.clock, 't', { get: () => Date.now(), set: () => {}, configurable: true });
 }
+
+/**
+ * An estate for the console's tests: site estate-1 with building B1 and lift L-B1-1, a desk, an
+ * engineer on duty round the clock, a guard, a supervisor and a manager, each with a password
+ * `pw-<id>-secret`.
+ */
+export async function seedEstate(t: TestApi): Promise<void> {
+  const ok = async (res: Promise<{ statusCode: number; body: string }>) => {
+    const r = await res;
+    if (r.statusCode >= 300) throw new Error(`seed: ${r.statusCode} ${r.body}`);
+  };
+  await ok(t.call(ADMIN, 'POST', '/sites', { id: 'estate-1', name: '一号小区' }));
+  await ok(t.call(ADMIN, 'POST', '/sites/estate-1/buildings', { id: 'B1', name: '1号楼', floors: 18 }));
+  await ok(
+    t.call(ADMIN, 'POST', '/devices', {
+      id: 'L-B1-1',
+      site: 'estate-1',
+      kind: 'lift',
+      building: 'B1',
+      location: '1号楼 1号梯',
+    }),
+  );
+  const sites = ['estate-1'];
+  await addPerson(t, { id: 'desk-1', roles: ['front_desk'], sites });
+  await addPerson(t, {
+    id: 'eng-1',
+    roles: ['engineer'],
+    trades: ['engineering'],
+    sites,
+    phone: '139 0000 0002',
+  });
+  await addPerson(t, { id: 'guard-1', roles: ['guard'], trades: ['security'], sites });
+  await addPerson(t, { id: 'sup-1', roles: ['supervisor'], trades: ['engineering', 'security'], sites });
+  await addPerson(t, { id: 'mgr-1', roles: ['manager'], sites });
+  await ok(
+    t.call(ADMIN, 'POST', '/duty-shifts', {
+      site: 'estate-1',
+      staffId: 'eng-1',
+      trade: 'engineering',
+      starts: '00:00',
+      ends: '00:00',
+    }),
+  );
+}
+
+/** An entrapment (or another fault) raised as rules/ raises it, with a readings window as evidence. */
+export async function raiseEntrapment(t: TestApi, key = `k-${Date.now()}`, faultCode = 'entrapment') {
+  const at = new Date(t.clock.t);
+  const readings = [0, 1, 2, 3].map((i) => ({
+    at: new Date(at.getTime() - (3 - i) * 10_000).toISOString(),
+    speed_mps: i < 2 ? 1.5 : 0,
+    door: 'closed',
+  }));
+  const fault = await t.desk!.raiseDeviceFault({
+    deviceId: 'L-B1-1',
+    faultCode,
+    priority: 'emergency',
+    trade: 'engineering',
+    idempotencyKey: key,
+    occurredAt: at,
+    evidence: { rule: 'lift.entrapment', since: at.toISOString(), readings },
+  });
+  const alert = await t.desk!.raisePatrolAlert({
+    deviceId: 'L-B1-1',
+    recordId: fault.record.id,
+    code: faultCode,
+    priority: 'emergency',
+    idempotencyKey: `${key}-alert`,
+  });
+  return { record: fault.record, alert };
+}
+
+/** Signs a browser context in through the real form. */
+export async function browserSignIn(
+  page: import('playwright-core').Page,
+  login: string,
+  password: string,
+  next = '/',
+) {
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.click('main button[type=submit]');
+  await page.waitForURL((u) => u.pathname === next.split('?')[0]);
+}
+
+/** Replaces the browser's Notification with one that records what was shown (read __notes). */
+export const RECORD_NOTIFICATIONS = `
+  window.__notes = [];
+  window.Notification = class {
+    static permission = 'granted';
+    static requestPermission() { return Promise.resolve('granted'); }
+    constructor(title) { window.__notes.push(title); }
+  };
+`;

@@ -102,3 +102,47 @@ function fmtLeft(ms) {
 }
 
 globalThis.fm = { words, data, w, api, el, toast, fail, fmtTime, fmtLeft, ApiError };
+
+/**
+ * The site a page works on: ?site=, else the last one chosen, else the first the person works.
+ * Fills the <select id="site"> and reloads the page with ?site= when it changes.
+ */
+async function pickSite() {
+  const select = document.getElementById('site');
+  const { items } = await api('GET', '/sites');
+  const mine = data.session?.sites?.length ? items.filter((s) => data.session.sites.includes(s.id)) : items;
+  const asked = new URLSearchParams(location.search).get('site');
+  const last = localStorage.getItem('fm.site');
+  const site = [asked, last].find((s) => s && mine.some((m) => m.id === s)) ?? mine[0]?.id ?? null;
+  if (select) {
+    select.replaceChildren(
+      ...mine.map((s) => el('option', { value: s.id, selected: s.id === site }, s.name)),
+    );
+    select.addEventListener('change', () => {
+      const q = new URLSearchParams(location.search);
+      q.set('site', select.value);
+      location.search = q.toString();
+    });
+  }
+  if (site) localStorage.setItem('fm.site', site);
+  return site;
+}
+
+/** Where a record or alert is, in words: building, floor, unit, area, free text. */
+function placeOf(r) {
+  const floor =
+    r.floor === null || r.floor === undefined ? null : r.floor < 0 ? `B${-r.floor}` : `${r.floor}F`;
+  return [r.building, floor, r.unit, r.area, r.location]
+    .filter((x) => x !== null && x !== undefined && x !== '')
+    .join(' · ');
+}
+
+/** Countdown class: red when late, amber in the last 30% of the step's time (or last minute). */
+function dueClass(dueAt, since, now = Date.now()) {
+  const left = new Date(dueAt).getTime() - now;
+  if (left < 0) return 'red';
+  const span = since ? new Date(dueAt).getTime() - new Date(since).getTime() : 0;
+  return left <= Math.max(60_000, 0.3 * span) ? 'amber' : 'ok';
+}
+
+Object.assign(globalThis.fm, { pickSite, placeOf, dueClass });

@@ -21,7 +21,12 @@ interface NavItem {
 }
 
 /** Which page each role starts on and sees in the menu. */
-export const NAV: readonly NavItem[] = [{ href: '/admin/people', word: 'nav.people', roles: ['admin'] }];
+export const DESK_ROLES: readonly Role[] = ['front_desk', 'supervisor', 'manager', 'admin'];
+
+export const NAV: readonly NavItem[] = [
+  { href: '/desk', word: 'nav.desk', roles: DESK_ROLES },
+  { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
+];
 
 export function navFor(roles: readonly Role[]): NavItem[] {
   return NAV.filter((n) => n.roles.some((r) => roles.includes(r)));
