@@ -10,10 +10,12 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { label, STATE_LABELS } from '../records/service/i18n.ts';
 import { pickEncoding } from './assets.ts';
+import { langOf } from './i18n.ts';
 import { deskPage } from './pages/desk.ts';
 import { newRecordPage } from './pages/desk-new.ts';
 import { homePage } from './pages/home.ts';
 import { DESK_ROLES } from './pages/layout.ts';
+import { alertsPage, manifest, slipsPage } from './pages/mobile.ts';
 import { peoplePage } from './pages/people.ts';
 import { recordPage } from './pages/record.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
@@ -109,6 +111,35 @@ export async function consolePages(app: FastifyInstance, { state }: { state: Con
     const p = await staffPage(request, reply, state);
     if (p) return sendPage(reply, recordPage(p, { id, phone: false }));
   });
+  app.get('/m', async (request, reply) => {
+    const p = await staffPage(request, reply, state);
+    if (p) return sendPage(reply, slipsPage(p));
+  });
+  app.get('/m/alerts', async (request, reply) => {
+    const p = await staffPage(request, reply, state);
+    if (p) return sendPage(reply, alertsPage(p));
+  });
+  app.get('/m/records/:id', async (request, reply) => {
+    const id = Number((request.params as { id: string }).id);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      return reply.code(404).type('text/plain').send('no such record');
+    const p = await staffPage(request, reply, state);
+    if (p) return sendPage(reply, recordPage(p, { id, phone: true }));
+  });
+  app.get('/m/manifest.webmanifest', async (request, reply) =>
+    reply
+      .type('application/manifest+json')
+      .header('cache-control', 'no-cache')
+      .send(JSON.stringify(manifest(langOf(request), state.assets.url('icon.svg')))),
+  );
+  app.get('/m/sw.js', async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      // Its scope is /m (the slip list itself), one level above the script's own folder.
+      .header('service-worker-allowed', '/m')
+      .send(state.assets.get('sw.js')!.body),
+  );
   app.get('/admin/people', async (request, reply) => {
     const p = await staffPage(request, reply, state, ['admin']);
     if (p) return sendPage(reply, peoplePage(p));

@@ -172,3 +172,16 @@ export const DESK_WORDS = {
   'alert.false_alarm': ['false alarm', '误报'],
   'alert.guard': ['guard {who}', '秩序员 {who}'],
 } as const satisfies Record<string, readonly [string, string]>;
+
+export const MOBILE_WORDS = {
+  'm.none': ['No slip for you now.', '当前没有你的工单。'],
+  'm.noAlerts': ['No open alert.', '没有未结警情。'],
+  'm.open': ['Open', '打开'],
+  'm.take': ['Take it', '接警'],
+  'm.notePrompt': ['What did you find?', '现场情况？'],
+  'm.taken': ['taken by {who}', '由 {who} 处理'],
+  'alertAct.acknowledge': ['Acknowledge', '接警'],
+  'alertAct.arrive': ['On scene', '到场'],
+  'alertAct.resolve': ['Resolved', '处置完毕'],
+  'alertAct.false_alarm': ['False alarm', '误报'],
+} as const satisfies Record<string, readonly [string, string]>;

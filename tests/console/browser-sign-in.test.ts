@@ -67,12 +67,12 @@ describe('console sign-in in a browser', () => {
     await p2.fill('#password', 'my own password');
     await p2.fill('#again', 'my own password');
     await p2.click('main button[type=submit]');
-    await p2.waitForURL(`${base}/`);
+    await p2.waitForURL(`${base}/m`);
     expect(await p2.textContent('.who')).toBe('李工');
 
     await p2.click('a.lang');
-    await p2.waitForURL(`${base}/`);
-    expect(await p2.textContent('h1')).toBe('Signed in as 李工');
+    await p2.waitForURL(`${base}/m`);
+    expect(await p2.textContent('h1')).toContain('My slips');
     await p2.click('button:has-text("Sign out")');
     await p2.waitForURL(/\/sign-in\?out=1$/);
     expect(await p2.textContent('[role=status]')).toBe('You are signed out.');

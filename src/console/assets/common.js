@@ -103,6 +103,10 @@ function fmtLeft(ms) {
 
 globalThis.fm = { words, data, w, api, el, toast, fail, fmtTime, fmtLeft, ApiError };
 
+// Phone pages work from the home screen and keep their files for a slow link (sw.js).
+if (data.phone && 'serviceWorker' in navigator)
+  navigator.serviceWorker.register('/m/sw.js', { scope: '/m' }).catch(() => {});
+
 /**
  * The site a page works on: ?site=, else the last one chosen, else the first the person works.
  * Fills the <select id="site"> and reloads the page with ?site= when it changes.

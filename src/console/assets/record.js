@@ -184,7 +184,20 @@ async function dutyField(id) {
   return select;
 }
 
+async function post(action, body) {
+  try {
+    await api('POST', `/records/${id}/actions/${action}`, body);
+    $('#rec-form').replaceChildren();
+    toast(w('rec.done', { action: w(`act.${action}`) }));
+    await load();
+  } catch (err) {
+    fail(err);
+  }
+}
+
 async function openForm(action) {
+  // On the phone a step that needs nothing more is one tap (notes can follow as a note).
+  if (data.phone && !forms[action].required?.length && action !== 'escalate') return post(action, {});
   const box = $('#rec-form');
   const fields = {};
   if (action === 'dispatch' || action === 'reassign') {
@@ -195,16 +208,7 @@ async function openForm(action) {
     fields,
     big: data.phone,
     onCancel: () => box.replaceChildren(),
-    onSubmit: async (body) => {
-      try {
-        await api('POST', `/records/${id}/actions/${action}`, body);
-        box.replaceChildren();
-        toast(w('rec.done', { action: w(`act.${action}`) }));
-        await load();
-      } catch (err) {
-        fail(err);
-      }
-    },
+    onSubmit: (body) => post(action, body),
   });
   box.replaceChildren(form);
   form.querySelector('input, select, textarea, button')?.focus();
@@ -260,6 +264,11 @@ if (notice) {
 
 let connected = false;
 load()
+  .then(() => {
+    // Opened from a slip's big button for a step with a form (e.g. ?act=complete).
+    const asked = new URLSearchParams(location.search).get('act');
+    if (asked && $(`#rec-actions button[data-action="${CSS.escape(asked)}"]`)) openForm(asked).catch(fail);
+  })
   .then(() =>
     follow(
       record.site,

@@ -25,6 +25,8 @@ export const DESK_ROLES: readonly Role[] = ['front_desk', 'supervisor', 'manager
 
 export const NAV: readonly NavItem[] = [
   { href: '/desk', word: 'nav.desk', roles: DESK_ROLES },
+  { href: '/m', word: 'nav.mine', roles: ['engineer', 'supervisor'] },
+  { href: '/m/alerts', word: 'nav.alerts', roles: ['guard', 'supervisor', 'manager'] },
   { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
 ];
 
@@ -96,7 +98,7 @@ ${spec.body}
 </main>
 <div id="toast" role="status" aria-live="polite"></div>
 ${scripts.length ? jsonBlock('page-words', wordsFor(p.lang, ['err.', 'role.', ...(spec.words ?? [])])) : ''}
-${scripts.length ? jsonBlock('page-data', { lang: p.lang, session, ...(spec.data as object | undefined) }) : ''}
+${scripts.length ? jsonBlock('page-data', { lang: p.lang, session, phone: spec.phone ?? false, ...(spec.data as object | undefined) }) : ''}
 ${scripts.map((s) => html`<script type="module" src="${p.assets.url(s)}"></script>`)}
 </body>
 </html>`;
