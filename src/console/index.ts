@@ -8,6 +8,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATS_READERS } from '../api/roles.ts';
 import { label, STATE_LABELS } from '../records/service/i18n.ts';
 import { pickEncoding } from './assets.ts';
 import { langOf } from './i18n.ts';
@@ -15,6 +16,7 @@ import { deskPage } from './pages/desk.ts';
 import { newRecordPage } from './pages/desk-new.ts';
 import { homePage } from './pages/home.ts';
 import { DESK_ROLES } from './pages/layout.ts';
+import { managePage } from './pages/manage.ts';
 import { alertsPage, manifest, slipsPage } from './pages/mobile.ts';
 import { peoplePage } from './pages/people.ts';
 import { recordPage } from './pages/record.ts';
@@ -140,6 +142,10 @@ export async function consolePages(app: FastifyInstance, { state }: { state: Con
       .header('service-worker-allowed', '/m')
       .send(state.assets.get('sw.js')!.body),
   );
+  app.get('/manage', async (request, reply) => {
+    const p = await staffPage(request, reply, state, STATS_READERS);
+    if (p) return sendPage(reply, managePage(p));
+  });
   app.get('/admin/people', async (request, reply) => {
     const p = await staffPage(request, reply, state, ['admin']);
     if (p) return sendPage(reply, peoplePage(p));

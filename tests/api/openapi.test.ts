@@ -94,6 +94,7 @@ describe('OpenAPI document', () => {
       'GET /stream',
       'POST /stream/tickets',
       'GET /deadlines',
+      'GET /breaches',
       'GET /records/{id}/allowed-actions',
       'GET /logins',
       'PUT /logins/{staffId}',

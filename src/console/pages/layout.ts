@@ -1,5 +1,5 @@
 /** The frame every console page shares: language, navigation for the person's roles, assets. */
-import type { Role } from '../../api/roles.ts';
+import { type Role, STATS_READERS } from '../../api/roles.ts';
 import type { Assets } from '../assets.ts';
 import { type Html, html, jsonBlock } from '../html.ts';
 import { type Lang, t, type WordKey, wordsFor } from '../i18n.ts';
@@ -27,6 +27,7 @@ export const NAV: readonly NavItem[] = [
   { href: '/desk', word: 'nav.desk', roles: DESK_ROLES },
   { href: '/m', word: 'nav.mine', roles: ['engineer', 'supervisor'] },
   { href: '/m/alerts', word: 'nav.alerts', roles: ['guard', 'supervisor', 'manager'] },
+  { href: '/manage', word: 'nav.manage', roles: STATS_READERS },
   { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
 ];
 
@@ -36,6 +37,9 @@ export function navFor(roles: readonly Role[]): NavItem[] {
 
 /** Where a person lands after signing in: the first page of their roles. */
 export function homeFor(roles: readonly Role[]): string {
+  // Managers read the figures; the desk is theirs too, but not where their day starts.
+  if (roles.includes('manager') && !roles.includes('front_desk') && !roles.includes('supervisor'))
+    return '/manage';
   return navFor(roles)[0]?.href ?? '/';
 }
 
