@@ -143,7 +143,14 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(ingestRoutes, ctx);
       if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });
-    if (consoleState) await root.register(consolePages, { state: consoleState });
+    if (consoleState) {
+      await root.register(consolePages, {
+        state: consoleState,
+        desk: deps.desk,
+        records: deps.records,
+        now: deps.now,
+      });
+    }
   });
   return app;
 }

@@ -8,7 +8,9 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceDesk } from '../api/desk.ts';
 import { STATS_READERS } from '../api/roles.ts';
+import type { Records } from '../records/index.ts';
 import { label, STATE_LABELS } from '../records/service/i18n.ts';
 import { pickEncoding } from './assets.ts';
 import { langOf } from './i18n.ts';
@@ -20,6 +22,8 @@ import { managePage } from './pages/manage.ts';
 import { alertsPage, manifest, slipsPage } from './pages/mobile.ts';
 import { peoplePage } from './pages/people.ts';
 import { recordPage } from './pages/record.ts';
+import { PlaceStore } from './places.ts';
+import { residentRoutes } from './routes/resident-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import type { ConsoleState } from './state.ts';
 import { sendPage, staffPage } from './web.ts';
@@ -61,7 +65,14 @@ function compress(request: FastifyRequest, reply: FastifyReply, payload: unknown
     : gzipSync(payload, { level: 6 });
 }
 
-export async function consolePages(app: FastifyInstance, { state }: { state: ConsoleState }) {
+export interface ConsolePagesOptions {
+  state: ConsoleState;
+  desk: ServiceDesk | undefined;
+  records: Records;
+  now: () => Date;
+}
+
+export async function consolePages(app: FastifyInstance, { state, desk, records, now }: ConsolePagesOptions) {
   // Pages are not API operations: keep them out of the OpenAPI document.
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
@@ -89,6 +100,7 @@ export async function consolePages(app: FastifyInstance, { state }: { state: Con
   });
 
   sessionRoutes(app, state);
+  residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, now });
 
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);

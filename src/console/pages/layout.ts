@@ -29,6 +29,7 @@ export const NAV: readonly NavItem[] = [
   { href: '/m/alerts', word: 'nav.alerts', roles: ['guard', 'supervisor', 'manager'] },
   { href: '/manage', word: 'nav.manage', roles: STATS_READERS },
   { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
+  { href: '/admin/qr', word: 'nav.qr', roles: ['admin'] },
 ];
 
 export function navFor(roles: readonly Role[]): NavItem[] {
