@@ -26,6 +26,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { allowedActionRoutes } from './routes/allowed-actions.ts';
+import { attachmentRoutes } from './routes/attachments.ts';
 import { deadlineRoutes } from './routes/deadlines.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -133,6 +134,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(recordRoutes, ctx);
       await api.register(recordActionRoutes, ctx);
       await api.register(allowedActionRoutes, ctx);
+      await api.register(attachmentRoutes, ctx);
       await api.register(deadlineRoutes, ctx);
       await api.register(alertRoutes, ctx);
       await api.register(dutyRoutes, ctx);

@@ -7,7 +7,9 @@
 
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
 import type { ServiceDesk } from '../api/desk.ts';
 import { STATS_READERS } from '../api/roles.ts';
 import type { Records } from '../records/index.ts';
@@ -100,7 +102,13 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   });
 
   sessionRoutes(app, state);
-  residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, now });
+  // Residents' photos: one image, as large as a photo the API takes; the page shrinks it first.
+  await app.register(multipart, {
+    limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 6, fieldSize: 1000, parts: 8 },
+    throwFileSizeLimit: true,
+  });
+  const attachments = new AttachmentStore(records.db, now);
+  residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, attachments, now });
 
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);

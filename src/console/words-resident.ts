@@ -20,6 +20,8 @@ export const RESIDENT_WORDS = {
     '此处报事过于频繁，请 {min} 分钟后再试。',
   ],
   'r.choose': ['Choose what is wrong.', '请选择问题类型。'],
+  'r.photoTooBig': ['That photo is too large (5 MB at most).', '照片太大（最大 5 MB）。'],
+  'r.photoType': ['Only JPEG, PNG or WebP photos, please.', '仅支持 JPEG、PNG 或 WebP 照片。'],
   'r.badPhone': ['That does not look like a phone number.', '电话号码格式不正确。'],
   'r.statusTitle': ['Your report', '你的报事'],
   'r.reported': ['Reported {at}', '报告时间：{at}'],

@@ -30,6 +30,9 @@ const MATRIX: Array<[Method, string, readonly Role[]]> = [
   ['POST', '/tokens/000000000000/revoke', ['admin']],
   ['GET', '/metrics', ['service', 'admin', 'manager']],
   ['GET', '/deadlines?site=estate-1', ALL],
+  ['GET', '/records/1/allowed-actions', ALL],
+  ['GET', '/records/1/attachments', ALL],
+  ['POST', '/records/1/attachments', ALL],
   [
     'GET',
     '/breaches?site=estate-1&from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z',

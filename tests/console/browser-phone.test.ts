@@ -21,6 +21,7 @@ import {
   raiseEntrapment,
   seedEstate,
   signIn,
+  TINY_PNG,
   wallClock,
 } from './support.ts';
 
@@ -112,6 +113,16 @@ describe('phone pages in a browser', () => {
     await screenshot(page, 'slip');
     await plan.locator('button[type=submit]').click();
     await expect.poll(() => page.textContent('#rec-state')).toBe('方案确认');
+    // A photo before the work, from the phone's camera (here a file), shown on the slip.
+    await page.setInputFiles('#photo-file', { name: 'before.png', mimeType: 'image/png', buffer: TINY_PNG });
+    await page.selectOption('#photo-label', 'before');
+    await page.click('#photo-form button[type=submit]');
+    await page.locator('#rec-photos img').waitFor();
+    expect(
+      await page
+        .locator('#rec-photos img')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(1);
     await page.click('#rec-actions button[data-action="start"]');
     await expect.poll(() => page.textContent('#rec-state')).toBe('处理中');
     await page.click('#rec-actions button[data-action="complete"]');
@@ -128,6 +139,9 @@ describe('phone pages in a browser', () => {
       materials: [{ name: '门刀滚轮', quantity: 2, unit: '个' }],
     });
     expect(detail.plan).toMatchObject({ durationMin: 45, residentAgreed: true });
+    expect(
+      detail.history.some((h: { note: string | null }) => h.note?.includes('(before): before.png')),
+    ).toBe(true);
     await ctx.close();
   }, 90_000);
 

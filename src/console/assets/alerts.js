@@ -139,7 +139,10 @@ follow(
     alert: ({ alert }) => {
       if (sites.length && !sites.includes(alert.site)) return;
       clearTimeout(timer);
-      timer = setTimeout(() => load().catch(fail), 200);
+      // Not while the guard is typing what they found: the note would be lost; act() reloads after.
+      timer = setTimeout(() => {
+        if (!list.querySelector('form')) load().catch(fail);
+      }, 200);
     },
   },
   load,

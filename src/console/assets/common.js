@@ -101,7 +101,7 @@ function fmtLeft(ms) {
   return late ? `-${body}` : body;
 }
 
-globalThis.fm = { words, data, w, api, el, toast, fail, fmtTime, fmtLeft, ApiError };
+globalThis.fm = { words, data, csrf, w, api, el, toast, fail, fmtTime, fmtLeft, ApiError };
 
 // Phone pages work from the home screen and keep their files for a slow link (sw.js).
 if (data.phone && 'serviceWorker' in navigator)

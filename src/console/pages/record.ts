@@ -9,7 +9,7 @@ export function recordPage(p: PageContext, o: { id: number; phone: boolean }) {
   return page(p, {
     title: t(p.lang, 'rec.title', { id: o.id }),
     phone: o.phone,
-    scripts: ['live.js', 'forms.js', 'chart.js', 'record.js'],
+    scripts: ['live.js', 'forms.js', 'chart.js', 'photos.js', 'record.js'],
     words: [
       'rec.',
       'act.',
@@ -31,6 +31,16 @@ export function recordPage(p: PageContext, o: { id: number; phone: boolean }) {
 <p id="rec-badges" class="row"></p>
 <section class="card" aria-labelledby="act-h"><h2 id="act-h">${w('rec.actions')}</h2><div id="rec-actions" class="actions"></div><div id="rec-form"></div></section>
 <section class="card" aria-labelledby="det-h"><h2 id="det-h">${w('rec.details')}</h2><dl id="rec-details" class="kv"></dl></section>
+<section class="card" aria-labelledby="ph-h"><h2 id="ph-h">${w('photo.title')}</h2>
+<div id="rec-photos" class="photos"></div>
+<form id="photo-form" class="row" hidden>
+<label for="photo-file">${w('photo.add')}</label>
+<input id="photo-file" name="photo" type="file" accept="image/*" capture="environment">
+<label for="photo-label" class="sr-only">${w('photo.label')}</label>
+<select id="photo-label" name="label"><option value="">${w('photo.label')}</option><option value="before">${w('photo.before')}</option><option value="after">${w('photo.after')}</option></select>
+<button type="submit" class="primary${o.phone ? ' big' : ''}">${w('photo.upload')}</button>
+</form>
+</section>
 <section class="card" aria-labelledby="dl-h"><h2 id="dl-h">${w('rec.deadlines')}</h2><ul id="rec-deadlines" class="list"></ul></section>
 <section class="card" aria-labelledby="ev-h" id="rec-evidence" hidden><h2 id="ev-h">${w('rec.evidence')}</h2><div id="rec-device"></div><div id="rec-window"></div></section>
 <section class="card" aria-labelledby="rep-h" id="rec-reports-box" hidden><h2 id="rep-h">${w('rec.reports')}</h2><ul id="rec-reports" class="list"></ul></section>

@@ -15,11 +15,12 @@ export function reportPage(
   const problems = PROBLEMS[o.place.sort] ?? PROBLEMS.area!;
   return page(p, {
     title: w('r.title'),
+    scripts: ['photos.js', 'report.js'],
     body: html`<section class="card narrow">
 <h1>${w('r.title')}</h1>
 <p>${w('r.at', { place: o.place.label })}</p>
 ${o.message ? html`<p class="error" role="alert">${o.message}</p>` : ''}
-<form method="post" action="/r/${o.place.code}" class="stack">
+<form method="post" action="/r/${o.place.code}" class="stack" enctype="multipart/form-data" id="report">
 <input type="hidden" name="_csrf" value="${o.preCsrf}">
 <fieldset class="stack"><legend>${w('r.what')}</legend>
 ${problems.map(
@@ -31,6 +32,8 @@ ${problems.map(
 <textarea id="detail" name="detail" maxlength="500" rows="3">${o.form?.detail ?? ''}</textarea>
 <label for="phone">${w('r.phone')}</label>
 <input id="phone" name="phone" type="tel" maxlength="32" autocomplete="tel" value="${o.form?.phone ?? ''}">
+<label for="photo">${w('r.photo')}</label>
+<input id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp">
 <button type="submit" class="primary big">${w('r.submit')}</button>
 </form>
 <p class="muted">${w('r.emergency')}</p>

@@ -3,7 +3,8 @@
  * at the place through the service desk, merged into the device's open record if it has one), the
  * status link, and the admins' printable sheet of codes.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type AttachmentStore, sniffImage } from '../../api/attachments.ts';
 import type { ServiceDesk } from '../../api/desk.ts';
 import type { Records } from '../../records/index.ts';
 import { csrfMatches } from '../csrf.ts';
@@ -20,11 +21,35 @@ const PHONE = /^[0-9+\-() ]{3,32}$/;
 /** The desk's actor for QR reports: the first receiver is the platform; the desk dispatches. */
 const QR_ACTOR = { id: 'qr', role: 'service' } as const;
 
+class StaleForm extends Error {}
+
+/**
+ * The form's fields, and its photo if one came (multipart). The token is checked as soon as the
+ * file begins, so a forged form's upload is never read.
+ */
+async function readReport(
+  request: FastifyRequest,
+  genuine: (form: Form) => boolean,
+): Promise<{ form: Form; photo?: { filename: string; data: Buffer } }> {
+  if (!request.isMultipart()) return { form: (request.body ?? {}) as Form };
+  const form: Form = {};
+  let photo: { filename: string; data: Buffer } | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') form[part.fieldname] = part.value;
+    else if (part.fieldname === 'photo' && part.filename) {
+      if (!genuine(form)) throw new StaleForm();
+      photo = { filename: part.filename, data: await part.toBuffer() };
+    } else await part.toBuffer(); // an empty file input, or an unknown one: drained, ignored
+  }
+  return { form, photo };
+}
+
 export interface ResidentDeps {
   state: ConsoleState;
   places: PlaceStore;
   desk: ServiceDesk | undefined;
   records: Records;
+  attachments: AttachmentStore;
   now: () => Date;
 }
 
@@ -47,7 +72,18 @@ export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {
     const place = await d.places.get((request.params as { code: string }).code);
     reply.headers(noIndex);
     if (!place) return sendPage(reply, unknownPlacePage(p), 404);
-    const form = (request.body ?? {}) as Form;
+    const genuine = (f: Form) =>
+      sameOrigin(request) && csrfMatches(request.cookies[PRE_COOKIE] ?? '', f._csrf);
+    let form: Form = {};
+    let photo: { filename: string; data: Buffer } | undefined;
+    let fault: 'stale' | 'too-big' | undefined;
+    try {
+      ({ form, photo } = await readReport(request, genuine));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') fault = 'too-big';
+      else if (err instanceof StaleForm) fault = 'stale';
+      else throw err;
+    }
     const fields = {
       problem: str(form.problem, 32),
       detail: str(form.detail, 500),
@@ -59,9 +95,9 @@ export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {
         reportPage(p, { place, preCsrf: preCsrf(request, reply), message, form: fields }),
         status,
       );
-    if (!sameOrigin(request) || !csrfMatches(request.cookies[PRE_COOKIE] ?? '', form._csrf)) {
-      return again(403, t(p.lang, 'signIn.stale'));
-    }
+    if (fault === 'too-big') return again(413, t(p.lang, 'r.photoTooBig'));
+    if (fault || !genuine(form)) return again(403, t(p.lang, 'signIn.stale'));
+    if (photo && !sniffImage(photo.data)) return again(415, t(p.lang, 'r.photoType'));
     const problem = (PROBLEMS[place.sort] ?? []).find((x) => x.key === fields.problem);
     if (!problem) return again(400, t(p.lang, 'r.choose'));
     if (fields.phone && !PHONE.test(fields.phone)) return again(400, t(p.lang, 'r.badPhone'));
@@ -101,6 +137,18 @@ export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {
       problem: problem.key,
       merged: created.merged,
     });
+    if (photo) {
+      const added = await d.attachments.add({
+        recordId: created.record.id,
+        site: place.site,
+        filename: photo.filename,
+        data: photo.data,
+        by: QR_ACTOR.id,
+      });
+      await d.desk.transition(created.record.id, 'note', QR_ACTOR, {
+        note: `photo ${added.id}: ${added.filename} (QR ${place.code})`,
+      });
+    }
     request.log.info(
       { place: place.code, recordId: created.record.id, merged: created.merged, priority: problem.priority },
       'resident report by QR code',
