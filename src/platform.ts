@@ -3,7 +3,10 @@ import { type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
 import type { Config } from './config.ts';
 import { DEMO_BUILDINGS, DEMO_SITE } from './demo/estate.ts';
+import { type DemoFaultOptions, startDemoFaults } from './demo/faults.ts';
 import { provisionDemoEstate } from './demo/provision.ts';
+import { type DemoSignIn, provisionDemoStaff } from './demo/staff.ts';
+import { logDeskEvents } from './desk-log.ts';
 import { ingestOptionsFromConfig } from './ingest/from-config.ts';
 import { influxQuery, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
@@ -18,6 +21,8 @@ export interface PlatformOptions {
   log: Logger;
   /** Create the demo estate and run its simulated fleet. */
   demo: boolean;
+  /** The demo fleet's occasional faults (docs/console.md); false: none. Default on with the demo. */
+  demoFaults?: DemoFaultOptions | false;
 }
 
 export interface Platform {
@@ -62,7 +67,7 @@ async function stopAll(running: Running[], log: Logger): Promise<void> {
  * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest, the
  * busiest, reads the broker's bus in-process when the broker is this process's own.
  */
-export async function startPlatform({ config, log, demo }: PlatformOptions): Promise<Platform> {
+export async function startPlatform({ config, log, demo, demoFaults }: PlatformOptions): Promise<Platform> {
   const running: Running[] = [];
   const started = <T extends { stop(): Promise<void> }>(name: string, service: T): T => {
     running.push({ name, stop: () => service.stop() });
@@ -83,9 +88,14 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     });
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
+    const unlog = logDeskEvents(desk, log.child({ service: 'desk' }));
+    running.push({ name: 'desk-log', stop: async () => unlog() });
     // Registered before ingest and rules start, so they know the demo devices from their first message.
     const credentials = demo
       ? await provisionDemoEstate(records, config.FM_DATA_DIR, log.child({ service: 'demo' }))
+      : [];
+    const signIns: DemoSignIn[] = demo
+      ? await provisionDemoStaff(records, desk, config.FM_DATA_DIR, log.child({ service: 'demo' }))
       : [];
 
     const broker = started(
@@ -177,6 +187,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       `  MQTT (WebSocket)  ws://${ws.host}:${ws.port}/mqtt`,
       ...(tls ? [`  MQTT (TLS)        mqtts://${tls.host}:${tls.port}`] : []),
       `  API               ${api.address}  (OpenAPI page: ${api.address}/docs)`,
+      `  console           ${api.address}/  (staff sign in; residents report at /r/<code>)`,
       `  admin token       ${config.FACILITY_ADMIN_TOKEN ? 'FACILITY_ADMIN_TOKEN' : `${config.FM_DATA_DIR}/admin-token`}`,
       `  records           ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.FM_DATA_DIR}/records`}`,
       `  readings          ${target ? `InfluxDB ${target.url} (${target.mode})` : 'not kept: set FM_INFLUX_URL (docs/ingest.md)'}`,
@@ -215,7 +226,21 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       });
       summary.push(
         `  demo estate       site "${DEMO_SITE.id}": ${credentials.length} simulated devices (credentials in ${config.FM_DATA_DIR}/demo-credentials.json)`,
+        `  demo sign-ins     (kept in ${config.FM_DATA_DIR}/demo-sign-ins.json)`,
+        ...signIns.map(
+          (s) => `    ${s.role.padEnd(11)} ${s.username.padEnd(11)} ${s.password}   ${api.address}${s.page}`,
+        ),
       );
+      if (demoFaults !== false) {
+        const faults = startDemoFaults(fleet, credentials, log.child({ service: 'demo' }), demoFaults ?? {});
+        running.splice(running.findIndex((r) => r.name === 'simulator') + 1, 0, {
+          name: 'demo-faults',
+          stop: async () => faults.stop(),
+        });
+        summary.push(
+          '  demo faults       a device develops a fault every 20 minutes or so; the first in 2 minutes',
+        );
+      }
     }
     return { records, desk, broker, api, fleet, summary, stop: () => stopAll(running, log) };
   } catch (err) {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser, screenshot } from '../support/browser.ts';
+import { axeSerious, type Browser, desktopContext, launchBrowser } from '../support/browser.ts';
 import {
   browserSignIn,
   listen,
@@ -52,7 +52,6 @@ describe('front desk in a browser', () => {
     await expect.poll(() => page.evaluate('document.body.dataset.rings')).toBe('2');
     expect(await page.evaluate('window.__notes')).toEqual([`紧急：${record.title}`, `紧急：${alert.title}`]);
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'desk');
 
     // Filters narrow the queue in the page.
     await page.selectOption('#f-trade', 'cleaning');
@@ -69,7 +68,6 @@ describe('front desk in a browser', () => {
     expect(await page.textContent('#no-readings')).toContain('未保存读数');
     expect(await page.locator('#rec-window svg').count()).toBe(1);
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'record');
 
     await page.click('button[data-action="dispatch"]');
     const assignee = page.locator('form[data-action="dispatch"] select[name="assigneeId"]');
@@ -93,7 +91,6 @@ describe('front desk in a browser', () => {
     await page.fill('#n-content', '电梯困人，业主来电');
     await page.fill('#n-contactName', '赵女士');
     await page.fill('#n-contactPhone', '138 0000 0000');
-    await screenshot(page, 'new-record');
     await page.click('#new-record button[type=submit]');
     await page.waitForURL(`${base}/desk/records/${record.id}`);
     await page.waitForSelector('#rec-reports li');

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser, screenshot } from '../support/browser.ts';
+import { axeSerious, type Browser, desktopContext, launchBrowser } from '../support/browser.ts';
 import {
   ADMIN,
   browserSignIn,
@@ -75,7 +75,6 @@ describe('managers’ page in a browser', () => {
     await page.locator('#breaches li[data-step="dispatch"]').waitFor();
     expect(await page.locator('#trend tbody tr').count()).toBeGreaterThan(2);
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'manage');
 
     const href = (await page.getAttribute('#csv', 'href'))!;
     expect(href).toContain('format=csv');

@@ -5,14 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../api/support.ts';
-import {
-  axeSerious,
-  type Browser,
-  launchBrowser,
-  type Page,
-  phoneContext,
-  screenshot,
-} from '../support/browser.ts';
+import { axeSerious, type Browser, launchBrowser, type Page, phoneContext } from '../support/browser.ts';
 import {
   ADMIN,
   browserSignIn,
@@ -96,7 +89,6 @@ describe('phone pages in a browser', () => {
       await slip.locator('button').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
     ).toEqual(['acknowledge', 'arrive']);
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'slips');
 
     await slip.locator('button[data-action="acknowledge"]').click();
     await expect.poll(() => slip.locator('.badge').nth(1).textContent()).toBe('签单');
@@ -110,7 +102,6 @@ describe('phone pages in a browser', () => {
     await plan.locator('[name=impact]').fill('电梯停用 45 分钟');
     await plan.locator('[name=residentAgreed]').check();
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'slip');
     await plan.locator('button[type=submit]').click();
     await expect.poll(() => page.textContent('#rec-state')).toBe('方案确认');
     // A photo before the work, from the phone's camera (here a file), shown on the slip.
@@ -154,7 +145,6 @@ describe('phone pages in a browser', () => {
     await card.waitFor();
     expect(await card.getAttribute('class')).toContain('alarm');
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'alerts');
     await card.locator('button[data-action="acknowledge"]').click();
     await expect.poll(() => card.locator('.badge').nth(1).textContent()).toBe('已接警');
     await card.locator('button[data-action="arrive"]').click();

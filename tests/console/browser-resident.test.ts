@@ -5,14 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../api/support.ts';
-import {
-  axeSerious,
-  type Browser,
-  desktopContext,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-} from '../support/browser.ts';
+import { axeSerious, type Browser, desktopContext, launchBrowser, phoneContext } from '../support/browser.ts';
 import {
   ADMIN,
   addPerson,
@@ -49,7 +42,6 @@ describe('residents’ QR reports in a browser', () => {
     const figures = page.locator('.qr-sheet figure');
     expect(await figures.count()).toBe(2);
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'qr');
     const liftFigure = page.locator('figure', { hasText: '1号梯' });
     const url = (await liftFigure.locator('svg').getAttribute('aria-label'))!;
     expect(url).toMatch(new RegExp(`^${base}/r/[A-Z2-9]{12}$`));
@@ -61,7 +53,6 @@ describe('residents’ QR reports in a browser', () => {
     await p.goto(url);
     expect(await p.textContent('main')).toContain('1号楼 1号梯');
     expect(await axeSerious(p)).toEqual([]);
-    await screenshot(p, 'report');
     await p.check('input[value="trapped"]');
     await p.fill('#detail', '轿厢停在两层之间');
     await p.click('main button[type=submit]');
@@ -69,7 +60,6 @@ describe('residents’ QR reports in a browser', () => {
     expect(await p.textContent('[role=status]')).toContain('已有人报告此问题');
     const link = (await p.textContent('#status-link'))!;
     expect(await axeSerious(p)).toEqual([]);
-    await screenshot(p, 'report-status');
 
     const detail = (await t.call(ADMIN, 'GET', `/records/${record.id}`)).json();
     expect(detail.reports.map((r: { content: string }) => r.content).join()).toContain('轿厢停在两层之间');

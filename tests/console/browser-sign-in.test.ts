@@ -4,14 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../api/support.ts';
-import {
-  axeSerious,
-  type Browser,
-  desktopContext,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-} from '../support/browser.ts';
+import { axeSerious, type Browser, desktopContext, launchBrowser, phoneContext } from '../support/browser.ts';
 import { ADMIN, addPerson, listen, openTestApi, wallClock } from './support.ts';
 
 describe('console sign-in in a browser', () => {
@@ -37,7 +30,6 @@ describe('console sign-in in a browser', () => {
     await page.goto('/');
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'sign-in');
 
     await page.fill('#login', 'admin-1');
     await page.fill('#password', 'wrong password');
@@ -53,7 +45,6 @@ describe('console sign-in in a browser', () => {
     await page.click('a[href="/admin/people"]');
     await page.waitForSelector('tr[data-staff="eng-2"]');
     expect(await axeSerious(page)).toEqual([]);
-    await screenshot(page, 'people');
     await page.click('tr[data-staff="eng-2"] button:first-child');
     const link = (await page.locator('#invite-url').textContent())!;
     expect(link).toMatch(new RegExp(`^${base}/invite/[\\w-]{43}$`));
@@ -63,7 +54,6 @@ describe('console sign-in in a browser', () => {
     await p2.goto(link);
     expect(await p2.textContent('main')).toContain('李工');
     expect(await axeSerious(p2)).toEqual([]);
-    await screenshot(p2, 'invitation');
     await p2.fill('#password', 'my own password');
     await p2.fill('#again', 'my own password');
     await p2.click('main button[type=submit]');

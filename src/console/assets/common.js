@@ -129,6 +129,7 @@ async function pickSite() {
     });
   }
   if (site) localStorage.setItem('fm.site', site);
+  globalThis.fm.siteInfo = mine.find((m) => m.id === site);
   return site;
 }
 

@@ -148,10 +148,11 @@ async function main() {
   if (!site) return;
   const q = new URLSearchParams(location.search);
   period.value = q.get('period') ?? 'month';
-  // Today in the browser's zone (the site's, for the people who use this page).
-  date.value =
-    q.get('date') ??
-    new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+  // Today in the site's calendar, whatever zone the browser is in: periods are the site's.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: globalThis.fm.siteInfo?.timezone }).format(
+    new Date(),
+  );
+  date.value = q.get('date') ?? today;
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const next = new URLSearchParams({ site, period: period.value, date: date.value });

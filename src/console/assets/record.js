@@ -112,7 +112,7 @@ async function renderEvidence(r) {
     win.push(
       el(
         'div',
-        { class: 'scroll' },
+        { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': w('rec.window') },
         el(
           'table',
           { class: 'grid' },

@@ -45,7 +45,7 @@ ${filter(p, 'source', 'filter.source', SOURCES, wk('source'))}
 <label>${w('filter.building')}<select name="building" id="f-building"><option value="">${w('filter.all')}</option></select></label>
 </form>
 <p id="count" class="muted"></p>
-<div class="scroll"><table class="grid" id="queue">
+<div class="scroll" tabindex="0" role="region" aria-labelledby="queue-h"><table class="grid" id="queue">
 <caption class="sr-only">${w('desk.queue')}</caption>
 <thead><tr><th scope="col">${w('col.priority')}</th><th scope="col">${w('col.id')}</th><th scope="col">${w('col.title')}</th><th scope="col">${w('col.where')}</th><th scope="col">${w('col.state')}</th><th scope="col">${w('col.assignee')}</th><th scope="col">${w('col.due')}</th><th scope="col">${w('col.source')}</th><th scope="col">${w('col.received')}</th></tr></thead>
 <tbody></tbody>

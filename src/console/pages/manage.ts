@@ -35,14 +35,14 @@ export function managePage(p: PageContext) {
 </form>
 <p id="summary" class="muted" role="status"></p>
 <section class="card" aria-labelledby="rates-h"><h2 id="rates-h">${w('mg.rates')}</h2>
-<div class="scroll"><table class="grid" id="rates"><thead><tr><th scope="col">${w('mg.metric')}</th><th scope="col" class="num">${w('mg.numerator')}</th><th scope="col" class="num">${w('mg.denominator')}</th><th scope="col" class="num">${w('mg.rate')}</th><th scope="col">${w('mg.target')}</th><th scope="col"><span class="sr-only">${w('mg.rate')}</span></th></tr></thead><tbody></tbody></table></div>
+<div class="scroll" tabindex="0" role="region" aria-labelledby="rates-h"><table class="grid" id="rates"><thead><tr><th scope="col">${w('mg.metric')}</th><th scope="col" class="num">${w('mg.numerator')}</th><th scope="col" class="num">${w('mg.denominator')}</th><th scope="col" class="num">${w('mg.rate')}</th><th scope="col">${w('mg.target')}</th><th scope="col"><span class="sr-only">${w('mg.rate')}</span></th></tr></thead><tbody></tbody></table></div>
 </section>
 <div class="layout-desk">
 <section class="card" aria-labelledby="steps-h"><h2 id="steps-h">${w('mg.steps')}</h2>
-<div class="scroll"><table class="grid" id="steps"><thead><tr><th scope="col">${w('mg.state')}</th><th scope="col" class="num">${w('mg.count')}</th><th scope="col" class="num">${w('mg.mean')}</th><th scope="col" class="num">${w('mg.p90')}</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll" tabindex="0" role="region" aria-labelledby="steps-h"><table class="grid" id="steps"><thead><tr><th scope="col">${w('mg.state')}</th><th scope="col" class="num">${w('mg.count')}</th><th scope="col" class="num">${w('mg.mean')}</th><th scope="col" class="num">${w('mg.p90')}</th></tr></thead><tbody></tbody></table></div>
 </section>
 <section class="card" aria-labelledby="br-h"><h2 id="br-h">${w('mg.breaches')}</h2><ul id="breaches" class="list"></ul></section>
 </div>
-<section class="card" aria-labelledby="trend-h"><h2 id="trend-h">${w('mg.trend')}</h2><div class="scroll"><table class="grid" id="trend"></table></div></section>`,
+<section class="card" aria-labelledby="trend-h"><h2 id="trend-h">${w('mg.trend')}</h2><div class="scroll" tabindex="0" role="region" aria-labelledby="trend-h"><table class="grid" id="trend"></table></div></section>`,
   });
 }

@@ -11,7 +11,7 @@ export function peoplePage(p: PageContext) {
     words: ['people.', 'pw.'],
     body: html`<h1>${w('people.title')}</h1>
 <p id="invite-link" class="notice" hidden></p>
-<div class="scroll"><table id="people" class="grid">
+<div class="scroll" tabindex="0" role="region" aria-label="${w('people.title')}"><table id="people" class="grid">
 <caption class="sr-only">${w('people.title')}</caption>
 <thead><tr><th scope="col">${w('people.id')}</th><th scope="col">${w('people.name')}</th><th scope="col">${w('people.roles')}</th><th scope="col">${w('people.username')}</th><th scope="col">${w('people.status')}</th><th scope="col">${w('people.failed')}</th><th scope="col">${w('people.last')}</th><th scope="col">${w('people.actions')}</th></tr></thead>
 <tbody></tbody>

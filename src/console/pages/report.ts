@@ -97,7 +97,7 @@ export function qrPage(
   const figure = (pl: Place): Html => {
     const url = `${o.origin}/r/${pl.code}`;
     const svg = renderSVG(url, { border: 2 }).replace('<svg ', `<svg role="img" aria-label="${url}" `);
-    return html`<figure data-code="${pl.code}">${raw(svg)}<figcaption><strong>${pl.label}</strong><br><span class="muted">${w(`r.sort.${pl.sort}` as WordKey)} · ${pl.code}</span></figcaption></figure>`;
+    return html`<figure data-code="${pl.code}">${raw(svg)}<figcaption><strong>${pl.label}</strong><br><span class="muted">${w(`r.sort.${pl.sort}` as WordKey)} ${pl.target} · ${pl.code}</span></figcaption></figure>`;
   };
   return page(p, {
     title: w('r.qrTitle'),
