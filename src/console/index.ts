@@ -11,13 +11,15 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
 import type { ServiceDesk } from '../api/desk.ts';
-import { STATS_READERS } from '../api/roles.ts';
+import { DUTY_WRITERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
 import type { Records } from '../records/index.ts';
 import { label, STATE_LABELS } from '../records/service/i18n.ts';
 import { pickEncoding } from './assets.ts';
 import { langOf } from './i18n.ts';
 import { deskPage } from './pages/desk.ts';
 import { newRecordPage } from './pages/desk-new.ts';
+import { dutyPage } from './pages/duty.ts';
+import { estatePage } from './pages/estate.ts';
 import { homePage } from './pages/home.ts';
 import { DESK_ROLES } from './pages/layout.ts';
 import { managePage } from './pages/manage.ts';
@@ -165,6 +167,15 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   app.get('/manage', async (request, reply) => {
     const p = await staffPage(request, reply, state, STATS_READERS);
     if (p) return sendPage(reply, managePage(p));
+  });
+  app.get('/manage/duty', async (request, reply) => {
+    const p = await staffPage(request, reply, state, DUTY_WRITERS);
+    const canEditLimits = p?.session?.principal.roles.some((r) => SLA_WRITERS.includes(r)) ?? false;
+    if (p) return sendPage(reply, dutyPage(p, { canEditLimits }));
+  });
+  app.get('/estate', async (request, reply) => {
+    const p = await staffPage(request, reply, state);
+    if (p) return sendPage(reply, estatePage(p));
   });
   app.get('/admin/people', async (request, reply) => {
     const p = await staffPage(request, reply, state, ['admin']);

@@ -1,5 +1,6 @@
 /** [English, 简体中文] for every word the console shows; i18n.ts looks them up. */
 import { DESK_WORDS, MANAGE_WORDS, MOBILE_WORDS } from './words-desk.ts';
+import { DUTY_WORDS } from './words-manage.ts';
 import { RESIDENT_WORDS } from './words-resident.ts';
 
 const BASE = {
@@ -86,4 +87,11 @@ const BASE = {
   'role.service': ['service', '系统'],
 } as const satisfies Record<string, readonly [string, string]>;
 
-export const WORDS = { ...BASE, ...DESK_WORDS, ...MOBILE_WORDS, ...MANAGE_WORDS, ...RESIDENT_WORDS } as const;
+export const WORDS = {
+  ...BASE,
+  ...DESK_WORDS,
+  ...MOBILE_WORDS,
+  ...MANAGE_WORDS,
+  ...RESIDENT_WORDS,
+  ...DUTY_WORDS,
+} as const;

@@ -107,6 +107,8 @@ describe('every main page at both sizes', () => {
       ready: '#n-deviceId option[value="L-B1-1"]',
     },
     { name: 'manage', as: 'mgr-1', path: () => '/manage?site=estate-1', ready: '#trend tbody tr' },
+    { name: 'duty', as: 'mgr-1', path: () => '/manage/duty?site=estate-1', ready: '#limits tbody tr' },
+    { name: 'estate', as: 'desk-1', path: () => '/estate?site=estate-1', ready: 'tr[data-device]' },
     { name: 'slips', as: 'eng-1', path: () => '/m', ready: 'li[data-record]' },
     { name: 'slip', as: 'eng-1', path: () => `/m/records/${recordId}`, ready: '#record[aria-busy="false"]' },
     { name: 'alerts', as: 'guard-1', path: () => '/m/alerts', ready: 'li[data-alert]' },

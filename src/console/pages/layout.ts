@@ -1,5 +1,5 @@
 /** The frame every console page shares: language, navigation for the person's roles, assets. */
-import { type Role, STATS_READERS } from '../../api/roles.ts';
+import { DUTY_WRITERS, type Role, STATS_READERS } from '../../api/roles.ts';
 import type { Assets } from '../assets.ts';
 import { type Html, html, jsonBlock } from '../html.ts';
 import { type Lang, t, type WordKey, wordsFor } from '../i18n.ts';
@@ -28,6 +28,8 @@ export const NAV: readonly NavItem[] = [
   { href: '/m', word: 'nav.mine', roles: ['engineer', 'supervisor'] },
   { href: '/m/alerts', word: 'nav.alerts', roles: ['guard', 'supervisor', 'manager'] },
   { href: '/manage', word: 'nav.manage', roles: STATS_READERS },
+  { href: '/manage/duty', word: 'nav.duty', roles: DUTY_WRITERS },
+  { href: '/estate', word: 'nav.estate', roles: [...DESK_ROLES, 'engineer'] },
   { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
   { href: '/admin/qr', word: 'nav.qr', roles: ['admin'] },
 ];
