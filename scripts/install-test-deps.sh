@@ -2,7 +2,9 @@
 # Installs the Debian packages the tests start as real servers (on 127.0.0.1, in temp dirs).
 # The packages' own services are not used: tests start their own instances.
 set -euo pipefail
-pkgs=(influxdb postgresql mosquitto mosquitto-clients redis-server openssl iproute2 prometheus)
+# chromium: the console's browser tests (driven by playwright-core through /usr/bin/chromium);
+# fonts-wqy-microhei: a small CJK font so its Chinese pages render (and screenshot) as text.
+pkgs=(influxdb postgresql mosquitto mosquitto-clients redis-server openssl iproute2 prometheus chromium fonts-wqy-microhei)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
 import type { Config } from './config.ts';
-import { DEMO_BUILDINGS, DEMO_SITE, provisionDemoEstate } from './demo/index.ts';
+import {
+  DEMO_BUILDINGS,
+  DEMO_SITE,
+  type DemoFaultOptions,
+  type DemoSignIn,
+  provisionDemoEstate,
+  provisionDemoStaff,
+  startDemoFaults,
+} from './demo/index.ts';
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { openRecords, type Records } from './records/index.ts';
@@ -16,6 +24,8 @@ export interface PlatformOptions {
   log: Logger;
   /** Create the demo estate and run its simulated fleet. */
   demo: boolean;
+  /** The demo fleet's occasional faults (docs/console.md); false: none. Default on with the demo. */
+  demoFaults?: DemoFaultOptions | false;
 }
 
 export interface Platform {
@@ -51,8 +61,8 @@ interface Running {
  */
 function stopOrder(ingestOnBus: boolean): readonly string[] {
   return ingestOnBus
-    ? ['api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
-    : ['api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
+    ? ['demo-faults', 'api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
+    : ['demo-faults', 'api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
 }
 
 /** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
@@ -75,7 +85,7 @@ async function stopAll(running: Running[], order: readonly string[], log: Logger
  * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest and
  * rules read the broker's bus in-process when the broker is this process's own.
  */
-export async function startPlatform({ config, log, demo }: PlatformOptions): Promise<Platform> {
+export async function startPlatform({ config, log, demo, demoFaults }: PlatformOptions): Promise<Platform> {
   const running: Running[] = [];
   const inProcess = !config.FM_MQTT_URL;
   const order = stopOrder(inProcess);
@@ -101,6 +111,9 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
     // Registered before ingest and rules start, so they know the demo devices from their first message.
     const credentials = demo
       ? await provisionDemoEstate(records, config.FM_DATA_DIR, log.child({ service: 'demo' }))
+      : [];
+    const signIns: DemoSignIn[] = demo
+      ? await provisionDemoStaff(records, desk, config.FM_DATA_DIR, log.child({ service: 'demo' }))
       : [];
 
     const broker = started(
@@ -187,6 +200,7 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       `  MQTT (WebSocket)  ws://${ws.host}:${ws.port}/mqtt`,
       ...(tls ? [`  MQTT (TLS)        mqtts://${tls.host}:${tls.port}`] : []),
       `  API               ${api.address}  (OpenAPI page: ${api.address}/docs)`,
+      `  console           ${api.address}/  (staff sign in; residents report at /r/<code>)`,
       `  admin token       ${config.FM_ADMIN_TOKEN ? 'FM_ADMIN_TOKEN' : `${config.FM_DATA_DIR}/admin-token`}`,
       `  records           ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.FM_DATA_DIR}/records`}`,
       `  readings          ${target ? `InfluxDB ${target.url} (${target.mode})` : 'the last hour, in memory: set FM_INFLUX_URL to keep history (docs/ingest.md)'}`,
@@ -219,7 +233,18 @@ export async function startPlatform({ config, log, demo }: PlatformOptions): Pro
       started('simulator', fleet);
       summary.push(
         `  demo estate       site "${DEMO_SITE.id}": ${credentials.length} simulated devices (credentials in ${config.FM_DATA_DIR}/demo-credentials.json)`,
+        `  demo sign-ins     (kept in ${config.FM_DATA_DIR}/demo-sign-ins.json)`,
+        ...signIns.map(
+          (s) => `    ${s.role.padEnd(11)} ${s.username.padEnd(11)} ${s.password}   ${api.address}${s.page}`,
+        ),
       );
+      if (demoFaults !== false) {
+        const faults = startDemoFaults(fleet, credentials, log.child({ service: 'demo' }), demoFaults ?? {});
+        running.push({ name: 'demo-faults', stop: async () => faults.stop() });
+        summary.push(
+          '  demo faults       a device develops a fault every 20 minutes or so; the first in 2 minutes',
+        );
+      }
     }
     return { records, desk, broker, api, fleet, summary, stop: () => stopAll(running, order, log) };
   } catch (err) {

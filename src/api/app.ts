@@ -3,10 +3,12 @@
  * server.ts alone owns the port and the process (the fastify/demo split).
  */
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { consoleApiRoutes, consolePages, openConsoleState } from '../console/index.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
@@ -23,7 +25,10 @@ import { registerDocs } from './plugins/docs.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { allowedActionRoutes } from './routes/allowed-actions.ts';
+import { attachmentRoutes } from './routes/attachments.ts';
 import { contactReadRoutes } from './routes/contact-reads.ts';
+import { deadlineRoutes } from './routes/deadlines.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { dutyRoutes } from './routes/duty.ts';
@@ -79,6 +84,14 @@ export function buildApp(deps: ApiDeps): App {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
+  // The web console (src/console/): its sessions are one more way into the same routes.
+  const consoleState = options.console.enabled
+    ? openConsoleState({
+        db: deps.records.db,
+        now: deps.now,
+        session: { ttlMs: options.console.sessionTtlMs, idleMs: options.console.sessionIdleMs },
+      })
+    : undefined;
   const ctx: ApiContext = {
     records: deps.records,
     desk: deps.desk,
@@ -92,7 +105,7 @@ export function buildApp(deps: ApiDeps): App {
       : deps.recentReadings
         ? memoryReadings(deps.recentReadings)
         : undefined,
-    services: deps.services ?? [],
+    services: [...(deps.services ?? []), ...(consoleState ? [consoleState.probe] : [])],
     ingestRejects: deps.ingestRejects,
     httpMetrics: new HttpMetrics(),
     changes: new ChangeFeed(log),
@@ -108,6 +121,7 @@ export function buildApp(deps: ApiDeps): App {
   app.register(async (root) => {
     await bootstrapAdmin(ctx.tokens, options, log);
     await root.register(helmet);
+    await root.register(cookie);
     if (options.rateLimitMax > 0) {
       await root.register(rateLimit, {
         max: options.rateLimitMax,
@@ -118,7 +132,7 @@ export function buildApp(deps: ApiDeps): App {
     }
     await registerDocs(root, { ui: options.docs });
     await root.register(async (api) => {
-      registerAuth(api, ctx.tokens, ctx.streamTickets);
+      registerAuth(api, ctx.tokens, ctx.streamTickets, consoleState?.authenticator);
       await api.register(healthRoutes, ctx);
       await api.register(tokenRoutes, ctx);
       await api.register(siteRoutes, ctx);
@@ -127,6 +141,9 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(recordRoutes, ctx);
       await api.register(recordActionRoutes, ctx);
       await api.register(contactReadRoutes, ctx);
+      await api.register(allowedActionRoutes, ctx);
+      await api.register(attachmentRoutes, ctx);
+      await api.register(deadlineRoutes, ctx);
       await api.register(alertRoutes, ctx);
       await api.register(dutyRoutes, ctx);
       await api.register(slaRoutes, ctx);
@@ -134,7 +151,16 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(statsRoutes, ctx);
       await api.register(streamRoutes, ctx);
       await api.register(ingestRoutes, ctx);
+      if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });
+    if (consoleState) {
+      await root.register(consolePages, {
+        state: consoleState,
+        desk: deps.desk,
+        records: deps.records,
+        now: deps.now,
+      });
+    }
   });
   return app;
 }

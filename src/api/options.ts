@@ -32,6 +32,15 @@ export interface ApiOptions {
   shutdownGraceMs?: number;
   /** Serve the browsable OpenAPI page at /docs. Default true (the document at /openapi.json is always served). */
   docs?: boolean;
+  /** The web console under `/` (docs/console.md). */
+  console?: {
+    /** Serve the console and accept its sessions. Default true. */
+    enabled?: boolean;
+    /** A session's absolute lifetime, ms. Default 12 h (a shift). */
+    sessionTtlMs?: number;
+    /** A session ends after this long without a request, ms. Default 4 h. */
+    sessionIdleMs?: number;
+  };
 }
 
 export const apiOptionsSchema = z.object({
@@ -52,6 +61,21 @@ export const apiOptionsSchema = z.object({
   sseMaxClients: z.number().int().min(1).default(100),
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   docs: z.boolean().default(true),
+  console: z
+    .object({
+      enabled: z.boolean().default(true),
+      sessionTtlMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(12 * 3600_000),
+      sessionIdleMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(4 * 3600_000),
+    })
+    .prefault({}),
 });
 
 export type ResolvedApiOptions = z.output<typeof apiOptionsSchema>;

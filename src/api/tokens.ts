@@ -24,6 +24,8 @@ export interface Principal {
   tokenId: string;
   userId: string;
   roles: Role[];
+  /** A console session's sites (the staff row's; empty: every site). Tokens carry none. */
+  sites?: string[];
 }
 
 /** The id of the first admin's token (from FM_ADMIN_TOKEN or generated into the data directory). */

@@ -75,7 +75,9 @@ describe('patrol alerts and statistics', () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toContain('stats-estate-1-day-2025-03-03.csv');
-    expect(csv.body.split('\n')[0]).toMatch(/^key,/);
+    // A UTF-8 byte order mark first, so Excel reads the Chinese headings as UTF-8.
+    expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(csv.body.split('\n')[0]).toMatch(/^\uFEFFkey,/);
     expect(csv.body).toMatch(/^timeliness,/m);
     const forced = await t.call(
       manager,

@@ -94,6 +94,16 @@ describe('OpenAPI document', () => {
       'GET /stats',
       'GET /stream',
       'POST /stream/tickets',
+      'GET /deadlines',
+      'GET /breaches',
+      'GET /records/{id}/allowed-actions',
+      'POST /records/{id}/attachments',
+      'GET /records/{id}/attachments',
+      'GET /records/{id}/attachments/{attachmentId}',
+      'GET /logins',
+      'PUT /logins/{staffId}',
+      'POST /logins/{staffId}/invitations',
+      'POST /logins/{staffId}/revoke-sessions',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

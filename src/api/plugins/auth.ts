@@ -24,6 +24,15 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
+/**
+ * Another way in than a bearer token: the web console's session cookie (src/console/state.ts).
+ * The roles and per-record rules stay the routes' own, so the console and the API cannot differ.
+ */
+export interface SessionAuthenticator {
+  /** undefined: the request carries no session; throws 401/403 for an ended one or a missing CSRF token. */
+  authenticate(request: FastifyRequest): Promise<Principal | undefined>;
+}
+
 /** The authenticated caller; routes behind a role check always have one. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized('this route needs a token');
@@ -34,6 +43,7 @@ async function authenticate(
   request: FastifyRequest,
   tokens: TokenStore,
   tickets: StreamTickets,
+  sessions: SessionAuthenticator | undefined,
 ): Promise<Principal> {
   const header = request.headers.authorization;
   const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
@@ -43,6 +53,9 @@ async function authenticate(
       throw unauthorized('unknown, used or expired ticket; ask POST /stream/tickets for a new one');
     return holder;
   }
+  // A bearer header wins: browsers never add one on their own, so it needs no CSRF check.
+  const session = header ? undefined : await sessions?.authenticate(request);
+  if (session) return session;
   if (!header)
     throw unauthorized('send "Authorization: Bearer <token>"; an admin issues tokens (docs/api.md)');
   const token = BEARER.exec(header)?.[1];
@@ -52,7 +65,12 @@ async function authenticate(
   return principal;
 }
 
-export function registerAuth(app: App, tokens: TokenStore, tickets: StreamTickets): void {
+export function registerAuth(
+  app: App,
+  tokens: TokenStore,
+  tickets: StreamTickets,
+  sessions?: SessionAuthenticator,
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     if (!route.config?.roles) {
@@ -62,7 +80,7 @@ export function registerAuth(app: App, tokens: TokenStore, tickets: StreamTicket
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
     if (roles === 'public' || request.is404) return;
-    const principal = await authenticate(request, tokens, tickets);
+    const principal = await authenticate(request, tokens, tickets, sessions);
     request.principal = principal;
     if (!roles?.some((r) => principal.roles.includes(r))) {
       throw forbidden(

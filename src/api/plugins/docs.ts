@@ -19,6 +19,7 @@ export const OPENAPI_TAGS = [
   { name: 'maintenance', description: 'planned maintenance windows that hold device faults back' },
   { name: 'stats', description: 'the managers’ rates per site and period' },
   { name: 'stream', description: 'live changes for the front-desk screen' },
+  { name: 'logins', description: 'console sign-ins: passwords, invitation links, sessions (admin)' },
 ];
 
 export async function registerDocs(app: App, { ui }: { ui: boolean }): Promise<void> {

@@ -1,7 +1,7 @@
 /** The managers' rates per site and period: JSON, or CSV for a spreadsheet (Accept: text/csv or ?format=csv). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { RATE_NAMES } from '../../records/service/index.ts';
+import { RATE_NAMES, statsCsv, statsJson } from '../../records/service/index.ts';
 import type { ApiContext } from '../context.ts';
 import { requireDesk } from '../desk.ts';
 import { STATS_READERS } from '../roles.ts';
@@ -14,6 +14,10 @@ const query = z
     date: z.iso.date().optional().describe('a local date in the period (weeks start on Monday)'),
     from: z.iso.date().optional().describe('alias of date'),
     format: z.enum(['json', 'csv']).optional().describe('overrides the Accept header'),
+    lang: z
+      .enum(['zh-CN', 'en'])
+      .optional()
+      .describe('labels and CSV headings; default the platform’s FM_LANG'),
   })
   .refine((q) => q.date ?? q.from, { message: 'give date=YYYY-MM-DD', path: ['date'] });
 
@@ -76,16 +80,21 @@ export const statsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
     },
     async (request, reply) => {
       const desk = requireDesk(ctx.desk);
-      const { site, period, format } = request.query;
+      const { site, period, format, lang } = request.query;
       const date = (request.query.date ?? request.query.from)!;
       const csv = format ? format === 'csv' : prefersCsv(request.headers.accept);
+      const q = { site, period, date };
       if (csv) {
+        const text = lang ? statsCsv(await desk.stats(q), lang) : await desk.statsCsv(q);
+        // A UTF-8 byte order mark: without it Excel reads the file as the local code page and the
+        // Chinese headings come out garbled (RFC 4180 does not forbid it; spreadsheets expect it).
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="stats-${site}-${period}-${date}.csv"`)
-          .send(await desk.statsCsv({ site, period, date }));
+          .send(`\uFEFF${text}`);
       }
-      return reply.type('application/json').send(await desk.statsJson({ site, period, date }));
+      const json = lang ? statsJson(await desk.stats(q), lang) : await desk.statsJson(q);
+      return reply.type('application/json').send(json);
     },
   );
 };

@@ -52,8 +52,8 @@ export {
 } from './dispatch.ts';
 export { type ShiftFilter, type StaffPatch, shiftFilter, staffPatch } from './duty-table.ts';
 export type { DeskEvent, DeskListener } from './events.ts';
-export type { Lang } from './i18n.ts';
-export { ACTIONS, type Action, TRANSITIONS } from './lifecycle.ts';
+export { type Lang, label, STATE_LABELS } from './i18n.ts';
+export { ACTIONS, type Action, decide, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
 export {
   ALERT_TRANSITIONS,
@@ -79,6 +79,7 @@ export {
   type StatsQuery,
   statsQuery,
 } from './stats.ts';
+export { statsCsv, statsJson } from './stats-output.ts';
 export type { RecordPage } from './store.ts';
 export * from './types.ts';
 
