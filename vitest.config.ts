@@ -16,6 +16,8 @@ const INTEGRATION = [
   'tests/broker/corpus.test.ts',
   'tests/broker/fuzz.test.ts',
   'tests/cli/**/*.test.ts',
+  'tests/console/browser-*.test.ts',
+  'tests/console/screenshots.test.ts',
   'tests/records/notify.test.ts',
   'tests/rules/episodes.*.test.ts',
   'tests/rules/maintenance-api.*.test.ts',

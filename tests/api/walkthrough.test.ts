@@ -53,8 +53,35 @@ interface Curl {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
+  /** `-F name=value` and `-F name=@file` fields (a multipart upload). */
+  form?: [string, string][];
   stream: boolean;
+}
+
+/** A 1x1 JPEG, standing in for whatever file a `-F name=@file` names. */
+const TINY_JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  'base64',
+);
+
+function multipart(fields: [string, string][]): { body: Buffer; type: string } {
+  const boundary = 'walkthrough-boundary';
+  const parts = fields.map(([name, value]) =>
+    value.startsWith('@')
+      ? Buffer.concat([
+          Buffer.from(
+            `--${boundary}\r\ncontent-disposition: form-data; name="${name}"; filename="${value.slice(1)}"\r\ncontent-type: image/jpeg\r\n\r\n`,
+          ),
+          TINY_JPEG,
+          Buffer.from('\r\n'),
+        ])
+      : Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+  );
+  return {
+    body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 function parseCurl(args: string[]): Curl {
@@ -69,8 +96,16 @@ function parseCurl(args: string[]): Curl {
       const [name, ...value] = args[++i]!.split(':');
       c.headers[name!.trim().toLowerCase()] = value.join(':').trim();
     } else if (a === '-d') c.body = args[++i]!;
-    else if (a.startsWith('-')) throw new Error(`curl option ${a} is not understood by this test`);
+    else if (a === '-F') {
+      const [name, ...value] = args[++i]!.split('=');
+      (c.form ??= []).push([name!, value.join('=')]);
+    } else if (a.startsWith('-')) throw new Error(`curl option ${a} is not understood by this test`);
     else c.url = a;
+  }
+  if (c.form) {
+    const { body, type } = multipart(c.form);
+    c.body = body;
+    c.headers['content-type'] = type;
   }
   c.method ||= c.body === undefined ? 'GET' : 'POST';
   return c;
@@ -164,7 +199,11 @@ describe('docs/api.md, run as written', () => {
       });
       ran++;
       const json = (res.headers['content-type'] ?? '').toString().includes('json') ? res.json() : res.body;
-      last = { command: `${c.method} ${url} ${c.body ?? ''}`, status: res.statusCode, json };
+      last = {
+        command: `${c.method} ${url} ${c.form ? '(multipart)' : (c.body ?? '')}`,
+        status: res.statusCode,
+        json,
+      };
       t.clock.t += 20_000;
     }
     settle();
