@@ -23,6 +23,12 @@ export const DEFAULT_THROTTLE: ThrottleOptions = {
   maxDelayMs: 15 * 60_000,
 };
 
+/** One key per person however they type it: a name in any case, a phone number with or without spaces. */
+function loginKey(login: string): string {
+  const l = login.trim().toLowerCase();
+  return /^[0-9+\-() ]+$/.test(l) ? `l:${l.replace(/\D/g, '')}` : `l:${l}`;
+}
+
 interface Entry {
   failures: number;
   lastAt: number;
@@ -50,7 +56,7 @@ export class SignInThrottle {
   waitMs(login: string, address: string): number {
     const at = this.now().getTime();
     return Math.max(
-      this.#wait(`l:${login.trim().toLowerCase()}`, this.options.freePerLogin, at),
+      this.#wait(loginKey(login), this.options.freePerLogin, at),
       this.#wait(`a:${address}`, this.options.freePerAddress, at),
     );
   }
@@ -58,7 +64,7 @@ export class SignInThrottle {
   fail(login: string, address: string): void {
     const at = this.now().getTime();
     if (this.#entries.size >= MAX_ENTRIES) this.#prune(at);
-    for (const key of [`l:${login.trim().toLowerCase()}`, `a:${address}`]) {
+    for (const key of [loginKey(login), `a:${address}`]) {
       const e = this.#entries.get(key);
       if (!e || at - e.lastAt > this.options.windowMs) this.#entries.set(key, { failures: 1, lastAt: at });
       else {
@@ -69,7 +75,7 @@ export class SignInThrottle {
   }
 
   succeed(login: string): void {
-    this.#entries.delete(`l:${login.trim().toLowerCase()}`);
+    this.#entries.delete(loginKey(login));
   }
 
   #prune(at: number): void {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, needsRehash, verifyPassword } from '../../src/console/passwords.ts';
-import { cookieOptions } from '../../src/console/web.ts';
+import { cookieOptions, safeNext } from '../../src/console/web.ts';
 import type { TestApi } from '../api/support.ts';
 import { ADMIN, addPerson, asSession, cookiesOf, openTestApi, signIn, signInForm } from './support.ts';
 
@@ -205,7 +205,19 @@ describe('console sign-in', () => {
   });
 
   it('never redirects off the server after sign-in', async () => {
-    const page = await t.app.inject({ url: '/sign-in?next=//evil.example/x' });
-    expect(page.body).not.toContain('evil.example');
+    for (const next of ['//evil.example/x', '/\t/evil.example', '/\\evil.example', 'https://evil.example']) {
+      const page = await t.app.inject({ url: `/sign-in?next=${encodeURIComponent(next)}` });
+      expect(page.body, next).not.toContain('evil.example');
+    }
+    expect(safeNext('/desk?site=a')).toBe('/desk?site=a');
+    expect(safeNext('/\n/evil.example')).toBeUndefined();
+  });
+
+  it('throttles a phone number however it is typed', async () => {
+    await addPerson(t, { id: 'phoned', roles: ['front_desk'], phone: '139 1234 5678' });
+    const typings = ['13912345678', '139 1234 5678', '139-1234-5678', '(139) 12345678', '139 12345678'];
+    for (const login of typings)
+      expect((await signInForm(t, login, 'wrong password!')).res.statusCode).toBe(401);
+    expect((await signInForm(t, '1391234 5678', 'pw-phoned-secret')).res.statusCode).toBe(429);
   });
 });

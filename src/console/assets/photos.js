@@ -20,4 +20,64 @@ async function shrink(file) {
   }
 }
 
-globalThis.fm.shrink = shrink;
+const { api, el, w, fail, toast } = globalThis.fm;
+const $ = (sel) => document.querySelector(sel);
+
+/** The record's photos, and the upload form shown when the API allows this person a note. */
+async function renderPhotos(id, allowed) {
+  const { items } = await api('GET', `/records/${id}/attachments`);
+  $('#rec-photos').replaceChildren(
+    ...(items.length
+      ? items.map((a) =>
+          el(
+            'a',
+            { href: `/records/${id}/attachments/${a.id}`, target: '_blank', rel: 'noopener' },
+            el('img', {
+              src: `/records/${id}/attachments/${a.id}`,
+              alt: `${a.label ? w(`photo.${a.label}`) : ''} ${a.filename}`.trim(),
+              loading: 'lazy',
+              'data-photo': a.id,
+            }),
+          ),
+        )
+      : [el('p', { class: 'muted' }, w('photo.none'))]),
+  );
+  // Attaching follows the record's note rule, which the API's allowed actions already answered.
+  $('#photo-form').hidden = !allowed.includes('note');
+}
+
+function bindPhotoUpload(id, reload) {
+  $('#photo-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = $('#photo-file').files[0];
+    if (!file) return;
+    const body = new FormData();
+    if ($('#photo-label').value) body.append('label', $('#photo-label').value);
+    body.append('photo', await globalThis.fm.shrink(file));
+    const button = e.target.querySelector('button');
+    button.disabled = true;
+    try {
+      const res = await fetch(`/records/${id}/attachments`, {
+        method: 'POST',
+        body,
+        headers: { 'x-csrf-token': globalThis.fm.csrf },
+        credentials: 'same-origin',
+      });
+      if (!res.ok)
+        throw new globalThis.fm.ApiError(
+          res.status,
+          'upload',
+          (await res.json()).error?.message ?? res.statusText,
+        );
+      e.target.reset();
+      toast(w('photo.done'));
+      await reload();
+    } catch (err) {
+      fail(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+Object.assign(globalThis.fm, { shrink, renderPhotos, bindPhotoUpload });

@@ -1,7 +1,22 @@
 // One record: what the API says of it, the actions it says this person may take now, and forms
 // for them built from the desk's schemas. Changes by anyone reload it (the live stream).
-const { api, el, w, fmtTime, fmtLeft, fail, toast, follow, stepForm, chart, data, placeOf, dueClass } =
-  globalThis.fm;
+const {
+  api,
+  el,
+  w,
+  fmtTime,
+  fmtLeft,
+  fail,
+  toast,
+  follow,
+  stepForm,
+  data,
+  placeOf,
+  dueClass,
+  renderEvidence,
+  renderPhotos,
+  bindPhotoUpload,
+} = globalThis.fm;
 const id = data.recordId;
 const forms = data.procedure.forms;
 const staff = new Map();
@@ -102,62 +117,6 @@ function renderHistory(r) {
   );
 }
 
-async function renderEvidence(r) {
-  const ev = r.evidence && typeof r.evidence === 'object' ? r.evidence : null;
-  $('#rec-evidence').hidden = !ev && !r.deviceId;
-  const win = [];
-  if (ev?.readings?.length) {
-    win.push(el('h3', {}, w('rec.window')), chart(ev.readings, w('rec.window')));
-    const keys = [...new Set(ev.readings.flatMap((p) => Object.keys(p)))];
-    win.push(
-      el(
-        'div',
-        { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': w('rec.window') },
-        el(
-          'table',
-          { class: 'grid' },
-          el('thead', {}, el('tr', {}, ...keys.map((k) => el('th', { scope: 'col' }, k)))),
-          el(
-            'tbody',
-            {},
-            ...ev.readings.map((p) =>
-              el('tr', {}, ...keys.map((k) => el('td', {}, k === 'at' ? fmtTime(p[k]) : String(p[k] ?? '')))),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
-  if (typeof ev?.link === 'string' && /^https?:\/\//.test(ev.link))
-    win.push(el('p', {}, el('a', { href: ev.link, rel: 'noopener' }, w('rec.grafana'))));
-  $('#rec-window').replaceChildren(...win);
-  if (!r.deviceId) return;
-  const box = $('#rec-device');
-  try {
-    const s = await api('GET', `/devices/${encodeURIComponent(r.deviceId)}/status-and-last-readings`);
-    const status = s.heartbeatLost ? w('rec.heartbeat') : w(`rec.${s.status}`);
-    box.replaceChildren(
-      el('h3', {}, w('rec.readings'), ' ', el('span', { class: 'badge' }, status)),
-      el(
-        'dl',
-        { class: 'kv' },
-        ...kv([
-          [w('col.received'), fmtTime(s.lastReadingAt)],
-          ...Object.entries(s.readings).map(([k, v]) => [k, String(v)]),
-        ]),
-      ),
-    );
-  } catch (err) {
-    const msg =
-      err.code === 'history-unavailable'
-        ? /not kept/.test(err.message)
-          ? w('rec.noHistory')
-          : w('rec.historyDown')
-        : err.message;
-    box.replaceChildren(el('h3', {}, w('rec.readings')), el('p', { class: 'muted', id: 'no-readings' }, msg));
-  }
-}
-
 async function dutyField(id) {
   const select = el('select', { id, name: 'assigneeId', required: true });
   const people = [...staff.values()].filter(
@@ -234,60 +193,6 @@ function renderActions(allowed) {
   );
 }
 
-async function renderPhotos(allowed) {
-  const { items } = await api('GET', `/records/${id}/attachments`);
-  $('#rec-photos').replaceChildren(
-    ...(items.length
-      ? items.map((a) =>
-          el(
-            'a',
-            { href: `/records/${id}/attachments/${a.id}`, target: '_blank', rel: 'noopener' },
-            el('img', {
-              src: `/records/${id}/attachments/${a.id}`,
-              alt: `${a.label ? w(`photo.${a.label}`) : ''} ${a.filename}`.trim(),
-              loading: 'lazy',
-              'data-photo': a.id,
-            }),
-          ),
-        )
-      : [el('p', { class: 'muted' }, w('photo.none'))]),
-  );
-  // Attaching follows the record's note rule, which the API's allowed actions already answered.
-  $('#photo-form').hidden = !allowed.includes('note');
-}
-
-$('#photo-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const file = $('#photo-file').files[0];
-  if (!file) return;
-  const body = new FormData();
-  if ($('#photo-label').value) body.append('label', $('#photo-label').value);
-  body.append('photo', await globalThis.fm.shrink(file));
-  const button = e.target.querySelector('button');
-  button.disabled = true;
-  try {
-    const res = await fetch(`/records/${id}/attachments`, {
-      method: 'POST',
-      body,
-      headers: { 'x-csrf-token': globalThis.fm.csrf },
-      credentials: 'same-origin',
-    });
-    if (!res.ok)
-      throw new globalThis.fm.ApiError(
-        res.status,
-        'upload',
-        (await res.json()).error?.message ?? res.statusText,
-      );
-    e.target.reset();
-    toast(w('photo.done'));
-    await load();
-  } catch (err) {
-    fail(err);
-  } finally {
-    button.disabled = false;
-  }
-});
-
 async function load() {
   const [r, allowed] = await Promise.all([
     api('GET', `/records/${id}`),
@@ -301,7 +206,7 @@ async function load() {
   renderHistory(r);
   // The procedure's order; the field's next step first, notes and cancellation last.
   renderActions(allowed.items);
-  await renderPhotos(allowed.items);
+  await renderPhotos(id, allowed.items);
   $('#record').setAttribute('aria-busy', 'false');
   await renderEvidence(r);
 }
@@ -316,6 +221,8 @@ if (notice) {
   sessionStorage.removeItem('fm.notice');
   toast(notice);
 }
+
+bindPhotoUpload(id, () => load());
 
 let connected = false;
 load()

@@ -9,7 +9,7 @@ export function recordPage(p: PageContext, o: { id: number; phone: boolean }) {
   return page(p, {
     title: t(p.lang, 'rec.title', { id: o.id }),
     phone: o.phone,
-    scripts: ['live.js', 'forms.js', 'chart.js', 'photos.js', 'record.js'],
+    scripts: ['live.js', 'forms.js', 'chart.js', 'evidence.js', 'photos.js', 'record.js'],
     words: [
       'rec.',
       'act.',
