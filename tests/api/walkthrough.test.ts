@@ -98,7 +98,8 @@ function parseCurl(args: string[]): Curl {
     } else if (a === '-d') c.body = args[++i]!;
     else if (a === '-F') {
       const [name, ...value] = args[++i]!.split('=');
-      (c.form ??= []).push([name!, value.join('=')]);
+      c.form ??= [];
+      c.form.push([name!, value.join('=')]);
     } else if (a.startsWith('-')) throw new Error(`curl option ${a} is not understood by this test`);
     else c.url = a;
   }
