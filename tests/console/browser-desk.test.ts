@@ -4,37 +4,15 @@
  * actions the API allows; a resident's call about the same lift is offered the open record and
  * joins it; other roles are refused the desk.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser } from '../support/browser.ts';
-import {
-  browserSignIn,
-  listen,
-  openTestApi,
-  RECORD_NOTIFICATIONS,
-  raiseEntrapment,
-  seedEstate,
-  wallClock,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, desktopContext } from '../support/browser.ts';
+import { browserSignIn, consoleInBrowser, RECORD_NOTIFICATIONS, raiseEntrapment } from './support.ts';
 
 describe('front desk in a browser', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    t = await openTestApi();
-    wallClock(t);
-    await seedEstate(t);
-    base = await listen(t);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const c = consoleInBrowser();
 
   it('shows an entrapment live, rings, dispatches it from the record page, then merges a call into it', async () => {
-    const ctx = await desktopContext(browser, base);
+    const ctx = await desktopContext(c.browser, c.base);
     await ctx.addInitScript(RECORD_NOTIFICATIONS);
     const page = await ctx.newPage();
     await browserSignIn(page, 'desk-1', 'pw-desk-1-secret', '/desk');
@@ -42,7 +20,7 @@ describe('front desk in a browser', () => {
     await page.click('#enable-alerts');
     expect(await page.textContent('#queue tbody')).toContain('没有未结工单');
 
-    const { record, alert } = await raiseEntrapment(t, 'b-1');
+    const { record, alert } = await raiseEntrapment(c.t, 'b-1');
     const row = page.locator(`tr[data-record="${record.id}"]`);
     await row.waitFor();
     expect(await row.getAttribute('class')).toContain('alarm');
@@ -59,7 +37,7 @@ describe('front desk in a browser', () => {
     await page.selectOption('#f-trade', '');
 
     await row.locator('a').click();
-    await page.waitForURL(`${base}/desk/records/${record.id}`);
+    await page.waitForURL(`${c.base}/desk/records/${record.id}`);
     await page.waitForSelector('#record[aria-busy="false"]');
     const actions = await page
       .locator('#rec-actions button')
@@ -92,14 +70,14 @@ describe('front desk in a browser', () => {
     await page.fill('#n-contactName', '赵女士');
     await page.fill('#n-contactPhone', '138 0000 0000');
     await page.click('#new-record button[type=submit]');
-    await page.waitForURL(`${base}/desk/records/${record.id}`);
+    await page.waitForURL(`${c.base}/desk/records/${record.id}`);
     await page.waitForSelector('#rec-reports li');
     expect(await page.textContent('#rec-reports')).toContain('电梯困人，业主来电');
     await ctx.close();
   }, 90_000);
 
   it('refuses the desk to an engineer, in the page and by the server', async () => {
-    const ctx = await desktopContext(browser, base);
+    const ctx = await desktopContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'eng-1', 'pw-eng-1-secret');
     const res = await page.goto('/desk');

@@ -3,37 +3,15 @@
  * deadlines (a change saved as an override), maintenance windows (planned, called off); a
  * supervisor may not change deadlines; the devices page shows a lift's open fault and its window.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser } from '../support/browser.ts';
-import {
-  ADMIN,
-  browserSignIn,
-  listen,
-  openTestApi,
-  raiseEntrapment,
-  seedEstate,
-  wallClock,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, desktopContext } from '../support/browser.ts';
+import { ADMIN, browserSignIn, consoleInBrowser, raiseEntrapment } from './support.ts';
 
 describe('duty, deadlines, maintenance and devices in a browser', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    t = await openTestApi();
-    wallClock(t);
-    await seedEstate(t);
-    base = await listen(t);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const c = consoleInBrowser();
 
   it('lets a manager run the duty table, the deadlines and maintenance windows', async () => {
-    const ctx = await desktopContext(browser, base);
+    const ctx = await desktopContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'mgr-1', 'pw-mgr-1-secret', '/manage');
     await page.goto('/manage/duty?site=estate-1');
@@ -49,7 +27,7 @@ describe('duty, deadlines, maintenance and devices in a browser', () => {
     await page.click('#add-shift button[type=submit]');
     await expect.poll(() => page.locator('#shifts tbody tr').count()).toBe(2);
     await expect.poll(() => page.textContent('#now li[data-trade="security"]')).toContain('Name guard-1');
-    const shifts = (await t.call(ADMIN, 'GET', '/duty-shifts?site=estate-1&staffId=guard-1')).json().items;
+    const shifts = (await c.t.call(ADMIN, 'GET', '/duty-shifts?site=estate-1&staffId=guard-1')).json().items;
     await page.click(`tr[data-shift="${shifts[0].id}"] button`);
     await expect.poll(() => page.textContent(`tr[data-shift="${shifts[0].id}"]`)).toContain('已结束');
 
@@ -58,9 +36,11 @@ describe('duty, deadlines, maintenance and devices in a browser', () => {
     await dispatchRepair.fill('4');
     await page.click('#sla button[type=submit]');
     await expect
-      .poll(async () => (await t.call(ADMIN, 'GET', '/sites/estate-1/sla')).json().effective.repair.dispatch)
+      .poll(
+        async () => (await c.t.call(ADMIN, 'GET', '/sites/estate-1/sla')).json().effective.repair.dispatch,
+      )
       .toBe(240_000);
-    expect((await t.call(ADMIN, 'GET', '/sites/estate-1/sla')).json().effective.complaint.dispatch).toBe(
+    expect((await c.t.call(ADMIN, 'GET', '/sites/estate-1/sla')).json().effective.complaint.dispatch).toBe(
       120_000,
     );
 
@@ -79,7 +59,7 @@ describe('duty, deadlines, maintenance and devices in a browser', () => {
   }, 60_000);
 
   it('shows a supervisor the deadlines without letting them change them, in the page and the API', async () => {
-    const ctx = await desktopContext(browser, base);
+    const ctx = await desktopContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'sup-1', 'pw-sup-1-secret', '/desk');
     await page.goto('/manage/duty?site=estate-1');
@@ -94,8 +74,8 @@ describe('duty, deadlines, maintenance and devices in a browser', () => {
   }, 60_000);
 
   it('lists the site’s devices by building with open faults and maintenance', async () => {
-    const { record } = await raiseEntrapment(t, 'es-1');
-    const ctx = await desktopContext(browser, base);
+    const { record } = await raiseEntrapment(c.t, 'es-1');
+    const ctx = await desktopContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'desk-1', 'pw-desk-1-secret', '/desk');
     await page.goto('/estate?site=estate-1');

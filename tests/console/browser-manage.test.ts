@@ -3,26 +3,13 @@
  * times, breaches per step, a CSV that Excel reads as UTF-8, and the desk refused the managers'
  * figures only where the API refuses them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser } from '../support/browser.ts';
-import {
-  ADMIN,
-  browserSignIn,
-  listen,
-  openTestApi,
-  raiseEntrapment,
-  seedEstate,
-  wallClock,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, desktopContext } from '../support/browser.ts';
+import { ADMIN, browserSignIn, consoleInBrowser, raiseEntrapment, seedEstate, wallClock } from './support.ts';
 
 describe('managers’ page in a browser', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let base: string;
   let day: string;
-  beforeAll(async () => {
-    t = await openTestApi();
+  const c = consoleInBrowser(async (t) => {
     // A record worked an hour ago, late for dispatch (the clock is moved by hand), then wall time.
     t.clock.t = Date.now() - 3600_000;
     // The site's local date (Asia/Shanghai): statistics periods are the site's days and months.
@@ -51,16 +38,10 @@ describe('managers’ page in a browser', () => {
     await act(desk, 'accept', { acceptedBy: '赵女士' });
     await act(desk, 'visit', { fixed: true, satisfied: true, chargesOk: true });
     wallClock(t);
-    base = await listen(t);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   it('shows the month’s rates with numerators and denominators, breaches per step, and a UTF-8 CSV', async () => {
-    const ctx = await desktopContext(browser, base);
+    const ctx = await desktopContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'mgr-1', 'pw-mgr-1-secret', '/manage');
     await page.goto(`/manage?site=estate-1&period=month&date=${day}`);
@@ -89,7 +70,7 @@ describe('managers’ page in a browser', () => {
   }, 60_000);
 
   it('refuses the figures to a guard, in the page and by the server', async () => {
-    const ctx = await desktopContext(browser, base);
+    const ctx = await desktopContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'guard-1', 'pw-guard-1-secret', '/m/alerts');
     expect((await page.goto('/manage'))?.status()).toBe(403);

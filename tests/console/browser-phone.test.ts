@@ -3,20 +3,9 @@
  * the desk dispatched and moves it to "work done" with big buttons; a guard takes a patrol alert
  * and resolves it; the first load stays under 100 KB compressed and the pages are installable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, launchBrowser, type Page, phoneContext } from '../support/browser.ts';
-import {
-  ADMIN,
-  browserSignIn,
-  listen,
-  openTestApi,
-  raiseEntrapment,
-  seedEstate,
-  signIn,
-  TINY_PNG,
-  wallClock,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, type Page, phoneContext } from '../support/browser.ts';
+import { ADMIN, browserSignIn, consoleInBrowser, raiseEntrapment, signIn, TINY_PNG } from './support.ts';
 
 /** Bytes on the wire (compressed bodies and headers) of everything a page load fetched. */
 async function firstLoadBytes(page: Page, path: string): Promise<{ bytes: number; urls: string[] }> {
@@ -40,25 +29,12 @@ async function firstLoadBytes(page: Page, path: string): Promise<{ bytes: number
 }
 
 describe('phone pages in a browser', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    t = await openTestApi();
-    wallClock(t);
-    await seedEstate(t);
-    base = await listen(t);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const c = consoleInBrowser();
 
   it('loads the slip list in under 100 KB compressed, installable from the home screen', async () => {
-    const { cookie } = await signIn(t, 'eng-1', 'pw-eng-1-secret');
-    const ctx = await phoneContext(browser, base);
-    await ctx.addCookies([{ name: 'fm_session', value: cookie.split('=')[1]!, url: base }]);
+    const { cookie } = await signIn(c.t, 'eng-1', 'pw-eng-1-secret');
+    const ctx = await phoneContext(c.browser, c.base);
+    await ctx.addCookies([{ name: 'fm_session', value: cookie.split('=')[1]!, url: c.base }]);
     const page = await ctx.newPage();
     const { bytes, urls } = await firstLoadBytes(page, '/m');
     expect(urls).toContain('/assets/slips.js');
@@ -70,17 +46,17 @@ describe('phone pages in a browser', () => {
       scope: '/m',
     });
     expect(await page.evaluate("document.querySelector('link[rel=manifest]').href")).toBe(
-      `${base}/m/manifest.webmanifest`,
+      `${c.base}/m/manifest.webmanifest`,
     );
-    expect(await page.evaluate('navigator.serviceWorker.ready.then((r) => r.scope)')).toBe(`${base}/m`);
+    expect(await page.evaluate('navigator.serviceWorker.ready.then((r) => r.scope)')).toBe(`${c.base}/m`);
     await ctx.close();
   }, 60_000);
 
   it('lets the engineer move a dispatched slip to work done with big buttons', async () => {
-    const { record } = await raiseEntrapment(t, 'p-1');
-    const dispatched = await t.call(ADMIN, 'POST', `/records/${record.id}/actions/dispatch`, {});
+    const { record } = await raiseEntrapment(c.t, 'p-1');
+    const dispatched = await c.t.call(ADMIN, 'POST', `/records/${record.id}/actions/dispatch`, {});
     expect(dispatched.json().assigneeId).toBe('eng-1');
-    const ctx = await phoneContext(browser, base);
+    const ctx = await phoneContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, '13900000002', 'pw-eng-1-secret', '/m');
     const slip = page.locator(`li[data-record="${record.id}"]`);
@@ -95,7 +71,7 @@ describe('phone pages in a browser', () => {
     await slip.locator('button[data-action="arrive"]').click();
     await expect.poll(() => slip.locator('.badge').nth(1).textContent()).toBe('到场');
     await slip.locator('button[data-action="plan"]').click();
-    await page.waitForURL(`${base}/m/records/${record.id}?act=plan`);
+    await page.waitForURL(`${c.base}/m/records/${record.id}?act=plan`);
     const plan = page.locator('form[data-action="plan"]');
     await plan.waitFor();
     await plan.locator('[name=durationMin]').fill('45');
@@ -123,7 +99,7 @@ describe('phone pages in a browser', () => {
     await done.locator('[name=feeCents]').fill('0');
     await done.locator('button[type=submit]').click();
     await expect.poll(() => page.textContent('#rec-state')).toBe('待验收');
-    const detail = (await t.call(ADMIN, 'GET', `/records/${record.id}`)).json();
+    const detail = (await c.t.call(ADMIN, 'GET', `/records/${record.id}`)).json();
     expect(detail).toMatchObject({
       state: 'awaiting_acceptance',
       workMinutes: 40,
@@ -137,8 +113,8 @@ describe('phone pages in a browser', () => {
   }, 90_000);
 
   it('lets a guard take a patrol alert to resolved, with a note', async () => {
-    const { alert } = await raiseEntrapment(t, 'p-2', 'alarm_button');
-    const ctx = await phoneContext(browser, base);
+    const { alert } = await raiseEntrapment(c.t, 'p-2', 'alarm_button');
+    const ctx = await phoneContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, 'guard-1', 'pw-guard-1-secret', '/m/alerts');
     const card = page.locator(`li[data-alert="${alert.id}"]`);
@@ -153,7 +129,7 @@ describe('phone pages in a browser', () => {
     await card.locator('textarea').fill('轿厢内乘客已安全撤出');
     await card.locator('form button[type=submit]').click();
     await card.waitFor({ state: 'detached' });
-    const after = (await t.call(ADMIN, 'GET', `/alerts/${alert.id}`)).json();
+    const after = (await c.t.call(ADMIN, 'GET', `/alerts/${alert.id}`)).json();
     expect(after).toMatchObject({ state: 'resolved', guardId: 'guard-1', note: '轿厢内乘客已安全撤出' });
     await ctx.close();
   }, 60_000);

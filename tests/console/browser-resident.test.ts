@@ -3,39 +3,25 @@
  * on a phone, reports being trapped, and the report joins the lift's open record; the status page
  * follows the record's step.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser, phoneContext } from '../support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, desktopContext, phoneContext } from '../support/browser.ts';
 import {
   ADMIN,
   addPerson,
   browserSignIn,
-  listen,
-  openTestApi,
+  consoleInBrowser,
+  estateOnWallTime,
   raiseEntrapment,
-  seedEstate,
-  wallClock,
 } from './support.ts';
 
 describe('residents’ QR reports in a browser', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    t = await openTestApi();
-    wallClock(t);
-    await seedEstate(t);
+  const c = consoleInBrowser(async (t) => {
+    await estateOnWallTime(t);
     await addPerson(t, { id: 'admin-1', roles: ['admin'] });
-    base = await listen(t);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   it('prints codes, and a resident’s report at the lift joins its open record', async () => {
-    const admin = await desktopContext(browser, base);
+    const admin = await desktopContext(c.browser, c.base);
     const page = await admin.newPage();
     await browserSignIn(page, 'admin-1', 'pw-admin-1-secret', '/desk');
     await page.goto('/admin/qr?site=estate-1');
@@ -44,11 +30,11 @@ describe('residents’ QR reports in a browser', () => {
     expect(await axeSerious(page)).toEqual([]);
     const liftFigure = page.locator('figure', { hasText: '1号梯' });
     const url = (await liftFigure.locator('svg').getAttribute('aria-label'))!;
-    expect(url).toMatch(new RegExp(`^${base}/r/[A-Z2-9]{12}$`));
+    expect(url).toMatch(new RegExp(`^${c.base}/r/[A-Z2-9]{12}$`));
     await admin.close();
 
-    const { record } = await raiseEntrapment(t, 'br-1');
-    const phone = await phoneContext(browser, base);
+    const { record } = await raiseEntrapment(c.t, 'br-1');
+    const phone = await phoneContext(c.browser, c.base);
     const p = await phone.newPage();
     await p.goto(url);
     expect(await p.textContent('main')).toContain('1号楼 1号梯');
@@ -61,9 +47,9 @@ describe('residents’ QR reports in a browser', () => {
     const link = (await p.textContent('#status-link'))!;
     expect(await axeSerious(p)).toEqual([]);
 
-    const detail = (await t.call(ADMIN, 'GET', `/records/${record.id}`)).json();
+    const detail = (await c.t.call(ADMIN, 'GET', `/records/${record.id}`)).json();
     expect(detail.reports.map((r: { content: string }) => r.content).join()).toContain('轿厢停在两层之间');
-    await t.call(ADMIN, 'POST', `/records/${record.id}/actions/dispatch`, {});
+    await c.t.call(ADMIN, 'POST', `/records/${record.id}/actions/dispatch`, {});
     await p.goto(link);
     expect(await p.textContent('#phase')).toBe('人员已派出。');
     await phone.close();

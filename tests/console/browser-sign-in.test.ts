@@ -2,30 +2,19 @@
  * In Debian's chromium: sign in, the start page, an admin's invitation link, choosing a password on
  * a phone, switching language, signing out; axe finds no serious violations on these pages.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApi } from '../api/support.ts';
-import { axeSerious, type Browser, desktopContext, launchBrowser, phoneContext } from '../support/browser.ts';
-import { ADMIN, addPerson, listen, openTestApi, wallClock } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, desktopContext, phoneContext } from '../support/browser.ts';
+import { ADMIN, addPerson, consoleInBrowser, wallClock } from './support.ts';
 
 describe('console sign-in in a browser', () => {
-  let t: TestApi;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    t = await openTestApi();
+  const c = consoleInBrowser(async (t) => {
     wallClock(t);
     await addPerson(t, { id: 'admin-1', roles: ['admin'], password: 'admin password 1' });
     await t.call(ADMIN, 'POST', '/staff', { id: 'eng-2', name: '李工', roles: ['engineer'] });
-    base = await listen(t);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   it('signs an admin in, shows the people page, and invites an engineer who sets a password on a phone', async () => {
-    const desk = await desktopContext(browser, base);
+    const desk = await desktopContext(c.browser, c.base);
     const page = await desk.newPage();
     await page.goto('/');
     expect(new URL(page.url()).pathname).toBe('/sign-in');
@@ -38,7 +27,7 @@ describe('console sign-in in a browser', () => {
 
     await page.fill('#password', 'admin password 1');
     await page.click('main button[type=submit]');
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${c.base}/`);
     expect(await page.textContent('h1')).toContain('Name admin-1');
     expect(await axeSerious(page)).toEqual([]);
 
@@ -47,9 +36,9 @@ describe('console sign-in in a browser', () => {
     expect(await axeSerious(page)).toEqual([]);
     await page.click('tr[data-staff="eng-2"] button:first-child');
     const link = (await page.locator('#invite-url').textContent())!;
-    expect(link).toMatch(new RegExp(`^${base}/invite/[\\w-]{43}$`));
+    expect(link).toMatch(new RegExp(`^${c.base}/invite/[\\w-]{43}$`));
 
-    const phone = await phoneContext(browser, base);
+    const phone = await phoneContext(c.browser, c.base);
     const p2 = await phone.newPage();
     await p2.goto(link);
     expect(await p2.textContent('main')).toContain('李工');
@@ -57,11 +46,11 @@ describe('console sign-in in a browser', () => {
     await p2.fill('#password', 'my own password');
     await p2.fill('#again', 'my own password');
     await p2.click('main button[type=submit]');
-    await p2.waitForURL(`${base}/m`);
+    await p2.waitForURL(`${c.base}/m`);
     expect(await p2.textContent('.who')).toBe('李工');
 
     await p2.click('a.lang');
-    await p2.waitForURL(`${base}/m`);
+    await p2.waitForURL(`${c.base}/m`);
     expect(await p2.textContent('h1')).toContain('My slips');
     await p2.click('button:has-text("Sign out")');
     await p2.waitForURL(/\/sign-in\?out=1$/);

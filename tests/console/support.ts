@@ -1,6 +1,9 @@
 /** The console over a real store: staff with passwords, and sign-ins through the real form. */
+
+import { afterAll, beforeAll } from 'vitest';
 import { maskCsrf } from '../../src/console/csrf.ts';
 import { ADMIN, openTestApi, type TestApi } from '../api/support.ts';
+import { type Browser, launchBrowser } from '../support/browser.ts';
 
 export { ADMIN };
 
@@ -225,4 +228,33 @@ export function multipartBody(
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** The estate on wall time: what most browser tests start from. */
+export async function estateOnWallTime(t: TestApi): Promise<void> {
+  wallClock(t);
+  await seedEstate(t);
+}
+
+/**
+ * The console served on loopback with a browser, for one describe block: `prepare` fills the app
+ * before it listens; the fields are set once the block's beforeAll has run, and closed after it.
+ */
+export function consoleInBrowser(prepare: (t: TestApi) => Promise<void> = estateOnWallTime): {
+  t: TestApi;
+  browser: Browser;
+  base: string;
+} {
+  const fx = {} as { t: TestApi; browser: Browser; base: string };
+  beforeAll(async () => {
+    fx.t = await openTestApi();
+    await prepare(fx.t);
+    fx.base = await listen(fx.t);
+    fx.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await fx.browser?.close();
+    await fx.t?.close();
+  });
+  return fx;
 }
