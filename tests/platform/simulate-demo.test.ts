@@ -7,16 +7,7 @@ import { registryProvisioner } from '../../src/commands/simulate-registry.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
 import { tempDir } from '../support/servers.ts';
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { until } from './support.ts';
 
 /** docs/simulators.md's one command against the running demo (`facility start` holds the registry). */
 describe('facility simulate against the running demo', () => {

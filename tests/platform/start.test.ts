@@ -9,16 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { demoDevices } from '../../src/demo/estate.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
 import { tempDir } from '../support/servers.ts';
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { until } from './support.ts';
 
 /** The one-command start, in process: every service, the demo estate, a fault through to the front desk. */
 describe('facility start', () => {
