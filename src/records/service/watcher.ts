@@ -76,7 +76,6 @@ export class BreachWatcher {
       return found;
     });
     for (const breach of breaches) {
-      ctx.log.warn({ breach }, 'service deadline breached');
       ctx.events.emit({ type: 'breach', breach, notify: await notifyFor(ctx.db, breach) });
       if (breach.subject === 'record' && ESCALATING_STEPS.includes(breach.step)) await this.#escalate(breach);
     }
