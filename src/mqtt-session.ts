@@ -15,6 +15,7 @@
  * [MQTT-4.6.0-2]. tests/ingest/mqtt-source.test.ts pins this behaviour of mqtt.js.
  */
 import mqtt, { type IPublishPacket } from 'mqtt';
+import type { ServiceHealth } from './health.ts';
 import type { Logger } from './log.ts';
 
 export interface SessionOptions {
@@ -161,4 +162,53 @@ export async function openMqttSession(
       await client.endAsync(false);
     },
   };
+}
+
+/** A session lost this often within a minute is a reconnect loop, not a blip. */
+const LOOP_RECONNECTS = 5;
+/** Longer than this without a session and the service is down. */
+const OFFLINE_GRACE_MS = 10_000;
+
+/**
+ * How a service's session with the broker is holding up, on a monotonic clock. A broker that
+ * disconnects a subscriber right after each SUBACK looks connected most of the time; counting the
+ * losses is what tells.
+ */
+export class SessionHealth {
+  #up = false;
+  #since: number;
+  #losses: number[] = [];
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.#since = now();
+  }
+
+  up(): void {
+    this.#up = true;
+    this.#since = this.now();
+  }
+
+  /** Called on every close, including failed reconnect attempts: only the first one starts the outage. */
+  lost(): void {
+    if (!this.#up) return;
+    this.#losses.push(this.now());
+    this.#up = false;
+    this.#since = this.now();
+  }
+
+  health(): ServiceHealth {
+    const now = this.now();
+    this.#losses = this.#losses.filter((t) => now - t < 60_000);
+    const losses = this.#losses.length;
+    if (!this.#up && now - this.#since > OFFLINE_GRACE_MS)
+      return {
+        status: 'down',
+        detail: `no session with the broker for ${Math.round((now - this.#since) / 1000)} s`,
+      };
+    if (losses >= LOOP_RECONNECTS)
+      return { status: 'down', detail: `lost the broker ${losses} times in the last minute` };
+    if (losses > 0)
+      return { status: 'degraded', detail: `lost the broker ${losses} times in the last minute` };
+    return { status: 'ok' };
+  }
 }

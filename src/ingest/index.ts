@@ -7,6 +7,7 @@ import type { LocalBus } from '../broker/index.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
+import { SessionHealth } from '../mqtt-session.ts';
 import { type DecodedMessage, decode, type Kind, resolveTimestamp } from '../protocol/index.ts';
 import { startBusSource } from './bus-source.ts';
 import { emptyCounters, type IngestCounters } from './counters.ts';
@@ -66,8 +67,6 @@ export interface Ingest {
 type DeviceInfo = { site: string; kind: Kind; building?: string } | null;
 
 const DEVICE_CACHE_MAX = 100_000;
-/** Longer than this without a session to the broker and ingest is down. */
-const OFFLINE_GRACE_MS = 10_000;
 
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { options, log } = deps;
@@ -231,8 +230,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   }
 
   let source: MessageSource;
-  /** Monotonic ms since the session was lost; a reconnect within the grace is not an outage. */
-  let offlineSince: number | undefined;
+  /** The session with the broker (or the bus), for health: a short loss is a blip, a long one an outage. */
+  const session = new SessionHealth();
   try {
     const handlers = {
       onMessage,
@@ -242,7 +241,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
           : undefined,
       onConnectionChange: (connected: boolean) => {
         counters.mqttConnected = connected;
-        offlineSince = connected ? undefined : (offlineSince ?? performance.now());
+        if (connected) session.up();
+        else session.lost();
       },
     };
     source = deps.bus
@@ -253,6 +253,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     throw err;
   }
   counters.mqttConnected = true;
+  session.up();
 
   function snapshot(): IngestCounters {
     const copy = structuredClone(counters);
@@ -289,9 +290,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     recent,
     metrics: () => ingestMetrics(snapshot(), sink?.latency.histogram.snapshot()),
     health: () => {
-      if (offlineSince !== undefined && performance.now() - offlineSince > OFFLINE_GRACE_MS)
-        return { status: 'down', detail: 'no session with the broker: readings are not received' };
-      if (!counters.mqttConnected) return { status: 'degraded', detail: 'reconnecting to the broker' };
+      const broker = session.health();
+      if (broker.status !== 'ok') return broker;
       if (counters.influx === 'down')
         return {
           status: 'degraded',

@@ -7,8 +7,7 @@
  */
 import type { LocalBus } from '../broker/index.ts';
 import type { Logger } from '../log.ts';
-import type { Delivery, MqttSession } from '../mqtt-session.ts';
-import type { SessionHealth } from './mqtt.ts';
+import type { Delivery, MqttSession, SessionHealth } from '../mqtt-session.ts';
 
 const NO_ACK = () => {};
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionHealth } from '../../src/rules/mqtt.ts';
+import { SessionHealth } from '../../src/mqtt-session.ts';
 
 describe('rules session health', () => {
   it('is down before the first session once the grace has passed, ok once up', () => {
