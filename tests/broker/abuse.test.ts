@@ -2,27 +2,13 @@ import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/index.ts';
 import { FrameGuard } from '../../src/broker/index.ts';
+import { remainingLength, str } from './corpus/sequences.ts';
 import { brokerWith, collect, device, MemoryDirectory, service, until } from './support.ts';
 
 /** MQTT 3.1.1 CONNECT for `id` with username = id and the given password. */
 function connectPacket(id: string, password: string): Buffer {
-  const str = (s: string) => {
-    const b = Buffer.from(s);
-    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-  };
   const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 30]), str(id), str(id), str(password)]);
   return Buffer.concat([Buffer.from([0x10, body.length]), body]);
-}
-
-function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
 }
 
 /** Sends raw bytes and resolves when the broker closes the socket (or rejects if it stays open). */

@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/index.ts';
+import { str } from './corpus/sequences.ts';
 import {
   brokerWith,
   collect,
@@ -56,10 +57,6 @@ describe('broker limits', () => {
     const stuck = new Socket();
     await new Promise<void>((resolve) => stuck.connect(broker.addresses.tcp.port, '127.0.0.1', resolve));
     const secret = Buffer.from('service-secret-for-tests-0123456789');
-    const str = (s: Buffer | string) => {
-      const b = Buffer.from(s);
-      return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-    };
     const body = Buffer.concat([
       str('MQTT'),
       Buffer.from([4, 0xc2, 0, 60]),

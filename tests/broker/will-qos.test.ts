@@ -2,12 +2,8 @@ import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryGate } from '../../src/broker/gate.ts';
 import type { Broker } from '../../src/broker/index.ts';
+import { str } from './corpus/sequences.ts';
 import { brokerWith, MemoryDirectory, SECRET, service, sleep } from './support.ts';
-
-const str = (s: string) => {
-  const b = Buffer.from(s);
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-};
 
 /** MQTT 3.1.1 CONNECT with a retained will of QoS `willQos` (3 is forbidden [MQTT-3.1.2-14]). */
 function connectWithWill(id: string, willTopic: string, willQos: number): Buffer {
