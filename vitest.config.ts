@@ -10,6 +10,8 @@ import { LongestFirst } from './tests/support/sequencer.ts';
  * pure logic and in-process collaborators (the API by inject(), the broker on loopback, PGlite
  * copied from the migrated template in tests/support/store.ts). A new file is `fast` unless listed
  * below; tests/support/fast-guard.ts fails a fast file that starts a process, naming this list.
+ * A test that needs an embedded store takes its data directory from `migratedDataDir` (openTestApi
+ * in tests/api and openStore in tests/rules already do), not from a fresh `tempDir`.
  */
 const INTEGRATION = [
   'tests/api/*.postgres.test.ts',
