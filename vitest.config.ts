@@ -10,21 +10,23 @@ import { LongestFirst } from './tests/support/sequencer.ts';
  * pure logic and in-process collaborators (the API by inject(), the broker on loopback, PGlite
  * copied from the migrated template in tests/support/store.ts). A new file is `fast` unless listed
  * below; tests/support/fast-guard.ts fails a fast file that starts a process, naming this list.
+ * A test that needs an embedded store takes its data directory from `migratedDataDir` (openTestApi
+ * in tests/api and openStore in tests/rules already do), not from a fresh `tempDir`.
  */
 const INTEGRATION = [
   'tests/api/*.postgres.test.ts',
+  // The API on a real port through a graceful stop: a keep-alive client holds stop() for the whole
+  // shutdown grace (10 s), a worker idle all that time.
+  'tests/api/server.test.ts',
   'tests/broker/corpus.test.ts',
   'tests/broker/fuzz.test.ts',
-  'tests/cli/**/*.test.ts',
-  'tests/console/browser-*.test.ts',
-  'tests/console/screenshots.test.ts',
-  'tests/records/notify.test.ts',
-  'tests/rules/episodes.*.test.ts',
-  'tests/rules/maintenance-api.*.test.ts',
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',
   'tests/broker/mosquitto-clients.test.ts',
+  'tests/cli/**/*.test.ts',
   'tests/config/config.test.ts',
+  'tests/console/browser-*.test.ts',
+  'tests/console/screenshots.test.ts',
   'tests/dashboards/**/*.test.ts',
   'tests/deploy/**/*.test.ts',
   'tests/ingest/bus-source.test.ts',
@@ -34,12 +36,15 @@ const INTEGRATION = [
   'tests/ingest/outage.test.ts',
   'tests/platform/**/*.test.ts',
   'tests/records/lock.test.ts',
+  'tests/records/notify.test.ts',
   'tests/records/postgres.test.ts',
   'tests/records/service/pglite-kill.test.ts',
   'tests/records/service/postgres.test.ts',
   'tests/rules/behaviour.test.ts',
   'tests/rules/durability.test.ts',
+  'tests/rules/episodes.*.test.ts',
   'tests/rules/faults.*.test.ts',
+  'tests/rules/maintenance-api.*.test.ts',
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',

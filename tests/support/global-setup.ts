@@ -4,7 +4,8 @@
  * initdb, which is most of a fresh store's cost (seconds, against a fraction of a second to copy).
  * The migrations still run for real on a fresh store in tests/records/pglite.test.ts.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
@@ -20,8 +21,43 @@ declare module 'vitest' {
   }
 }
 
+const PREFIX = 'fm-stores-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Store directories of runs that died before their teardown (Ctrl-C, a killed CI job): in RAM, so reclaim them. */
+function removeOrphans(): void {
+  for (const parent of ['/dev/shm', tmpdir()]) {
+    let names: string[];
+    try {
+      names = readdirSync(parent).filter((n) => n.startsWith(PREFIX));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const dir = join(parent, name);
+      let owner: number;
+      try {
+        owner = Number.parseInt(readFileSync(join(dir, 'owner'), 'utf8'), 10);
+      } catch {
+        continue; // being created this instant, or not ours
+      }
+      if (owner > 0 && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => void> {
-  const root = memoryTempDir('stores');
+  removeOrphans();
+  const root = memoryTempDir('stores'); // named PREFIX + random
+  writeFileSync(join(root, 'owner'), `${process.pid}\n`);
   const dataDir = join(root, 'template');
   const records = await openRecords({ dataDir, log: pino({ level: 'silent' }) });
   await records.close();
