@@ -47,6 +47,25 @@ function copyAssets(dir) {
 }
 copyAssets(src);
 
+// A migrated, empty embedded store (dist/seed/records): a first start copies it instead of running
+// PGlite's initdb and every migration (src/records/pglite.ts), about 2 s saved.
+const seed = spawnSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `const { openRecords } = await import(${JSON.stringify(new URL('../dist/records/index.js', import.meta.url).href)});
+     const { default: pino } = await import('pino');
+     const records = await openRecords({ dataDir: ${JSON.stringify(join(dist, 'seed'))}, seed: false, log: pino({ level: 'silent' }) });
+     await records.close();`,
+  ],
+  { stdio: 'inherit', cwd: root },
+);
+if (seed.status !== 0) {
+  console.error('facility-monitor: building the embedded store seed failed (see above)');
+  process.exit(seed.status ?? 1);
+}
+
 const stamp = join(dist, '.build-stamp');
 writeFileSync(stamp, `built from src/ as of ${started.toISOString()}\n`);
 utimesSync(stamp, started, started);

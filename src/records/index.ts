@@ -6,7 +6,7 @@ import * as devices from './devices.ts';
 import { acquireLock } from './lock.ts';
 import * as maintenance from './maintenance.ts';
 import { migrate } from './migrate.ts';
-import { openPglite } from './pglite.ts';
+import { BUILT_SEED, openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import * as sites from './sites.ts';
 import type { DeviceDirectory } from './types.ts';
@@ -38,6 +38,11 @@ export interface RecordsOptions {
   log: Logger;
   /** Clock for created/rotated/revoked times; tests pass a fake one. */
   now?: () => Date;
+  /**
+   * A migrated embedded store to start a new one from (default: the build's, dist/seed/records,
+   * when running from dist/); `false` always creates. PostgreSQL ignores it.
+   */
+  seed?: string | false;
 }
 
 /** The sites and devices registry. Inputs are `unknown` because they are validated here. */
@@ -67,13 +72,18 @@ export interface Records extends DeviceDirectory {
   close(): Promise<void>;
 }
 
-async function openDb({ databaseUrl, dataDir }: RecordsOptions): Promise<{ db: Db; release: () => void }> {
+async function openDb({
+  databaseUrl,
+  dataDir,
+  seed = BUILT_SEED,
+  log,
+}: RecordsOptions): Promise<{ db: Db; release: () => void }> {
   if (databaseUrl) return { db: await openPostgres(databaseUrl), release: () => {} };
   const dir = join(dataDir, 'records');
   mkdirSync(dir, { recursive: true });
   const release = acquireLock(dir);
   try {
-    return { db: await openPglite(dir), release };
+    return { db: await openPglite(dir, seed || undefined, log), release };
   } catch (err) {
     release();
     throw err;
