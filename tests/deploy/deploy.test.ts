@@ -45,6 +45,7 @@ interface Service {
   ports?: string[];
   volumes?: string[];
   stop_grace_period?: string;
+  healthcheck?: { test: string[] };
 }
 const composeText = read('deploy/compose.yaml');
 const compose = parse(composeText) as { services: Record<string, Service> };
@@ -98,6 +99,14 @@ describe('deploy/compose.yaml', () => {
     );
     for (const [name, s] of Object.entries(compose.services))
       for (const p of s.ports ?? []) expect(p, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('gives every service a healthcheck, as docs/deploy.md promises them all healthy', () => {
+    const names = Object.keys(compose.services);
+    expect(names.filter((n) => !compose.services[n]!.healthcheck?.test?.length)).toEqual([]);
+    expect(doc).toContain(
+      `all ${['one', 'two', 'three', 'four', 'five', 'six', 'seven'][names.length - 1]} "healthy"`,
+    );
   });
 
   it('gives the platform more time to stop than the API grace it waits for', () => {
