@@ -14,9 +14,19 @@ import { DEFAULT_RULE_FILE, loadRuleFiles } from '../../src/rules/index.ts';
 
 const doc = readFileSync('docs/mqtt-contract.md', 'utf8');
 
+/**
+ * The shell's `date` in an example's payload (so what a reader sends is current, and a record it
+ * raises does not start out breached), replaced by what it prints.
+ */
+const SHELL_DATES: [string, string][] = [
+  ["'$(date +%s%3N)'", String(Date.now())],
+  ["'$(date -Iseconds)'", new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00')],
+];
+
 /** Every `mosquitto_pub ... -t TOPIC ... -m 'JSON'` command in the document, continuation lines joined. */
 function publishExamples(markdown: string): { topic: string; payload: string }[] {
-  const joined = markdown.replace(/\\\n\s*/g, ' ');
+  let joined = markdown.replace(/\\\n\s*/g, ' ');
+  for (const [shell, printed] of SHELL_DATES) joined = joined.replaceAll(shell, printed);
   return [...joined.matchAll(/^mosquitto_pub .*$/gm)].map(([line]) => {
     const topic = /-t (\S+)/.exec(line)?.[1];
     const payload = /-m '([^']*)'/.exec(line)?.[1];
@@ -52,6 +62,15 @@ describe('docs/mqtt-contract.md', () => {
       expect(result.ok ? 'ok' : `${result.reason}: ${result.detail}`).toBe('ok');
     },
   );
+
+  it('sends the current time where an example gives ts, so a record it raises does not start out breached', () => {
+    const stamps = examples.flatMap((e) => {
+      const ts = (JSON.parse(e.payload) as { ts?: number | string }).ts;
+      return ts === undefined ? [] : [new Date(ts).getTime()];
+    });
+    expect(stamps.length).toBeGreaterThan(0);
+    for (const t of stamps) expect(Math.abs(Date.now() - t)).toBeLessThan(60_000);
+  });
 
   it('lists every event code of every kind, and no code the protocol lacks', () => {
     const documented = new Set(
