@@ -1,5 +1,6 @@
 /** The OpenAPI document is well formed and lists every route the app serves. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORD_CREATORS } from '../../src/api/roles.ts';
 import { ACTIONS, ALERT_TRANSITIONS } from '../../src/records/service/index.ts';
 import { openTestApi, type TestApi } from './support.ts';
 
@@ -126,6 +127,60 @@ describe('OpenAPI document', () => {
       'application/json',
       'text/csv',
     ]);
+  });
+
+  const operations = () =>
+    Object.entries<Json>(doc.paths).flatMap(([path, ops]) =>
+      Object.entries<Json>(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+    );
+
+  it('gives every operation a unique operationId, its roles and a meaning for every status code', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { name, op } of operations()) {
+      expect(op.description, name).toMatch(/Roles: [^\n]+\.$/);
+      expect(Array.isArray(op['x-roles']), name).toBe(true);
+      for (const [status, response] of Object.entries<Json>(op.responses))
+        expect(response.description, `${name} ${status}`).not.toBe('Default Response');
+    }
+    expect(doc.paths['/records'].post['x-roles']).toEqual([...RECORD_CREATORS]);
+    expect(doc.paths['/health'].get.description).toContain('Roles: none (public).');
+  });
+
+  it('lists no Input twin that nothing refers to', () => {
+    const text = JSON.stringify(doc);
+    const unused = Object.keys(doc.components.schemas).filter(
+      (n) => n.endsWith('Input') && !text.includes(`"#/components/schemas/${n}"`),
+    );
+    expect(unused).toEqual([]);
+  });
+
+  it('gives ids, phones and instants examples from the demo estate, each valid for its schema', () => {
+    const seen: string[] = [];
+    const walk = (node: Json, name?: string) => {
+      if (Array.isArray(node)) {
+        for (const n of node) walk(n);
+        return;
+      }
+      if (!node || typeof node !== 'object') return;
+      if (name && Array.isArray(node.examples) && node.type !== 'object') {
+        seen.push(name);
+        for (const example of node.examples) {
+          if (node.pattern) expect(String(example), name).toMatch(new RegExp(node.pattern));
+          if (node.format === 'date-time') expect(Number.isNaN(Date.parse(example)), name).toBe(false);
+        }
+      }
+      for (const [key, value] of Object.entries<Json>(node.properties ?? {})) walk(value, key);
+      for (const [key, value] of Object.entries<Json>(node))
+        if (key !== 'properties') walk(value, key === 'schema' && node.name ? node.name : undefined);
+    };
+    walk(doc.paths);
+    expect(seen).toContain('site');
+    expect(seen).toContain('contactPhone');
+    expect(
+      doc.paths['/records'].post.requestBody.content['application/json'].schema.properties.site.examples,
+    ).toEqual(['demo']);
   });
 
   it('serves the browsable page at /docs', async () => {

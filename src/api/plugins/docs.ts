@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { App } from '../context.ts';
+import { describeOperation, dropUnusedInputTwins } from './openapi-describe.ts';
 
 export const OPENAPI_TAGS = [
   { name: 'health', description: 'liveness and Prometheus metrics' },
@@ -36,8 +37,13 @@ export async function registerDocs(app: App, { ui }: { ui: boolean }): Promise<v
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: (document) => {
+      const result = jsonSchemaTransform(document);
+      const schema = result.schema as Record<string, unknown> | undefined;
+      if (schema && !schema.hide) describeOperation(schema, document.route);
+      return result;
+    },
+    transformObject: (document) => dropUnusedInputTwins(jsonSchemaTransformObject(document) as never),
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { roles: 'public' } }, async () =>
     app.swagger(),
