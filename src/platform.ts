@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type RunningApi, startApi } from './api/index.ts';
+import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
 import type { Config } from './config.ts';
 import {
@@ -15,7 +15,7 @@ import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/inde
 import type { Logger } from './log.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
-import { DEFAULT_RULE_FILE, rulesOptions, startRules } from './rules/index.ts';
+import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
 import { type Fleet, runFleet } from './simulators/index.ts';
 
@@ -37,13 +37,6 @@ export interface Platform {
   /** What an operator needs to know: addresses, files. */
   summary: string[];
   stop(): Promise<void>;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 interface Running {
@@ -146,15 +139,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
     const rules = started(
       'rules',
       await startRules({
-        options: rulesOptions({
-          ruleFiles: [DEFAULT_RULE_FILE, ...list(config.FM_RULES_FILES)],
-          lang: config.FM_LANG,
-          grafanaUrl: config.FM_GRAFANA_URL,
-          selfCloseLow: config.FM_RULES_SELF_CLOSE_LOW,
-          sites: config.FM_RULES_SITES ? list(config.FM_RULES_SITES) : undefined,
-          tickMs: config.FM_RULES_TICK_MS,
-          refreshMs: config.FM_RULES_REFRESH_S * 1000,
-        }),
+        options: rulesOptionsFromConfig(config),
         log: log.child({ service: 'rules' }),
         now: () => new Date(),
         records,
@@ -170,20 +155,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
         desk,
         log, // the app names itself service=api
         now: () => new Date(),
-        options: {
-          host: config.FM_API_HOST,
-          port: config.FM_API_PORT,
-          dataDir: config.FM_DATA_DIR,
-          adminToken: config.FM_ADMIN_TOKEN,
-          bodyLimitBytes: config.FM_API_BODY_LIMIT_BYTES,
-          rateLimitMax: config.FM_API_RATE_LIMIT,
-          rateLimitWindowMs: config.FM_API_RATE_WINDOW_S * 1000,
-          trustProxy: config.FM_API_TRUST_PROXY,
-          sseHeartbeatS: config.FM_API_SSE_HEARTBEAT_S,
-          sseMaxClients: config.FM_API_SSE_MAX_CLIENTS,
-          shutdownGraceMs: config.FM_API_SHUTDOWN_GRACE_S * 1000,
-          docs: config.FM_API_DOCS,
-        },
+        options: apiOptionsFromConfig(config),
         influx: target ? (q) => influxQuery(target, q) : undefined,
         recentReadings: ingest.recent,
         services: [

@@ -33,6 +33,14 @@ function url(schemes: readonly string[], example: string, noCredentials?: string
   });
 }
 
+/** A comma-separated setting (FM_RULES_FILES, FM_RULES_SITES) as its items, blanks dropped. */
+export function listSetting(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 export const settings = {
   FM_CONFIG_FILE: {
     schema: optionalText,
@@ -201,6 +209,14 @@ export const settings = {
   FM_API_DOCS: {
     schema: z.stringbool().default(true),
     doc: 'Serve the browsable OpenAPI page at /docs (/openapi.json is always served).',
+  },
+  FM_CONSOLE_SESSION_HOURS: {
+    schema: z.coerce.number().min(0.25).max(720).default(12),
+    doc: "A console sign-in's absolute lifetime, hours (default a shift and a bit); then the person signs in again.",
+  },
+  FM_CONSOLE_IDLE_HOURS: {
+    schema: z.coerce.number().min(0.25).max(720).default(4),
+    doc: 'A console sign-in ends after this many hours without a request (a shared desk PC left signed in).',
   },
   FM_RULES_FILES: {
     schema: z.string().min(1).optional(),

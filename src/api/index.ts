@@ -1,5 +1,6 @@
 export { type ApiDeps, buildApp } from './app.ts';
 export { type Change, toChange } from './changes.ts';
+export { type ApiConfig, apiOptionsFromConfig } from './from-config.ts';
 export type { InfluxQuery, InfluxSeries } from './history.ts';
 export { type ApiOptions, apiOptionsSchema, resolveApiOptions } from './options.ts';
 export { ROLES, type Role } from './roles.ts';

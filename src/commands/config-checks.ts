@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { Config } from '../config.ts';
 import { hideUrlPassword } from '../redact.ts';
+import { listSetting } from '../settings.ts';
 
 /**
  * What `facility start` needs beyond well-formed settings, tried the way start would use it, so
@@ -24,13 +25,6 @@ function reason(err: unknown): string {
   let e = err as { message?: string; cause?: unknown; code?: string };
   while (e?.cause && typeof e.cause === 'object') e = e.cause as typeof e;
   return e?.message || e?.code || String(err);
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 async function records(config: Config): Promise<string> {
@@ -117,7 +111,7 @@ async function tlsFiles(cert: string, key: string): Promise<string> {
 
 async function rules(config: Config): Promise<string> {
   const { DEFAULT_RULE_FILE, loadRuleFiles } = await import('../rules/index.ts');
-  const files = list(config.FM_RULES_FILES);
+  const files = listSetting(config.FM_RULES_FILES);
   loadRuleFiles([DEFAULT_RULE_FILE, ...files]);
   return files.length ? `shipped rules with ${files.join(', ')}` : 'shipped rules';
 }

@@ -24,6 +24,7 @@ import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
 
+export { type RulesConfig, rulesOptionsFromConfig } from './from-config.ts';
 export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
 export {
   DEFAULT_RULE_FILE,
