@@ -1,24 +1,12 @@
 /** The first admin token: from the environment, or generated once into the data directory. */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
+import { captureLog } from '../support/log.ts';
 import { migratedDataDir } from '../support/store.ts';
 import { silent } from './support.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), text: () => lines.join('') };
-}
 
 describe('first admin token', () => {
   let records: Records | undefined;
@@ -28,7 +16,7 @@ describe('first admin token', () => {
   });
 
   async function start(dataDir: string, adminToken?: string) {
-    const logs = capture();
+    const logs = captureLog();
     records ??= await openRecords({ dataDir, log: silent });
     const app = buildApp({ records, log: logs.log, now: () => new Date(), options: { dataDir, adminToken } });
     await app.ready();

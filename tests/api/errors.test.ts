@@ -1,19 +1,7 @@
 /** Refusals keep their shape, and a 500 says nothing internal: the details go to the log only. */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { captureLog } from '../support/log.ts';
 import { ADMIN, openTestApi, type TestApi } from './support.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), text: () => lines.join('') };
-}
 
 describe('API errors', () => {
   let t: TestApi | undefined;
@@ -23,7 +11,7 @@ describe('API errors', () => {
   });
 
   it('a failing store gives 500 internal with a request id and nothing else', async () => {
-    const logs = capture();
+    const logs = captureLog();
     t = await openTestApi({ log: logs.log });
     await t.call(ADMIN, 'POST', '/sites', { id: 's1', name: 'S' });
     const token = await t.token(['front_desk']);

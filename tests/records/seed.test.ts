@@ -5,27 +5,15 @@
  */
 import { existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import { openRecords } from '../../src/records/index.ts';
 import { loadMigrations } from '../../src/records/migrate.ts';
+import { captureLog } from '../support/log.ts';
 import { tempDir } from '../support/servers.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), text: () => lines.join('') };
-}
 
 const seed = inject('pgliteTemplate');
 
-async function openAndCount(dataDir: string, seedDir: string | false, log = capture()) {
+async function openAndCount(dataDir: string, seedDir: string | false, log = captureLog()) {
   const records = await openRecords({ dataDir, seed: seedDir, log: log.log });
   try {
     const [row] = await records.db.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
