@@ -7,7 +7,7 @@ import { ApiError, unauthorized } from '../api/errors.ts';
 import type { SessionAuthenticator } from '../api/plugins/auth.ts';
 import type { ServiceProbe } from '../health.ts';
 import { labelled } from '../metrics.ts';
-import type { Queryable } from '../records/index.ts';
+import type { Db } from '../records/index.ts';
 import { Assets } from './assets.ts';
 import { csrfMatches } from './csrf.ts';
 import { LoginStore } from './logins.ts';
@@ -44,7 +44,7 @@ export interface ConsoleState {
 }
 
 export function openConsoleState(deps: {
-  db: Queryable;
+  db: Db;
   now: () => Date;
   session?: SessionOptions;
   throttle?: ThrottleOptions;
@@ -65,7 +65,7 @@ export function openConsoleState(deps: {
   return {
     sessions,
     logins: new LoginStore(deps.db, deps.now),
-    throttle: new SignInThrottle(deps.now, deps.throttle),
+    throttle: new SignInThrottle(deps.db, deps.now, deps.throttle),
     assets: new Assets(),
     signIns,
     sessionOf,

@@ -3,8 +3,15 @@
  * which would let anyone lock the front desk out). Each login name and each client address gets a
  * few free failures in a window; after that every further attempt must wait twice as long as the
  * previous one, up to a cap. A success clears the login's count (not the address's, shared by a
- * desk's several PCs behind one router). Per process: API replicas each keep their own.
+ * desk's several PCs behind one router).
+ *
+ * The counts are in the database (console_sign_in_throttle), so every API replica counts the same
+ * failures, and an attempt takes its turn before its password is checked: it counts as a failure
+ * at once, under a row lock, and a success takes that back. Checked first and counted after, a
+ * burst of parallel guesses would all pass the check before the first failure was counted.
  */
+import type { Db } from '../records/index.ts';
+
 export interface ThrottleOptions {
   /** Failures a login name may have before waiting. */
   freePerLogin: number;
@@ -29,64 +36,69 @@ function loginKey(login: string): string {
   return /^[0-9+\-() ]+$/.test(l) ? `l:${l.replace(/\D/g, '')}` : `l:${l}`;
 }
 
-interface Entry {
+interface Row {
+  key: string;
   failures: number;
-  lastAt: number;
+  lastAt: Date;
 }
 
-const MAX_ENTRIES = 20_000;
-
 export class SignInThrottle {
-  readonly #entries = new Map<string, Entry>();
-
   constructor(
+    private readonly db: Db,
     private readonly now: () => Date,
     readonly options: ThrottleOptions = DEFAULT_THROTTLE,
   ) {}
 
-  #wait(key: string, free: number, at: number): number {
-    const e = this.#entries.get(key);
-    if (!e || at - e.lastAt > this.options.windowMs) return 0;
-    if (e.failures < free) return 0;
-    const delay = Math.min(this.options.maxDelayMs, 1000 * 2 ** (e.failures - free));
-    return Math.max(0, e.lastAt + delay - at);
+  #wait(row: Row | undefined, free: number, at: number): number {
+    if (!row || at - row.lastAt.getTime() > this.options.windowMs) return 0;
+    if (row.failures < free) return 0;
+    const delay = Math.min(this.options.maxDelayMs, 1000 * 2 ** (row.failures - free));
+    return Math.max(0, row.lastAt.getTime() + delay - at);
   }
 
-  /** Milliseconds to wait before this attempt may be checked; 0 lets it through. */
-  waitMs(login: string, address: string): number {
-    const at = this.now().getTime();
-    return Math.max(
-      this.#wait(loginKey(login), this.options.freePerLogin, at),
-      this.#wait(`a:${address}`, this.options.freePerAddress, at),
-    );
-  }
-
-  fail(login: string, address: string): void {
-    const at = this.now().getTime();
-    if (this.#entries.size >= MAX_ENTRIES) this.#prune(at);
-    for (const key of [loginKey(login), `a:${address}`]) {
-      const e = this.#entries.get(key);
-      if (!e || at - e.lastAt > this.options.windowMs) this.#entries.set(key, { failures: 1, lastAt: at });
-      else {
-        e.failures += 1;
-        e.lastAt = at;
+  /**
+   * Takes this attempt's turn: the milliseconds it must wait (nothing counted), or 0, and then the
+   * attempt counts as a failure of the login and the address until `succeed` takes it back.
+   */
+  async take(login: string, address: string): Promise<number> {
+    const at = this.now();
+    const keys: [string, number][] = [
+      [loginKey(login), this.options.freePerLogin],
+      [`a:${address}`, this.options.freePerAddress],
+    ];
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Row>(
+        `SELECT key, failures, last_at AS "lastAt" FROM console_sign_in_throttle
+         WHERE key = ANY($1::text[]) FOR UPDATE`,
+        [keys.map(([k]) => k)],
+      );
+      const byKey = new Map(rows.map((r) => [r.key, r]));
+      const wait = Math.max(...keys.map(([k, free]) => this.#wait(byKey.get(k), free, at.getTime())));
+      if (wait > 0) return wait;
+      const stale = new Date(at.getTime() - this.options.windowMs);
+      for (const [key] of keys) {
+        await tx.query(
+          `INSERT INTO console_sign_in_throttle (key, failures, last_at) VALUES ($1, 1, $2)
+           ON CONFLICT (key) DO UPDATE SET last_at = $2, failures =
+             CASE WHEN console_sign_in_throttle.last_at < $3 THEN 1 ELSE console_sign_in_throttle.failures + 1 END`,
+          [key, at, stale],
+        );
       }
-    }
+      // Forgotten failures go (the index on last_at makes this cheap): many addresses trying
+      // once each leave nothing behind for long.
+      await tx.query('DELETE FROM console_sign_in_throttle WHERE last_at < $1', [stale]);
+      return 0;
+    });
   }
 
-  succeed(login: string): void {
-    this.#entries.delete(loginKey(login));
-  }
-
-  #prune(at: number): void {
-    for (const [k, e] of this.#entries) if (at - e.lastAt > this.options.windowMs) this.#entries.delete(k);
-    // Still full (an attack from many addresses): forget the oldest half rather than grow without bound.
-    if (this.#entries.size >= MAX_ENTRIES) {
-      let n = this.#entries.size / 2;
-      for (const k of this.#entries.keys()) {
-        if (n-- <= 0) break;
-        this.#entries.delete(k);
-      }
-    }
+  /** The password was right: the login starts afresh, and the address's count loses this attempt. */
+  async succeed(login: string, address: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM console_sign_in_throttle WHERE key = $1', [loginKey(login)]);
+      await tx.query(
+        'UPDATE console_sign_in_throttle SET failures = greatest(failures - 1, 0) WHERE key = $1',
+        [`a:${address}`],
+      );
+    });
   }
 }

@@ -2,7 +2,9 @@
  * Staff sign-in to the console: hashed passwords, session cookies, CSRF on every change, expiry,
  * throttled and counted failures, invitations, and the API's own roles applied to sessions.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/index.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../../src/console/passwords.ts';
 import { cookieOptions, safeNext } from '../../src/console/web.ts';
 import type { TestApi } from '../api/support.ts';
@@ -211,6 +213,42 @@ describe('console sign-in', () => {
     }
     expect(safeNext('/desk?site=a')).toBe('/desk?site=a');
     expect(safeNext('/\n/evil.example')).toBeUndefined();
+  });
+
+  it('throttles a burst of parallel guesses as it throttles one after another', async () => {
+    await addPerson(t, { id: 'burst', roles: ['front_desk'] });
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signInForm(t, 'burst', `parallel-guess-${i}`)),
+    );
+    const codes = answers.map((a) => a.res.statusCode).sort();
+    // Five free failures per login; the rest wait, however many arrive at once.
+    expect(codes.filter((c) => c === 401)).toHaveLength(5);
+    expect(codes.filter((c) => c === 429)).toHaveLength(7);
+    t.clock.t += 60 * 60_000;
+  });
+
+  it('counts the failures of every API process on the same store together', async () => {
+    await addPerson(t, { id: 'spread', roles: ['front_desk'] });
+    const replica = buildApp({
+      records: t.records,
+      desk: t.desk,
+      log: pino({ level: 'silent' }),
+      now: () => new Date(t.clock.t),
+      options: { dataDir: t.dataDir, adminToken: ADMIN, rateLimitMax: 0 },
+    });
+    await replica.ready();
+    try {
+      const other = { ...t, app: replica };
+      for (let i = 0; i < 5; i++) {
+        const via = i % 2 === 0 ? t : other;
+        expect((await signInForm(via, 'spread', `guess-${i}-xxxx`)).res.statusCode).toBe(401);
+      }
+      expect((await signInForm(other, 'spread', 'pw-spread-secret')).res.statusCode).toBe(429);
+      expect((await signInForm(t, 'spread', 'pw-spread-secret')).res.statusCode).toBe(429);
+    } finally {
+      await replica.close();
+      t.clock.t += 60 * 60_000;
+    }
   });
 
   it('throttles a phone number however it is typed', async () => {

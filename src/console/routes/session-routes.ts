@@ -56,7 +56,7 @@ export function sessionRoutes(app: FastifyInstance, state: ConsoleState): void {
       state.signIns[outcome] += 1;
       if (outcome !== 'success') request.log.info({ login, address, outcome }, 'console sign-in refused');
     };
-    const wait = state.throttle.waitMs(login, address);
+    const wait = await state.throttle.take(login, address);
     if (wait > 0) {
       count('throttled');
       const s = Math.ceil(wait / 1000);
@@ -67,12 +67,11 @@ export function sessionRoutes(app: FastifyInstance, state: ConsoleState): void {
     const ok = row?.passwordHash && row.active ? await verifyPassword(password, row.passwordHash) : false;
     if (!row?.passwordHash || !row.active) await burnVerification(password);
     if (!ok || !row) {
-      state.throttle.fail(login, address);
       if (row) await state.logins.noteFailure(row.staffId);
       count(!row ? 'unknown-login' : !row.passwordHash ? 'no-password' : 'wrong-password');
       return again(401, t(p.lang, 'signIn.wrong'));
     }
-    state.throttle.succeed(login);
+    await state.throttle.succeed(login, address);
     if (needsRehash(row.passwordHash!)) await state.logins.rehash(row.staffId, password);
     if (!(await state.logins.hasRoles(row.staffId))) {
       count('no-role');
