@@ -15,9 +15,6 @@ import { LongestFirst } from './tests/support/sequencer.ts';
  */
 const INTEGRATION = [
   'tests/api/*.postgres.test.ts',
-  // The API on a real port through a graceful stop: a keep-alive client holds stop() for the whole
-  // shutdown grace (10 s), a worker idle all that time.
-  'tests/api/server.test.ts',
   'tests/broker/corpus.test.ts',
   'tests/broker/fuzz.test.ts',
   'tests/broker/limits.test.ts',

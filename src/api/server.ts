@@ -14,6 +14,13 @@ export interface RunningApi {
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
   const options = resolveApiOptions(deps.options);
   const app = buildApp(deps);
+  // A request in flight when stop() begins is answered with `Connection: close`: its keep-alive
+  // connection would otherwise sit open after the answer until the grace period cut it (server
+  // close only ends the connections idle at the moment it is called).
+  let closing = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
@@ -31,7 +38,9 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     stop: () => {
       stopping ??= (async () => {
         // fastify's close waits for in-flight requests; keep-alive sockets that sit idle are closed
-        // by it, and anything still open after the grace period is cut.
+        // by it, those answered from now on close after their answer, and anything still open
+        // after the grace period is cut.
+        closing = true;
         const force = setTimeout(() => app.server.closeAllConnections(), options.shutdownGraceMs);
         force.unref();
         try {
