@@ -1,8 +1,10 @@
 -- The records database's two logins, run once as a superuser connected to that database:
 --   facility        owns the database and its public schema; the platform migrates and writes as it
 --                   (DATABASE_URL). Not a superuser.
---   grafana_reader  the facility-records datasource of Grafana: SELECT on every table the platform's
---                   migrations create, now or later, and nothing else.
+--   grafana_reader  the facility-records datasource of Grafana: SELECT on the tables its dashboards
+--                   read, without secrets or residents' contacts, and nothing else. The platform
+--                   grants them at every start (src/records/reader.ts): run this before its first
+--                   start, or restart it after.
 -- Compose: the postgres image runs this file when its data directory is new (deploy/compose.yaml).
 -- Host:    sudo -u postgres createdb facility
 --          sudo -u postgres env RECORDS_DB_PASSWORD=... GRAFANA_READER_PASSWORD=... \
@@ -32,7 +34,3 @@ CREATE ROLE grafana_reader LOGIN PASSWORD :'reader_password';
 ALTER ROLE grafana_reader SET default_transaction_read_only = on;
 SELECT format('GRANT CONNECT ON DATABASE %I TO grafana_reader', current_database()) \gexec
 GRANT USAGE ON SCHEMA public TO grafana_reader;
--- Tables that exist already (the script run after the platform's first start) ...
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO grafana_reader;
--- ... and every table facility creates later (the migrations of this and future versions).
-ALTER DEFAULT PRIVILEGES FOR ROLE facility IN SCHEMA public GRANT SELECT ON TABLES TO grafana_reader;

@@ -26,6 +26,7 @@ export {
   type MaintenanceWindow,
   windowChecks,
 } from './maintenance.ts';
+export { REPORTING_READER, REPORTING_TABLES } from './reader.ts';
 export { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from './secrets.ts';
 export type { Area, Building, Site, SiteDetail, SiteSummary } from './sites.ts';
 export type { DeviceChanges, DeviceDirectory, RegisteredDevice } from './types.ts';

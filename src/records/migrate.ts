@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 import type { Db } from './db.ts';
+import { grantReportingReader, REPORTING_READER } from './reader.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 const FILE_PATTERN = /^(\d{3})-[a-z0-9-]+\.sql$/;
@@ -45,6 +46,10 @@ export async function migrate(db: Db, log: Logger, migrations = loadMigrations()
       log.info({ migration: m.name }, 'applied records migration');
       done.push(m.name);
     }
+    // Grafana's reader sees what the dashboards read and no more (reader.ts), at every start:
+    // grants made by hand or by an earlier version are put back to the list.
+    if (db.engine === 'postgres' && (await grantReportingReader(tx)))
+      log.debug({ role: REPORTING_READER }, 'reporting reader granted its tables');
     return done;
   });
 }

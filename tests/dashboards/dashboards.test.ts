@@ -165,6 +165,12 @@ describe('every panel, variable and annotation query against real data', () => {
 
   beforeAll(async () => {
     [influx, postgres] = await Promise.all([startInfluxd('fm'), startPostgres()]);
+    // Grafana's login, as deploy/postgres/10-roles.sql makes it: the platform grants it the
+    // reporting tables at start, and every query below runs as it, as in Grafana.
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query('CREATE ROLE grafana_reader LOGIN');
+    await admin.end();
     const config = loadConfig({
       FM_DATA_DIR: dataDir,
       FM_MQTT_PORT: '0',
@@ -180,7 +186,9 @@ describe('every panel, variable and annotation query against real data', () => {
     platform = await startPlatform({ config, log: pino({ level: 'silent' }), demo: true });
     // Deadlines of a second, so the desk's breach panels have something to show within the test.
     for (const step of LIMIT_NAMES) await platform.desk.setDeadline({ site: 'demo', step, limitMs: 1000 });
-    db = new pg.Client({ connectionString: postgres.url });
+    const reader = new URL(postgres.url);
+    reader.username = 'grafana_reader';
+    db = new pg.Client({ connectionString: reader.href });
     await db.connect();
   }, 120_000);
 
