@@ -24,6 +24,7 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerDocs } from './plugins/docs.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { HttpMetrics, registerHttpMetrics } from './plugins/metrics.ts';
+import { registerSiteScope } from './plugins/sites.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { allowedActionRoutes } from './routes/allowed-actions.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
@@ -133,6 +134,7 @@ export function buildApp(deps: ApiDeps): App {
     await registerDocs(root, { ui: options.docs });
     await root.register(async (api) => {
       registerAuth(api, ctx.tokens, ctx.streamTickets, consoleState?.authenticator);
+      registerSiteScope(api);
       await api.register(healthRoutes, ctx);
       await api.register(tokenRoutes, ctx);
       await api.register(siteRoutes, ctx);

@@ -31,6 +31,8 @@ const login = z
   })
   .meta({ id: 'ConsoleLogin' });
 
+// Admins only, like API tokens: an admin issues tokens that see every site, so a site limit on an
+// admin's own sign-in would hold nothing back here (sites: 'none').
 export const consoleApiRoutes: FastifyPluginAsyncZod<{ console: ConsoleState }> = async (
   app,
   { console: c },
@@ -38,7 +40,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<{ console: ConsoleState }> 
   app.get(
     '/logins',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags,
         summary: 'Staff and their console sign-ins (never passwords)',
@@ -51,7 +53,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<{ console: ConsoleState }> 
   app.put(
     '/logins/:staffId',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags,
         summary: "Set a person's console password (ends their sessions)",
@@ -84,7 +86,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<{ console: ConsoleState }> 
   app.post(
     '/logins/:staffId/invitations',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags,
         summary: 'A one-time invitation link: the person chooses a password (valid 7 days)',
@@ -114,7 +116,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<{ console: ConsoleState }> 
   app.post(
     '/logins/:staffId/revoke-sessions',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags,
         summary: "End a person's console sessions now (a lost phone)",

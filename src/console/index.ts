@@ -11,8 +11,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
 import type { ServiceDesk } from '../api/desk.ts';
+import { inScope } from '../api/plugins/sites.ts';
 import { DUTY_WRITERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
-import type { Records } from '../records/index.ts';
+import { recordSite } from '../api/site-lookups.ts';
+import type { Queryable, Records } from '../records/index.ts';
 import { label, STATE_LABELS } from '../records/service/index.ts';
 import { pickEncoding } from './assets.ts';
 import { langOf } from './i18n.ts';
@@ -21,7 +23,7 @@ import { newRecordPage } from './pages/desk-new.ts';
 import { dutyPage } from './pages/duty.ts';
 import { estatePage } from './pages/estate.ts';
 import { homePage } from './pages/home.ts';
-import { DESK_ROLES } from './pages/layout.ts';
+import { DESK_ROLES, type PageContext } from './pages/layout.ts';
 import { managePage } from './pages/manage.ts';
 import { alertsPage, manifest, slipsPage } from './pages/mobile.ts';
 import { peoplePage } from './pages/people.ts';
@@ -67,6 +69,21 @@ function compress(request: FastifyRequest, reply: FastifyReply, payload: unknown
   return encoding === 'br'
     ? brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
     : gzipSync(payload, { level: 6 });
+}
+
+/**
+ * The record a page names, if it exists and the signed-in person may see its site (the API's own
+ * lookup and scope rule): otherwise undefined, and the page answers 404 as for no record at all.
+ */
+async function visibleRecordId(
+  request: FastifyRequest,
+  p: PageContext,
+  db: Queryable,
+): Promise<number | undefined> {
+  const id = Number((request.params as { id: string }).id);
+  if (!Number.isSafeInteger(id) || id <= 0) return undefined;
+  const site = await recordSite(db, id);
+  return site !== undefined && inScope(p.session?.principal, site) ? id : undefined;
 }
 
 export interface ConsolePagesOptions {
@@ -129,11 +146,11 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
     if (p) return sendPage(reply, newRecordPage(p));
   });
   app.get('/desk/records/:id', async (request, reply) => {
-    const id = Number((request.params as { id: string }).id);
-    if (!Number.isSafeInteger(id) || id <= 0)
-      return reply.code(404).type('text/plain').send('no such record');
     const p = await staffPage(request, reply, state);
-    if (p) return sendPage(reply, recordPage(p, { id, phone: false }));
+    if (!p) return;
+    const id = await visibleRecordId(request, p, records.db);
+    if (id === undefined) return reply.code(404).type('text/plain').send('no such record');
+    return sendPage(reply, recordPage(p, { id, phone: false }));
   });
   app.get('/m', async (request, reply) => {
     const p = await staffPage(request, reply, state);
@@ -144,11 +161,11 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
     if (p) return sendPage(reply, alertsPage(p));
   });
   app.get('/m/records/:id', async (request, reply) => {
-    const id = Number((request.params as { id: string }).id);
-    if (!Number.isSafeInteger(id) || id <= 0)
-      return reply.code(404).type('text/plain').send('no such record');
     const p = await staffPage(request, reply, state);
-    if (p) return sendPage(reply, recordPage(p, { id, phone: true }));
+    if (!p) return;
+    const id = await visibleRecordId(request, p, records.db);
+    if (id === undefined) return reply.code(404).type('text/plain').send('no such record');
+    return sendPage(reply, recordPage(p, { id, phone: true }));
   });
   app.get('/m/manifest.webmanifest', async (request, reply) =>
     reply

@@ -25,6 +25,8 @@ export type DeviceInput = z.input<typeof deviceInput>;
 
 export const deviceFilter = z.object({
   site: idSchema.optional(),
+  /** Only these sites (a sign-in limited to some sites); absent: every site. */
+  sites: z.array(idSchema).optional(),
   kind: z.enum(KINDS).optional(),
   includeRevoked: z.boolean().default(false),
 });
@@ -156,13 +158,16 @@ export async function addDevices(db: Db, inputs: readonly unknown[], at: Date): 
 
 export async function getDevice(db: Queryable, id: string): Promise<Device> {
   const [device] = await db.query<Device>(`SELECT ${COLUMNS} FROM devices WHERE id = $1`, [id]);
-  if (!device) {
-    throw new RecordsError(
-      'device-not-found',
-      `device "${id}" is not registered; see \`facility devices list\``,
-    );
-  }
+  if (!device) throw deviceNotFound(id);
   return device;
+}
+
+/** The answer for a device that is not registered, and for one of a site the caller may not see. */
+export function deviceNotFound(id: string): RecordsError {
+  return new RecordsError(
+    'device-not-found',
+    `device "${id}" is not registered; see \`facility devices list\``,
+  );
 }
 
 export async function listDevices(db: Queryable, filter: DeviceFilter = {}): Promise<Device[]> {
@@ -170,8 +175,9 @@ export async function listDevices(db: Queryable, filter: DeviceFilter = {}): Pro
   return db.query<Device>(
     `SELECT ${COLUMNS} FROM devices
      WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR kind = $2) AND ($3 OR revoked_at IS NULL)
+       AND ($4::text[] IS NULL OR site_id = ANY($4::text[]))
      ORDER BY site_id COLLATE "C", id COLLATE "C"`,
-    [f.site ?? null, f.kind ?? null, f.includeRevoked],
+    [f.site ?? null, f.kind ?? null, f.includeRevoked, f.sites ?? null],
   );
 }
 

@@ -12,7 +12,13 @@ import * as sites from './sites.ts';
 import type { DeviceDirectory } from './types.ts';
 
 export type { Db, Queryable } from './db.ts';
-export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
+export {
+  type Device,
+  type DeviceFilter,
+  type DeviceInput,
+  deviceNotFound,
+  type IssuedDevice,
+} from './devices.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
 export {
   type CurrentWindow,
@@ -24,11 +30,19 @@ export {
   type MaintenanceScope,
   type MaintenanceState,
   type MaintenanceWindow,
+  maintenanceNotFound,
   windowChecks,
 } from './maintenance.ts';
 export { REPORTING_READER, REPORTING_TABLES } from './reader.ts';
 export { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from './secrets.ts';
-export type { Area, Building, Site, SiteDetail, SiteSummary } from './sites.ts';
+export {
+  type Area,
+  type Building,
+  type Site,
+  type SiteDetail,
+  type SiteSummary,
+  siteNotFound,
+} from './sites.ts';
 export type { DeviceChanges, DeviceDirectory, RegisteredDevice } from './types.ts';
 
 export interface RecordsOptions {
@@ -50,7 +64,8 @@ export interface RecordsOptions {
 export interface Records extends DeviceDirectory {
   readonly db: Db;
   addSite(input: unknown): Promise<sites.Site>;
-  listSites(): Promise<sites.SiteSummary[]>;
+  /** Every site, or only these (a sign-in limited to some sites). */
+  listSites(only?: readonly string[]): Promise<sites.SiteSummary[]>;
   getSite(id: string): Promise<sites.SiteDetail>;
   addBuilding(input: unknown): Promise<sites.Building>;
   listBuildings(site: string): Promise<sites.Building[]>;
@@ -106,7 +121,7 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
   return {
     db,
     addSite: (input) => sites.addSite(db, input, now()),
-    listSites: () => sites.listSites(db),
+    listSites: (only) => sites.listSites(db, only),
     getSite: (id) => sites.getSite(db, id),
     addBuilding: (input) => sites.addBuilding(db, input, now()),
     listBuildings: (site) => sites.listBuildings(db, site),

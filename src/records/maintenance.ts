@@ -100,6 +100,8 @@ export async function addMaintenanceWindow(
 
 export const maintenanceFilter = z.object({
   site: idSchema.optional(),
+  /** Only these sites (a sign-in limited to some sites); absent: every site. */
+  sites: z.array(idSchema).optional(),
   state: z.array(z.enum(MAINTENANCE_STATES)).min(1).optional(),
   /** Keyset paging, newest first: windows with an id below this. */
   cursor: z.number().int().positive().optional(),
@@ -116,13 +118,18 @@ export async function listMaintenanceWindows(
   const rows = await db.query<MaintenanceWindow>(
     `SELECT ${COLUMNS} FROM maintenance_windows
      WHERE ($2::text IS NULL OR site_id = $2) AND ($3::text[] IS NULL OR ${STATE} = ANY($3::text[]))
-       AND ($4::int IS NULL OR id < $4)
+       AND ($4::int IS NULL OR id < $4) AND ($6::text[] IS NULL OR site_id = ANY($6::text[]))
      ORDER BY id DESC LIMIT $5`,
-    [at, f.site ?? null, f.state ?? null, f.cursor ?? null, f.limit + 1],
+    [at, f.site ?? null, f.state ?? null, f.cursor ?? null, f.limit + 1, f.sites ?? null],
   );
   const more = rows.length > f.limit;
   const windows = more ? rows.slice(0, f.limit) : rows;
   return { windows, nextCursor: more ? windows.at(-1)!.id : null };
+}
+
+/** The answer for a window that does not exist, and for one of a site the caller may not see. */
+export function maintenanceNotFound(id: number): RecordsError {
+  return new RecordsError('maintenance-not-found', `maintenance window ${id} does not exist`);
 }
 
 export async function getMaintenanceWindow(db: Queryable, id: number, at: Date): Promise<MaintenanceWindow> {
@@ -130,7 +137,7 @@ export async function getMaintenanceWindow(db: Queryable, id: number, at: Date):
     `SELECT ${COLUMNS} FROM maintenance_windows WHERE id = $2`,
     [at, id],
   );
-  if (!row) throw new RecordsError('maintenance-not-found', `maintenance window ${id} does not exist`);
+  if (!row) throw maintenanceNotFound(id);
   return row;
 }
 

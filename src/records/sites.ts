@@ -105,19 +105,26 @@ export async function addSite(db: Queryable, input: unknown, at: Date): Promise<
   return rows[0];
 }
 
-export async function listSites(db: Queryable): Promise<SiteSummary[]> {
+/** The answer for a site that does not exist, and for one the caller may not see. */
+export function siteNotFound(id: string): RecordsError {
+  return new RecordsError('site-not-found', `site "${id}" does not exist`);
+}
+
+/** Every site, or only `only` (a sign-in limited to some sites). */
+export async function listSites(db: Queryable, only?: readonly string[]): Promise<SiteSummary[]> {
   return db.query<SiteSummary>(
     `SELECT ${SITE_COLUMNS},
        (SELECT count(*)::int FROM buildings b WHERE b.site_id = s.id) AS buildings,
        (SELECT count(*)::int FROM areas a WHERE a.site_id = s.id) AS areas,
        (SELECT count(*)::int FROM devices d WHERE d.site_id = s.id AND d.revoked_at IS NULL) AS devices
-     FROM sites s ORDER BY id COLLATE "C"`,
+     FROM sites s WHERE $1::text[] IS NULL OR s.id = ANY($1::text[]) ORDER BY id COLLATE "C"`,
+    [only ? [...only] : null],
   );
 }
 
 export async function getSite(db: Queryable, id: string): Promise<SiteDetail> {
   const [site] = await db.query<Site>(`SELECT ${SITE_COLUMNS} FROM sites WHERE id = $1`, [id]);
-  if (!site) throw new RecordsError('site-not-found', `site "${id}" does not exist`);
+  if (!site) throw siteNotFound(id);
   return { ...site, buildings: await listBuildings(db, id), areas: await listAreas(db, id) };
 }
 

@@ -4,6 +4,7 @@ import { ALERT_TRANSITIONS } from '../../records/service/index.ts';
 import type { ApiContext } from '../context.ts';
 import { actorFor, requireDesk } from '../desk.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ALERT_ACTORS, ALERT_RAISERS, ANY_ROLE } from '../roles.ts';
 import {
   alert,
@@ -15,15 +16,17 @@ import {
   alertQuery,
 } from '../schemas/alerts.ts';
 import { commonErrors, conflict, errorBody, notFound } from '../schemas/common.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['alerts'];
 const unavailable = { 503: errorBody };
 
 export const alertRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const at = siteLookups(ctx.records.db);
   app.get(
     '/alerts',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List patrol alerts, newest first',
@@ -32,7 +35,10 @@ export const alertRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
       },
     },
     async (request) => {
-      const page = await requireDesk(ctx.desk).listAlerts(request.query);
+      const page = await requireDesk(ctx.desk).listAlerts({
+        ...request.query,
+        sites: scopeFilter(request),
+      });
       return { items: page.alerts, nextCursor: page.nextCursor };
     },
   );
@@ -40,7 +46,7 @@ export const alertRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
   app.post(
     '/alerts',
     {
-      config: { roles: ALERT_RAISERS },
+      config: { roles: ALERT_RAISERS, sites: at.newAlert },
       schema: {
         tags,
         summary: 'Raise a patrol alert by hand (devices raise theirs through rules)',
@@ -57,7 +63,7 @@ export const alertRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
   app.get(
     '/alerts/:id',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.alert },
       schema: {
         tags,
         summary: 'One patrol alert with its history',
@@ -73,7 +79,7 @@ export const alertRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
     app.post(
       `/alerts/:id/actions/${action}`,
       {
-        config: { roles: ALERT_ACTORS },
+        config: { roles: ALERT_ACTORS, sites: at.alert },
         schema: {
           tags,
           summary: `Patrol alert: ${action.replace('_', ' ')} (from ${rule.from.join(', ')} to ${rule.to})`,

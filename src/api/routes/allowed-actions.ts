@@ -13,6 +13,7 @@ import { principalOf } from '../plugins/auth.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, errorBody, notFound } from '../schemas/common.ts';
 import { recordParams } from '../schemas/records.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 /** The least each step's form must carry, so decide() reaches the step's own checks. */
 const SAMPLES: Partial<Record<Action, Record<string, unknown>>> = {
@@ -34,7 +35,7 @@ export const allowedActionRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
   app.get(
     '/records/:id/allowed-actions',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: siteLookups(ctx.records.db).record },
       schema: {
         tags: ['records'],
         summary: 'The actions the caller may take on the record now (nothing is changed)',

@@ -16,7 +16,7 @@ import { principalOf } from '../plugins/auth.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, conflict, errorBody, notFound } from '../schemas/common.ts';
 import { recordParams } from '../schemas/records.ts';
-import type { Principal } from '../tokens.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const attachment = z
   .object({
@@ -35,11 +35,6 @@ const attachment = z
 const tags = ['records'];
 const NOTE_ROLES = TRANSITIONS.note.roles;
 
-/** Tokens see every site; a console session sees its staff row's sites (none listed: all). */
-function inScope(principal: Principal, site: string): boolean {
-  return !principal.sites?.length || principal.sites.includes(site);
-}
-
 export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   await app.register(multipart, {
     limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 4, fieldSize: 100, parts: 5 },
@@ -47,17 +42,14 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
   });
   const store = new AttachmentStore(ctx.records.db, ctx.now);
 
-  async function visibleRecord(principal: Principal, id: number) {
-    const record = await requireDesk(ctx.desk).getRecord(id);
-    if (!inScope(principal, record.site))
-      throw new ApiError(404, 'record-not-found', `record ${id} does not exist`);
-    return record;
-  }
+  const at = siteLookups(ctx.records.db);
+  // config.sites answered 404 already for a record of a site the caller may not see.
+  const visibleRecord = (id: number) => requireDesk(ctx.desk).getRecord(id);
 
   app.post(
     '/records/:id/attachments',
     {
-      config: { roles: NOTE_ROLES },
+      config: { roles: NOTE_ROLES, sites: at.record },
       schema: {
         tags,
         summary: 'Attach a photo (JPEG, PNG or WebP, at most 5 MiB), listed in the history as a note',
@@ -77,7 +69,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const record = await visibleRecord(principal, request.params.id);
+      const record = await visibleRecord(request.params.id);
       const actor = actorFor(principal, NOTE_ROLES);
       // The record's own rule for notes, before a byte is read: roles, and the record still open.
       decide(record, 'note', actor, { note: 'photo' }, ctx.now());
@@ -126,7 +118,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
   app.get(
     '/records/:id/attachments',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.record },
       schema: {
         tags,
         summary: "A record's photos (without their bytes)",
@@ -140,7 +132,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
       },
     },
     async (request) => {
-      const record = await visibleRecord(principalOf(request), request.params.id);
+      const record = await visibleRecord(request.params.id);
       return { items: await store.list(record.id) };
     },
   );
@@ -148,7 +140,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
   app.get(
     '/records/:id/attachments/:attachmentId',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.record },
       schema: {
         tags,
         summary: 'One photo’s bytes, with the type its content has',
@@ -162,7 +154,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
       },
     },
     async (request, reply) => {
-      const record = await visibleRecord(principalOf(request), request.params.id);
+      const record = await visibleRecord(request.params.id);
       const found = await store.get(record.id, request.params.attachmentId);
       if (!found) throw new ApiError(404, 'attachment-not-found', 'no such photo on this record');
       return reply

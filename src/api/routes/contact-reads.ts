@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CONTACT_VIEWS } from '../../records/service/index.ts';
 import type { ApiContext } from '../context.ts';
 import { requireDesk } from '../desk.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { CONTACT_AUDITORS } from '../roles.ts';
 import { commonErrors, errorBody } from '../schemas/common.ts';
 
@@ -35,7 +36,7 @@ export const contactReadRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
   app.get(
     '/contact-reads',
     {
-      config: { roles: CONTACT_AUDITORS },
+      config: { roles: CONTACT_AUDITORS, sites: 'list' },
       schema: {
         tags: ['records'],
         summary: "Who was shown residents' phone numbers in full, when and where, newest first",
@@ -51,6 +52,7 @@ export const contactReadRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const { from, to, ...rest } = request.query;
       const page = await requireDesk(ctx.desk).listContactReads({
         ...rest,
+        sites: scopeFilter(request),
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
       });

@@ -23,7 +23,7 @@ export const deadlineRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
   app.get(
     '/deadlines',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags: ['records'],
         summary: 'Deadlines not yet met of a site’s records and alerts, soonest first',
@@ -49,7 +49,7 @@ export const deadlineRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
   app.get(
     '/breaches',
     {
-      config: { roles: STATS_READERS },
+      config: { roles: STATS_READERS, sites: 'named' },
       schema: {
         tags: ['stats'],
         summary: 'Breached deadlines of a site per step, breached in [from, to)',

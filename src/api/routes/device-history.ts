@@ -10,6 +10,7 @@ import { type ReadingsSource, TAGS } from '../history.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, deviceParams, errorBody, notFound } from '../schemas/common.ts';
 import { deviceStatus, history, historyQuery as historyParams } from '../schemas/devices.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['devices'];
 const unavailable = { 503: errorBody };
@@ -38,10 +39,11 @@ const asReading = (v: unknown): Reading =>
   typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;
 
 export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const at = siteLookups(ctx.records.db);
   app.get(
     '/devices/:id/status-and-last-readings',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.device },
       schema: {
         tags,
         summary:
@@ -81,7 +83,7 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
   app.get(
     '/devices/:id/history',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.device },
       schema: {
         tags,
         summary: 'Readings between from and to, oldest first (without InfluxDB: the last hour only)',

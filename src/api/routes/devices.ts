@@ -4,9 +4,11 @@ import { COMMAND_CHANNEL, DEVICE_CHANNELS, deviceTopic } from '../../protocol/in
 import type { Device } from '../../records/index.ts';
 import type { ApiContext } from '../context.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE, DEVICE_ADMINS } from '../roles.ts';
 import { commonErrors, conflict, deviceParams, notFound } from '../schemas/common.ts';
 import { credentials, device, deviceBody, deviceQuery } from '../schemas/devices.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['devices'];
 
@@ -27,10 +29,11 @@ export function credentialsFor(d: Device, password: string) {
 }
 
 export const deviceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { records, log }) => {
+  const at = siteLookups(records.db);
   app.post(
     '/devices',
     {
-      config: { roles: DEVICE_ADMINS },
+      config: { roles: DEVICE_ADMINS, sites: 'named' },
       schema: {
         tags,
         summary: 'Register a device; answers its MQTT credentials once',
@@ -48,7 +51,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { rec
   app.get(
     '/devices',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List devices',
@@ -56,13 +59,15 @@ export const deviceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { rec
         response: { 200: z.object({ items: z.array(device) }), ...commonErrors },
       },
     },
-    async (request) => ({ items: await records.listDevices(request.query) }),
+    async (request) => ({
+      items: await records.listDevices({ ...request.query, sites: scopeFilter(request) }),
+    }),
   );
 
   app.get(
     '/devices/:id',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.device },
       schema: {
         tags,
         summary: 'One device',
@@ -76,7 +81,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { rec
   app.post(
     '/devices/:id/rotate',
     {
-      config: { roles: DEVICE_ADMINS },
+      config: { roles: DEVICE_ADMINS, sites: at.device },
       schema: {
         tags,
         summary: 'Issue a new MQTT password; the old one stops working at the next connect',
@@ -94,7 +99,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { rec
   app.post(
     '/devices/:id/revoke',
     {
-      config: { roles: DEVICE_ADMINS },
+      config: { roles: DEVICE_ADMINS, sites: at.device },
       schema: {
         tags,
         summary: 'Revoke a device for good (it can no longer connect)',

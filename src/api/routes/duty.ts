@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ApiContext } from '../context.ts';
 import { requireDesk } from '../desk.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE, DUTY_WRITERS } from '../roles.ts';
 import { commonErrors, conflict, errorBody, notFound } from '../schemas/common.ts';
 import {
@@ -23,15 +24,17 @@ import {
   staffPatchBody,
   staffQuery,
 } from '../schemas/duty.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['duty'];
 const unavailable = { 503: errorBody };
 
 export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const at = siteLookups(ctx.records.db);
   app.get(
     '/staff',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List staff',
@@ -41,7 +44,7 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     },
     async (request) => {
       const { site, active } = request.query;
-      const all = await requireDesk(ctx.desk).listStaff(site);
+      const all = await requireDesk(ctx.desk).listStaff(site, scopeFilter(request));
       return { items: active === undefined ? all : all.filter((s) => s.active === active) };
     },
   );
@@ -49,7 +52,7 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   app.post(
     '/staff',
     {
-      config: { roles: DUTY_WRITERS },
+      config: { roles: DUTY_WRITERS, sites: at.newStaff },
       schema: {
         tags,
         summary: 'Add a person to the staff (roles, trades, the sites they work)',
@@ -63,7 +66,7 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   app.patch(
     '/staff/:id',
     {
-      config: { roles: DUTY_WRITERS },
+      config: { roles: DUTY_WRITERS, sites: at.staff },
       schema: {
         tags,
         summary: 'Change a person; active: false takes them off the duty table (nobody is deleted)',
@@ -78,7 +81,7 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   app.get(
     '/duty-shifts',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List shifts of the duty table',
@@ -86,13 +89,15 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         response: { 200: z.object({ items: z.array(shift) }), ...commonErrors, ...unavailable },
       },
     },
-    async (request) => ({ items: await requireDesk(ctx.desk).listShifts(request.query) }),
+    async (request) => ({
+      items: await requireDesk(ctx.desk).listShifts({ ...request.query, sites: scopeFilter(request) }),
+    }),
   );
 
   app.post(
     '/duty-shifts',
     {
-      config: { roles: DUTY_WRITERS },
+      config: { roles: DUTY_WRITERS, sites: 'named' },
       schema: {
         tags,
         summary: 'Add a recurring shift (site local time; an end at or before the start runs past midnight)',
@@ -106,7 +111,7 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   app.patch(
     '/duty-shifts/:id',
     {
-      config: { roles: DUTY_WRITERS },
+      config: { roles: DUTY_WRITERS, sites: at.shift },
       schema: {
         tags,
         summary: 'End a shift (now, or at until); it stays in the table',
@@ -125,7 +130,7 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   app.get(
     '/duty/now',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags,
         summary:

@@ -26,7 +26,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.get(
     '/health',
     {
-      config: { roles: 'public' },
+      config: { roles: 'public', sites: 'none' },
       schema: {
         tags: ['health'],
         summary: 'Readiness: the store and every service in this process (no token)',
@@ -69,7 +69,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.get(
     '/metrics',
     {
-      config: { roles: METRICS_READERS },
+      config: { roles: METRICS_READERS, sites: 'none' },
       schema: {
         tags: ['health'],
         summary: "Prometheus metrics: HTTP, records, each service's state and counters",

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiContext } from '../context.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE, MAINTENANCE_WRITERS } from '../roles.ts';
 import { commonErrors, conflict, notFound } from '../schemas/common.ts';
 import {
@@ -15,14 +16,16 @@ import {
   maintenanceQuery,
   maintenanceWindow,
 } from '../schemas/maintenance.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['maintenance'];
 
 export const maintenanceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { records }) => {
+  const at = siteLookups(records.db);
   app.get(
     '/maintenance-windows',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List maintenance windows, newest first',
@@ -31,7 +34,10 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       },
     },
     async (request) => {
-      const page = await records.listMaintenanceWindows(request.query);
+      const page = await records.listMaintenanceWindows({
+        ...request.query,
+        sites: scopeFilter(request),
+      });
       return { items: page.windows, nextCursor: page.nextCursor };
     },
   );
@@ -39,7 +45,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
   app.post(
     '/maintenance-windows',
     {
-      config: { roles: MAINTENANCE_WRITERS },
+      config: { roles: MAINTENANCE_WRITERS, sites: 'named' },
       schema: {
         tags,
         summary: 'Plan maintenance on a device, building, area or whole site',
@@ -61,7 +67,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
   app.get(
     '/maintenance-windows/:id',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.window },
       schema: {
         tags,
         summary: 'One maintenance window',
@@ -75,7 +81,7 @@ export const maintenanceRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
   app.patch(
     '/maintenance-windows/:id',
     {
-      config: { roles: MAINTENANCE_WRITERS },
+      config: { roles: MAINTENANCE_WRITERS, sites: at.window },
       schema: {
         tags,
         summary: 'End a window early (state: ended) or cancel one not yet begun (state: cancelled)',

@@ -12,6 +12,7 @@ import { principalOf } from '../plugins/auth.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, conflict, errorBody, notFound } from '../schemas/common.ts';
 import { actionParams, record, recordParams } from '../schemas/records.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const SUMMARIES: Record<Action, string> = {
   dispatch: 'Hand to the person on duty (assigneeId omitted: the duty table picks)',
@@ -44,12 +45,13 @@ function bodyFor(action: Action): z.ZodType {
 }
 
 export const recordActionRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const at = siteLookups(ctx.records.db);
   for (const action of ACTIONS) {
     const roles = TRANSITIONS[action].roles;
     app.post(
       `/records/:id/actions/${action}`,
       {
-        config: { roles },
+        config: { roles, sites: at.record },
         schema: {
           tags: ['records'],
           summary: SUMMARIES[action],
@@ -74,7 +76,7 @@ export const recordActionRoutes: FastifyPluginAsyncZod<ApiContext> = async (app,
   app.post(
     '/records/:id/actions/:action',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'none' }, // refuses every call
       schema: {
         hide: true,
         params: actionParams,

@@ -5,6 +5,7 @@ import { ContactPolicy } from '../contacts.ts';
 import type { ApiContext } from '../context.ts';
 import { actorFor, requireDesk } from '../desk.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE, RECORD_CREATORS } from '../roles.ts';
 import { commonErrors, errorBody, notFound } from '../schemas/common.ts';
 import {
@@ -17,15 +18,17 @@ import {
   recordParams,
   recordQuery,
 } from '../schemas/records.ts';
+import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['records'];
 const unavailable = { 503: errorBody };
 
 export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const at = siteLookups(ctx.records.db);
   app.post(
     '/records',
     {
-      config: { roles: RECORD_CREATORS },
+      config: { roles: RECORD_CREATORS, sites: at.newRecord },
       schema: {
         tags,
         summary: 'Record a call, walk-in, staff report or order (step "received")',
@@ -63,7 +66,7 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.get(
     '/records',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List records, newest first, keyset-paged',
@@ -78,6 +81,7 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       const desk = requireDesk(ctx.desk);
       const page = await desk.listRecords({
         ...rest,
+        sites: scopeFilter(request),
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
       });
@@ -89,7 +93,7 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.get(
     '/records/merge-candidates',
     {
-      config: { roles: RECORD_CREATORS },
+      config: { roles: RECORD_CREATORS, sites: 'named' },
       schema: {
         tags,
         summary: 'Open records about the same device or place, best match first',
@@ -112,7 +116,7 @@ export const recordRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.get(
     '/records/:id',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: at.record },
       schema: {
         tags,
         summary: 'One record with its history, linked reports and deadlines',

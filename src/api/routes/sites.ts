@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiContext } from '../context.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE, REGISTRY_WRITERS } from '../roles.ts';
 import { authErrors, commonErrors, conflict, notFound, siteParams } from '../schemas/common.ts';
 import {
@@ -20,20 +21,21 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { recor
   app.get(
     '/sites',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'list' },
       schema: {
         tags,
         summary: 'List sites',
         response: { 200: z.object({ items: z.array(siteSummary) }), ...authErrors },
       },
     },
-    async () => ({ items: await records.listSites() }),
+    async (request) => ({ items: await records.listSites(scopeFilter(request)) }),
   );
 
   app.post(
     '/sites',
     {
-      config: { roles: REGISTRY_WRITERS },
+      // A person limited to some sites can only name one of them (which exists: 409).
+      config: { roles: REGISTRY_WRITERS, sites: async (request) => (request.body as { id: string }).id },
       schema: {
         tags,
         summary: 'Add a site',
@@ -47,7 +49,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { recor
   app.get(
     '/sites/:site',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags,
         summary: 'A site with its buildings and areas',
@@ -61,7 +63,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { recor
   app.get(
     '/sites/:site/buildings',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags,
         summary: 'Buildings of a site',
@@ -78,7 +80,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { recor
   app.post(
     '/sites/:site/buildings',
     {
-      config: { roles: REGISTRY_WRITERS },
+      config: { roles: REGISTRY_WRITERS, sites: 'named' },
       schema: {
         tags,
         summary: 'Add a building',
@@ -94,7 +96,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { recor
   app.get(
     '/sites/:site/areas',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags,
         summary: 'Areas of a site',
@@ -111,7 +113,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { recor
   app.post(
     '/sites/:site/areas',
     {
-      config: { roles: REGISTRY_WRITERS },
+      config: { roles: REGISTRY_WRITERS, sites: 'named' },
       schema: {
         tags,
         summary: 'Add an area (a lobby, a pump room, a car park level)',

@@ -14,7 +14,7 @@ export const slaRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => 
   app.get(
     '/sites/:site/sla',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags,
         summary: "A site's deadline overrides and the limits its records get, per type",
@@ -28,7 +28,7 @@ export const slaRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => 
   app.put(
     '/sites/:site/sla',
     {
-      config: { roles: SLA_WRITERS },
+      config: { roles: SLA_WRITERS, sites: 'named' },
       schema: {
         tags,
         summary: "Replace a site's deadline overrides (a step left out falls back to the service-wide limit)",

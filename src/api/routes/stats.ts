@@ -61,7 +61,7 @@ export const statsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
   app.get(
     '/stats',
     {
-      config: { roles: STATS_READERS },
+      config: { roles: STATS_READERS, sites: 'named' },
       schema: {
         tags: ['stats'],
         summary:

@@ -11,6 +11,7 @@ import { ContactPolicy } from '../contacts.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, errorBody, id } from '../schemas/common.ts';
 
@@ -21,7 +22,7 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.post(
     '/stream/tickets',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'none' }, // the ticket carries the caller's sites
       schema: {
         tags: ['stream'],
         summary: 'A one-time ticket that opens GET /stream?ticket= within a minute (for EventSource)',
@@ -40,7 +41,7 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
   app.get(
     '/stream',
     {
-      config: { roles: ANY_ROLE, ticket: true },
+      config: { roles: ANY_ROLE, ticket: true, sites: 'list' },
       schema: {
         tags: ['stream'],
         summary: 'Server-sent events: record, alert and breach changes (optionally one site)',
@@ -66,6 +67,7 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         throw new ApiError(503, 'stream-full', 'too many open streams; retry shortly');
       }
       const { site } = request.query;
+      const sites = scopeFilter(request);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -109,7 +111,7 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         return { ...data, record };
       };
       const send = (c: Change) => {
-        if (site && c.site !== site) return;
+        if ((site && c.site !== site) || (sites && !sites.includes(c.site))) return;
         queue = queue
           .then(async () => {
             const data = await present(c);

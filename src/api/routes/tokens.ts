@@ -10,7 +10,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { toke
   app.get(
     '/me',
     {
-      config: { roles: ANY_ROLE },
+      config: { roles: ANY_ROLE, sites: 'none' },
       schema: { tags: ['tokens'], summary: 'Who the token belongs to', response: { 200: me, ...authErrors } },
     },
     async (request) => principalOf(request),
@@ -19,7 +19,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { toke
   app.post(
     '/tokens',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags: ['tokens'],
         summary: 'Issue a token for a user with roles (the token is shown once)',
@@ -38,7 +38,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { toke
   app.get(
     '/tokens',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags: ['tokens'],
         summary: 'List tokens (never their secrets)',
@@ -52,7 +52,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, { toke
   app.post(
     '/tokens/:id/revoke',
     {
-      config: { roles: TOKEN_ADMINS },
+      config: { roles: TOKEN_ADMINS, sites: 'none' },
       schema: {
         tags: ['tokens'],
         summary: 'Revoke a token for good',

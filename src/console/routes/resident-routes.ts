@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type AttachmentStore, sniffImage } from '../../api/attachments.ts';
 import type { ServiceDesk } from '../../api/desk.ts';
+import { scopeOf } from '../../api/plugins/sites.ts';
 import type { Records } from '../../records/index.ts';
 import { csrfMatches } from '../csrf.ts';
 import { t } from '../i18n.ts';
@@ -173,7 +174,8 @@ export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {
   app.get('/admin/qr', async (request, reply) => {
     const p = await staffPage(request, reply, d.state, ['admin']);
     if (!p) return;
-    const sites = await d.records.listSites();
+    // The codes of the sites this admin's sign-in covers (the API's scope rule).
+    const sites = await d.records.listSites(scopeOf(p.session?.principal));
     const asked = (request.query as Form).site;
     const site = sites.find((s) => s.id === asked)?.id ?? sites[0]?.id;
     if (site) await d.places.ensure(site, p.session!.principal.userId);

@@ -45,6 +45,8 @@ export const contactReadsFilter = z.object({
   /** The last id of the previous page (newest first). */
   cursor: z.number().int().positive().optional(),
   limit: z.number().int().min(1).max(500).default(100),
+  /** Only reads of these sites' records (a sign-in limited to some sites); absent: every site. */
+  sites: z.array(z.string()).optional(),
 });
 export type ContactReadsFilter = z.input<typeof contactReadsFilter>;
 
@@ -59,8 +61,17 @@ export async function listContactReads(
      WHERE ($1::int IS NULL OR record_id = $1) AND ($2::text IS NULL OR actor_id = $2)
        AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
        AND ($5::bigint IS NULL OR id < $5)
+       AND ($7::text[] IS NULL OR record_id IN (SELECT id FROM service_records WHERE site_id = ANY($7::text[])))
      ORDER BY id DESC LIMIT $6`,
-    [f.record ?? null, f.actor ?? null, f.from ?? null, f.to ?? null, f.cursor ?? null, f.limit + 1],
+    [
+      f.record ?? null,
+      f.actor ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.cursor ?? null,
+      f.limit + 1,
+      f.sites ?? null,
+    ],
   );
   const more = rows.length > f.limit;
   const reads = more ? rows.slice(0, f.limit) : rows;

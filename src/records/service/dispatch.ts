@@ -82,11 +82,13 @@ export async function addStaff(db: Queryable, input: unknown, at: Date): Promise
   return row;
 }
 
-export async function listStaff(db: Queryable, site?: string): Promise<Staff[]> {
+/** People who work `site` (or every site); with `sites`, who works one of them (or every site). */
+export async function listStaff(db: Queryable, site?: string, sites?: readonly string[]): Promise<Staff[]> {
   return db.query<Staff>(
-    `SELECT ${STAFF_COLUMNS} FROM staff WHERE $1::text IS NULL OR site_ids = '{}' OR $1 = ANY(site_ids)
+    `SELECT ${STAFF_COLUMNS} FROM staff WHERE ($1::text IS NULL OR site_ids = '{}' OR $1 = ANY(site_ids))
+       AND ($2::text[] IS NULL OR site_ids = '{}' OR site_ids && $2::text[])
      ORDER BY id COLLATE "C"`,
-    [site ?? null],
+    [site ?? null, sites ? [...sites] : null],
   );
 }
 

@@ -42,12 +42,22 @@ export async function updateStaff(db: Queryable, id: string, input: unknown): Pr
       p.active ?? null,
     ],
   );
-  if (!row) throw serviceError('staff-not-found', `staff "${id}" does not exist`);
+  if (!row) throw staffNotFound(id);
   return row;
+}
+
+/** The answers for a person or shift that does not exist, or is of a site the caller may not see. */
+export function staffNotFound(id: string) {
+  return serviceError('staff-not-found', `staff "${id}" does not exist`);
+}
+export function shiftNotFound(id: number) {
+  return serviceError('shift-not-found', `shift ${id} does not exist`);
 }
 
 export const shiftFilter = z.object({
   site: idSchema.optional(),
+  /** Only these sites (a sign-in limited to some sites); absent: every site. */
+  sites: z.array(idSchema).optional(),
   trade: z.enum(TRADES).optional(),
   staffId: idSchema.optional(),
   /** With `to`: shifts valid at some time in [from, to); either alone bounds one side. */
@@ -64,14 +74,15 @@ export async function listShifts(db: Queryable, filter: unknown = {}): Promise<S
        AND ($3::text IS NULL OR staff_id = $3)
        AND ($4::timestamptz IS NULL OR valid_until IS NULL OR valid_until > $4)
        AND ($5::timestamptz IS NULL OR valid_from IS NULL OR valid_from < $5)
+       AND ($6::text[] IS NULL OR site_id = ANY($6::text[]))
      ORDER BY site_id COLLATE "C", trade, id`,
-    [f.site ?? null, f.trade ?? null, f.staffId ?? null, f.from ?? null, f.to ?? null],
+    [f.site ?? null, f.trade ?? null, f.staffId ?? null, f.from ?? null, f.to ?? null, f.sites ?? null],
   );
 }
 
 export async function getShift(db: Queryable, id: number): Promise<Shift> {
   const [row] = await db.query<Shift>(`SELECT ${SHIFT_COLUMNS} FROM duty_shifts WHERE id = $1`, [id]);
-  if (!row) throw serviceError('shift-not-found', `shift ${id} does not exist`);
+  if (!row) throw shiftNotFound(id);
   return row;
 }
 

@@ -50,13 +50,21 @@ export {
   shiftInput,
   staffInput,
 } from './dispatch.ts';
-export { type ShiftFilter, type StaffPatch, shiftFilter, staffPatch } from './duty-table.ts';
+export {
+  type ShiftFilter,
+  type StaffPatch,
+  shiftFilter,
+  shiftNotFound,
+  staffNotFound,
+  staffPatch,
+} from './duty-table.ts';
 export type { DeskEvent, DeskListener } from './events.ts';
 export { type Lang, label, STATE_LABELS } from './i18n.ts';
 export { ACTIONS, type Action, decide, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
 export {
   ALERT_TRANSITIONS,
+  alertNotFound,
   listAlertsFilter,
   type PatrolAlertInput,
   patrolAlertInput,
@@ -80,7 +88,7 @@ export {
   statsQuery,
 } from './stats.ts';
 export { statsCsv, statsJson } from './stats-output.ts';
-export type { RecordPage } from './store.ts';
+export { type RecordPage, recordNotFound } from './store.ts';
 export * from './types.ts';
 
 export interface ServiceDeskDeps {
@@ -142,7 +150,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     listAlerts: (filter?: Parameters<typeof patrol.listAlerts>[1]) => patrol.listAlerts(ctx, filter),
 
     addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, ctx.now()),
-    listStaff: (site?: string) => dispatch.listStaff(ctx.db, site),
+    listStaff: (site?: string, sites?: readonly string[]) => dispatch.listStaff(ctx.db, site, sites),
     /** Changes name, phone, roles, trades, sites or active (false leaves the duty table); the id stays. */
     updateStaff: (id: string, patch: unknown) => dutyTable.updateStaff(ctx.db, id, patch),
     addShift: (input: unknown) => dispatch.addShift(ctx.db, input, ctx.now()),

@@ -167,7 +167,7 @@ export async function transitionAlert(
       `SELECT ${COLUMNS} FROM patrol_alerts WHERE id = $1 FOR UPDATE`,
       [id],
     );
-    if (!before) throw serviceError('alert-not-found', `patrol alert ${id} does not exist`);
+    if (!before) throw alertNotFound(id);
     if (!rule.from.includes(before.state)) {
       throw serviceError('illegal-transition', `patrol alert ${id}: cannot ${action}, it is ${before.state}`);
     }
@@ -203,7 +203,7 @@ export async function getAlert(
   id: number,
 ): Promise<PatrolAlert & { history: HistoryEntry[] }> {
   const [alert] = await ctx.db.query<PatrolAlert>(`SELECT ${COLUMNS} FROM patrol_alerts WHERE id = $1`, [id]);
-  if (!alert) throw serviceError('alert-not-found', `patrol alert ${id} does not exist`);
+  if (!alert) throw alertNotFound(id);
   const history = await ctx.db.query<HistoryEntry>(
     `SELECT id, at, actor_id AS "actorId", actor_role AS "actorRole", action, from_state AS "from", to_state AS "to",
        note, data FROM service_history WHERE subject = 'alert' AND subject_id = $1 ORDER BY id`,
@@ -212,8 +212,15 @@ export async function getAlert(
   return { ...alert, history };
 }
 
+/** The answer for an alert that does not exist, and for one of a site the caller may not see. */
+export function alertNotFound(id: number) {
+  return serviceError('alert-not-found', `patrol alert ${id} does not exist`);
+}
+
 export const listAlertsFilter = z.object({
   site: idSchema.optional(),
+  /** Only these sites (a sign-in limited to some sites); absent: every site. */
+  sites: z.array(idSchema).optional(),
   state: z.array(z.enum(ALERT_STATES)).optional(),
   cursor: z.number().int().positive().optional(),
   limit: z.number().int().min(1).max(500).default(50),
@@ -224,8 +231,9 @@ export async function listAlerts(ctx: DeskContext, filter: z.input<typeof listAl
   const rows = await ctx.db.query<PatrolAlert>(
     `SELECT ${COLUMNS} FROM patrol_alerts
      WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text[] IS NULL OR state = ANY($2)) AND ($3::int IS NULL OR id < $3)
+       AND ($5::text[] IS NULL OR site_id = ANY($5::text[]))
      ORDER BY id DESC LIMIT $4`,
-    [f.site ?? null, f.state ?? null, f.cursor ?? null, f.limit + 1],
+    [f.site ?? null, f.state ?? null, f.cursor ?? null, f.limit + 1, f.sites ?? null],
   );
   const more = rows.length > f.limit;
   const alerts = more ? rows.slice(0, f.limit) : rows;

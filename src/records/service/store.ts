@@ -171,13 +171,18 @@ export async function appendHistory(
   );
 }
 
+/** The answer for a record that does not exist, and for one of a site the caller may not see. */
+export function recordNotFound(id: number) {
+  return serviceError('record-not-found', `service record ${id} does not exist`);
+}
+
 /** Reads a record; with `lock`, holds its row until the transaction ends so transitions serialize. */
 export async function loadRecord(tx: Queryable, id: number, lock = false): Promise<ServiceRecord> {
   const [row] = await tx.query<ServiceRecord>(
     `SELECT ${RECORD_COLUMNS} FROM service_records WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
     [id],
   );
-  if (!row) throw serviceError('record-not-found', `service record ${id} does not exist`);
+  if (!row) throw recordNotFound(id);
   return row;
 }
 
@@ -239,6 +244,7 @@ export async function listRecords(db: Queryable, filter: ListRecordsFilter = {})
     where.push(sql.replace('?', `$${params.length}`));
   };
   if (f.site) add('site_id = ?', f.site);
+  if (f.sites) add('site_id = ANY(?::text[])', f.sites);
   if (f.state?.length) add('state = ANY(?::text[])', f.state);
   if (f.open) where.push(`state NOT IN ('closed', 'cancelled')`);
   if (f.type) add('type = ?', f.type);

@@ -88,6 +88,8 @@ export type CreateRecordInput = z.input<typeof createRecordInput>;
 
 export const listRecordsFilter = z.object({
   site: idSchema.optional(),
+  /** Only these sites (a person's sign-in limited to some sites); absent: every site. */
+  sites: z.array(idSchema).optional(),
   state: z.array(z.enum(STATES)).optional(),
   /** Shorthand for every state but closed and cancelled. */
   open: z.boolean().optional(),
