@@ -141,6 +141,7 @@ describe('OpenAPI document', () => {
     for (const { name, op } of operations()) {
       expect(op.description, name).toMatch(/Roles: [^\n]+\.$/);
       expect(Array.isArray(op['x-roles']), name).toBe(true);
+      expect(['none', 'named', 'list', 'entity'], name).toContain(op['x-site-scope']);
       for (const [status, response] of Object.entries<Json>(op.responses))
         expect(response.description, `${name} ${status}`).not.toBe('Default Response');
     }

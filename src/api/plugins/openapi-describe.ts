@@ -106,6 +106,9 @@ export function describeOperation(schema: JsonSchema, route: RouteOptions): void
     schema.description = schema.description ? `${schema.description}\n\n${roles}` : roles;
     schema['x-roles'] = declared === 'public' ? [] : declared;
   }
+  // Which site the data belongs to (plugins/sites.ts): what a person limited to some sites sees.
+  const scope = route.config?.sites;
+  if (scope !== undefined) schema['x-site-scope'] = typeof scope === 'function' ? 'entity' : scope;
   for (const [status, response] of Object.entries((schema.response ?? {}) as Record<string, JsonSchema>)) {
     response.description ??= STATUS_MEANING[status] ?? `HTTP ${status}`;
   }
