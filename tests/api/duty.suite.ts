@@ -180,6 +180,18 @@ export function dutyApiSuite(name: string, databaseUrl: () => string | undefined
         'body.endsAt',
       );
 
+      // A person whose staff row names other sites is not put on this site's duty table.
+      await t.call(manager, 'POST', '/staff', {
+        id: 'eng-elsewhere',
+        name: 'Elsewhere',
+        roles: ['engineer'],
+        trades: ['engineering'],
+        sites: ['another-site'],
+      });
+      const elsewhere = await t.call(manager, 'POST', '/duty-shifts', { ...shift, staffId: 'eng-elsewhere' });
+      expect([elsewhere.statusCode, elsewhere.json().error.code]).toEqual([400, 'invalid-input']);
+      expect(elsewhere.json().error.message).toContain('does not work site');
+
       const nobody = await t.call(manager, 'POST', '/duty-shifts', { ...shift, staffId: 'ghost' });
       expect([nobody.statusCode, nobody.json().error.code]).toEqual([404, 'staff-not-found']);
       const noDevice = await t.call(manager, 'POST', '/maintenance-windows', { ...window, target: 'P-404' });

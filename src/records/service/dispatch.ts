@@ -100,8 +100,18 @@ export async function getStaff(db: Queryable, id: string): Promise<Staff | undef
 export async function addShift(db: Queryable, input: unknown, at: Date): Promise<Shift> {
   const s = parseInput(shiftInput, input, 'shift');
   await requireSite(db, s.site);
-  const [staff] = await db.query('SELECT 1 FROM staff WHERE id = $1', [s.staffId]);
+  const [staff] = await db.query<{ sites: string[] }>('SELECT site_ids AS sites FROM staff WHERE id = $1', [
+    s.staffId,
+  ]);
   if (!staff) throw serviceError('staff-not-found', `staff "${s.staffId}" does not exist; add them first`);
+  // Dispatch would send this person to a site they do not work (and a person of that site would
+  // read their details): give them the site in their staff row first.
+  if (staff.sites.length > 0 && !staff.sites.includes(s.site)) {
+    throw serviceError(
+      'invalid-input',
+      `staff "${s.staffId}" does not work site "${s.site}"; add the site to their staff row first`,
+    );
+  }
   if (s.from && s.until && s.until < s.from) {
     throw serviceError('invalid-input', 'invalid shift: until: must not be before from');
   }

@@ -84,13 +84,6 @@ export async function raisePatrolAlert(
   const occurredAt = a.occurredAt && a.occurredAt < at ? a.occurredAt : at;
   const run = () =>
     ctx.db.transaction(async (tx) => {
-      if (a.idempotencyKey) {
-        const [seen] = await tx.query<PatrolAlert>(
-          `SELECT ${COLUMNS} FROM patrol_alerts WHERE idempotency_key = $1`,
-          [a.idempotencyKey],
-        );
-        if (seen) return { alert: seen, fresh: false };
-      }
       const [device] = a.deviceId
         ? await tx.query<{ site: string; location: string | null }>(
             'SELECT site_id AS site, location FROM devices WHERE id = $1',
@@ -99,8 +92,24 @@ export async function raisePatrolAlert(
         : [];
       if (a.deviceId && !device)
         throw serviceError('invalid-input', `device "${a.deviceId}" is not registered`);
+      if (a.site && device && device.site !== a.site)
+        throw serviceError('invalid-input', `device "${a.deviceId}" is not at site "${a.site}"`);
       const site = a.site ?? device?.site;
       if (!site) throw serviceError('invalid-input', 'a patrol alert needs a site or a device');
+      if (a.idempotencyKey) {
+        const [seen] = await tx.query<PatrolAlert>(
+          `SELECT ${COLUMNS} FROM patrol_alerts WHERE idempotency_key = $1`,
+          [a.idempotencyKey],
+        );
+        // A repeat is the same alert; the key of another site's alert is a mistake, and answering
+        // with that alert would show one site's alert to a caller of another.
+        if (seen && seen.site !== site)
+          throw serviceError(
+            'invalid-input',
+            `idempotency key "${a.idempotencyKey}" belongs to another alert`,
+          );
+        if (seen) return { alert: seen, fresh: false };
+      }
       const title = a.title ?? `${a.deviceId ? `${a.deviceId}: ` : ''}${faultName(a.code, ctx.lang)}`;
       const [alert] = await tx.query<PatrolAlert>(
         `INSERT INTO patrol_alerts (site_id, device_id, record_id, code, priority, state, title, location, evidence,

@@ -6,6 +6,27 @@ import { call } from './lifecycle.ts';
 const SECRET = 'test-secret-0123456789';
 
 export function patrolTests(get: () => Harness) {
+  it("refuses another site's idempotency key and a device of another site, and shows neither site's alert", async () => {
+    const h = get();
+    await seedSite(h, 'pat-a');
+    await seedSite(h, 'pat-b');
+    await h.records.addDevice({ id: 'pat-a-nvr', site: 'pat-a', kind: 'cctv', secret: SECRET });
+    const a = await h.desk.raisePatrolAlert({ site: 'pat-a', code: 'intrusion', idempotencyKey: 'pat-k1' });
+    const other = await refusal(
+      h.desk.raisePatrolAlert({ site: 'pat-b', code: 'intrusion', idempotencyKey: 'pat-k1' }),
+    );
+    expect(other.code).toBe('invalid-input');
+    expect(other.message).not.toContain('pat-a');
+    expect(
+      (await h.desk.raisePatrolAlert({ site: 'pat-a', code: 'intrusion', idempotencyKey: 'pat-k1' })).id,
+    ).toBe(a.id);
+    const foreign = await refusal(
+      h.desk.raisePatrolAlert({ site: 'pat-b', deviceId: 'pat-a-nvr', code: 'intrusion' }),
+    );
+    expect(foreign.code).toBe('invalid-input');
+    expect((await h.desk.listAlerts({ site: 'pat-b' })).alerts).toHaveLength(0);
+  });
+
   it('runs patrol alerts: raised, acknowledged, on scene, resolved or false alarm, on their own clock', async () => {
     const h = get();
     await seedSite(h, 'src-patrol');
