@@ -3,7 +3,9 @@
  * link shows the step and nothing of anyone else, unknown codes and forged forms are refused, and
  * reports are limited per address and per place.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/index.ts';
 import { PlaceStore } from '../../src/console/places.ts';
 import type { TestApi } from '../api/support.ts';
 import { ADMIN, cookiesOf, openTestApi, raiseEntrapment, seedEstate } from './support.ts';
@@ -28,13 +30,14 @@ describe('residents’ QR reports', () => {
   async function report(
     code: string,
     fields: Record<string, string>,
-    o: { address?: string; csrf?: boolean } = {},
+    o: { address?: string; csrf?: boolean; app?: TestApi['app'] } = {},
   ) {
     const remoteAddress = o.address ?? '10.0.0.1';
-    const form = await t.app.inject({ url: `/r/${code}`, remoteAddress });
+    const app = o.app ?? t.app;
+    const form = await app.inject({ url: `/r/${code}`, remoteAddress });
     const pre = cookiesOf(form.headers).fm_pre!;
     const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
-    return t.app.inject({
+    return app.inject({
       method: 'POST',
       url: `/r/${code}`,
       remoteAddress,
@@ -117,5 +120,30 @@ describe('residents’ QR reports', () => {
     expect(n).toBeLessThan(20);
     t.clock.t += 61 * 60_000;
     expect((await report(lobby, { problem: 'light' }, { address: '10.0.3.1' })).statusCode).toBe(303);
+  });
+
+  it('counts the reports of every API process on the same store together', async () => {
+    const replica = buildApp({
+      records: t.records,
+      desk: t.desk,
+      log: pino({ level: 'silent' }),
+      now: () => new Date(t.clock.t),
+      options: { dataDir: t.dataDir, adminToken: ADMIN, rateLimitMax: 0 },
+    });
+    await replica.ready();
+    try {
+      t.clock.t += 61 * 60_000;
+      for (let i = 0; i < 5; i++) {
+        const app = i % 2 === 0 ? t.app : replica;
+        expect((await report(lobby, { problem: 'light' }, { address: '10.0.4.1', app })).statusCode).toBe(
+          303,
+        );
+      }
+      expect(
+        (await report(lobby, { problem: 'light' }, { address: '10.0.4.1', app: replica })).statusCode,
+      ).toBe(429);
+    } finally {
+      await replica.close();
+    }
   });
 });

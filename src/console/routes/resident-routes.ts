@@ -56,8 +56,8 @@ export interface ResidentDeps {
 
 export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {
   // Five reports per phone per ten minutes; twenty per place per hour (a stuck lift draws many).
-  const perAddress = new RateWindow(5, 10 * 60_000, d.now);
-  const perPlace = new RateWindow(20, 60 * 60_000, d.now);
+  const perAddress = new RateWindow(d.records.db, 5, 10 * 60_000, d.now);
+  const perPlace = new RateWindow(d.records.db, 20, 60 * 60_000, d.now);
   const noIndex = { 'x-robots-tag': 'noindex, nofollow' };
 
   app.get('/r/:code', async (request, reply) => {
@@ -102,7 +102,7 @@ export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {
     const problem = (PROBLEMS[place.sort] ?? []).find((x) => x.key === fields.problem);
     if (!problem) return again(400, t(p.lang, 'r.choose'));
     if (fields.phone && !PHONE.test(fields.phone)) return again(400, t(p.lang, 'r.badPhone'));
-    for (const limit of [perAddress.take(`a:${request.ip}`), perPlace.take(`p:${place.code}`)]) {
+    for (const limit of [await perAddress.take(`a:${request.ip}`), await perPlace.take(`p:${place.code}`)]) {
       if (!limit.ok) {
         reply.header('retry-after', String(Math.ceil(limit.retryAfterMs / 1000)));
         request.log.warn({ place: place.code, address: request.ip }, 'resident report refused: rate limit');
