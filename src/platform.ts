@@ -168,6 +168,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       await startApi({
         records,
         desk,
+        serviceSecret: service.secret,
         log, // the app names itself service=api
         now: () => new Date(),
         options: {
