@@ -35,6 +35,7 @@ const INTEGRATION = [
   'tests/ingest/mqtt-source.test.ts',
   'tests/ingest/outage.test.ts',
   'tests/mosquitto/dynsec.test.ts',
+  'tests/mosquitto/platform.test.ts',
   'tests/platform/**/*.test.ts',
   'tests/records/lock.test.ts',
   'tests/records/notify.test.ts',
