@@ -35,6 +35,8 @@ export interface DynsecSyncDeps {
   /** How often the registry's change feed (revocations, rotations) is read, ms. Default 2000. */
   followMs?: number;
   now?: () => number;
+  /** The admin connection; tests pass one of their own. Default: connectDynsec. */
+  connect?: typeof connectDynsec;
 }
 
 export interface DynsecSync {
@@ -49,7 +51,7 @@ const SECRET_HELD_MS = 10 * 60_000;
 
 export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync> {
   const { log, records, now = Date.now } = deps;
-  const conn: DynsecConnection = connectDynsec(deps.admin, log);
+  const conn: DynsecConnection = (deps.connect ?? connectDynsec)(deps.admin, log);
   const secrets = new Map<string, { secret: string; at: number }>();
   let needSecret: string[] = [];
   let lastError: string | undefined;
@@ -75,9 +77,17 @@ export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync>
     return new Map([...secrets].map(([id, s]) => [id, s.secret]));
   };
 
-  /** Sends a repair's commands; forgets the secrets it no longer needs. */
-  const carryOut = async (repair: Repair, before: Command[] = []) => {
-    for (const id of repair.forget) secrets.delete(id);
+  /** Forgets `id`'s held secret if it is still `secret` (not one issued since). */
+  const forget = (id: string, secret: unknown) => {
+    if (secrets.get(id)?.secret === secret) secrets.delete(id);
+  };
+
+  /**
+   * Sends a repair's commands and forgets the secrets it no longer needs. `held` must have been
+   * taken before the registry was read: a secret issued after that read is not judged by it.
+   */
+  const carryOut = async (repair: Repair, held: ReadonlyMap<string, string>, before: Command[] = []) => {
+    for (const id of repair.forget) forget(id, held.get(id));
     await apply([...before, ...repair.commands]);
   };
 
@@ -89,7 +99,7 @@ export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync>
       if (a.error)
         log.warn({ command: c.command, username: c.username, error: a.error }, 'mosquitto refused');
       else if (c.command === 'createClient' || c.command === 'setClientPassword')
-        secrets.delete(String(c.username)); // applied: forgotten
+        forget(String(c.username), c.password); // applied: forgotten
       else if (c.command === 'disableClient')
         log.info({ clientId: c.username }, 'device disabled in mosquitto');
     });
@@ -104,16 +114,18 @@ export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync>
       ((clientsAnswer?.data?.clients ?? []) as DynsecClient[]).map((c) => [c.username, c]),
     );
     const roles = new Map(((rolesAnswer?.data?.roles ?? []) as DynsecRole[]).map((r) => [r.rolename, r]));
+    const held = heldSecrets();
     const accounts = await records.brokerAccounts();
     const services = planServices({ clients, roles, serviceSecret: deps.serviceSecret });
-    const repair = planRepair({ accounts, clients, roles, secrets: heldSecrets(), complete: true });
+    const repair = planRepair({ accounts, clients, roles, secrets: held, complete: true });
     needSecret = repair.needSecret;
-    await carryOut(repair, services);
+    await carryOut(repair, held, services);
   };
 
   /** Repairs only `ids`: after an issue in this process, or a change in the registry's feed. */
   const some = async (ids: string[]) => {
     const wanted = new Set(ids);
+    const held = heldSecrets();
     const accounts = (await records.brokerAccounts()).filter((a) => wanted.has(a.deviceId));
     const answers = await conn.send(
       accounts.flatMap((a) => [
@@ -129,9 +141,9 @@ export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync>
       if (client) clients.set(client.username, client);
       if (role) roles.set(role.rolename, role);
     }
-    const repair = planRepair({ accounts, clients, roles, secrets: heldSecrets(), complete: false });
+    const repair = planRepair({ accounts, clients, roles, secrets: held, complete: false });
     needSecret = [...new Set([...needSecret.filter((id) => !wanted.has(id)), ...repair.needSecret])];
-    await carryOut(repair);
+    await carryOut(repair, held);
   };
 
   const off = records.onSecretsIssued((issued) => {
