@@ -13,7 +13,7 @@ import {
 } from './demo/index.ts';
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
-import { startDynsecSync } from './mosquitto/sync.ts';
+import { startDynsecSync } from './mosquitto/index.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
 import { DEFAULT_RULE_FILE, rulesOptions, startRules } from './rules/index.ts';

@@ -9,15 +9,15 @@
  * a 4xx would let the next source in EMQX's chain decide.
  */
 
-import { createCredentialCheck } from '../broker/identity.ts';
 import {
+  createCredentialCheck,
   devicePrincipal,
   mayPublish,
   maySubscribe,
   type Principal,
   SERVICE_USER,
   serviceClientIdFits,
-} from '../broker/permissions.ts';
+} from '../broker/index.ts';
 import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/index.ts';
 

@@ -1,4 +1,4 @@
-import { startDynsecSync } from '../mosquitto/sync.ts';
+import { startDynsecSync } from '../mosquitto/index.ts';
 import type { Records } from '../records/index.ts';
 import { loadServiceSecret } from '../service-secret.ts';
 import type { CommandContext } from './usage.ts';

@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dynsecFile } from '../mosquitto/export.ts';
+import { dynsecFile } from '../mosquitto/index.ts';
 import { loadServiceSecret } from '../service-secret.ts';
 import { dispatch, type Group, groupHelp, positionals, type Subcommand, UsageError } from './support.ts';
 import type { CommandContext } from './usage.ts';

@@ -8,7 +8,7 @@
  * set by the file export.ts writes, and checked here.
  */
 import { createHash } from 'node:crypto';
-import { deviceTopics, SERVICE_PUBLISH_FILTER, SERVICE_SUBSCRIBE_FILTERS } from '../broker/permissions.ts';
+import { deviceTopics, SERVICE_PUBLISH_FILTER, SERVICE_SUBSCRIBE_FILTERS } from '../broker/index.ts';
 import { type BrokerAccount, verifyBrokerHash } from '../records/index.ts';
 
 export interface DynsecAcl {
