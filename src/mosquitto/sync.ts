@@ -126,7 +126,7 @@ export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync>
   const some = async (ids: string[]) => {
     const wanted = new Set(ids);
     const held = heldSecrets();
-    const accounts = (await records.brokerAccounts()).filter((a) => wanted.has(a.deviceId));
+    const accounts = (await records.brokerAccounts(ids)).filter((a) => wanted.has(a.deviceId));
     const answers = await conn.send(
       accounts.flatMap((a) => [
         { command: 'getClient', username: a.deviceId },

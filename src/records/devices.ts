@@ -266,9 +266,12 @@ export interface BrokerAccount {
   revoked: boolean;
 }
 
-export async function brokerAccounts(db: Queryable): Promise<BrokerAccount[]> {
+/** Every device, or those of `ids` (one indexed read either way). */
+export async function brokerAccounts(db: Queryable, ids?: readonly string[]): Promise<BrokerAccount[]> {
   return db.query<BrokerAccount>(
     `SELECT id AS "deviceId", site_id AS site, kind, broker_hash AS "brokerHash",
-       revoked_at IS NOT NULL AS revoked FROM devices ORDER BY id COLLATE "C"`,
+       revoked_at IS NOT NULL AS revoked FROM devices
+     WHERE $1::text[] IS NULL OR id = ANY($1::text[]) ORDER BY id COLLATE "C"`,
+    [ids ? [...ids] : null],
   );
 }

@@ -64,8 +64,8 @@ export interface Records extends DeviceDirectory {
   listDevices(filter?: devices.DeviceFilter): Promise<devices.Device[]>;
   rotateDeviceSecret(id: string): Promise<string>;
   revokeDevice(id: string): Promise<devices.Device>;
-  /** Every device as mosquitto's client list is rebuilt from (mosquitto/sync.ts). */
-  brokerAccounts(): Promise<devices.BrokerAccount[]>;
+  /** Every device (or those of `ids`) as mosquitto's client list is rebuilt from (mosquitto/). */
+  brokerAccounts(ids?: readonly string[]): Promise<devices.BrokerAccount[]>;
   /**
    * Called, in this process, with each secret this process issues (registration, rotation) once
    * it is committed: the one moment the secret exists outside the device. mosquitto's dynamic
@@ -146,7 +146,7 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
       return secret;
     },
     revokeDevice: (id) => devices.revokeDevice(db, id, now()),
-    brokerAccounts: () => devices.brokerAccounts(db),
+    brokerAccounts: (ids) => devices.brokerAccounts(db, ids),
     onSecretsIssued: (listener) => {
       issuedListeners.add(listener);
       return () => issuedListeners.delete(listener);

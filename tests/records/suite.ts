@@ -145,7 +145,8 @@ export function recordsSuite(
       const issued: { deviceId: string; secret: string }[] = [];
       const off = records.onSecretsIssued((batch) => issued.push(...batch));
       const { secret: first } = await records.addDevice({ id: 'M-1', site: 'estate-1', kind: 'pump' });
-      const [account] = (await records.brokerAccounts()).filter((a) => a.deviceId === 'M-1');
+      const [account, ...more] = await records.brokerAccounts(['M-1', 'M-404']);
+      expect(more).toEqual([]);
       expect(account).toMatchObject({ site: 'estate-1', kind: 'pump', revoked: false });
       expect(account!.brokerHash).toMatch(/^\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/);
       expect(verifyBrokerHash(first, account!.brokerHash!)).toBe(true);
