@@ -16,7 +16,7 @@ import {
  * constant time. A secret chosen by the caller (a simulated fleet) must be random for the same
  * reason.
  *
- * Older registries hold `scrypt$N$r$p$salt$hash`; they still verify (slowly, see broker/auth.ts),
+ * Older registries hold `scrypt$N$r$p$salt$hash`; they still verify (slowly, see broker/identity.ts),
  * and the broker rewrites each one in the new form on its device's next successful connect.
  */
 const SCHEME = 'hmac-sha256';
