@@ -56,6 +56,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'ingest rejects         what ingest refused lately, from the running platform',
     load: () => import('./commands/ingest.ts'),
   },
+  mosquitto: {
+    summary: "mosquitto dynsec-file   write mosquitto's dynamic security file from the registry",
+    load: () => import('./commands/mosquitto.ts'),
+  },
   simulate: {
     summary: 'simulate ...           run a simulated fleet of registered devices (see docs/simulators.md)',
     load: async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { closest } from './closest.ts';
 import { JsonSyntaxError, parseJsonWithLines } from './json-lines.ts';
 import { shownValue } from './redact.ts';
-import { influxSettingProblems, settings } from './settings.ts';
+import { influxSettingProblems, mosquittoSettingProblems, settings } from './settings.ts';
 
 export { settings };
 
@@ -171,7 +171,11 @@ export function loadConfig(
       `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
     );
   }
-  const problems = [...fileProblems(config), ...influxSettingProblems(config)];
+  const problems = [
+    ...fileProblems(config),
+    ...influxSettingProblems(config),
+    ...mosquittoSettingProblems(config),
+  ];
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }

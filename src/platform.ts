@@ -13,6 +13,7 @@ import {
 } from './demo/index.ts';
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
+import { startDynsecSync } from './mosquitto/index.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
 import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
@@ -94,6 +95,23 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       log: log.child({ service: 'records' }),
     });
     running.push({ name: 'records', stop: () => records.close() });
+    // Before anything issues a secret: each one this process issues reaches mosquitto at once.
+    const mosquitto = config.FM_MOSQUITTO_ADMIN_URL
+      ? started(
+          'mosquitto-sync',
+          await startDynsecSync({
+            admin: {
+              url: config.FM_MOSQUITTO_ADMIN_URL,
+              username: config.FM_MOSQUITTO_ADMIN_USER,
+              password: config.FM_MOSQUITTO_ADMIN_PASSWORD!,
+            },
+            records,
+            serviceSecret: service.secret,
+            log: log.child({ service: 'mosquitto-sync' }),
+            checkMs: config.FM_MOSQUITTO_CHECK_S * 1000,
+          }),
+        )
+      : undefined;
     const desk = openServiceDesk({
       db: records.db,
       log: log.child({ service: 'desk' }),
@@ -153,6 +171,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       await startApi({
         records,
         desk,
+        serviceSecret: service.secret,
         log, // the app names itself service=api
         now: () => new Date(),
         options: apiOptionsFromConfig(config),
@@ -162,6 +181,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           { name: 'broker', health: () => broker.health(), metrics: () => broker.metrics() },
           { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
           { name: 'rules', health: () => rules.health(), metrics: () => rules.metrics() },
+          ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
         ],
         ingestRejects: () => ingest.rejects(),
       }),

@@ -252,7 +252,38 @@ export const settings = {
     schema: z.stringbool().default(true),
     doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',
   },
+  FM_MOSQUITTO_ADMIN_URL: {
+    schema: url(
+      ['mqtt', 'mqtts'],
+      'mqtt://127.0.0.1:1883',
+      'set FM_MOSQUITTO_ADMIN_USER and FM_MOSQUITTO_ADMIN_PASSWORD',
+    ).optional(),
+    doc: "mosquitto 2 as the broker: its address for the dynamic security plugin's admin API. Set, the platform keeps the plugin's clients and roles in step with the device registry (docs/deploy.md).",
+  },
+  FM_MOSQUITTO_ADMIN_USER: {
+    schema: z.string().min(1).default('fm-dynsec-admin'),
+    doc: "The dynamic security client the platform manages mosquitto as (`facility mosquitto dynsec-file` writes it into mosquitto's file).",
+  },
+  FM_MOSQUITTO_ADMIN_PASSWORD: {
+    schema: z.string().min(16).optional(),
+    secret: true,
+    doc: 'Its password (16+ characters); required with FM_MOSQUITTO_ADMIN_URL.',
+  },
+  FM_MOSQUITTO_CHECK_S: {
+    schema: positiveInt.default(60),
+    doc: "How often mosquitto's clients and roles are compared in full with the registry and drift repaired, s (revocations and rotations are followed every 2 s).",
+  },
 } as const;
+
+/** mosquitto settings missing, as `NAME: why` lines; empty when complete. */
+export function mosquittoSettingProblems(c: {
+  FM_MOSQUITTO_ADMIN_URL?: string;
+  FM_MOSQUITTO_ADMIN_PASSWORD?: string;
+}): string[] {
+  return c.FM_MOSQUITTO_ADMIN_URL && !c.FM_MOSQUITTO_ADMIN_PASSWORD
+    ? ['FM_MOSQUITTO_ADMIN_PASSWORD=null: required with FM_MOSQUITTO_ADMIN_URL']
+    : [];
+}
 
 /** InfluxDB settings missing for the chosen write API, as `NAME: why` lines; empty when complete. */
 export function influxSettingProblems(c: {

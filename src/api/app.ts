@@ -17,6 +17,7 @@ import { bootstrapAdmin } from './bootstrap.ts';
 import { ChangeFeed, toChange } from './changes.ts';
 import type { ApiContext, App } from './context.ts';
 import type { ServiceDesk } from './desk.ts';
+import { createEmqxAuth } from './emqx.ts';
 import { ApiError } from './errors.ts';
 import { type InfluxQuery, influxReadings, memoryReadings, type RecentReadingsLike } from './history.ts';
 import { type ApiOptions, resolveApiOptions } from './options.ts';
@@ -33,6 +34,7 @@ import { deadlineRoutes } from './routes/deadlines.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { dutyRoutes } from './routes/duty.ts';
+import { emqxRoutes } from './routes/emqx.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
@@ -65,6 +67,8 @@ export interface ApiDeps {
   services?: readonly ServiceProbe[];
   /** The messages ingest refused lately, for GET /ingest/rejects. */
   ingestRejects?: () => RejectedMessage[];
+  /** Password of the `service.<name>` accounts, for EMQX's HTTP authentication (POST /emqx/authn). */
+  serviceSecret?: string;
 }
 
 export function buildApp(deps: ApiDeps): App {
@@ -110,6 +114,9 @@ export function buildApp(deps: ApiDeps): App {
     ingestRejects: deps.ingestRejects,
     httpMetrics: new HttpMetrics(),
     changes: new ChangeFeed(log),
+    emqx: deps.serviceSecret
+      ? createEmqxAuth({ devices: deps.records, serviceSecret: deps.serviceSecret, log })
+      : undefined,
   };
   registerHttpMetrics(app, ctx.httpMetrics);
   if (deps.desk) {
@@ -153,6 +160,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(statsRoutes, ctx);
       await api.register(streamRoutes, ctx);
       await api.register(ingestRoutes, ctx);
+      await api.register(emqxRoutes, ctx);
       if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });
     if (consoleState) {

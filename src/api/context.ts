@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { ChangeFeed } from './changes.ts';
 import type { ServiceDesk } from './desk.ts';
+import type { EmqxAuth } from './emqx.ts';
 import type { ReadingsSource } from './history.ts';
 import type { ResolvedApiOptions } from './options.ts';
 import type { HttpMetrics } from './plugins/metrics.ts';
@@ -29,6 +30,8 @@ export interface ApiContext {
   ingestRejects: (() => RejectedMessage[]) | undefined;
   httpMetrics: HttpMetrics;
   changes: ChangeFeed;
+  /** EMQX's HTTP authentication and authorization; undefined without a service secret. */
+  emqx?: EmqxAuth;
 }
 
 /** The app as built: fastify with the zod type provider. */

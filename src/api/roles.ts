@@ -49,3 +49,5 @@ export const CONTACT_READERS: readonly Role[] = ['front_desk', 'supervisor', 'ma
 export const CONTACT_WORKERS: readonly Role[] = ['engineer', 'guard'];
 /** Who may read the audit trail of full numbers shown (GET /contact-reads). */
 export const CONTACT_AUDITORS: readonly Role[] = ['manager', 'admin'];
+/** The HTTP authentication and authorization EMQX calls (a broker's service token). */
+export const BROKER_CALLERS: readonly Role[] = ['service'];

@@ -1,7 +1,7 @@
 import type { AedesOptions, Client } from 'aedes';
-import { COMMAND_CHANNEL, DEVICE_CHANNELS, parseTopic, TOPIC_ROOT } from '../protocol/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
+import { mayPublish, maySubscribe } from './permissions.ts';
 
 type Hooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
@@ -17,7 +17,6 @@ export interface AclOptions {
 
 /** A device that runs this far ahead of its rate is cut off instead of slowed further. */
 const MAX_DELAY_S = 5;
-const DEVICE_CHANNEL_SET = new Set<string>(DEVICE_CHANNELS);
 
 /**
  * Token bucket per connection. Publishing beyond the rate is not dropped: the callback is delayed,
@@ -48,10 +47,6 @@ class Bucket {
   }
 }
 
-function isSys(topic: string): boolean {
-  return topic.startsWith('$');
-}
-
 export function createAcl({ stats, deviceRate, outboundQueueBytes, now, admit }: AclOptions): Hooks {
   const buckets = new WeakMap<Client, Bucket>();
   const deny = (reason: RefusalReason, client: Client, topic: string) => {
@@ -66,17 +61,10 @@ export function createAcl({ stats, deviceRate, outboundQueueBytes, now, admit }:
     const isWill = packet === (client as Client & { will?: unknown }).will;
     const denied: RefusalReason = isWill ? 'will-denied' : 'publish-denied';
     if (!principal) return callback(deny(denied, client, packet.topic));
-    if (isSys(packet.topic))
+    if (packet.topic.startsWith('$'))
       return callback(deny(isWill ? 'will-denied' : 'sys-publish', client, packet.topic));
-    if (principal.type === 'service') {
-      // Services only talk to devices through their command topics.
-      const parsed = parseTopic(packet.topic);
-      return parsed.ok && parsed.value.channel === COMMAND_CHANNEL
-        ? allow()
-        : callback(deny(denied, client, packet.topic));
-    }
-    const rest = packet.topic.startsWith(principal.prefix) ? packet.topic.slice(principal.prefix.length) : '';
-    if (!DEVICE_CHANNEL_SET.has(rest)) return callback(deny(denied, client, packet.topic));
+    if (!mayPublish(principal, packet.topic)) return callback(deny(denied, client, packet.topic));
+    if (principal.type === 'service') return allow();
     if (isWill) return callback(null); // published by aedes after the client has gone
     let bucket = buckets.get(client);
     if (!bucket) {
@@ -96,11 +84,7 @@ export function createAcl({ stats, deviceRate, outboundQueueBytes, now, admit }:
   const authorizeSubscribe: Hooks['authorizeSubscribe'] = (client, subscription, callback) => {
     const principal = principals.get(client);
     const topic = subscription.topic;
-    const allowed =
-      principal?.type === 'device'
-        ? topic === principal.commandTopic
-        : principal?.type === 'service' && (topic.startsWith(`${TOPIC_ROOT}/`) || topic.startsWith('$SYS/'));
-    if (allowed) return callback(null, subscription);
+    if (principal && maySubscribe(principal, topic)) return callback(null, subscription);
     deny('subscribe-denied', client, topic);
     // A null subscription is refused in the SUBACK with 0x80 [MQTT-3.9.3-2]; the connection stays.
     callback(null, null);

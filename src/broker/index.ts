@@ -202,3 +202,16 @@ export async function startBroker({
     throw err;
   }
 }
+// The credential check and topic policy, for the other brokers' integrations (api/emqx.ts, mosquitto/).
+export { type CheckCredentials, createCredentialCheck, type Verdict } from './identity.ts';
+export {
+  devicePrincipal,
+  deviceTopics,
+  mayPublish,
+  maySubscribe,
+  type Principal,
+  SERVICE_PUBLISH_FILTER,
+  SERVICE_SUBSCRIBE_FILTERS,
+  SERVICE_USER,
+  serviceClientIdFits,
+} from './permissions.ts';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Device } from '../records/index.ts';
+import { withMosquitto } from './mosquitto-push.ts';
 import {
   dispatch,
   type Group,
@@ -48,7 +49,7 @@ const subcommands: Record<string, Subcommand> = {
         installedOn: values.installed,
       };
       return async (records) => {
-        const { device, secret } = await records.addDevice(input);
+        const { device, secret } = await withMosquitto(ctx, records, () => records.addDevice(input));
         ctx.out(`device ${device.id} registered: ${describe(device)}`);
         printSecret(ctx, device.id, secret);
       };
@@ -98,7 +99,7 @@ const subcommands: Record<string, Subcommand> = {
     parse: (args, ctx) => {
       const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
       return async (records) => {
-        const secret = await records.rotateDeviceSecret(id);
+        const secret = await withMosquitto(ctx, records, () => records.rotateDeviceSecret(id));
         ctx.out(`new secret issued for ${id}; the old one no longer works from the device's next connect`);
         printSecret(ctx, id, secret);
       };
@@ -110,7 +111,7 @@ const subcommands: Record<string, Subcommand> = {
     parse: (args, ctx) => {
       const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
       return async (records) => {
-        const d = await records.revokeDevice(id);
+        const d = await withMosquitto(ctx, records, () => records.revokeDevice(id));
         ctx.out(`device ${d.id} revoked at ${d.revokedAt!.toISOString()}; it can no longer connect`);
       };
     },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { KINDS, type Kind } from '../protocol/index.ts';
 import type { Db, Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
-import { generateSecret, hashSecret } from './secrets.ts';
+import { brokerHashSync, generateSecret, hashSecret } from './secrets.ts';
 import { idSchema, requireSite } from './sites.ts';
 import type { DeviceChanges, RegisteredDevice } from './types.ts';
 
@@ -117,6 +117,8 @@ export async function addDevices(db: Db, inputs: readonly unknown[], at: Date): 
   const hashes = new Map<string, Promise<string>>();
   for (const s of secrets) if (!hashes.has(s)) hashes.set(s, hashSecret(s));
   const secretHashes = await Promise.all(secrets.map((s) => hashes.get(s)!));
+  const brokerHashes = new Map<string, string>();
+  for (const s of secrets) if (!brokerHashes.has(s)) brokerHashes.set(s, brokerHashSync(s));
 
   const stored = await db.transaction(async (tx) => {
     const out: Device[] = [];
@@ -125,9 +127,9 @@ export async function addDevices(db: Db, inputs: readonly unknown[], at: Date): 
       const col = <T>(pick: (d: Parsed, i: number) => T) => chunk.map((d, i) => pick(d, start + i));
       const rows = await tx.query<Device>(
         `INSERT INTO devices (id, site_id, kind, model, building_id, floor, location, interval_s,
-           installed_on, secret_hash, created_at)
-         SELECT *, $11::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-           $6::int[], $7::text[], $8::int[], $9::date[], $10::text[])
+           installed_on, secret_hash, broker_hash, created_at)
+         SELECT *, $12::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+           $6::int[], $7::text[], $8::int[], $9::date[], $10::text[], $11::text[])
          ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
         [
           col((d) => d.id),
@@ -140,6 +142,7 @@ export async function addDevices(db: Db, inputs: readonly unknown[], at: Date): 
           col((d) => d.intervalS),
           col((d) => d.installedOn ?? null),
           col((_, i) => secretHashes[i]),
+          col((_, i) => brokerHashes.get(secrets[i]!)),
           at,
         ],
       );
@@ -195,9 +198,9 @@ export async function rotateDeviceSecret(
   if (current.revokedAt) throw revoked(id);
   const next = secret ?? generateSecret();
   const rows = await db.query(
-    `UPDATE devices SET secret_hash = $2, secret_rotated_at = $3, changed_at = now()
+    `UPDATE devices SET secret_hash = $2, secret_rotated_at = $3, broker_hash = $4, changed_at = now()
      WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
-    [id, await hashSecret(next), at],
+    [id, await hashSecret(next), at, brokerHashSync(next)],
   );
   if (rows.length === 0) throw revoked(id); // revoked while we hashed
   return next;
@@ -257,4 +260,24 @@ export async function changedDevices(db: Queryable, cursor: string | undefined):
 /** Rewrites a verified legacy hash in the current form; a rotation meanwhile wins. */
 export async function upgradeSecretHash(db: Queryable, id: string, from: string, to: string): Promise<void> {
   await db.query('UPDATE devices SET secret_hash = $3 WHERE id = $1 AND secret_hash = $2', [id, from, to]);
+}
+
+/** What mosquitto's client list is rebuilt from (mosquitto/): every device, revoked ones too. */
+export interface BrokerAccount {
+  deviceId: string;
+  site: string;
+  kind: Kind;
+  /** records/secrets.ts brokerHashSync; null for a device issued before the broker hash existed. */
+  brokerHash: string | null;
+  revoked: boolean;
+}
+
+/** Every device, or those of `ids` (one indexed read either way). */
+export async function brokerAccounts(db: Queryable, ids?: readonly string[]): Promise<BrokerAccount[]> {
+  return db.query<BrokerAccount>(
+    `SELECT id AS "deviceId", site_id AS site, kind, broker_hash AS "brokerHash",
+       revoked_at IS NOT NULL AS revoked FROM devices
+     WHERE $1::text[] IS NULL OR id = ANY($1::text[]) ORDER BY id COLLATE "C"`,
+    [ids ? [...ids] : null],
+  );
 }

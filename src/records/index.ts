@@ -13,6 +13,7 @@ import type { DeviceDirectory } from './types.ts';
 
 export type { Db, Queryable } from './db.ts';
 export {
+  type BrokerAccount,
   type Device,
   type DeviceFilter,
   type DeviceInput,
@@ -34,7 +35,15 @@ export {
   windowChecks,
 } from './maintenance.ts';
 export { REPORTING_READER, REPORTING_TABLES } from './reader.ts';
-export { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from './secrets.ts';
+export {
+  brokerHashSync,
+  hashSecretSync,
+  isLegacyHash,
+  parseBrokerHash,
+  verifyBrokerHash,
+  verifySecret,
+  verifySecretFast,
+} from './secrets.ts';
 export {
   type Area,
   type Building,
@@ -77,6 +86,14 @@ export interface Records extends DeviceDirectory {
   listDevices(filter?: devices.DeviceFilter): Promise<devices.Device[]>;
   rotateDeviceSecret(id: string): Promise<string>;
   revokeDevice(id: string): Promise<devices.Device>;
+  /** Every device (or those of `ids`) as mosquitto's client list is rebuilt from (mosquitto/). */
+  brokerAccounts(ids?: readonly string[]): Promise<devices.BrokerAccount[]>;
+  /**
+   * Called, in this process, with each secret this process issues (registration, rotation) once
+   * it is committed: the one moment the secret exists outside the device. mosquitto's dynamic
+   * security plugin takes only a password in clear through its API (mosquitto/sync.ts).
+   */
+  onSecretsIssued(listener: (issued: IssuedSecret[]) => void): () => void;
   /** Planned maintenance that rules/ honours; `createdBy` is who asked. */
   addMaintenanceWindow(input: unknown): Promise<maintenance.MaintenanceWindow>;
   listMaintenanceWindows(
@@ -86,6 +103,11 @@ export interface Records extends DeviceDirectory {
   endMaintenanceWindow(id: number, by: string): Promise<maintenance.MaintenanceWindow>;
   cancelMaintenanceWindow(id: number, by: string): Promise<maintenance.MaintenanceWindow>;
   close(): Promise<void>;
+}
+
+export interface IssuedSecret {
+  deviceId: string;
+  secret: string;
 }
 
 async function openDb({
@@ -118,6 +140,20 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
     throw err;
   }
   log.debug({ engine: db.engine }, 'records store open');
+  const issuedListeners = new Set<(issued: IssuedSecret[]) => void>();
+  const issued = (secrets: IssuedSecret[]) => {
+    for (const listener of issuedListeners) {
+      try {
+        listener(secrets);
+      } catch (err) {
+        log.error({ err }, 'a listener of issued secrets failed');
+      }
+    }
+  };
+  const added = (devices: devices.IssuedDevice[]) => {
+    issued(devices.map((d) => ({ deviceId: d.device.id, secret: d.secret })));
+    return devices;
+  };
   return {
     db,
     addSite: (input) => sites.addSite(db, input, now()),
@@ -127,12 +163,21 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
     listBuildings: (site) => sites.listBuildings(db, site),
     addArea: (input) => sites.addArea(db, input, now()),
     listAreas: (site) => sites.listAreas(db, site),
-    addDevice: async (input) => (await devices.addDevices(db, [input], now()))[0]!,
-    addDevices: (inputs) => devices.addDevices(db, inputs, now()),
+    addDevice: async (input) => added(await devices.addDevices(db, [input], now()))[0]!,
+    addDevices: async (inputs) => added(await devices.addDevices(db, inputs, now())),
     getDevice: (id) => devices.getDevice(db, id),
     listDevices: (filter) => devices.listDevices(db, filter),
-    rotateDeviceSecret: (id) => devices.rotateDeviceSecret(db, id, now()),
+    rotateDeviceSecret: async (id) => {
+      const secret = await devices.rotateDeviceSecret(db, id, now());
+      issued([{ deviceId: id, secret }]);
+      return secret;
+    },
     revokeDevice: (id) => devices.revokeDevice(db, id, now()),
+    brokerAccounts: (ids) => devices.brokerAccounts(db, ids),
+    onSecretsIssued: (listener) => {
+      issuedListeners.add(listener);
+      return () => issuedListeners.delete(listener);
+    },
     findDevice: (id) => devices.findDevice(db, id),
     changedDevices: (cursor) => devices.changedDevices(db, cursor),
     upgradeSecretHash: (id, from, to) => devices.upgradeSecretHash(db, id, from, to),

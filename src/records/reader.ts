@@ -15,7 +15,7 @@ export const REPORTING_TABLES: Readonly<Record<string, readonly string[]>> = {
   sites: [],
   buildings: [],
   areas: [],
-  devices: ['secret_hash'],
+  devices: ['secret_hash', 'broker_hash'],
   // The caller's name and number, and the free text, where a number is often written too.
   service_records: ['contact_name', 'contact_phone', 'content'],
   sla_deadlines: [],

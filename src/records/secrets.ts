@@ -1,4 +1,11 @@
-import { createHmac, randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  pbkdf2Sync,
+  randomBytes,
+  type ScryptOptions,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * Device secrets: 256 random bits, shown once, stored as `hmac-sha256$salt$mac` (HMAC-SHA256 of the
@@ -9,7 +16,7 @@ import { createHmac, randomBytes, type ScryptOptions, scrypt, timingSafeEqual } 
  * constant time. A secret chosen by the caller (a simulated fleet) must be random for the same
  * reason.
  *
- * Older registries hold `scrypt$N$r$p$salt$hash`; they still verify (slowly, see broker/auth.ts),
+ * Older registries hold `scrypt$N$r$p$salt$hash`; they still verify (slowly, see broker/identity.ts),
  * and the broker rewrites each one in the new form on its device's next successful connect.
  */
 const SCHEME = 'hmac-sha256';
@@ -69,4 +76,36 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
     p: Number(p),
   });
   return timingSafeEqual(key, expected);
+}
+
+/**
+ * mosquitto's password hash (mosquitto 2.0 src/password_mosq.h, plugins/dynamic-security/auth.c):
+ * PBKDF2-HMAC-SHA512 over the secret with a 12-byte random salt, 64-byte result, written as
+ * `$7$<iterations>$<salt base64>$<hash base64>` (the `$7$` of its password files). 101 iterations
+ * is mosquitto's own default: the secret is 256 random bits, so more would only slow each CONNECT.
+ */
+export const BROKER_HASH_ITERATIONS = 101;
+
+export function brokerHashSync(secret: string, iterations = BROKER_HASH_ITERATIONS): string {
+  const salt = randomBytes(12);
+  const hash = pbkdf2Sync(secret, salt, iterations, 64, 'sha512');
+  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** The parts of a `$7$` hash as the dynamic security plugin's JSON file holds them, or undefined. */
+export function parseBrokerHash(
+  stored: string,
+): { iterations: number; salt: string; password: string } | undefined {
+  const [, scheme, iterations, salt, password] = stored.split('$');
+  if (scheme !== '7' || !iterations || !salt || !password || !/^\d+$/.test(iterations)) return undefined;
+  return { iterations: Number(iterations), salt, password };
+}
+
+/** True when `secret` is the one `stored` (a `$7$` broker hash) was made from. */
+export function verifyBrokerHash(secret: string, stored: string): boolean {
+  const parts = parseBrokerHash(stored);
+  if (!parts) return false;
+  const want = Buffer.from(parts.password, 'base64');
+  const got = pbkdf2Sync(secret, Buffer.from(parts.salt, 'base64'), parts.iterations, want.length, 'sha512');
+  return want.length === 64 && timingSafeEqual(got, want);
 }

@@ -105,6 +105,8 @@ describe('OpenAPI document', () => {
       'PUT /logins/{staffId}',
       'POST /logins/{staffId}/invitations',
       'POST /logins/{staffId}/revoke-sessions',
+      'POST /emqx/authn',
+      'POST /emqx/authz',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

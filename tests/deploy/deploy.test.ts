@@ -326,6 +326,7 @@ describe('deploy/postgres/10-roles.sql on a real PostgreSQL', () => {
         'SELECT contact_phone FROM service_records',
         'SELECT content FROM service_records',
         'SELECT secret_hash FROM devices',
+        'SELECT broker_hash FROM devices',
         'SELECT * FROM devices',
         'SELECT password_hash FROM console_logins',
         'SELECT token_hash FROM api_tokens',

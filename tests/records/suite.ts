@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecords, type Records, RecordsError } from '../../src/records/index.ts';
 import { loadMigrations } from '../../src/records/migrate.ts';
-import { verifySecret } from '../../src/records/secrets.ts';
+import { verifyBrokerHash, verifySecret } from '../../src/records/secrets.ts';
 
 export const silent = pino({ level: 'silent' });
 
@@ -139,6 +139,29 @@ export function recordsSuite(
       );
       expect(e.code).toBe('building-not-found');
       expect(await records.findDevice('P-2')).toBeUndefined();
+    });
+
+    it("keeps mosquitto's form of each secret's hash, replaced on rotation, and tells this process each secret issued", async () => {
+      const issued: { deviceId: string; secret: string }[] = [];
+      const off = records.onSecretsIssued((batch) => issued.push(...batch));
+      const { secret: first } = await records.addDevice({ id: 'M-1', site: 'estate-1', kind: 'pump' });
+      const [account, ...more] = await records.brokerAccounts(['M-1', 'M-404']);
+      expect(more).toEqual([]);
+      expect(account).toMatchObject({ site: 'estate-1', kind: 'pump', revoked: false });
+      expect(account!.brokerHash).toMatch(/^\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/);
+      expect(verifyBrokerHash(first, account!.brokerHash!)).toBe(true);
+      const second = await records.rotateDeviceSecret('M-1');
+      const rotated = (await records.brokerAccounts()).find((a) => a.deviceId === 'M-1')!.brokerHash!;
+      expect(verifyBrokerHash(first, rotated)).toBe(false);
+      expect(verifyBrokerHash(second, rotated)).toBe(true);
+      await records.revokeDevice('M-1');
+      expect((await records.brokerAccounts()).find((a) => a.deviceId === 'M-1')!.revoked).toBe(true);
+      off();
+      await records.rotateDeviceSecret('M-1').catch(() => {}); // refused, and nobody is told
+      expect(issued).toEqual([
+        { deviceId: 'M-1', secret: first },
+        { deviceId: 'M-1', secret: second },
+      ]);
     });
 
     it('rotating invalidates the old secret; revoking is final and refuses rotation', async () => {

@@ -92,11 +92,14 @@ export function requireBinary(path: string, pkg: string): string {
   return path;
 }
 
-/** mosquitto on 127.0.0.1. `extraConfig` lines are appended (password_file, acl_file...). */
-export async function startMosquitto(extraConfig: string[] = []): Promise<RunningServer> {
+/**
+ * mosquitto on 127.0.0.1. `extraConfig` lines are appended (password_file, acl_file, plugin...).
+ * `port`: a given one, to start it again where its clients reconnect.
+ */
+export async function startMosquitto(extraConfig: string[] = [], fixedPort?: number): Promise<RunningServer> {
   const bin = requireBinary('/usr/sbin/mosquitto', 'mosquitto');
   const dir = tempDir('mosquitto');
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const anonymous = extraConfig.some((l) => l.startsWith('password_file')) ? 'false' : 'true';
   writeFileSync(
     join(dir, 'mosquitto.conf'),

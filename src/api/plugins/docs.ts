@@ -21,6 +21,7 @@ export const OPENAPI_TAGS = [
   { name: 'stats', description: 'the managers’ rates per site and period' },
   { name: 'stream', description: 'live changes for the front-desk screen' },
   { name: 'logins', description: 'console sign-ins: passwords, invitation links, sessions (admin)' },
+  { name: 'broker', description: 'EMQX 5 HTTP authentication and authorization (docs/deploy.md)' },
 ];
 
 export async function registerDocs(app: App, { ui }: { ui: boolean }): Promise<void> {
