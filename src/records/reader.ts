@@ -28,6 +28,9 @@ export const REPORTING_TABLES: Readonly<Record<string, readonly string[]>> = {
   device_downtime: [],
 };
 
+/** A column named like a secret is hidden even when a migration adds it to a listed table unannounced. */
+const SECRET_NAME = /(hash|secret|password|token)/;
+
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
@@ -46,11 +49,16 @@ export async function grantReportingReader(tx: Queryable): Promise<boolean> {
     const columns = await tx.query<{ name: string }>(
       `SELECT column_name AS name FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name = $1 AND NOT (column_name = ANY($2::text[]))
+          AND column_name !~ $3
         ORDER BY ordinal_position`,
-      [table, hidden],
+      [table, hidden, SECRET_NAME.source],
     );
     if (columns.length === 0) continue; // not created yet by this version's migrations
-    const list = hidden.length ? ` (${columns.map((c) => quote(c.name)).join(', ')})` : '';
+    const all = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
+      [table],
+    );
+    const list = columns.length < all[0]!.n ? ` (${columns.map((c) => quote(c.name)).join(', ')})` : '';
     await tx.exec(`GRANT SELECT${list} ON ${quote(table)} TO ${reader}`);
   }
   return true;
