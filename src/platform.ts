@@ -39,6 +39,11 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** `service.rules`, or `service.rules-<worker>` for a named worker (the broker allows a `-suffix`). */
+function rulesAccount<T extends { clientId: string }>(account: T, worker: string | undefined): T {
+  return worker ? { ...account, clientId: `${account.clientId}-${worker}` } : account;
+}
+
 function list(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -105,6 +110,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       db: records.db,
       log: log.child({ service: 'desk' }),
       lang: config.FM_LANG,
+      clockLeaseTtlMs: config.FM_JOB_LEASE_TTL_S * 1000,
     });
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
@@ -154,12 +160,17 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           sites: config.FM_RULES_SITES ? list(config.FM_RULES_SITES) : undefined,
           tickMs: config.FM_RULES_TICK_MS,
           refreshMs: config.FM_RULES_REFRESH_S * 1000,
+          workerId: config.FM_RULES_WORKER_ID,
+          leaseTtlMs: config.FM_RULES_LEASE_TTL_S * 1000,
         }),
         log: log.child({ service: 'rules' }),
         now: () => new Date(),
         records,
         desk,
-        ...(inProcess ? { bus: broker.bus } : { mqtt: account('rules') }),
+        // Each worker its own persistent session: workers sharing one client id would take it from each other.
+        ...(inProcess
+          ? { bus: broker.bus }
+          : { mqtt: rulesAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
       }),
     );
     const target = ingestOptions.influx;

@@ -57,7 +57,8 @@ export async function runSingleton(o: SingletonJobOptions): Promise<SingletonJob
     clearTimeout(watchdog);
     if (!leading) return change;
     leading = false;
-    log.warn({ why }, 'singleton job stopped here');
+    if (stopped) log.info('singleton job stopped here');
+    else log.warn({ why }, 'singleton job lost its lease; stopped here');
     change = change.then(() => o.stop()).catch((err) => log.error({ err }, 'singleton job failed to stop'));
     return change;
   };

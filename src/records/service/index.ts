@@ -120,7 +120,8 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
   const changes = createEmitter(deps.log);
   events.on((event) => changes.emit(event));
   const shared = deps.db.engine === 'postgres' ? shareChanges(deps.db, events, changes, deps.log) : undefined;
-  let clock: SingletonJob | undefined;
+  let clock: Promise<SingletonJob> | undefined;
+  let clockJob: SingletonJob | undefined;
   return {
     /**
      * Subscribes to record, alert and breach changes (the SSE stream): this process's and, on
@@ -207,7 +208,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     /** Starts the SLA clock: here at once on PGlite; on PostgreSQL in whichever process holds its lease. */
     start: async () => {
       if (deps.db.engine !== 'postgres') return watcher.start();
-      clock ??= await runSingleton({
+      clock ??= runSingleton({
         db: deps.db,
         name: 'sla-clock',
         ttlMs: deps.clockLeaseTtlMs ?? 10_000,
@@ -215,12 +216,16 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
         start: () => watcher.start(),
         stop: () => watcher.stop(),
       });
+      clockJob = await clock;
     },
     /** The SLA clock is running in this process (always, once started, on PGlite). */
-    clockHere: () => clock?.leading() ?? deps.db.engine !== 'postgres',
+    clockHere: () => clockJob?.leading() ?? deps.db.engine !== 'postgres',
     stop: async () => {
-      await clock?.stop();
+      // A start still joining (not awaited by its caller) is waited for, so nothing runs on after stop.
+      const job = await clock?.catch(() => undefined);
       clock = undefined;
+      clockJob = undefined;
+      await job?.stop();
       await watcher.stop();
       await shared?.close();
     },
