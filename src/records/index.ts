@@ -14,6 +14,7 @@ import type { DeviceDirectory } from './types.ts';
 export type { Db, Queryable } from './db.ts';
 export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
+export { claimLeases, type LeaseGrant, liveLeases, releaseLeases } from './leases.ts';
 export {
   type CurrentWindow,
   currentWindows,
@@ -27,6 +28,7 @@ export {
   windowChecks,
 } from './maintenance.ts';
 export { hashSecretSync, isLegacyHash, verifySecret, verifySecretFast } from './secrets.ts';
+export { processHolder, runSingleton, type SingletonJob, type SingletonJobOptions } from './singleton.ts';
 export type { Area, Building, Site, SiteDetail, SiteSummary } from './sites.ts';
 export type { DeviceChanges, DeviceDirectory, RegisteredDevice } from './types.ts';
 

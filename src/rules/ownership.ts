@@ -8,8 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
-import type { Queryable } from '../records/index.ts';
-import { claimLeases, liveLeases, releaseLeases } from '../records/leases.ts';
+import { claimLeases, liveLeases, type Queryable, releaseLeases } from '../records/index.ts';
 
 export const WORKER_PREFIX = 'rules-worker:';
 export const SITE_PREFIX = 'rules-site:';
