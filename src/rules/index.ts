@@ -207,7 +207,13 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     return next;
   };
 
-  const refresh = (): Promise<void> => serial(reload);
+  // With leases, sites registered since are taken first (outside `serial`: taking one runs in it).
+  const refresh = async (): Promise<void> => {
+    await sharing
+      ?.rebalance()
+      .catch((err: Error) => log.warn({ err: err.message }, 'site leases: round failed'));
+    await serial(reload);
+  };
   async function reload(): Promise<void> {
     try {
       const list = await loadDevices(db, shared ? [...(sharing?.owned ?? [])] : o.sites);

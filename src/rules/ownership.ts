@@ -71,6 +71,14 @@ export class SiteOwnership {
     ).catch(() => {});
   }
 
+  /** A round now (sites registered since the last one are taken at once): resolves when it is done. */
+  async rebalance(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#round;
+    clearTimeout(this.#timer);
+    await (this.#round ?? this.#run());
+  }
+
   /** Stops renewing without handing over (the database is away): the leases lapse within the TTL. */
   async abandon(): Promise<void> {
     this.#stopped = true;

@@ -48,6 +48,8 @@ export interface SiteSharing {
   readonly owned: ReadonlySet<string>;
   /** Every message, kept for a while: replayed after the saved state should this worker take its site. */
   keep(message: DecodedMessage): void;
+  /** Takes this worker's share of sites registered since the last round, now. */
+  rebalance(): Promise<void>;
   /** Hands every site over and leaves. */
   stop(): Promise<void>;
   /** Leaves without handing over (the database is away): the others take the sites when the leases lapse. */
@@ -126,6 +128,7 @@ export async function startSharing(deps: SharingDeps): Promise<SiteSharing> {
       list.push({ message, wall, at: deps.now() });
       prune(list, wall);
     },
+    rebalance: () => ownership.rebalance(),
     stop: () => ownership.stop(),
     abandon: () => ownership.abandon(),
   };

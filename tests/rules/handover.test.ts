@@ -24,7 +24,16 @@ import {
 } from './support.ts';
 
 type LiftEventCode = (typeof LIFT_EVENT_CODES)[number]['code'];
-const TTL_MS = 2000;
+/** FM_TEST_HANDOVER_TTL_MS and _ROUNDS measure other settings (docs/rules.md quotes the figures). */
+const TTL_MS = Number(process.env.FM_TEST_HANDOVER_TTL_MS ?? 2000);
+const ROUNDS = Number(process.env.FM_TEST_HANDOVER_ROUNDS ?? 3);
+const CODES = [
+  'door_lock_fault',
+  'safety_circuit_open',
+  'overspeed',
+  'door_close_failure',
+  'door_open_failure',
+] as const;
 const SITES = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
 const WORKERS = ['rules-a', 'rules-b'];
 const lifts = (site: string): EstateDevice[] =>
@@ -115,50 +124,59 @@ const split = async (workers: string[]) => {
   return SITES.every((s) => h.get(s) === ownerOf(s, workers));
 };
 
-it('splits the sites, moves a killed worker\u2019s sites within the TTL, and loses no fault', async () => {
-  const mine = (w: string) => SITES.filter((s) => ownerOf(s, WORKERS) === w);
-  // The sites above split between the two names (rendezvous hashing is deterministic).
-  expect(mine('rules-a').length).toBeGreaterThan(0);
-  expect(mine('rules-b').length).toBeGreaterThan(0);
+it(
+  'splits the sites, moves a killed worker\u2019s sites within the TTL, and loses no fault',
+  async () => {
+    const mine = (w: string) => SITES.filter((s) => ownerOf(s, WORKERS) === w);
+    // The sites above split between the two names (rendezvous hashing is deterministic).
+    expect(mine('rules-a').length).toBeGreaterThan(0);
+    expect(mine('rules-b').length).toBeGreaterThan(0);
 
-  let a = await spawnWorker('rules-a');
-  await spawnWorker('rules-b');
-  await until('the sites split between both workers', () => split(WORKERS), 15_000);
+    let a = await spawnWorker('rules-a');
+    await spawnWorker('rules-b');
+    await until('the sites split between both workers', () => split(WORKERS), 15_000);
 
-  // Each worker acts on its own sites: a fault on every site is one record each.
-  for (const s of SITES) await fault(s, `${s}-L0`, 'alarm_button');
-  for (const s of SITES)
-    await until(`the record of ${s}`, async () => (await recordsFor(`${s}-L0`, 'alarm_button')).length === 1);
+    // Each worker acts on its own sites: a fault on every site is one record each.
+    for (const s of SITES) await fault(s, `${s}-L0`, 'alarm_button');
+    for (const s of SITES)
+      await until(
+        `the record of ${s}`,
+        async () => (await recordsFor(`${s}-L0`, 'alarm_button')).length === 1,
+      );
 
-  const handovers: number[] = [];
-  for (let round = 1; round <= 3; round++) {
-    const site = mine('rules-a')[round % mine('rules-a').length]!;
-    const device = `${site}-L${round % 3}`;
-    const code = (['door_lock_fault', 'safety_circuit_open', 'overspeed'] as const)[round - 1]!;
-    const killed = performance.now();
-    a.kill('SIGKILL');
-    await new Promise((r) => a.once('exit', r));
-    // Sent while nobody holds the site: kept by the survivor and replayed when it takes the site.
-    await fault(site, device, code);
-    await until('every site held by the survivor', () => split(['rules-b']), 4 * TTL_MS);
-    handovers.push(performance.now() - killed);
-    await until(
-      `the record of ${code} on ${device}`,
-      async () => (await recordsFor(device, code)).length === 1,
+    const handovers: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const site = mine('rules-a')[round % mine('rules-a').length]!;
+      // A (device, fault) pair of its own each round, so each fault must open a record of its own.
+      const device = `${site}-L${1 + (Math.floor((round - 1) / CODES.length) % 2)}`;
+      const code = CODES[(round - 1) % CODES.length]!;
+      const killed = performance.now();
+      a.kill('SIGKILL');
+      await new Promise((r) => a.once('exit', r));
+      // Sent while nobody holds the site: kept by the survivor and replayed when it takes the site.
+      await fault(site, device, code);
+      await until('every site held by the survivor', () => split(['rules-b']), 4 * TTL_MS);
+      handovers.push(performance.now() - killed);
+      await until(
+        `the record of ${code} on ${device}`,
+        async () => (await recordsFor(device, code)).length === 1,
+      );
+      await new Promise((r) => setTimeout(r, 500)); // anything more would be a duplicate
+      const rs = await recordsFor(device, code);
+      expect(rs).toHaveLength(1);
+      expect(rs[0]!.occurrences).toBe(1);
+      // The earlier fault on that site, raised by the killed worker, stays one record too.
+      expect(await recordsFor(`${site}-L0`, 'alarm_button')).toHaveLength(1);
+
+      a = await spawnWorker('rules-a');
+      await until('the killed worker\u2019s share back with it', () => split(WORKERS), 15_000 + 3 * TTL_MS);
+    }
+    for (const h of handovers) expect(h).toBeLessThan(TTL_MS * 2 + 1000);
+    const sorted = handovers.toSorted((x, y) => x - y);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    console.log(
+      `rules handover after SIGKILL (TTL ${TTL_MS} ms): ${sorted.map(Math.round).join(', ')} ms; median ${Math.round(median)} ms`,
     );
-    await new Promise((r) => setTimeout(r, 500)); // anything more would be a duplicate
-    const rs = await recordsFor(device, code);
-    expect(rs).toHaveLength(1);
-    expect(rs[0]!.occurrences).toBe(1);
-    // The earlier fault on that site, raised by the killed worker, stays one record too.
-    expect(await recordsFor(`${site}-L0`, 'alarm_button')).toHaveLength(1);
-
-    a = await spawnWorker('rules-a');
-    await until('the killed worker\u2019s share back with it', () => split(WORKERS), 15_000);
-  }
-  for (const h of handovers) expect(h).toBeLessThan(TTL_MS * 2 + 1000);
-  const sorted = handovers.toSorted((x, y) => x - y);
-  console.log(
-    `rules handover after SIGKILL (TTL ${TTL_MS} ms): ${sorted.map(Math.round).join(', ')} ms; median ${Math.round(sorted[1]!)} ms`,
-  );
-}, 120_000);
+  },
+  60_000 + ROUNDS * (30_000 + 8 * TTL_MS),
+);
