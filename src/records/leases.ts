@@ -24,21 +24,24 @@ export async function claimLeases(
   names: readonly string[],
   holder: string,
   ttlMs: number,
+  /** Stored with the leases for others to read (liveLeases); undefined keeps what is there. */
+  data?: unknown,
 ): Promise<LeaseGrant[]> {
   if (names.length === 0) return [];
   const rows = await db.query<{ name: string; epoch: string | number }>(
-    `INSERT INTO leases (name, holder, expires_at)
-     SELECT n, $2, now() + make_interval(secs => $3::double precision / 1000) FROM unnest($1::text[]) AS n
+    `INSERT INTO leases (name, holder, expires_at, data)
+     SELECT n, $2, now() + make_interval(secs => $3::double precision / 1000), $4::jsonb FROM unnest($1::text[]) AS n
      ON CONFLICT (name) DO UPDATE SET
        holder = EXCLUDED.holder,
        expires_at = EXCLUDED.expires_at,
        epoch = CASE WHEN leases.holder = EXCLUDED.holder AND leases.expires_at > now()
                     THEN leases.epoch ELSE leases.epoch + 1 END,
        acquired_at = CASE WHEN leases.holder = EXCLUDED.holder AND leases.expires_at > now()
-                    THEN leases.acquired_at ELSE now() END
+                    THEN leases.acquired_at ELSE now() END,
+       data = COALESCE(EXCLUDED.data, leases.data)
      WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= now()
      RETURNING name, epoch`,
-    [[...new Set(names)].sort(), holder, ttlMs],
+    [[...new Set(names)].sort(), holder, ttlMs, data === undefined ? null : JSON.stringify(data)],
   );
   return rows.map((r) => ({ name: r.name, epoch: Number(r.epoch) }));
 }
@@ -52,11 +55,18 @@ export async function releaseLeases(db: Queryable, names: readonly string[], hol
   ]);
 }
 
-/** Unexpired leases whose name starts with `prefix`: name (without the prefix) and holder. */
-export async function liveLeases(db: Queryable, prefix: string): Promise<{ name: string; holder: string }[]> {
-  const rows = await db.query<{ name: string; holder: string }>(
-    `SELECT name, holder FROM leases WHERE starts_with(name, $1) AND expires_at > now() ORDER BY name`,
+/** Unexpired leases whose name starts with `prefix`: name (without the prefix), holder and data. */
+export async function liveLeases(
+  db: Queryable,
+  prefix: string,
+): Promise<{ name: string; holder: string; data: unknown }[]> {
+  const rows = await db.query<{ name: string; holder: string; data: unknown }>(
+    `SELECT name, holder, data FROM leases WHERE starts_with(name, $1) AND expires_at > now() ORDER BY name`,
     [prefix],
   );
-  return rows.map((r) => ({ name: r.name.slice(prefix.length), holder: r.holder }));
+  return rows.map((r) => ({
+    name: r.name.slice(prefix.length),
+    holder: r.holder,
+    data: r.data ?? undefined,
+  }));
 }

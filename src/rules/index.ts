@@ -22,7 +22,7 @@ import { rulesMetrics } from './metrics.ts';
 import { connectRules, type Delivery, type RulesMqtt, rulesFilters } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
-import { type SiteSharing, startSharing } from './sharing.ts';
+import { createSharing } from './sharing.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
 
 export { RULES_DEFAULTS, type RulesOptions, rulesOptions } from './options.ts';
@@ -164,7 +164,9 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
         }
         const dirty = engine.takeDirty().map((r) => ({ ...r, site: siteOf(r.id) }));
         if (dirty.length > 0)
-          await retrying('save state', () => saveStates(db, dirty, new Date(), sharing && workerId));
+          await retrying('save state', () =>
+            saveStates(db, dirty, new Date(), sharing ? workerId : undefined),
+          );
         for (const ack of batch) ack();
       } while (outbox.length > 0 || acks.length > 0);
     } catch (err) {
@@ -197,8 +199,6 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
 
   // Several workers on PostgreSQL share the sites by leases; PGlite has one process: it acts on all.
   const workerId = o.workerId ?? processHolder();
-  let sharing: SiteSharing | undefined;
-  const shared = db.engine === 'postgres' && o.leaseTtlMs > 0;
   const siteOf = (id: string) => (id.startsWith('site:') ? id.slice(5) : engine.devices.get(id)?.info.site);
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -216,7 +216,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   };
   async function reload(): Promise<void> {
     try {
-      const list = await loadDevices(db, shared ? [...(sharing?.owned ?? [])] : o.sites);
+      const list = await loadDevices(db, sharing ? [...sharing.owned] : o.sites);
       engine.setDevices(list, now());
       await feed.reload();
     } catch (err) {
@@ -227,23 +227,31 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     }
   }
 
+  const sharing =
+    db.engine === 'postgres' && o.leaseTtlMs > 0
+      ? createSharing({
+          db,
+          log,
+          workerId,
+          ttlMs: o.leaseTtlMs,
+          sites: o.sites,
+          engine,
+          now,
+          serial,
+          idle,
+          schedule,
+          count,
+        })
+      : undefined;
   const feed = await watchMaintenance({ db, calendar, log, now: deps.now, changed: () => tick() });
-  await refresh();
-  if (!shared) for (const s of await loadStates(db)) engine.restore(s.id, s.state);
-  else
-    sharing = await startSharing({
-      db,
-      log,
-      workerId,
-      ttlMs: o.leaseTtlMs,
-      sites: o.sites,
-      engine,
-      now,
-      serial,
-      idle,
-      schedule,
-      count,
-    });
+  // With leases the first round takes this worker's sites with their devices and saved state.
+  if (sharing) {
+    await feed.reload();
+    await sharing.start();
+  } else {
+    await refresh();
+    for (const s of await loadStates(db)) engine.restore(s.id, s.state);
+  }
   log.info({ devices: engine.devices.size, files: o.ruleFiles }, 'rules loaded');
 
   let waiting: [Delivery, DecodedMessage][] | undefined;

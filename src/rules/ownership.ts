@@ -102,16 +102,27 @@ export class SiteOwnership {
   async #balance(): Promise<void> {
     const { db, workerId: me, ttlMs } = this.o;
     const asked = performance.now();
-    const mine = [`${WORKER_PREFIX}${me}`, ...[...this.held].map((s) => `${SITE_PREFIX}${s}`)];
+    // The membership says which sites this worker may hold, so no worker counts on another for a
+    // site that one may not take (FM_RULES_SITES): each site's owner is chosen among those that may.
+    const member = await claimLeases(db, [`${WORKER_PREFIX}${me}`], me, ttlMs, {
+      sites: this.o.sites ?? null,
+    });
+    const mine = [...this.held].map((s) => `${SITE_PREFIX}${s}`);
     const renewed = new Set((await claimLeases(db, mine, me, ttlMs)).map((g) => g.name));
     if (this.#stopped) return;
-    this.#arm(asked);
+    if (member.length > 0) this.#arm(asked);
     const lapsed = [...this.held].filter((s) => !renewed.has(`${SITE_PREFIX}${s}`));
     if (lapsed.length > 0) this.#lose(lapsed, 'taken by another worker');
 
-    const workers = (await liveLeases(db, WORKER_PREFIX)).map((l) => l.name);
-    if (!workers.includes(me)) workers.push(me);
-    const desired = new Set((await this.#sites()).filter((s) => ownerOf(s, workers) === me));
+    const workers = (await liveLeases(db, WORKER_PREFIX)).map((l) => ({
+      name: l.name,
+      sites: (l.data as { sites?: string[] | null } | undefined)?.sites ?? undefined,
+    }));
+    if (!workers.some((w) => w.name === me))
+      workers.push({ name: me, sites: this.o.sites ? [...this.o.sites] : undefined });
+    const eligible = (site: string) =>
+      workers.filter((w) => !w.sites || w.sites.includes(site)).map((w) => w.name);
+    const desired = new Set((await this.#sites()).filter((s) => ownerOf(s, eligible(s)) === me));
 
     const leaving = [...this.held].filter((s) => !desired.has(s));
     if (leaving.length > 0) {

@@ -56,7 +56,8 @@ export interface SiteSharing {
   abandon(): Promise<void>;
 }
 
-export async function startSharing(deps: SharingDeps): Promise<SiteSharing> {
+/** Built before the first message can arrive; `start()` joins and takes this worker's share. */
+export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promise<void> } {
   const { db, engine } = deps;
   const owned = new Set<string>();
   const kept = new Map<string, Kept[]>();
@@ -114,9 +115,8 @@ export async function startSharing(deps: SharingDeps): Promise<SiteSharing> {
       deps.count('sitesLost', sites.length);
     },
   });
-  await ownership.start();
-
   return {
+    start: () => ownership.start(),
     owned,
     keep: (message) => {
       const wall = Date.now();

@@ -8,6 +8,7 @@ import { openRecords, type Records } from '../../src/records/index.ts';
 import { claimLeases, liveLeases, releaseLeases } from '../../src/records/leases.ts';
 import { runSingleton } from '../../src/records/singleton.ts';
 import { ownerOf } from '../../src/rules/ownership.ts';
+import { loadStates, saveStates } from '../../src/rules/store.ts';
 import { migratedDataDir } from '../support/store.ts';
 
 const silent = pino({ level: 'silent' });
@@ -47,6 +48,24 @@ describe('leases', () => {
     expect(await claimLeases(db, ['y:1'], 'w1', 0)).toHaveLength(1); // expires at once
     expect(await liveLeases(db, 'y:')).toEqual([]);
     expect(await claimLeases(db, ['y:1'], 'w2', HOUR)).toEqual([{ name: 'y:1', epoch: 2 }]);
+  });
+
+  it('saves a rules worker\u2019s state only while it holds the site (a fence against a worker that lost it)', async () => {
+    const db = records.db;
+    const save = (n: number) => saveStates(db, [{ id: 'f-L1', state: { n }, site: 'f' }], new Date(), 'w1');
+    const saved = async () => (await loadStates(db, ['f-L1']))[0]?.state;
+    await save(1);
+    expect(await saved()).toBeUndefined(); // never held
+    await claimLeases(db, ['rules-site:f'], 'w1', HOUR);
+    await save(2);
+    expect(await saved()).toEqual({ n: 2 });
+    await releaseLeases(db, ['rules-site:f'], 'w1');
+    await claimLeases(db, ['rules-site:f'], 'w2', HOUR);
+    await save(3); // w1 lost the site to w2: its late save is refused
+    expect(await saved()).toEqual({ n: 2 });
+    // Without a holder (PGlite, one worker) saves are not fenced.
+    await saveStates(db, [{ id: 'f-L1', state: { n: 4 } }], new Date());
+    expect(await saved()).toEqual({ n: 4 });
   });
 
   it('runs a singleton job in one holder and hands it over on stop', async () => {

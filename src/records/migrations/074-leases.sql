@@ -8,6 +8,8 @@ CREATE TABLE leases (
   expires_at timestamptz NOT NULL,
   -- Raised at every change of holder: a fencing token (a write may require the epoch it was granted).
   epoch bigint NOT NULL DEFAULT 1,
-  acquired_at timestamptz NOT NULL DEFAULT now()
+  acquired_at timestamptz NOT NULL DEFAULT now(),
+  -- What the holder says of itself to the others (a rules worker: the sites it may hold).
+  data jsonb
 );
 CREATE INDEX leases_holder ON leases (holder);
