@@ -26,7 +26,7 @@ type Event = {
   data: {
     action?: string;
     actor?: string;
-    record?: { id: number };
+    record?: { id: number; evidence?: { readings?: unknown[] } };
     breach?: { subjectId: number; step: string };
   };
 };
@@ -160,12 +160,15 @@ it('streams every change on every replica, runs the SLA clock once and fails it 
       trade: 'engineering',
       idempotencyKey: 'r-L1/alarm_button/1',
       occurredAt: new Date(),
+      // Larger than one notification may carry (8000 bytes): announced by id and read back.
+      evidence: { readings: Array.from({ length: 400 }, (_, i) => ({ ts: i, speed_mps: 1.25 })) },
     },
     RULES_ACTOR,
   );
   await until('the rules worker\u2019s record, on A and B', () =>
     [onA, onB].every((s) => recordEvents(s, fault.record.id).some((e) => e.data.actor === 'rules')),
   );
+  expect(recordEvents(onB, fault.record.id)[0]!.data.record!.evidence!.readings).toHaveLength(400);
 
   // The dispatch deadline passes: one breach, on each stream once, from the one running clock.
   await until('the breach of the record made on A', () => breaches(onB, viaA).length > 0, 10_000);
