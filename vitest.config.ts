@@ -44,6 +44,7 @@ const INTEGRATION = [
   'tests/rules/durability.test.ts',
   'tests/rules/episodes.*.test.ts',
   'tests/rules/faults.*.test.ts',
+  'tests/rules/handover.test.ts',
   'tests/rules/maintenance-api.*.test.ts',
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',

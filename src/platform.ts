@@ -40,6 +40,11 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** `service.rules`, or `service.rules-<worker>` for a named worker (the broker allows a `-suffix`). */
+function rulesAccount<T extends { clientId: string }>(account: T, worker: string | undefined): T {
+  return worker ? { ...account, clientId: `${account.clientId}-${worker}` } : account;
+}
+
 interface Running {
   name: string;
   stop(): Promise<void>;
@@ -116,6 +121,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       db: records.db,
       log: log.child({ service: 'desk' }),
       lang: config.FM_LANG,
+      clockLeaseTtlMs: config.FM_JOB_LEASE_TTL_S * 1000,
     });
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
@@ -162,7 +168,10 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
         now: () => new Date(),
         records,
         desk,
-        ...(inProcess ? { bus: broker.bus } : { mqtt: account('rules') }),
+        // Each worker its own persistent session: workers sharing one client id would take it from each other.
+        ...(inProcess
+          ? { bus: broker.bus }
+          : { mqtt: rulesAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
       }),
     );
     const target = ingestOptions.influx;

@@ -243,6 +243,21 @@ export const settings = {
     schema: positiveInt.default(60),
     doc: 'How often devices and maintenance windows are reloaded, s.',
   },
+  FM_RULES_WORKER_ID: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and -, at most 32')
+      .optional(),
+    doc: 'PostgreSQL: this rules worker\'s name in the site leases and its MQTT client id (`service.rules-<id>`); give each worker its own, stable across restarts (docs/rules.md, "Several workers"). Unset: one name per process.',
+  },
+  FM_RULES_LEASE_TTL_S: {
+    schema: z.coerce.number().int().min(0).default(10),
+    doc: "PostgreSQL: seconds a rules worker holds its sites unrenewed; a dead worker's sites move within this and a third more. 0: no leases, the worker acts on every site (of FM_RULES_SITES).",
+  },
+  FM_JOB_LEASE_TTL_S: {
+    schema: positiveInt.default(10),
+    doc: 'PostgreSQL: seconds a process holds a singleton job (the SLA clock) unrenewed; it restarts in another process within this and a third more.',
+  },
   FM_SERVICE_SECRET: {
     secret: true,
     schema: z.string().min(16).optional(),

@@ -1,7 +1,8 @@
 /**
  * Record, alert and breach changes for the live stream, fed by the desk's change events (so faults
- * that rules/ raise in-process show up as well as the API's own changes). One failing listener
- * never stops the others.
+ * that rules/ raise in-process show up as well as the API's own changes; on PostgreSQL also those of
+ * every other replica and rules worker, relayed by the desk: records/service/shared-changes.ts).
+ * One failing listener never stops the others.
  */
 import type { Logger } from '../log.ts';
 import type { DeskEvent } from '../records/service/index.ts';

@@ -21,6 +21,7 @@ export {
   type IssuedDevice,
 } from './devices.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
+export { claimLeases, type LeaseGrant, liveLeases, releaseLeases } from './leases.ts';
 export {
   type CurrentWindow,
   currentWindows,
@@ -44,6 +45,7 @@ export {
   verifySecret,
   verifySecretFast,
 } from './secrets.ts';
+export { processHolder, runSingleton, type SingletonJob, type SingletonJobOptions } from './singleton.ts';
 export {
   type Area,
   type Building,

@@ -54,6 +54,19 @@ export class Engine {
     for (const id of this.devices.keys()) if (!seen.has(id)) this.devices.delete(id);
   }
 
+  /** Devices of sites this worker has just taken (several workers): added beside the others. */
+  addDevices(list: readonly DeviceInfo[], now: number): void {
+    for (const info of list)
+      if (!this.devices.has(info.id)) this.devices.set(info.id, new DeviceRuntime(info, this.o.file, now));
+  }
+
+  /** Sites handed over or lost: their devices' state now lives in another worker. */
+  dropSites(sites: readonly string[]): void {
+    const gone = new Set(sites);
+    for (const [id, d] of this.devices) if (gone.has(d.info.site)) this.devices.delete(id);
+    for (const site of sites) this.storms.forget(site);
+  }
+
   restore(deviceId: string, saved: unknown): void {
     if (deviceId.startsWith('site:')) {
       this.storms.restore(deviceId.slice(5), saved);

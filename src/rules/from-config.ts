@@ -14,6 +14,8 @@ export interface RulesConfig {
   FM_RULES_SITES?: string;
   FM_RULES_TICK_MS: number;
   FM_RULES_REFRESH_S: number;
+  FM_RULES_WORKER_ID?: string;
+  FM_RULES_LEASE_TTL_S: number;
 }
 
 export function rulesOptionsFromConfig(c: RulesConfig): RulesOptions {
@@ -26,5 +28,7 @@ export function rulesOptionsFromConfig(c: RulesConfig): RulesOptions {
     sites: c.FM_RULES_SITES ? listSetting(c.FM_RULES_SITES) : undefined,
     tickMs: c.FM_RULES_TICK_MS,
     refreshMs: c.FM_RULES_REFRESH_S * 1000,
+    workerId: c.FM_RULES_WORKER_ID,
+    leaseTtlMs: c.FM_RULES_LEASE_TTL_S * 1000,
   });
 }

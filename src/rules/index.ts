@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { Histogram, type MetricFamily } from '../metrics.ts';
 import { SessionHealth } from '../mqtt-session.ts';
 import { type DecodedMessage, decode } from '../protocol/index.ts';
-import type { Records } from '../records/index.ts';
+import { processHolder, type Records } from '../records/index.ts';
 import type { ServiceDesk } from '../records/service/index.ts';
 import { isPermanent, perform } from './actions.ts';
 import { subscribeRulesBus } from './bus-source.ts';
@@ -22,6 +22,7 @@ import { rulesMetrics } from './metrics.ts';
 import { connectRules, type Delivery, type RulesMqtt, rulesFilters } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
 import { loadRuleFiles } from './rule-file.ts';
+import { createSharing } from './sharing.ts';
 import { loadDevices, loadStates, saveStates } from './store.ts';
 
 export { type RulesConfig, rulesOptionsFromConfig } from './from-config.ts';
@@ -162,8 +163,11 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
           outbox.shift();
           if (action.type === 'raise') recordLatency.observe((performance.now() - at) / 1000);
         }
-        const dirty = engine.takeDirty();
-        if (dirty.length > 0) await retrying('save state', () => saveStates(db, dirty, new Date()));
+        const dirty = engine.takeDirty().map((r) => ({ ...r, site: siteOf(r.id) }));
+        if (dirty.length > 0)
+          await retrying('save state', () =>
+            saveStates(db, dirty, new Date(), sharing ? workerId : undefined),
+          );
         for (const ack of batch) ack();
       } while (outbox.length > 0 || acks.length > 0);
     } catch (err) {
@@ -194,9 +198,26 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     }
   }
 
-  async function refresh(): Promise<void> {
+  // Several workers on PostgreSQL share the sites by leases; PGlite has one process: it acts on all.
+  const workerId = o.workerId ?? processHolder();
+  const siteOf = (id: string) => (id.startsWith('site:') ? id.slice(5) : engine.devices.get(id)?.info.site);
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn);
+    chain = next.catch(() => {});
+    return next;
+  };
+
+  // With leases, sites registered since are taken first (outside `serial`: taking one runs in it).
+  const refresh = async (): Promise<void> => {
+    await sharing
+      ?.rebalance()
+      .catch((err: Error) => log.warn({ err: err.message }, 'site leases: round failed'));
+    await serial(reload);
+  };
+  async function reload(): Promise<void> {
     try {
-      const list = await loadDevices(db, o.sites);
+      const list = await loadDevices(db, sharing ? [...sharing.owned] : o.sites);
       engine.setDevices(list, now());
       await feed.reload();
     } catch (err) {
@@ -207,9 +228,31 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     }
   }
 
+  const sharing =
+    db.engine === 'postgres' && o.leaseTtlMs > 0
+      ? createSharing({
+          db,
+          log,
+          workerId,
+          ttlMs: o.leaseTtlMs,
+          sites: o.sites,
+          engine,
+          now,
+          serial,
+          idle,
+          schedule,
+          count,
+        })
+      : undefined;
   const feed = await watchMaintenance({ db, calendar, log, now: deps.now, changed: () => tick() });
-  await refresh();
-  for (const s of await loadStates(db)) engine.restore(s.id, s.state);
+  // With leases the first round takes this worker's sites with their devices and saved state.
+  if (sharing) {
+    await feed.reload();
+    await sharing.start();
+  } else {
+    await refresh();
+    for (const s of await loadStates(db)) engine.restore(s.id, s.state);
+  }
   log.info({ devices: engine.devices.size, files: o.ruleFiles }, 'rules loaded');
 
   let waiting: [Delivery, DecodedMessage][] | undefined;
@@ -227,6 +270,13 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
       // Bad input is data: counted, acknowledged, never retried.
       count('rejected');
       log.debug({ topic: d.topic, reason: r.reason }, 'message refused by the contract');
+      d.ack();
+      return;
+    }
+    // Kept a while, whoever holds the site: should this worker take it (again), it replays what came
+    // after the last saved state. Another worker's site's message is then only acknowledged.
+    sharing?.keep(r.message);
+    if (sharing && !sharing.owned.has(r.message.site)) {
       d.ack();
       return;
     }
@@ -302,6 +352,8 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
         }),
       ]);
       clearTimeout(timer);
+      // Hands the sites over (performed and saved) and leaves, so the others take them at once.
+      await (late ? sharing?.abandon() : sharing?.stop());
       stopping = true;
       await feed.stop();
       if (late)

@@ -24,6 +24,16 @@ export interface RulesOptions {
   selfCloseLow: boolean;
   /** Only these sites (rules workers split the sites between them); unset: every site. */
   sites?: string[];
+  /**
+   * PostgreSQL: this worker's name in the site leases (docs/rules.md, "Several workers"). Stable
+   * across restarts, a worker takes its sites back at once; unset: unique to this process.
+   */
+  workerId?: string;
+  /**
+   * PostgreSQL: how long a worker's site leases last unrenewed, ms. A dead worker's sites move to
+   * the others within this plus a third of it. 0: no leases, this worker acts on every site (of `sites`).
+   */
+  leaseTtlMs: number;
   /** How often timers (durations, heartbeats, maintenance ends, storms) are evaluated, ms; 0: only on tick(). */
   tickMs: number;
   /** How often the device registry and maintenance windows are reloaded, ms; 0: only on refresh(). */
@@ -41,6 +51,7 @@ export const RULES_DEFAULTS: RulesOptions = {
   ruleFiles: [DEFAULT_RULE_FILE],
   lang: 'zh-CN',
   selfCloseLow: false,
+  leaseTtlMs: 10_000,
   tickMs: 1000,
   refreshMs: 60_000,
   retryMinMs: 250,

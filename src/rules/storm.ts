@@ -99,6 +99,13 @@ export class StormWatch {
     if (saved && typeof saved === 'object' && 'key' in saved) this.incidents.set(site, saved as Incident);
   }
 
+  /** The site is no longer this worker's: its incident (saved) is the new owner's now. */
+  forget(site: string): void {
+    this.incidents.delete(site);
+    this.dirty.delete(site);
+    this.touched.delete(site);
+  }
+
   takeDirty(): { id: string; state: unknown }[] {
     const out = [...this.dirty].map((site) => ({
       id: `site:${site}`,

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../../log.ts';
 import type { Db } from '../db.ts';
+import { runSingleton, type SingletonJob } from '../singleton.ts';
 import { requireSite } from '../sites.ts';
 import { type LimitName, type Limits, setLimitOverride } from './clock.ts';
 import * as contacts from './contact-reads.ts';
@@ -17,6 +18,7 @@ import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
+import { shareChanges } from './shared-changes.ts';
 import * as incidents from './site-incidents.ts';
 import { replaceSiteLimits, siteLimits } from './site-limits.ts';
 import { type StatsQuery, siteStats } from './stats.ts';
@@ -102,6 +104,11 @@ export interface ServiceDeskDeps {
   deadlines?: Partial<Limits>;
   /** How often the breach watcher ticks once started (ms, default 1000). */
   watchIntervalMs?: number;
+  /**
+   * PostgreSQL: the SLA clock runs in one process of all that share the database, under the lease
+   * `job:sla-clock`; a dead holder's clock restarts elsewhere within this (ms, default 10000).
+   */
+  clockLeaseTtlMs?: number;
 }
 
 export function openServiceDesk(deps: ServiceDeskDeps) {
@@ -117,9 +124,25 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
   };
   const watcher = new BreachWatcher(ctx, { intervalMs: deps.watchIntervalMs });
   const lang = ctx.lang;
+  // What onChange listeners hear: this process's changes and, on PostgreSQL, every other process's.
+  const changes = createEmitter(deps.log);
+  events.on((event) => changes.emit(event));
+  const shared = deps.db.engine === 'postgres' ? shareChanges(deps.db, events, changes, deps.log) : undefined;
+  let clock: Promise<SingletonJob> | undefined;
+  let clockJob: SingletonJob | undefined;
   return {
-    /** Subscribes to record, alert and breach changes (the SSE stream); returns the unsubscribe. */
-    onChange: (listener: DeskListener) => events.on(listener),
+    /**
+     * Subscribes to record, alert and breach changes (the SSE stream): this process's and, on
+     * PostgreSQL, those of every process sharing the database. Returns the unsubscribe.
+     */
+    onChange: (listener: DeskListener) => {
+      shared
+        ?.listen()
+        .catch((err: Error) =>
+          deps.log.warn({ err: err.message }, 'cannot hear changes made by other processes'),
+        );
+      return changes.on(listener);
+    },
 
     createRecord: (input: CreateRecordInput, actor: Actor) => createRecord(ctx, input, actor),
     findMergeCandidates: (q: MergeQuery) => findMergeCandidates(ctx.db, q),
@@ -190,8 +213,30 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
 
     /** One watcher pass at the clock's current time (tests call it; start() calls it on a timer). */
     tick: () => watcher.tick(),
-    start: async () => watcher.start(),
-    stop: () => watcher.stop(),
+    /** Starts the SLA clock: here at once on PGlite; on PostgreSQL in whichever process holds its lease. */
+    start: async () => {
+      if (deps.db.engine !== 'postgres') return watcher.start();
+      clock ??= runSingleton({
+        db: deps.db,
+        name: 'sla-clock',
+        ttlMs: deps.clockLeaseTtlMs ?? 10_000,
+        log: deps.log,
+        start: () => watcher.start(),
+        stop: () => watcher.stop(),
+      });
+      clockJob = await clock;
+    },
+    /** The SLA clock is running in this process (always, once started, on PGlite). */
+    clockHere: () => clockJob?.leading() ?? deps.db.engine !== 'postgres',
+    stop: async () => {
+      // A start still joining (not awaited by its caller) is waited for, so nothing runs on after stop.
+      const job = await clock?.catch(() => undefined);
+      clock = undefined;
+      clockJob = undefined;
+      await job?.stop();
+      await watcher.stop();
+      await shared?.close();
+    },
   };
 }
 
