@@ -1,5 +1,11 @@
 import type { AedesOptions, Client } from 'aedes';
-import { COMMAND_CHANNEL, DEVICE_CHANNELS, parseTopic, TOPIC_ROOT } from '../protocol/index.ts';
+import {
+  COMMAND_CHANNEL,
+  DEVICE_CHANNELS,
+  parseTopic,
+  REPLY_CHANNEL,
+  TOPIC_ROOT,
+} from '../protocol/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
 
@@ -17,7 +23,8 @@ export interface AclOptions {
 
 /** A device that runs this far ahead of its rate is cut off instead of slowed further. */
 const MAX_DELAY_S = 5;
-const DEVICE_CHANNEL_SET = new Set<string>(DEVICE_CHANNELS);
+/** What a device may publish on under its own prefix: its readings and its replies to commands. */
+const DEVICE_CHANNEL_SET = new Set<string>([...DEVICE_CHANNELS, REPLY_CHANNEL]);
 
 /**
  * Token bucket per connection. Publishing beyond the rate is not dropped: the callback is delayed,

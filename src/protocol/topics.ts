@@ -10,7 +10,9 @@ export const DEVICE_CHANNELS = ['telemetry', 'event', 'status'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
 /** The channel a device subscribes to for commands from the platform. */
 export const COMMAND_CHANNEL = 'command';
-export type Channel = DeviceChannel | typeof COMMAND_CHANNEL;
+/** The channel a device answers commands on (device → platform); see commands.ts. */
+export const REPLY_CHANNEL = 'reply';
+export type Channel = DeviceChannel | typeof COMMAND_CHANNEL | typeof REPLY_CHANNEL;
 
 /** Site and device ids: `[A-Za-z0-9_-]{1,64}`. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -34,7 +36,7 @@ export type TopicError =
   | 'bad-device-id'
   | 'bad-channel';
 
-const CHANNELS: readonly string[] = [...DEVICE_CHANNELS, COMMAND_CHANNEL];
+const CHANNELS: readonly string[] = [...DEVICE_CHANNELS, COMMAND_CHANNEL, REPLY_CHANNEL];
 
 export function isKind(value: string): value is Kind {
   return (KINDS as readonly string[]).includes(value);

@@ -13,6 +13,22 @@ import type { DeviceDirectory } from './types.ts';
 
 export type { Db, Queryable } from './db.ts';
 export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
+export {
+  COMMAND_STATES,
+  COMMANDS_CHANNEL,
+  type CommandInput,
+  type CommandState,
+  type DeviceCommand,
+  dueCommands,
+  expireCommands,
+  getCommand,
+  listCommands,
+  markAttemptFailed,
+  markSent,
+  queueCommand,
+  type ReplyOutcome,
+  recordReply,
+} from './commands.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
 export {
   type CurrentWindow,

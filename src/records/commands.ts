@@ -1,0 +1,298 @@
+/**
+ * Commands to devices, the outbox pattern in the other direction: a command is a row written in
+ * the transaction that accepts it (queued), published by the sender (sent), and ended by the
+ * device's reply (answered), by the sender giving up (failed) or by its deadline (expired). The
+ * table is the audit trail; a command given from a record's page is also in that record's history.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  COMMAND_NAMES,
+  type CommandName,
+  commandsOf,
+  type Kind,
+  type ReplyPayload,
+} from '../protocol/index.ts';
+import type { Db, Queryable } from './db.ts';
+import { parseInput, RecordsError } from './errors.ts';
+
+export const COMMAND_STATES = ['queued', 'sent', 'answered', 'failed', 'expired'] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+
+export interface DeviceCommand {
+  id: string;
+  deviceId: string;
+  site: string;
+  kind: Kind;
+  command: CommandName;
+  state: CommandState;
+  result: ReplyPayload['result'] | null;
+  detail: string | null;
+  requestedBy: string;
+  requestedRole: string;
+  recordId: number | null;
+  note: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  sentAt: Date | null;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+}
+
+const COLUMNS = `id, device_id AS "deviceId", site_id AS site, kind, command, state, result, detail,
+  requested_by AS "requestedBy", requested_role AS "requestedRole", record_id AS "recordId", note,
+  created_at AS "createdAt", expires_at AS "expiresAt", attempts, next_attempt_at AS "nextAttemptAt",
+  last_error AS "lastError", sent_at AS "sentAt", answered_at AS "answeredAt", ended_at AS "endedAt"`;
+
+/** NOTIFY channel the sender listens on, so a command goes out at commit, not at the next poll. */
+export const COMMANDS_CHANNEL = 'device_commands';
+
+export const commandInput = z.object({
+  deviceId: z.string().min(1).max(64),
+  command: z.enum(COMMAND_NAMES),
+  /** The record whose page the command was given from: it goes into that record's history. */
+  recordId: z.number().int().positive().optional(),
+  note: z.string().trim().min(1).max(500).optional(),
+  by: z.object({ id: z.string().min(1), role: z.string().min(1) }),
+  /** How long the platform waits for the device's answer. */
+  ttlMs: z.number().int().min(1000).max(86_400_000),
+});
+export type CommandInput = z.input<typeof commandInput>;
+
+function refuse(code: ConstructorParameters<typeof RecordsError>[0], message: string): never {
+  throw new RecordsError(code, message);
+}
+
+async function recordState(tx: Queryable, recordId: number, site: string): Promise<string> {
+  const [r] = await tx.query<{ state: string; site: string }>(
+    'SELECT state, site_id AS site FROM service_records WHERE id = $1 FOR UPDATE',
+    [recordId],
+  );
+  if (!r) refuse('record-not-found', `service record ${recordId} does not exist`);
+  if (r.site !== site) refuse('invalid-input', `service record ${recordId} is not on the device's site`);
+  return r.state;
+}
+
+/**
+ * A lighting circuit is reset only while it is tripped: an open `circuit_trip` record (raised by
+ * the device's event or by its readings, on with no current) whose fault has not recovered. The
+ * device checks again and refuses when its breaker is closed.
+ */
+async function requireTripped(tx: Queryable, deviceId: string): Promise<void> {
+  const rows = await tx.query(
+    `SELECT id FROM service_records WHERE device_id = $1 AND fault_code = 'circuit_trip'
+       AND recovered_at IS NULL AND state NOT IN ('closed', 'cancelled') LIMIT 1`,
+    [deviceId],
+  );
+  if (rows.length === 0)
+    refuse(
+      'device-not-tripped',
+      `lighting circuit "${deviceId}" does not report a trip (no open circuit_trip record); reset is only for a tripped circuit`,
+    );
+}
+
+export async function queueCommand(db: Db, input: CommandInput, at: Date): Promise<DeviceCommand> {
+  const c = parseInput(commandInput, input, 'command');
+  return db.transaction(async (tx) => {
+    const [device] = await tx.query<{ site: string; kind: Kind; revokedAt: Date | null }>(
+      'SELECT site_id AS site, kind, revoked_at AS "revokedAt" FROM devices WHERE id = $1',
+      [c.deviceId],
+    );
+    if (!device)
+      refuse('device-not-found', `device "${c.deviceId}" is not registered; see \`facility devices list\``);
+    if (device.revokedAt)
+      refuse(
+        'device-revoked',
+        `device "${c.deviceId}" is revoked: it can no longer connect to take a command`,
+      );
+    const allowed = commandsOf(device.kind);
+    if (!allowed.includes(c.command))
+      refuse(
+        'command-not-supported',
+        `a ${device.kind} device does not take "${c.command}"; it takes: ${allowed.join(', ')}`,
+      );
+    if (c.command === 'reset') await requireTripped(tx, c.deviceId);
+    const state = c.recordId === undefined ? undefined : await recordState(tx, c.recordId, device.site);
+    const [row] = await tx.query<DeviceCommand>(
+      `INSERT INTO device_commands (id, device_id, site_id, kind, command, state, requested_by, requested_role,
+         record_id, note, created_at, expires_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11, $10) RETURNING ${COLUMNS}`,
+      [
+        randomUUID(),
+        c.deviceId,
+        device.site,
+        device.kind,
+        c.command,
+        c.by.id,
+        c.by.role,
+        c.recordId ?? null,
+        c.note ?? null,
+        at,
+        new Date(at.getTime() + c.ttlMs),
+      ],
+    );
+    if (state !== undefined)
+      await history(tx, row!, at, { id: c.by.id, role: c.by.role }, 'device_command', state, c.note);
+    await tx.query('SELECT pg_notify($1, $2)', [COMMANDS_CHANNEL, row!.id]);
+    return row!;
+  });
+}
+
+async function history(
+  tx: Queryable,
+  cmd: DeviceCommand,
+  at: Date,
+  actor: { id: string; role: string },
+  action: string,
+  state: string,
+  note?: string | null,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO service_history (subject, subject_id, at, actor_id, actor_role, action, from_state, to_state, note, data)
+     VALUES ('record', $1, $2, $3, $4, $5, $6, $6, $7, $8)`,
+    [
+      cmd.recordId,
+      at,
+      actor.id,
+      actor.role,
+      action,
+      state,
+      note ?? null,
+      JSON.stringify({
+        commandId: cmd.id,
+        deviceId: cmd.deviceId,
+        command: cmd.command,
+        state: cmd.state,
+        ...(cmd.result ? { result: cmd.result, detail: cmd.detail } : {}),
+      }),
+    ],
+  );
+}
+
+export async function listCommands(db: Queryable, deviceId: string, limit = 50): Promise<DeviceCommand[]> {
+  return db.query<DeviceCommand>(
+    `SELECT ${COLUMNS} FROM device_commands WHERE device_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+    [deviceId, limit],
+  );
+}
+
+export async function getCommand(db: Queryable, id: string): Promise<DeviceCommand | undefined> {
+  const [row] = await db.query<DeviceCommand>(`SELECT ${COLUMNS} FROM device_commands WHERE id = $1`, [id]);
+  return row;
+}
+
+/** Queued commands whose attempt is due and that have not expired, oldest first. */
+export async function dueCommands(db: Queryable, at: Date, limit = 100): Promise<DeviceCommand[]> {
+  return db.query<DeviceCommand>(
+    `SELECT ${COLUMNS} FROM device_commands
+     WHERE state = 'queued' AND next_attempt_at <= $1 AND expires_at > $1 ORDER BY created_at, id LIMIT $2`,
+    [at, limit],
+  );
+}
+
+/** The broker took it (PUBACK, or the in-process publish completed). */
+export async function markSent(db: Queryable, id: string, at: Date): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE device_commands SET state = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL
+     WHERE id = $1 AND state = 'queued' RETURNING id`,
+    [id, at],
+  );
+  return rows.length > 0;
+}
+
+/** A publish that did not reach the broker: try again at `retryAt`, or give up (`retryAt` undefined). */
+export async function markAttemptFailed(
+  db: Db,
+  id: string,
+  at: Date,
+  error: string,
+  retryAt: Date | undefined,
+): Promise<DeviceCommand | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.query<DeviceCommand>(
+      `UPDATE device_commands SET attempts = attempts + 1, last_error = $3,
+         state = CASE WHEN $4::timestamptz IS NULL THEN 'failed' ELSE state END,
+         ended_at = CASE WHEN $4::timestamptz IS NULL THEN $2 ELSE ended_at END,
+         next_attempt_at = COALESCE($4::timestamptz, next_attempt_at)
+       WHERE id = $1 AND state = 'queued' RETURNING ${COLUMNS}`,
+      [id, at, error.slice(0, 500), retryAt ?? null],
+    );
+    if (row?.state === 'failed') await endedInHistory(tx, row, at, { id: 'platform', role: 'service' });
+    return row;
+  });
+}
+
+async function endedInHistory(
+  tx: Queryable,
+  cmd: DeviceCommand,
+  at: Date,
+  actor: { id: string; role: string },
+): Promise<void> {
+  if (cmd.recordId === null) return;
+  const [r] = await tx.query<{ state: string }>('SELECT state FROM service_records WHERE id = $1', [
+    cmd.recordId,
+  ]);
+  await history(tx, cmd, at, actor, `device_command_${cmd.state}`, r!.state, cmd.detail);
+}
+
+/** Ends every command past its deadline that no reply ended; returns them. */
+export async function expireCommands(db: Db, at: Date): Promise<DeviceCommand[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<DeviceCommand>(
+      `UPDATE device_commands SET state = 'expired', ended_at = $1
+       WHERE state IN ('queued', 'sent') AND expires_at <= $1 RETURNING ${COLUMNS}`,
+      [at],
+    );
+    for (const row of rows) await endedInHistory(tx, row, at, { id: 'platform', role: 'service' });
+    return rows;
+  });
+}
+
+/**
+ * What a reply did: `answered` ended the command; `late` came for an expired one (kept, the state
+ * stays expired); `repeat` for one already answered; `unknown` names no command of this device.
+ */
+export type ReplyOutcome = 'answered' | 'late' | 'repeat' | 'unknown';
+
+export async function recordReply(
+  db: Db,
+  deviceId: string,
+  reply: ReplyPayload,
+  at: Date,
+): Promise<{ outcome: ReplyOutcome; command?: DeviceCommand }> {
+  return db.transaction(async (tx) => {
+    // The device id in the WHERE: a device cannot answer, or learn of, another device's command.
+    const [current] = await tx.query<DeviceCommand>(
+      `SELECT ${COLUMNS} FROM device_commands WHERE id = $1 AND device_id = $2 FOR UPDATE`,
+      [reply.id, deviceId],
+    );
+    if (!current) return { outcome: 'unknown' };
+    if (current.result !== null) return { outcome: 'repeat', command: current };
+    const late = current.state === 'expired' || current.state === 'failed';
+    const [row] = await tx.query<DeviceCommand>(
+      `UPDATE device_commands SET result = $2, detail = $3, answered_at = $4,
+         state = CASE WHEN state IN ('queued', 'sent') THEN 'answered' ELSE state END,
+         ended_at = COALESCE(ended_at, $4)
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [reply.id, reply.result, reply.detail ?? null, at],
+    );
+    if (row!.recordId !== null) {
+      const [r] = await tx.query<{ state: string }>('SELECT state FROM service_records WHERE id = $1', [
+        row!.recordId,
+      ]);
+      await history(
+        tx,
+        row!,
+        at,
+        { id: deviceId, role: 'device' },
+        'device_command_answered',
+        r!.state,
+        row!.detail,
+      );
+    }
+    return { outcome: late ? 'late' : 'answered', command: row };
+  });
+}
