@@ -11,6 +11,7 @@ import {
   provisionDemoStaff,
   startDemoFaults,
 } from './demo/index.ts';
+import { type CommandSender, startCommandSender } from './device-commands/index.ts';
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { openRecords, type Records } from './records/index.ts';
@@ -61,8 +62,8 @@ interface Running {
  */
 function stopOrder(ingestOnBus: boolean): readonly string[] {
   return ingestOnBus
-    ? ['demo-faults', 'api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
-    : ['demo-faults', 'api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
+    ? ['demo-faults', 'api', 'commands', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
+    : ['demo-faults', 'api', 'commands', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
 }
 
 /** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
@@ -162,6 +163,16 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
         ...(inProcess ? { bus: broker.bus } : { mqtt: account('rules') }),
       }),
     );
+    // Commands to devices go out through the broker like any service's messages (src/device-commands/).
+    const commands: CommandSender = started(
+      'commands',
+      await startCommandSender({
+        db: records.db,
+        log: log.child({ service: 'commands' }),
+        now: () => new Date(),
+        mqtt: account('commands'),
+      }),
+    );
     const target = ingestOptions.influx;
     const api = started(
       'api',
@@ -183,6 +194,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           sseMaxClients: config.FM_API_SSE_MAX_CLIENTS,
           shutdownGraceMs: config.FM_API_SHUTDOWN_GRACE_S * 1000,
           docs: config.FM_API_DOCS,
+          commandTtlMs: config.FM_COMMAND_TTL_S * 1000,
         },
         influx: target ? (q) => influxQuery(target, q) : undefined,
         recentReadings: ingest.recent,
@@ -190,6 +202,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           { name: 'broker', health: () => broker.health(), metrics: () => broker.metrics() },
           { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
           { name: 'rules', health: () => rules.health(), metrics: () => rules.metrics() },
+          { name: 'commands', health: () => commands.health(), metrics: () => commands.metrics() },
         ],
         ingestRejects: () => ingest.rejects(),
       }),

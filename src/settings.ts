@@ -236,6 +236,10 @@ export const settings = {
     schema: z.stringbool().default(true),
     doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',
   },
+  FM_COMMAND_TTL_S: {
+    schema: positiveInt.min(1).max(86_400).default(120),
+    doc: 'How long a command to a device (reset, report-now) waits for its answer before it is expired, s. A device that reconnects later drops it (docs/mqtt-contract.md, Commands).',
+  },
 } as const;
 
 /** InfluxDB settings missing for the chosen write API, as `NAME: why` lines; empty when complete. */

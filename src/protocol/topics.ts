@@ -76,3 +76,8 @@ export function serviceFilters(channels: readonly DeviceChannel[] = DEVICE_CHANN
 export function siteFilter(site: string, channel: DeviceChannel | '+' = '+'): string {
   return `${TOPIC_ROOT}/${site}/+/+/${channel}`;
 }
+
+/** The command sender's subscription: every device's replies to commands. */
+export function replyFilter(): string {
+  return `${TOPIC_ROOT}/+/+/+/${REPLY_CHANNEL}`;
+}

@@ -1,7 +1,8 @@
 /**
  * Commands to devices, the outbox pattern in the other direction: a command is a row written in
  * the transaction that accepts it (queued), published by the sender (sent), and ended by the
- * device's reply (answered), by the sender giving up (failed) or by its deadline (expired). The
+ * device's reply (answered when done; failed when the device refused or could not), by the sender
+ * giving up on the broker (failed, no result) or by its deadline (expired). The
  * table is the audit trail; a command given from a record's page is also in that record's history.
  */
 import { randomUUID } from 'node:crypto';
@@ -274,7 +275,8 @@ export async function recordReply(
     const late = current.state === 'expired' || current.state === 'failed';
     const [row] = await tx.query<DeviceCommand>(
       `UPDATE device_commands SET result = $2, detail = $3, answered_at = $4,
-         state = CASE WHEN state IN ('queued', 'sent') THEN 'answered' ELSE state END,
+         state = CASE WHEN state NOT IN ('queued', 'sent') THEN state
+           WHEN $2 = 'done' THEN 'answered' ELSE 'failed' END,
          ended_at = COALESCE(ended_at, $4)
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [reply.id, reply.result, reply.detail ?? null, at],

@@ -11,8 +11,6 @@ import { openPostgres } from './postgres.ts';
 import * as sites from './sites.ts';
 import type { DeviceDirectory } from './types.ts';
 
-export type { Db, Queryable } from './db.ts';
-export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
 export {
   COMMAND_STATES,
   COMMANDS_CHANNEL,
@@ -29,6 +27,8 @@ export {
   type ReplyOutcome,
   recordReply,
 } from './commands.ts';
+export type { Db, Queryable } from './db.ts';
+export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
 export { RecordsError, type RecordsErrorCode } from './errors.ts';
 export {
   type CurrentWindow,
