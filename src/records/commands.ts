@@ -290,7 +290,7 @@ export async function recordReply(
         row!,
         at,
         { id: deviceId, role: 'device' },
-        'device_command_answered',
+        'device_command_reply',
         r!.state,
         row!.detail,
       );

@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { type DeviceChannel, lastWill } from '../protocol/index.ts';
+import { COMMAND_CHANNEL, type DeviceChannel, deviceTopic, lastWill } from '../protocol/index.ts';
+import { answerCommand } from './commands.ts';
 import type { ModelSink, OutMessage } from './model.ts';
 import { type AnyModel, createModel, type SimDevice } from './models.ts';
 import { resolveScenario, type Scenario, ScenarioPlayer, type TimelineEntry } from './scenario.ts';
@@ -37,6 +38,11 @@ export interface FleetOptions {
   timezone?: string;
   latitude?: number;
   longitude?: number;
+  /**
+   * Devices subscribe to their command topic and answer commands (default true). The fleet's
+   * sessions are clean: a command sent while a simulated device is offline is not kept for it.
+   */
+  commands?: boolean;
   /** Extra MQTT client options (TLS, reconnect period). */
   mqttOptions?: IClientOptions;
 }
@@ -56,6 +62,9 @@ export interface FleetStats {
   /** The latest connection error, to say why when devices stay out. */
   lastConnectError?: string;
   faultsApplied: number;
+  /** Commands carried out or refused, and those dropped (expired, or not a valid command). */
+  commandsAnswered: number;
+  commandsDropped: number;
 }
 
 export interface Fleet {
@@ -88,7 +97,13 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
   const clock = options.clock ?? { now: () => Date.now() };
   const speed = options.speed ?? 1;
   const tickMs = options.tickMs ?? 250;
-  const qos: Record<DeviceChannel, Qos> = { telemetry: 0, event: 1, status: 1, ...options.qos };
+  const qos: Record<OutMessage['channel'], Qos> = {
+    telemetry: 0,
+    event: 1,
+    status: 1,
+    reply: 1,
+    ...options.qos,
+  };
   const perDevice = options.maxInflightPerDevice ?? 20;
   const maxInflight = options.maxInflight ?? 20_000;
   const realStart = clock.now();
@@ -103,6 +118,8 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
     connectErrors: 0,
     everConnected: 0,
     faultsApplied: 0,
+    commandsAnswered: 0,
+    commandsDropped: 0,
   };
   let inflight = 0;
   let stopping = false;
@@ -193,8 +210,15 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
       m.connected = true;
       m.everConnected = true;
       m.lastError = undefined;
+      // Subscribed before `online` goes out: the broker handles a connection's packets in order, so
+      // whoever sees the device online may command it.
+      if (options.commands !== false)
+        client.subscribe(deviceTopic({ site, kind: m.device.kind, deviceId, channel: COMMAND_CHANNEL }), {
+          qos: 1,
+        });
       m.model.onConnect();
     });
+    client.on('message', (_topic, payload) => onCommand(m, payload));
     client.on('close', () => {
       if (m.client === client) markDown(m);
     });
@@ -205,6 +229,16 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
       if (m.lastError !== err.message) log.warn({ deviceId, err: err.message }, 'device connection error');
       m.lastError = err.message;
     });
+  }
+
+  function onCommand(m: Member, payload: Buffer): void {
+    const outcome = answerCommand(m.model, payload, clock.now());
+    if (outcome.answered) stats.commandsAnswered++;
+    else stats.commandsDropped++;
+    log.info(
+      { deviceId: m.device.deviceId, ...outcome },
+      outcome.answered ? 'command answered' : 'command dropped',
+    );
   }
 
   function applyEntry(e: TimelineEntry): void {
