@@ -104,6 +104,8 @@ describe('OpenAPI document', () => {
       'PUT /logins/{staffId}',
       'POST /logins/{staffId}/invitations',
       'POST /logins/{staffId}/revoke-sessions',
+      'POST /devices/{id}/commands',
+      'GET /devices/{id}/commands',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);
