@@ -252,7 +252,14 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
     poll,
     counters,
     options: o,
-    health: () => session.health(),
+    // Without the broker commands wait in the database; faults still become records, so this
+    // service is degraded, never down (readiness is about fault detection: docs/api.md).
+    health: () => {
+      const h = session.health();
+      return h.status === 'down'
+        ? { status: 'degraded', detail: `commands to devices wait: ${h.detail}` }
+        : h;
+    },
     metrics: () => counters.metrics(),
     stop: async () => {
       stopped = true;
