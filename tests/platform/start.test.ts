@@ -42,11 +42,15 @@ describe('facility start', () => {
 
   it('connects every demo device and the services to the secured broker', async () => {
     const devices = demoDevices().length;
-    // every device; ingest and rules read the broker's bus in this process, without a connection
-    await until(() => (platform.broker.counters().clientsConnected >= devices ? true : undefined), 60_000);
+    // every device and the command sender (service.commands); ingest and rules read the broker's
+    // bus in this process, without a connection
+    await until(
+      () => (platform.broker.counters().clientsConnected >= devices + 1 ? true : undefined),
+      60_000,
+    );
     await until(() => (platform.broker.counters().messagesIn > devices ? true : undefined), 30_000);
     expect(platform.broker.counters().refusals).toEqual({});
-    expect(platform.broker.counters().clientsConnected).toBe(devices);
+    expect(platform.broker.counters().clientsConnected).toBe(devices + 1);
     const metrics = await fetch(`${platform.api.address}/metrics`, {
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.text());
