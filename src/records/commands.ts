@@ -151,6 +151,9 @@ async function history(
   state: string,
   note?: string | null,
 ): Promise<void> {
+  // The note reads on its own in the record's history: "reset: remote reclose", "reset: done (breaker reclosed)".
+  const said =
+    cmd.result && action === 'device_command_reply' ? `${cmd.result}${note ? ` (${note})` : ''}` : note;
   await tx.query(
     `INSERT INTO service_history (subject, subject_id, at, actor_id, actor_role, action, from_state, to_state, note, data)
      VALUES ('record', $1, $2, $3, $4, $5, $6, $6, $7, $8)`,
@@ -161,7 +164,7 @@ async function history(
       actor.role,
       action,
       state,
-      note ?? null,
+      said ? `${cmd.command}: ${said}` : cmd.command,
       JSON.stringify({
         commandId: cmd.id,
         deviceId: cmd.deviceId,

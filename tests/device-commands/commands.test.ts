@@ -76,6 +76,7 @@ describe('commands to devices over MQTT', () => {
       ['device_command_reply', 'LC-1'],
     ]);
     expect(history[1]!.data).toMatchObject({ commandId: id, command: 'reset', result: 'done' });
+    expect(history.map((h) => h.note)).toEqual(['reset: remote reclose', 'reset: done (breaker reclosed)']);
   });
 
   it('refuses a command the kind does not take, a role that may not, an unknown and a revoked device', async () => {
