@@ -14,9 +14,9 @@ import { SessionHealth } from '../mqtt-session.ts';
 import { decodeReply, encodeCommand, replyFilter } from '../protocol/index.ts';
 import {
   COMMANDS_CHANNEL,
+  claimDueCommands,
   type Db,
   type DeviceCommand,
-  dueCommands,
   expireCommands,
   markAttemptFailed,
   markSent,
@@ -179,7 +179,7 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
     }
     // Offline, nothing is handed to mqtt.js to queue: the command stays queued in the database.
     if (!client.connected) return;
-    for (const c of await dueCommands(db, now())) await send(c);
+    for (const c of await claimDueCommands(db, now(), 2 * o.publishTimeoutMs)) await send(c);
   }
 
   // One pass at a time; a wake-up during a pass runs one more after it.

@@ -188,13 +188,26 @@ export async function getCommand(db: Queryable, id: string): Promise<DeviceComma
   return row;
 }
 
-/** Queued commands whose attempt is due and that have not expired, oldest first. */
-export async function dueCommands(db: Queryable, at: Date, limit = 100): Promise<DeviceCommand[]> {
-  return db.query<DeviceCommand>(
-    `SELECT ${COLUMNS} FROM device_commands
-     WHERE state = 'queued' AND next_attempt_at <= $1 AND expires_at > $1 ORDER BY created_at, id LIMIT $2`,
-    [at, limit],
+/**
+ * Claims queued commands whose attempt is due and that have not expired, oldest first: each is
+ * pushed `leaseMs` into the future, so a second sender (another platform process on the same
+ * PostgreSQL) skips it while this one publishes, and takes it over if this one dies meanwhile.
+ */
+export async function claimDueCommands(
+  db: Queryable,
+  at: Date,
+  leaseMs: number,
+  limit = 100,
+): Promise<DeviceCommand[]> {
+  const rows = await db.query<DeviceCommand>(
+    `UPDATE device_commands SET next_attempt_at = $2
+     WHERE id IN (SELECT id FROM device_commands
+       WHERE state = 'queued' AND next_attempt_at <= $1 AND expires_at > $1
+       ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [at, new Date(at.getTime() + leaseMs), limit],
   );
+  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
 }
 
 /** The broker took it (PUBACK, or the in-process publish completed). */

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  dueCommands,
+  claimDueCommands,
   expireCommands,
   getCommand,
   markAttemptFailed,
@@ -79,7 +79,7 @@ export function commandStoreSuite(
 
     it('queued -> sent -> answered; a repeat and another device change nothing', async () => {
       const c = await queue('L-1', 'report-now');
-      expect((await dueCommands(records.db, at())).map((d) => d.id)).toContain(c.id);
+      expect((await claimDueCommands(records.db, at(), 0)).map((d) => d.id)).toContain(c.id);
       expect(await markSent(records.db, c.id, at())).toBe(true);
       expect(await markSent(records.db, c.id, at())).toBe(false);
       expect((await recordReply(records.db, 'LC-1', { id: c.id, result: 'done' }, at())).outcome).toBe(
@@ -97,6 +97,16 @@ export function commandStoreSuite(
         result: 'done',
         detail: 'ok',
       });
+    });
+
+    it('lets one sender claim a due command at a time, and another take it over after the lease', async () => {
+      const c = await queue('L-1', 'report-now');
+      expect((await claimDueCommands(records.db, at(), 20_000)).map((d) => d.id)).toEqual([c.id]);
+      expect(await claimDueCommands(records.db, at(), 20_000)).toEqual([]);
+      const later = new Date(clock.t + 20_000);
+      expect((await claimDueCommands(records.db, later, 20_000)).map((d) => d.id)).toEqual([c.id]);
+      await markSent(records.db, c.id, at());
+      await recordReply(records.db, 'L-1', { id: c.id, result: 'done' }, at());
     });
 
     it('a refused or failed answer ends the command failed, with what the device said', async () => {
@@ -120,7 +130,7 @@ export function commandStoreSuite(
       expect((await expireCommands(records.db, at())).map((c) => c.id).sort()).toEqual(
         [sent.id, never.id].sort(),
       );
-      expect((await dueCommands(records.db, at())).map((c) => c.id)).not.toContain(never.id);
+      expect((await claimDueCommands(records.db, at(), 0)).map((c) => c.id)).not.toContain(never.id);
       const late = await recordReply(records.db, 'L-1', { id: sent.id, result: 'done' }, at());
       expect(late).toMatchObject({ outcome: 'late', command: { state: 'expired', result: 'done' } });
     });
@@ -130,8 +140,8 @@ export function commandStoreSuite(
       const retry = new Date(clock.t + 5000);
       const first = await markAttemptFailed(records.db, c.id, at(), 'no PUBACK', retry);
       expect(first).toMatchObject({ state: 'queued', attempts: 1, lastError: 'no PUBACK' });
-      expect((await dueCommands(records.db, at())).map((d) => d.id)).not.toContain(c.id);
-      expect((await dueCommands(records.db, retry)).map((d) => d.id)).toContain(c.id);
+      expect((await claimDueCommands(records.db, at(), 0)).map((d) => d.id)).not.toContain(c.id);
+      expect((await claimDueCommands(records.db, retry, 0)).map((d) => d.id)).toContain(c.id);
       const last = await markAttemptFailed(records.db, c.id, at(), 'no PUBACK', undefined);
       expect(last).toMatchObject({ state: 'failed', attempts: 2, result: null });
     });
