@@ -157,9 +157,15 @@ describe('commands to devices over MQTT', () => {
     await sender.stop();
     const { id } = (await post(guard, 'L-1', { command: 'report-now' })).json();
     expect((await state(id)).state).toBe('queued');
+    // Revoked after its command was accepted: the command fails instead of going out.
+    const gone = (await post(engineer, 'P-8', { command: 'report-now' })).json().id;
+    await rig.api.records.revokeDevice('P-8');
     sender = await rig.startSender();
     await ended(id);
     expect(await state(id)).toMatchObject({ state: 'answered', result: 'done', attempts: 1 });
+    await ended(gone);
+    expect(await state(gone)).toMatchObject({ state: 'failed', result: null, sentAt: null });
+    expect((await state(gone)).lastError).toMatch(/revoked/);
     const families = sender.metrics().map((f) => f.name);
     expect(families).toEqual(
       expect.arrayContaining(['fm_commands_total', 'fm_commands_replies_ignored_total']),
