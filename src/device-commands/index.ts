@@ -160,8 +160,9 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
       );
       return;
     }
+    // The broker has it; the row may already be answered (a quick device) or expired meanwhile.
+    counters.count(c.command, 'sent');
     if (await markSent(db, c.id, now())) {
-      counters.count(c.command, 'sent');
       log.info(
         { commandId: c.id, deviceId: c.deviceId, command: c.command, by: c.requestedBy },
         `command ${c.command} sent to ${c.deviceId}`,

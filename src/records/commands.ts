@@ -290,7 +290,10 @@ export async function recordReply(
     if (current.result !== null) return { outcome: 'repeat', command: current };
     const late = current.state === 'expired' || current.state === 'failed';
     const [row] = await tx.query<DeviceCommand>(
+      // An answer proves the command went out, even if it overtook our own note of the PUBACK.
       `UPDATE device_commands SET result = $2, detail = $3, answered_at = $4,
+         sent_at = COALESCE(sent_at, $4),
+         attempts = CASE WHEN state = 'queued' THEN attempts + 1 ELSE attempts END,
          state = CASE WHEN state NOT IN ('queued', 'sent') THEN state
            WHEN $2 = 'done' THEN 'answered' ELSE 'failed' END,
          ended_at = COALESCE(ended_at, $4)

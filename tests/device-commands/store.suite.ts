@@ -109,6 +109,17 @@ export function commandStoreSuite(
       await recordReply(records.db, 'L-1', { id: c.id, result: 'done' }, at());
     });
 
+    it('takes an answer that overtakes the note of its PUBACK as proof it was sent', async () => {
+      const c = await queue('L-1', 'report-now');
+      await recordReply(records.db, 'L-1', { id: c.id, result: 'done' }, at());
+      expect(await markSent(records.db, c.id, at())).toBe(false);
+      expect(await getCommand(records.db, c.id)).toMatchObject({
+        state: 'answered',
+        attempts: 1,
+        sentAt: at(),
+      });
+    });
+
     it('a refused or failed answer ends the command failed, with what the device said', async () => {
       const c = await queue('L-1', 'report-now');
       await markSent(records.db, c.id, at());
