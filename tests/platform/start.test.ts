@@ -86,6 +86,22 @@ describe('facility start', () => {
     expect(health.history).toBe('last-hour');
   });
 
+  it('sends a demo device a command through the broker and records its answer', async () => {
+    const res = await fetch(`${platform.api.address}/devices/L-B1-1/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'report-now' }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const answered = await until(async () => {
+      const { items } = (await api('/devices/L-B1-1/commands')) as { items: { id: string; state: string }[] };
+      const c = items.find((x) => x.id === id);
+      return c && c.state !== 'queued' && c.state !== 'sent' ? c : undefined;
+    }, 15_000);
+    expect(answered).toMatchObject({ state: 'answered', result: 'done' });
+  });
+
   it('turns a simulated entrapment into an emergency repair record and a patrol alert', async () => {
     expect(platform.fleet!.inject('L-B1-1', 'entrapment', 'raise')).toBe(true);
     const record = await until(async () => {
