@@ -2,10 +2,13 @@
  * Commands end to end over real MQTT: the API queues, the sender publishes through the platform's
  * broker on loopback, simulated devices carry the command out and answer on their reply channel.
  */
+
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandSender } from '../../src/device-commands/index.ts';
+import { encodeCommand } from '../../src/protocol/index.ts';
 import { getCommand } from '../../src/records/index.ts';
-import { deviceClient, openRig, type Rig, SITE, someId, waitUntil } from './support.ts';
+import { deviceClient, openRig, type Rig, SERVICE_SECRET, SITE, someId, waitUntil } from './support.ts';
 
 describe('commands to devices over MQTT', () => {
   let rig: Rig;
@@ -151,6 +154,34 @@ describe('commands to devices over MQTT', () => {
     l1.command({ id, command: 'report-now', ts: c.createdAt.getTime(), expires_at: c.expiresAt.getTime() });
     await waitUntil(() => sender.counters.ignored().repeat === before.repeat + 1);
     await p9.endAsync();
+  });
+
+  it('a sender gone after publishing, before noting it: its successor records the answer once', async () => {
+    await sender.stop();
+    const { id } = (await post(guard, 'L-1', { command: 'report-now' })).json();
+    const c = await state(id);
+    // What the sender did before it died: the command is on the wire, the row still says queued.
+    const wire = encodeCommand(
+      { site: SITE, kind: 'lift', deviceId: 'L-1' },
+      { id, command: 'report-now', ts: c.createdAt.getTime(), expires_at: c.expiresAt.getTime() },
+    );
+    const ghost = await mqtt.connectAsync(rig.url, {
+      clientId: 'service.commands-ghost',
+      username: 'service.commands',
+      password: SERVICE_SECRET,
+      reconnectPeriod: 0,
+    });
+    await ghost.publishAsync(wire.topic, wire.payload, { qos: 1 });
+    await ghost.endAsync();
+    const replies = () => rig.seen.filter((m) => m.topic.endsWith('L-1/reply') && m.payload.includes(id));
+    await waitUntil(() => replies().length === 1);
+    sender = await rig.startSender(); // its persistent session kept the reply
+    await ended(id);
+    expect(await state(id)).toMatchObject({ state: 'answered', result: 'done' });
+    // Published again by the new sender or not (the reply may come first): every answer is the
+    // first one, and a second is a counted repeat, never a second record.
+    await waitUntil(() => sender.counters.ignored().repeat === replies().length - 1);
+    expect(replies().every((m) => JSON.parse(m.payload).result === 'done')).toBe(true);
   });
 
   it('loses nothing queued while the sender is down: the next start publishes it', async () => {
