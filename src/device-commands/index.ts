@@ -11,7 +11,7 @@ import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
 import { SessionHealth } from '../mqtt-session.ts';
-import { decodeReply, encodeCommand, replyFilter } from '../protocol/index.ts';
+import { encodeCommand, replyFilter } from '../protocol/index.ts';
 import {
   COMMANDS_CHANNEL,
   claimDueCommands,
@@ -20,10 +20,10 @@ import {
   expireCommands,
   markAttemptFailed,
   markSent,
-  recordReply,
 } from '../records/index.ts';
 import { CommandCounters } from './counters.ts';
 import { type CommandOptions, commandOptionsSchema, type ResolvedCommandOptions } from './options.ts';
+import { recordDeviceReply } from './replies.ts';
 
 export { CommandCounters, type IgnoredReply } from './counters.ts';
 export { type CommandOptions, commandOptionsSchema, type ResolvedCommandOptions } from './options.ts';
@@ -84,40 +84,8 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
     resubscribe: true,
   });
 
-  async function onReply(topic: string, payload: Buffer): Promise<void> {
-    const decoded = decodeReply(topic, payload);
-    if (!decoded.ok) {
-      counters.ignore('invalid');
-      log.warn(
-        { topic, reason: decoded.reason, detail: decoded.detail },
-        'command reply refused by the contract',
-      );
-      return;
-    }
-    const { deviceId } = decoded.address;
-    const { outcome, command } = await recordReply(db, deviceId, decoded.reply, now());
-    if (outcome === 'unknown' || outcome === 'repeat') {
-      counters.ignore(outcome);
-      log.warn(
-        { deviceId, commandId: decoded.reply.id, outcome },
-        outcome === 'unknown' ? 'reply names no command of this device; ignored' : 'reply repeated; ignored',
-      );
-      return;
-    }
-    const c = command!;
-    counters.count(c.command, outcome === 'late' ? 'late' : c.state);
-    log.info(
-      {
-        deviceId,
-        commandId: c.id,
-        command: c.command,
-        result: c.result,
-        detail: c.detail ?? undefined,
-        state: c.state,
-      },
-      `device ${deviceId} answered ${c.command}: ${c.result}${outcome === 'late' ? ` after the command ${c.state}` : ''}`,
-    );
-  }
+  const onReply = (topic: string, payload: Buffer) =>
+    recordDeviceReply({ db, log, now, counters }, topic, payload);
 
   // Recorded before the PUBACK: an error leaves the reply unacknowledged (mqtt.js skips its PUBACK
   // when the callback gets an error), so the broker delivers it again on the next connection.

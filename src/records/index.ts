@@ -11,6 +11,7 @@ import { openPostgres } from './postgres.ts';
 import * as sites from './sites.ts';
 import type { DeviceDirectory } from './types.ts';
 
+export { expireCommands, markAttemptFailed, type ReplyOutcome, recordReply } from './command-ends.ts';
 export {
   COMMAND_STATES,
   COMMANDS_CHANNEL,
@@ -18,14 +19,10 @@ export {
   type CommandState,
   claimDueCommands,
   type DeviceCommand,
-  expireCommands,
   getCommand,
   listCommands,
-  markAttemptFailed,
   markSent,
   queueCommand,
-  type ReplyOutcome,
-  recordReply,
 } from './commands.ts';
 export type { Db, Queryable } from './db.ts';
 export type { Device, DeviceFilter, DeviceInput, IssuedDevice } from './devices.ts';
