@@ -49,6 +49,7 @@ const INTEGRATION = [
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',
+  'tests/device-commands/*.postgres.test.ts',
 ];
 
 // Options every project shares (a project does not inherit the root's `test` options).

@@ -11,6 +11,7 @@ import {
   provisionDemoStaff,
   startDemoFaults,
 } from './demo/index.ts';
+import { type CommandSender, startCommandSender } from './device-commands/index.ts';
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { startDynsecSync } from './mosquitto/index.ts';
@@ -60,8 +61,8 @@ interface Running {
  */
 function stopOrder(ingestOnBus: boolean): readonly string[] {
   return ingestOnBus
-    ? ['demo-faults', 'api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
-    : ['demo-faults', 'api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
+    ? ['demo-faults', 'api', 'commands', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
+    : ['demo-faults', 'api', 'commands', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
 }
 
 /** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
@@ -174,6 +175,16 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           : { mqtt: rulesAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
       }),
     );
+    // Commands to devices go out through the broker like any service's messages (src/device-commands/).
+    const commands: CommandSender = started(
+      'commands',
+      await startCommandSender({
+        db: records.db,
+        log: log.child({ service: 'commands' }),
+        now: () => new Date(),
+        mqtt: account('commands'),
+      }),
+    );
     const target = ingestOptions.influx;
     const api = started(
       'api',
@@ -191,6 +202,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
           { name: 'rules', health: () => rules.health(), metrics: () => rules.metrics() },
           ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
+          { name: 'commands', health: () => commands.health(), metrics: () => commands.metrics() },
         ],
         ingestRejects: () => ingest.rejects(),
       }),

@@ -288,6 +288,10 @@ export const settings = {
     schema: positiveInt.default(60),
     doc: "How often mosquitto's clients and roles are compared in full with the registry and drift repaired, s (revocations and rotations are followed every 2 s).",
   },
+  FM_COMMAND_TTL_S: {
+    schema: positiveInt.min(1).max(86_400).default(120),
+    doc: 'How long a command to a device (reset, report-now) waits for its answer before it is expired, s. A device that reconnects later drops it (docs/mqtt-contract.md, Commands).',
+  },
 } as const;
 
 /** mosquitto settings missing, as `NAME: why` lines; empty when complete. */

@@ -31,6 +31,7 @@ import { allowedActionRoutes } from './routes/allowed-actions.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
 import { contactReadRoutes } from './routes/contact-reads.ts';
 import { deadlineRoutes } from './routes/deadlines.ts';
+import { deviceCommandRoutes } from './routes/device-commands.ts';
 import { deviceHistoryRoutes } from './routes/device-history.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { dutyRoutes } from './routes/duty.ts';
@@ -147,6 +148,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(siteRoutes, ctx);
       await api.register(deviceRoutes, ctx);
       await api.register(deviceHistoryRoutes, ctx);
+      await api.register(deviceCommandRoutes, ctx);
       await api.register(recordRoutes, ctx);
       await api.register(recordActionRoutes, ctx);
       await api.register(contactReadRoutes, ctx);

@@ -31,6 +31,7 @@ export function statusForCode(code: string): number {
     code === 'maintenance-not-started' ||
     code === 'illegal-transition' ||
     code === 'no-assignee' ||
+    code === 'device-not-tripped' ||
     code === 'conflict'
   ) {
     return 409;

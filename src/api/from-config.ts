@@ -19,6 +19,7 @@ export interface ApiConfig {
   FM_API_DOCS: boolean;
   FM_CONSOLE_SESSION_HOURS: number;
   FM_CONSOLE_IDLE_HOURS: number;
+  FM_COMMAND_TTL_S: number;
 }
 
 export function apiOptionsFromConfig(c: ApiConfig): ApiOptions {
@@ -35,6 +36,7 @@ export function apiOptionsFromConfig(c: ApiConfig): ApiOptions {
     sseMaxClients: c.FM_API_SSE_MAX_CLIENTS,
     shutdownGraceMs: c.FM_API_SHUTDOWN_GRACE_S * 1000,
     docs: c.FM_API_DOCS,
+    commandTtlMs: c.FM_COMMAND_TTL_S * 1000,
     console: {
       sessionTtlMs: c.FM_CONSOLE_SESSION_HOURS * 3600_000,
       sessionIdleMs: c.FM_CONSOLE_IDLE_HOURS * 3600_000,

@@ -32,6 +32,8 @@ export interface ApiOptions {
   shutdownGraceMs?: number;
   /** Serve the browsable OpenAPI page at /docs. Default true (the document at /openapi.json is always served). */
   docs?: boolean;
+  /** How long a command to a device waits for its answer before it expires, ms. Default 120,000. */
+  commandTtlMs?: number;
   /** The web console under `/` (docs/console.md). */
   console?: {
     /** Serve the console and accept its sessions. Default true. */
@@ -61,6 +63,7 @@ export const apiOptionsSchema = z.object({
   sseMaxClients: z.number().int().min(1).default(100),
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   docs: z.boolean().default(true),
+  commandTtlMs: z.number().int().min(1000).max(86_400_000).default(120_000),
   console: z
     .object({
       enabled: z.boolean().default(true),

@@ -51,3 +51,15 @@ export const CONTACT_WORKERS: readonly Role[] = ['engineer', 'guard'];
 export const CONTACT_AUDITORS: readonly Role[] = ['manager', 'admin'];
 /** The HTTP authentication and authorization EMQX calls (a broker's service token). */
 export const BROKER_CALLERS: readonly Role[] = ['service'];
+
+/**
+ * Commands to devices (docs/mqtt-contract.md, "Commands"). Asking a device for a reading changes
+ * nothing, so the desk and the guards may too; resetting a tripped circuit re-energises it, which
+ * is the engineers' and their supervisors' decision (a trip can mean a fault still on the circuit).
+ */
+export const COMMAND_SENDERS: Readonly<Record<'reset' | 'report-now', readonly Role[]>> = {
+  'report-now': ['front_desk', 'engineer', 'guard', 'supervisor', 'manager', 'admin', 'service'],
+  reset: ['engineer', 'supervisor', 'manager', 'admin', 'service'],
+};
+/** Anyone who may send at least one command; the route checks the command itself. */
+export const ANY_COMMAND_SENDER: readonly Role[] = [...new Set(Object.values(COMMAND_SENDERS).flat())];

@@ -5,12 +5,14 @@
  * written from `deviceTopics` (mosquitto/plan.ts).
  */
 import {
+  type Channel,
   COMMAND_CHANNEL,
   DEVICE_CHANNELS,
   type DeviceAddress,
   devicePrefix,
   deviceTopic,
   parseTopic,
+  REPLY_CHANNEL,
   TOPIC_ROOT,
 } from '../protocol/index.ts';
 import type { RegisteredDevice } from '../records/index.ts';
@@ -46,10 +48,15 @@ export function devicePrincipal(device: RegisteredDevice): Principal & { type: '
   };
 }
 
-/** The only topics a device may use [contract]: publish its own channels, subscribe its command topic. */
+const DEVICE_PUBLISH_CHANNELS: readonly Channel[] = [...DEVICE_CHANNELS, REPLY_CHANNEL];
+
+/**
+ * The only topics a device may use [contract]: publish its own channels and its replies to
+ * commands, subscribe its command topic.
+ */
 export function deviceTopics(address: DeviceAddress): { publish: string[]; subscribe: string } {
   return {
-    publish: DEVICE_CHANNELS.map((channel) => deviceTopic({ ...address, channel })),
+    publish: DEVICE_PUBLISH_CHANNELS.map((channel) => deviceTopic({ ...address, channel })),
     subscribe: deviceTopic({ ...address, channel: COMMAND_CHANNEL }),
   };
 }
@@ -59,7 +66,8 @@ export const SERVICE_SUBSCRIBE_FILTERS = [`${TOPIC_ROOT}/#`, '$SYS/#'] as const;
 /** Services only talk to devices through their command topics. */
 export const SERVICE_PUBLISH_FILTER = `${TOPIC_ROOT}/+/+/+/${COMMAND_CHANNEL}`;
 
-const DEVICE_CHANNEL_SET = new Set<string>(DEVICE_CHANNELS);
+/** What a device may publish on under its own prefix: its readings and its replies to commands. */
+const DEVICE_CHANNEL_SET = new Set<string>(DEVICE_PUBLISH_CHANNELS);
 
 /** May `principal` publish to `topic`? Nobody publishes under `$` (the broker's own topics). */
 export function mayPublish(principal: Principal, topic: string): boolean {

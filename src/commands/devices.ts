@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { Device } from '../records/index.ts';
+import { COMMAND_NAMES, type CommandName } from '../protocol/index.ts';
+import { type Device, listCommands, queueCommand } from '../records/index.ts';
 import { withMosquitto } from './mosquitto-push.ts';
 import {
   dispatch,
@@ -10,6 +11,7 @@ import {
   type Subcommand,
   stringOptions,
   table,
+  UsageError,
 } from './support.ts';
 import type { CommandContext } from './usage.ts';
 
@@ -113,6 +115,64 @@ const subcommands: Record<string, Subcommand> = {
       return async (records) => {
         const d = await withMosquitto(ctx, records, () => records.revokeDevice(id));
         ctx.out(`device ${d.id} revoked at ${d.revokedAt!.toISOString()}; it can no longer connect`);
+      };
+    },
+  },
+  command: {
+    usage: 'command ID reset|report-now [--record N] [--note TEXT] [--by NAME]',
+    about:
+      "queue a command to the device; the running platform's command sender publishes it\n(reset: a tripped lighting circuit; report-now: any device). See the answer with `commands ID`",
+    parse: (args, ctx) => {
+      const { values, positionals: given } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { record: { type: 'string' }, note: { type: 'string' }, by: { type: 'string' } },
+      });
+      const [id, command] = positionals(given, ['ID', 'COMMAND']);
+      if (!(COMMAND_NAMES as readonly string[]).includes(command))
+        throw new UsageError(`unknown command "${command}"; commands: ${COMMAND_NAMES.join(', ')}`);
+      const input = {
+        deviceId: id,
+        command: command as CommandName,
+        recordId: intOption('record', values.record),
+        note: values.note,
+        // Whoever runs the command line holds the platform's data: an administrator.
+        by: { id: values.by ?? 'cli', role: 'admin' },
+        ttlMs: ctx.config.FM_COMMAND_TTL_S * 1000,
+      };
+      return async (records) => {
+        const c = await queueCommand(records.db, input, new Date());
+        ctx.out(
+          `command ${c.command} ${c.id} queued for ${c.deviceId}; it expires at ${c.expiresAt.toISOString()}`,
+        );
+      };
+    },
+  },
+  commands: {
+    usage: 'commands ID [--json]',
+    about: "the device's commands, newest first, with the device's answers",
+    parse: (args, ctx) => {
+      const { values, positionals: given } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      });
+      const [id] = positionals(given, ['ID']);
+      return async (records) => {
+        await records.getDevice(id);
+        const list = await listCommands(records.db, id);
+        if (values.json) return ctx.out(JSON.stringify(list, null, 2));
+        if (list.length === 0) return ctx.out(`no commands for ${id}`);
+        const rows = list.map((c) => [
+          c.createdAt.toISOString(),
+          c.command,
+          c.state,
+          c.result ?? '-',
+          c.requestedBy,
+          c.detail ?? c.lastError ?? '',
+        ]);
+        for (const line of table([['GIVEN', 'COMMAND', 'STATE', 'RESULT', 'BY', 'DETAIL'], ...rows]))
+          ctx.out(line.trimEnd());
       };
     },
   },

@@ -85,6 +85,7 @@ const BASE = {
   'role.manager': ['manager', '经理'],
   'role.admin': ['admin', '管理员'],
   'role.service': ['service', '系统'],
+  'role.device': ['device', '设备'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export const WORDS = {

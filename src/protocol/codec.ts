@@ -46,6 +46,7 @@ export type DecodedMessage = {
 export type DecodeError =
   | TopicError
   | 'command-channel'
+  | 'reply-channel'
   | 'too-large'
   | 'not-utf8'
   | 'not-json'
@@ -70,6 +71,8 @@ export function decode(topic: string, payload: Uint8Array, maxBytes = MAX_PAYLOA
   if (!parsed.ok) return fail(parsed.reason, `topic ${JSON.stringify(topic.slice(0, 200))}`);
   const { site, kind, deviceId, channel } = parsed.value;
   if (channel === 'command') return fail('command-channel', 'devices do not publish on command');
+  // Replies to commands are not readings: the command sender reads them (decodeReply).
+  if (channel === 'reply') return fail('reply-channel', 'command replies are read by decodeReply');
   if (payload.byteLength > maxBytes) return fail('too-large', `${payload.byteLength} bytes > ${maxBytes}`);
   let text: string;
   try {

@@ -1,5 +1,6 @@
 export * from './cctv.ts';
 export * from './codec.ts';
+export * from './commands.ts';
 export * from './common.ts';
 export * from './lang.ts';
 export * from './lift.ts';

@@ -10,7 +10,9 @@ export const DEVICE_CHANNELS = ['telemetry', 'event', 'status'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
 /** The channel a device subscribes to for commands from the platform. */
 export const COMMAND_CHANNEL = 'command';
-export type Channel = DeviceChannel | typeof COMMAND_CHANNEL;
+/** The channel a device answers commands on (device → platform); see commands.ts. */
+export const REPLY_CHANNEL = 'reply';
+export type Channel = DeviceChannel | typeof COMMAND_CHANNEL | typeof REPLY_CHANNEL;
 
 /** Site and device ids: `[A-Za-z0-9_-]{1,64}`. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -34,7 +36,7 @@ export type TopicError =
   | 'bad-device-id'
   | 'bad-channel';
 
-const CHANNELS: readonly string[] = [...DEVICE_CHANNELS, COMMAND_CHANNEL];
+const CHANNELS: readonly string[] = [...DEVICE_CHANNELS, COMMAND_CHANNEL, REPLY_CHANNEL];
 
 export function isKind(value: string): value is Kind {
   return (KINDS as readonly string[]).includes(value);
@@ -73,4 +75,9 @@ export function serviceFilters(channels: readonly DeviceChannel[] = DEVICE_CHANN
 /** Filter for one site's devices (rules workers split sites between them). */
 export function siteFilter(site: string, channel: DeviceChannel | '+' = '+'): string {
   return `${TOPIC_ROOT}/${site}/+/+/${channel}`;
+}
+
+/** The command sender's subscription: every device's replies to commands. */
+export function replyFilter(): string {
+  return `${TOPIC_ROOT}/+/+/+/${REPLY_CHANNEL}`;
 }

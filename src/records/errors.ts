@@ -24,7 +24,9 @@ export type RecordsErrorCode =
   | 'maintenance-not-found'
   | 'maintenance-ended'
   | 'maintenance-started'
-  | 'maintenance-not-started';
+  | 'maintenance-not-started'
+  | 'command-not-supported'
+  | 'device-not-tripped';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

@@ -11,6 +11,19 @@ import { openPostgres } from './postgres.ts';
 import * as sites from './sites.ts';
 import type { DeviceDirectory } from './types.ts';
 
+export { expireCommands, markAttemptFailed, type ReplyOutcome, recordReply } from './command-ends.ts';
+export {
+  COMMAND_STATES,
+  COMMANDS_CHANNEL,
+  type CommandInput,
+  type CommandState,
+  claimDueCommands,
+  type DeviceCommand,
+  getCommand,
+  listCommands,
+  markSent,
+  queueCommand,
+} from './commands.ts';
 export type { Db, Queryable } from './db.ts';
 export {
   type BrokerAccount,

@@ -1,73 +1,14 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from 'pino';
-import { type DeviceChannel, lastWill } from '../protocol/index.ts';
+import mqtt, { type MqttClient } from 'mqtt';
+import { COMMAND_CHANNEL, deviceTopic, lastWill } from '../protocol/index.ts';
+import { answerCommand } from './commands.ts';
+import type { Fleet, FleetOptions, FleetStats } from './fleet-types.ts';
 import type { ModelSink, OutMessage } from './model.ts';
 import { type AnyModel, createModel, type SimDevice } from './models.ts';
-import { resolveScenario, type Scenario, ScenarioPlayer, type TimelineEntry } from './scenario.ts';
+import { resolveScenario, ScenarioPlayer, type TimelineEntry } from './scenario.ts';
+
+export type { Fleet, FleetOptions, FleetStats } from './fleet-types.ts';
 
 type Qos = 0 | 1;
-
-export interface FleetOptions {
-  /** e.g. `mqtt://127.0.0.1:1883`. */
-  brokerUrl: string;
-  site: string;
-  devices: readonly SimDevice[];
-  scenario?: Scenario;
-  /** Wall clock, epoch ms; tests may pass a fake one. */
-  clock?: { now(): number };
-  log: Logger;
-  /** Simulated ms per wall-clock ms (default 1). */
-  speed?: number;
-  /**
-   * Simulated time at the start, epoch ms (default: now). With speed > 1 the CLI starts in the past
-   * so the run ends at the present and device timestamps are never in the future.
-   */
-  start?: number;
-  /** Period of the one shared loop that ticks every model, wall ms (default 250). */
-  tickMs?: number;
-  /** QoS per channel; default 0 for telemetry, 1 for events and status. */
-  qos?: Partial<Record<DeviceChannel, Qos>>;
-  /** Connects started per second, so 10,000 devices do not hit the broker at once (default 200). */
-  connectsPerSecond?: number;
-  /** Unacknowledged publishes per device before its telemetry is skipped (default 20). */
-  maxInflightPerDevice?: number;
-  /** Unacknowledged publishes over the fleet before telemetry is skipped (default 20,000). */
-  maxInflight?: number;
-  seed?: number;
-  timezone?: string;
-  latitude?: number;
-  longitude?: number;
-  /** Extra MQTT client options (TLS, reconnect period). */
-  mqttOptions?: IClientOptions;
-}
-
-export interface FleetStats {
-  devices: number;
-  connected: number;
-  /** Publishes the client accepted (QoS 0 written, QoS 1 acknowledged). */
-  published: number;
-  /** Publishes that failed (connection lost with the message in flight, broker refused). */
-  failed: number;
-  /** Telemetry skipped for back-pressure or while disconnected; devices do not buffer readings. */
-  dropped: number;
-  connectErrors: number;
-  /** Devices that connected at least once during the run (a device refused throughout never does). */
-  everConnected: number;
-  /** The latest connection error, to say why when devices stay out. */
-  lastConnectError?: string;
-  faultsApplied: number;
-}
-
-export interface Fleet {
-  stop(): Promise<void>;
-  stats(): FleetStats;
-  /** The live model of a device (for tests and a future command channel). */
-  model(deviceId: string): AnyModel | undefined;
-  /** Raises or clears a fault now, as a scenario step would. */
-  inject(deviceId: string, fault: string, action: 'raise' | 'clear'): boolean;
-  /** Simulated time now. */
-  now(): number;
-}
 
 interface Member {
   device: SimDevice;
@@ -88,7 +29,13 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
   const clock = options.clock ?? { now: () => Date.now() };
   const speed = options.speed ?? 1;
   const tickMs = options.tickMs ?? 250;
-  const qos: Record<DeviceChannel, Qos> = { telemetry: 0, event: 1, status: 1, ...options.qos };
+  const qos: Record<OutMessage['channel'], Qos> = {
+    telemetry: 0,
+    event: 1,
+    status: 1,
+    reply: 1,
+    ...options.qos,
+  };
   const perDevice = options.maxInflightPerDevice ?? 20;
   const maxInflight = options.maxInflight ?? 20_000;
   const realStart = clock.now();
@@ -103,6 +50,8 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
     connectErrors: 0,
     everConnected: 0,
     faultsApplied: 0,
+    commandsAnswered: 0,
+    commandsDropped: 0,
   };
   let inflight = 0;
   let stopping = false;
@@ -193,8 +142,15 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
       m.connected = true;
       m.everConnected = true;
       m.lastError = undefined;
+      // Subscribed before `online` goes out: the broker handles a connection's packets in order, so
+      // whoever sees the device online may command it.
+      if (options.commands !== false)
+        client.subscribe(deviceTopic({ site, kind: m.device.kind, deviceId, channel: COMMAND_CHANNEL }), {
+          qos: 1,
+        });
       m.model.onConnect();
     });
+    client.on('message', (_topic, payload) => onCommand(m, payload));
     client.on('close', () => {
       if (m.client === client) markDown(m);
     });
@@ -205,6 +161,16 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
       if (m.lastError !== err.message) log.warn({ deviceId, err: err.message }, 'device connection error');
       m.lastError = err.message;
     });
+  }
+
+  function onCommand(m: Member, payload: Buffer): void {
+    const outcome = answerCommand(m.model, payload, clock.now());
+    if (outcome.answered) stats.commandsAnswered++;
+    else stats.commandsDropped++;
+    log.info(
+      { deviceId: m.device.deviceId, ...outcome },
+      outcome.answered ? 'command answered' : 'command dropped',
+    );
   }
 
   function applyEntry(e: TimelineEntry): void {

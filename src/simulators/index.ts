@@ -1,8 +1,10 @@
 export { CctvModel, type CctvOptions } from './cctv.ts';
+export { answerCommand, type CommandOutcome } from './commands.ts';
 export { type Fleet, type FleetOptions, type FleetStats, runFleet } from './fleet.ts';
 export { LiftModel, type LiftOptions } from './lift.ts';
 export { EMERGENCY_BATTERY_V, LightingModel, type LightingOptions, PHOTOCELL_LUX } from './lighting.ts';
 export {
+  type CommandAnswer,
   clamp,
   DeviceModel,
   faultsOf,

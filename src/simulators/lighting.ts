@@ -1,4 +1,5 @@
-import { clamp, DeviceModel, type ModelOptions, round } from './model.ts';
+import type { CommandPayload } from '../protocol/index.ts';
+import { type CommandAnswer, clamp, DeviceModel, type ModelOptions, round } from './model.ts';
 import { Drift } from './prng.ts';
 import { clearSkyLux, HOUR_MS, localHour, solarElevationDeg } from './time.ts';
 
@@ -103,6 +104,19 @@ export class LightingModel extends DeviceModel<'lighting'> {
       this.failedLamps = on ? Math.min(this.lamps, this.failedLamps + Math.ceil(this.lamps / 4)) : 0;
     }
     return true;
+  }
+
+  /**
+   * `reset` recloses a tripped breaker through the controller's motorised recloser: the trip clears
+   * (its `cleared` event goes out) and a reading shows the current back. Nothing tripped: refused.
+   */
+  protected override carryOut(command: CommandPayload['command']): CommandAnswer {
+    if (command !== 'reset') return super.carryOut(command);
+    if (!this.active.has('circuit_trip')) return { result: 'refused', detail: 'circuit not tripped' };
+    this.clear('circuit_trip', 'reset by remote command');
+    this.advance(0);
+    this.reportNow();
+    return { result: 'done', detail: 'breaker reclosed' };
   }
 
   private battery(): number {

@@ -1,11 +1,15 @@
 import {
+  type CommandPayload,
   type DeviceAddress,
   type DeviceChannel,
   type Encoded,
   EVENT_CODES,
   encode,
+  encodeReply,
   type Kind,
   type PayloadIn,
+  type REPLY_CHANNEL,
+  type ReplyResult,
 } from '../protocol/index.ts';
 import { hashSeed, Rng } from './prng.ts';
 
@@ -20,7 +24,7 @@ export function faultsOf(kind: Kind): string[] {
 
 /** A message a model wants on the wire; the fleet picks QoS and retain per channel. */
 export interface OutMessage extends Encoded {
-  channel: DeviceChannel;
+  channel: DeviceChannel | typeof REPLY_CHANNEL;
   deviceId: string;
 }
 
@@ -50,6 +54,14 @@ export interface ModelOptions {
 
 /** Events raised while the link is down are kept (bounded) and sent after reconnecting, as devices do. */
 const MAX_PENDING_EVENTS = 50;
+/** Answers remembered by command id, so a repeat is answered again without acting twice. */
+const REMEMBERED_COMMANDS = 100;
+
+/** What a device answers a command with (docs/mqtt-contract.md, "Commands"). */
+export interface CommandAnswer {
+  result: ReplyResult;
+  detail?: string;
+}
 
 /**
  * What all four models share: the simulated clock, the message counter, the telemetry schedule,
@@ -70,6 +82,7 @@ export abstract class DeviceModel<K extends Kind> {
   private seq = 0;
   private nextTelemetryAt: number;
   private pending: OutMessage[] = [];
+  private readonly answers = new Map<string, CommandAnswer>();
   private readonly sink: ModelSink;
   private readonly firmware: string;
 
@@ -162,6 +175,42 @@ export abstract class DeviceModel<K extends Kind> {
     if (code !== 'heartbeat_loss') this.apply(code, false);
     if (this.reported.has(code)) this.event(code, 'cleared', detail);
     return true;
+  }
+
+  /**
+   * Carries out a command and publishes the answer on the reply channel. The command id is the
+   * idempotency key: a repeat (QoS 1 redelivery, the platform publishing again after a restart)
+   * gets the first answer again and changes nothing. Expiry is the caller's check (wall time).
+   */
+  command(cmd: CommandPayload): CommandAnswer {
+    let answer = this.answers.get(cmd.id);
+    if (!answer) {
+      answer = this.carryOut(cmd.command);
+      this.answers.set(cmd.id, answer);
+      if (this.answers.size > REMEMBERED_COMMANDS) this.answers.delete(this.answers.keys().next().value!);
+    }
+    const reply = encodeReply(this.address, { id: cmd.id, ts: this.t, seq: this.nextSeq(), ...answer });
+    if (!this.active.has('offline'))
+      this.sink.publish({ ...reply, channel: 'reply', deviceId: this.deviceId });
+    return answer;
+  }
+
+  /** `report-now` for every kind; a kind with more commands (lighting's reset) extends this. */
+  protected carryOut(command: CommandPayload['command']): CommandAnswer {
+    if (command !== 'report-now')
+      return { result: 'refused', detail: `${this.kind} devices do not take ${command}` };
+    return this.reportNow();
+  }
+
+  /** Publishes a reading at once, off the interval schedule. */
+  protected reportNow(): CommandAnswer {
+    if (this.active.has('heartbeat_loss'))
+      return { result: 'failed', detail: 'the controller is not reporting' };
+    this.send('telemetry', { ts: this.t, seq: this.nextSeq(), ...this.readings() } as PayloadIn<
+      K,
+      'telemetry'
+    >);
+    return { result: 'done' };
   }
 
   /** Whether the device itself reports this fault as an event (else the platform derives it from readings). */

@@ -107,6 +107,8 @@ describe('OpenAPI document', () => {
       'POST /logins/{staffId}/revoke-sessions',
       'POST /emqx/authn',
       'POST /emqx/authz',
+      'POST /devices/{id}/commands',
+      'GET /devices/{id}/commands',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

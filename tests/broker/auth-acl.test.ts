@@ -59,6 +59,7 @@ describe('broker authentication and topic ACL', () => {
     ['another kind', 'fm/demo/pump/L-1/telemetry', 'publish-denied'],
     ['another site', 'fm/other/lift/L-1/telemetry', 'publish-denied'],
     ['its own command topic', 'fm/demo/lift/L-1/command', 'publish-denied'],
+    ['another device’s reply topic', 'fm/demo/lift/L-2/reply', 'publish-denied'],
     ['$SYS', '$SYS/broker/clients', 'sys-publish'],
   ])('refuses a publish to %s and delivers nothing', async (_name, topic, reason) => {
     const before = broker.counters().refusals[reason as 'publish-denied'] ?? 0;
@@ -94,6 +95,22 @@ describe('broker authentication and topic ACL', () => {
     expect(got).toEqual([]);
     await other.endAsync();
     await dev.endAsync();
+  });
+
+  it('lets a device answer commands on its own reply topic, and a service command it', async () => {
+    const commands = await service(broker, 'commands');
+    const replies = collect(commands);
+    await commands.subscribeAsync('fm/+/+/+/reply', { qos: 1 });
+    const dev = await device(broker, 'L-1');
+    const orders = collect(dev);
+    await dev.subscribeAsync('fm/demo/lift/L-1/command', { qos: 1 });
+    await commands.publishAsync('fm/demo/lift/L-1/command', '{"id":"c-1"}', { qos: 1 });
+    await until(() => orders.length === 1);
+    await dev.publishAsync('fm/demo/lift/L-1/reply', '{"id":"c-1","result":"done"}', { qos: 1 });
+    await until(() => replies.length === 1);
+    expect(replies[0]!.topic).toBe('fm/demo/lift/L-1/reply');
+    await dev.endAsync();
+    await commands.endAsync();
   });
 
   it.each([

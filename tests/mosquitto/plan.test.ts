@@ -38,6 +38,7 @@ describe('planning mosquitto to match the registry', () => {
       { acltype: 'publishClientSend', topic: 'fm/estate-1/pump/P-1/telemetry', allow: true },
       { acltype: 'publishClientSend', topic: 'fm/estate-1/pump/P-1/event', allow: true },
       { acltype: 'publishClientSend', topic: 'fm/estate-1/pump/P-1/status', allow: true },
+      { acltype: 'publishClientSend', topic: 'fm/estate-1/pump/P-1/reply', allow: true },
       { acltype: 'subscribeLiteral', topic: 'fm/estate-1/pump/P-1/command', allow: true },
     ]);
   });

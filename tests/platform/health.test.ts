@@ -39,7 +39,13 @@ describe('platform health', () => {
   it('reports every service, and fails readiness once rules has lost the broker', async () => {
     const before = await health();
     expect(before.code).toBe(200);
-    expect(Object.keys(before.body.services).sort()).toEqual(['broker', 'ingest', 'rules', 'store']);
+    expect(Object.keys(before.body.services).sort()).toEqual([
+      'broker',
+      'commands',
+      'ingest',
+      'rules',
+      'store',
+    ]);
     expect(before.body.services.rules?.status).toBe('ok');
 
     await mosquitto.stop();

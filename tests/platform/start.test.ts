@@ -42,11 +42,15 @@ describe('facility start', () => {
 
   it('connects every demo device and the services to the secured broker', async () => {
     const devices = demoDevices().length;
-    // every device; ingest and rules read the broker's bus in this process, without a connection
-    await until(() => (platform.broker.counters().clientsConnected >= devices ? true : undefined), 60_000);
+    // every device and the command sender (service.commands); ingest and rules read the broker's
+    // bus in this process, without a connection
+    await until(
+      () => (platform.broker.counters().clientsConnected >= devices + 1 ? true : undefined),
+      60_000,
+    );
     await until(() => (platform.broker.counters().messagesIn > devices ? true : undefined), 30_000);
     expect(platform.broker.counters().refusals).toEqual({});
-    expect(platform.broker.counters().clientsConnected).toBe(devices);
+    expect(platform.broker.counters().clientsConnected).toBe(devices + 1);
     const metrics = await fetch(`${platform.api.address}/metrics`, {
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.text());
@@ -80,6 +84,22 @@ describe('facility start', () => {
       history: string;
     };
     expect(health.history).toBe('last-hour');
+  });
+
+  it('sends a demo device a command through the broker and records its answer', async () => {
+    const res = await fetch(`${platform.api.address}/devices/L-B1-1/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'report-now' }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const answered = await until(async () => {
+      const { items } = (await api('/devices/L-B1-1/commands')) as { items: { id: string; state: string }[] };
+      const c = items.find((x) => x.id === id);
+      return c && c.state !== 'queued' && c.state !== 'sent' ? c : undefined;
+    }, 15_000);
+    expect(answered).toMatchObject({ state: 'answered', result: 'done' });
   });
 
   it('turns a simulated entrapment into an emergency repair record and a patrol alert', async () => {

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   decode,
+  decodeCommand,
+  decodeReply,
   deviceTopic,
   encode,
+  encodeCommand,
+  encodeReply,
+  KIND_COMMANDS,
   lastWill,
   parseTopic,
+  replyFilter,
   resolveTimestamp,
   serviceFilters,
 } from '../../src/protocol/index.ts';
@@ -121,5 +127,50 @@ describe('resolveTimestamp', () => {
     expect(resolveTimestamp(now + 6 * 60_000, now)).toBe(now);
     expect(resolveTimestamp(now + 4 * 60_000, now)).toBe(now + 4 * 60_000);
     expect(resolveTimestamp(0, now)).toBe(now);
+  });
+});
+
+describe('commands and replies', () => {
+  const lighting = { site: 'demo', kind: 'lighting', deviceId: 'LC-1' } as const;
+  const command = {
+    id: 'c-1',
+    command: 'reset',
+    ts: 1_795_366_800_000,
+    expires_at: 1_795_366_920_000,
+  } as const;
+
+  it('encodes a command on the command topic and a device decodes it', () => {
+    const { topic, payload } = encodeCommand(lighting, command);
+    expect(topic).toBe('fm/demo/lighting/LC-1/command');
+    expect(decodeCommand(Buffer.from(payload))).toEqual({ ok: true, command });
+    expect(() => encodeCommand(lighting, { ...command, command: 'reboot' as 'reset' })).toThrow();
+  });
+
+  it('decodes a reply with the device it came from; the readings decoder refuses it', () => {
+    const { topic, payload } = encodeReply(lighting, { id: 'c-1', result: 'refused', detail: 'not tripped' });
+    expect(decodeReply(topic, Buffer.from(payload))).toEqual({
+      ok: true,
+      address: lighting,
+      reply: { id: 'c-1', result: 'refused', detail: 'not tripped' },
+    });
+    const reading = decode(topic, Buffer.from(payload));
+    expect(!reading.ok && reading.reason).toBe('reply-channel');
+  });
+
+  it.each([
+    ['fm/demo/lighting/LC-1/event', '{"id":"c-1","result":"done"}', 'not-reply'],
+    ['fm/demo/lighting/LC-1/reply', '{"id":"c-1","result":"ok"}', 'invalid-fields'],
+    ['fm/demo/lighting/LC-1/reply', '{"id":"a b","result":"done"}', 'invalid-fields'],
+    ['fm/demo/lighting/LC-1/reply', '{"id":', 'not-json'],
+    ['fm/demo/lighting/LC-1/reply', `{"id":"c","result":"done","detail":"${'x'.repeat(5000)}"}`, 'too-large'],
+  ])('refuses a reply on %s with %s as %s', (topic, payload, reason) => {
+    const r = decodeReply(topic, Buffer.from(payload));
+    expect(!r.ok && r.reason).toBe(reason);
+  });
+
+  it('gives the sender one filter for every reply', () => {
+    expect(replyFilter()).toBe('fm/+/+/+/reply');
+    expect(KIND_COMMANDS.lift).toEqual(['report-now']);
+    expect(KIND_COMMANDS.lighting).toEqual(['reset', 'report-now']);
   });
 });

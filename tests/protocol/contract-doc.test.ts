@@ -2,12 +2,18 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
+  COMMAND_NAMES,
+  commandPayload,
   DEVICE_CHANNELS,
   type DecodedMessage,
   decode,
+  decodeReply,
   EVENT_CODES,
+  KIND_COMMANDS,
   KINDS,
   PAYLOAD_SCHEMAS,
+  REPLY_RESULTS,
+  replyPayload,
 } from '../../src/protocol/index.ts';
 import { Engine } from '../../src/rules/engine.ts';
 import { DEFAULT_RULE_FILE, loadRuleFiles } from '../../src/rules/index.ts';
@@ -58,7 +64,10 @@ describe('docs/mqtt-contract.md', () => {
   it.each(publishExamples(doc).map((e) => [e.topic, e.payload]))(
     'example on %s decodes',
     (topic, payload) => {
-      const result = decode(topic, Buffer.from(payload));
+      // Replies to commands are not readings: the command sender decodes them.
+      const result = topic.endsWith('/reply')
+        ? decodeReply(topic, Buffer.from(payload))
+        : decode(topic, Buffer.from(payload));
       expect(result.ok ? 'ok' : `${result.reason}: ${result.detail}`).toBe('ok');
     },
   );
@@ -70,6 +79,30 @@ describe('docs/mqtt-contract.md', () => {
     });
     expect(stamps.length).toBeGreaterThan(0);
     for (const t of stamps) expect(Math.abs(Date.now() - t)).toBeLessThan(60_000);
+  });
+
+  it('documents the commands each kind takes, their payload and the reply, with examples that parse', () => {
+    const section = doc.slice(doc.indexOf('## Commands'), doc.indexOf('## Readings that raise a fault'));
+    const rows = [...section.matchAll(/^\| `([a-z-]+)` \| ([^|]+) \|/gm)].filter(([, name]) =>
+      (COMMAND_NAMES as readonly string[]).includes(name!),
+    );
+    const documented = Object.fromEntries(
+      rows.map(([, name, kinds]) => [
+        name,
+        kinds!.includes('every kind') ? [...KINDS] : [...kinds!.matchAll(/`([a-z]+)`/g)].map((m) => m[1]),
+      ]),
+    );
+    const defined = Object.fromEntries(
+      COMMAND_NAMES.map((c) => [c, KINDS.filter((k) => KIND_COMMANDS[k].includes(c))]),
+    );
+    expect(documented).toEqual(defined);
+    for (const field of [...Object.keys(commandPayload.shape), ...Object.keys(replyPayload.shape)])
+      expect(section, field).toContain(`\`${field}\``);
+    for (const result of REPLY_RESULTS) expect(section).toContain(`\`${result}\``);
+    const json = [...section.matchAll(/^```json\n(.*)\n```/gm)].map((m) => JSON.parse(m[1]!));
+    expect(json.length).toBeGreaterThan(0);
+    for (const example of json) expect(commandPayload.safeParse(example).success).toBe(true);
+    expect(section).toMatch(/mosquitto_pub .*\n.*\/reply/);
   });
 
   it('lists every event code of every kind, and no code the protocol lacks', () => {

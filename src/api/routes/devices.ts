@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { COMMAND_CHANNEL, DEVICE_CHANNELS, deviceTopic } from '../../protocol/index.ts';
+import {
+  type Channel,
+  COMMAND_CHANNEL,
+  DEVICE_CHANNELS,
+  deviceTopic,
+  REPLY_CHANNEL,
+} from '../../protocol/index.ts';
 import type { Device } from '../../records/index.ts';
 import type { ApiContext } from '../context.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -21,7 +27,9 @@ export function credentialsFor(d: Device, password: string) {
     clientId: d.id,
     password,
     topics: {
-      publish: DEVICE_CHANNELS.map((channel) => deviceTopic({ ...address, channel })),
+      publish: ([...DEVICE_CHANNELS, REPLY_CHANNEL] as Channel[]).map((channel) =>
+        deviceTopic({ ...address, channel }),
+      ),
       subscribe: [deviceTopic({ ...address, channel: COMMAND_CHANNEL })],
     },
     device: d,

@@ -38,6 +38,7 @@ async function renderEvidence(r) {
   if (typeof ev?.link === 'string' && /^https?:\/\//.test(ev.link))
     win.push(el('p', {}, el('a', { href: ev.link, rel: 'noopener' }, w('rec.grafana'))));
   $('#rec-window').replaceChildren(...win);
+  renderCommands(r);
   if (!r.deviceId) return;
   const box = $('#rec-device');
   try {
@@ -63,6 +64,52 @@ async function renderEvidence(r) {
         : err.message;
     box.replaceChildren(el('h3', {}, w('rec.readings')), el('p', { class: 'muted', id: 'no-readings' }, msg));
   }
+}
+
+const ENDED = ['answered', 'failed', 'expired'];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Commands to the record's device (docs/mqtt-contract.md, Commands): report-now always, reset while
+ * the record is an unrecovered circuit trip. The answer is awaited here and lands in the history.
+ */
+function renderCommands(r) {
+  const open = r.deviceId && r.state !== 'closed' && r.state !== 'cancelled';
+  $('#rec-commands').hidden = !open;
+  if (!open) return;
+  const status = $('#cmd-status');
+  const send = (command) => async (ev) => {
+    const button = ev.currentTarget;
+    const name = w(`rec.cmd.${command}`);
+    const path = `/devices/${encodeURIComponent(r.deviceId)}/commands`;
+    button.disabled = true;
+    try {
+      let c = await api('POST', path, { command, recordId: r.id });
+      status.textContent = w('rec.cmd.queued', { command: name });
+      // Until the device answers or the command expires (the platform's deadline ends it).
+      while (!ENDED.includes(c.state)) {
+        await sleep(1000);
+        const { items } = await api('GET', `${path}?limit=20`);
+        c = items.find((x) => x.id === c.id) ?? c;
+        status.textContent = w(`rec.cmd.${c.state}`, {
+          command: name,
+          detail: c.detail ?? c.lastError ?? '',
+        });
+      }
+    } catch (err) {
+      status.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const button = (command, cls) =>
+    el(
+      'button',
+      { type: 'button', class: cls, 'data-command': command, onclick: send(command) },
+      w(`rec.cmd.${command}`),
+    );
+  const tripped = r.faultCode === 'circuit_trip' && !r.recoveredAt;
+  $('#cmd-buttons').replaceChildren(button('report-now'), ...(tripped ? [button('reset', 'primary')] : []));
 }
 
 globalThis.fm.renderEvidence = renderEvidence;

@@ -42,7 +42,9 @@ export function recordPage(p: PageContext, o: { id: number; phone: boolean }) {
 </form>
 </section>
 <section class="card" aria-labelledby="dl-h"><h2 id="dl-h">${w('rec.deadlines')}</h2><ul id="rec-deadlines" class="list"></ul></section>
-<section class="card" aria-labelledby="ev-h" id="rec-evidence" hidden><h2 id="ev-h">${w('rec.evidence')}</h2><div id="rec-device"></div><div id="rec-window"></div></section>
+<section class="card" aria-labelledby="ev-h" id="rec-evidence" hidden><h2 id="ev-h">${w('rec.evidence')}</h2><div id="rec-device"></div>
+<div id="rec-commands" hidden><h3>${w('rec.commands')}</h3><p id="cmd-buttons" class="row"></p><p id="cmd-status" class="muted" role="status" aria-live="polite"></p></div>
+<div id="rec-window"></div></section>
 <section class="card" aria-labelledby="rep-h" id="rec-reports-box" hidden><h2 id="rep-h">${w('rec.reports')}</h2><ul id="rec-reports" class="list"></ul></section>
 <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${w('rec.history')}</h2><ol id="rec-history" class="timeline"></ol></section>
 </article>`,
