@@ -24,7 +24,13 @@ export type RecordsErrorCode =
   | 'maintenance-not-found'
   | 'maintenance-ended'
   | 'maintenance-started'
-  | 'maintenance-not-started';
+  | 'maintenance-not-started'
+  | 'zone-not-found'
+  | 'zone-exists'
+  | 'route-not-found'
+  | 'route-exists'
+  | 'checkpoint-not-found'
+  | 'round-not-found';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

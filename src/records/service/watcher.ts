@@ -17,17 +17,23 @@ export const SLA_CLOCK: Actor = { id: 'sla-clock', role: 'service' };
 export interface WatcherOptions {
   /** How often start() ticks; a breach is seen within this long. */
   intervalMs?: number;
+  /** Work due on the same clock before each pass (scheduled rounds opening); a failure is logged. */
+  beforePass?: (at: Date) => Promise<void>;
 }
+
+const TABLES = { record: 'service_records', alert: 'patrol_alerts', round: 'rounds' } as const;
 
 export class BreachWatcher {
   readonly #ctx: DeskContext;
   readonly #intervalMs: number;
+  readonly #beforePass: WatcherOptions['beforePass'];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Breach[]> | undefined;
 
   constructor(ctx: DeskContext, options: WatcherOptions = {}) {
     this.#ctx = ctx;
     this.#intervalMs = options.intervalMs ?? 1000;
+    this.#beforePass = options.beforePass;
   }
 
   start(): void {
@@ -56,10 +62,13 @@ export class BreachWatcher {
   async #pass(): Promise<Breach[]> {
     const ctx = this.#ctx;
     const at = ctx.now();
+    await this.#beforePass?.(at).catch((err) =>
+      ctx.log.error({ err }, 'scheduled work before the watcher failed'),
+    );
     const breaches = await ctx.db.transaction(async (tx) => {
       const found = await recordBreaches(tx, at);
       for (const b of found) {
-        const table = b.subject === 'record' ? 'service_records' : 'patrol_alerts';
+        const table = TABLES[b.subject];
         const [row] = await tx.query<{ state: string }>(`SELECT state FROM ${table} WHERE id = $1`, [
           b.subjectId,
         ]);
