@@ -49,3 +49,7 @@ export const CONTACT_READERS: readonly Role[] = ['front_desk', 'supervisor', 'ma
 export const CONTACT_WORKERS: readonly Role[] = ['engineer', 'guard'];
 /** Who may read the audit trail of full numbers shown (GET /contact-reads). */
 export const CONTACT_AUDITORS: readonly Role[] = ['manager', 'admin'];
+/** Zones of responsibility, inspection routes, their checkpoints' codes and schedules: who runs the rota. */
+export const ROUND_PLANNERS: readonly Role[] = ['supervisor', 'manager', 'admin'];
+/** Walking inspection rounds: guards (巡更), engineers (巡检), and their supervisors stepping in. */
+export const ROUND_WALKERS: readonly Role[] = ['guard', 'engineer', 'supervisor', 'manager'];
