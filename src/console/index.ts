@@ -28,6 +28,7 @@ import { peoplePage } from './pages/people.ts';
 import { recordPage } from './pages/record.ts';
 import { PlaceStore } from './places.ts';
 import { residentRoutes } from './routes/resident-routes.ts';
+import { roundPages } from './routes/round-pages.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import type { ConsoleState } from './state.ts';
 import { sendPage, staffPage } from './web.ts';
@@ -111,6 +112,8 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   });
   const attachments = new AttachmentStore(records.db, now);
   residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, attachments, now });
+
+  roundPages(app, { state, desk, records });
 
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);
