@@ -11,7 +11,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
 import type { ServiceDesk } from '../api/desk.ts';
-import { DUTY_WRITERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
+import { DUTY_WRITERS, ROUND_PLANNERS, ROUND_WALKERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
 import type { Records } from '../records/index.ts';
 import { label, STATE_LABELS } from '../records/service/index.ts';
 import { pickEncoding } from './assets.ts';
@@ -113,7 +113,7 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   const attachments = new AttachmentStore(records.db, now);
   residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, attachments, now });
 
-  roundPages(app, { state, desk, records });
+  roundPages(app, { state, desk, records, walkers: ROUND_WALKERS, planners: ROUND_PLANNERS });
 
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);

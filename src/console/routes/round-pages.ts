@@ -4,9 +4,9 @@
  * through the service desk; the scripts change rounds through the JSON API.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ServiceDesk } from '../../api/desk.ts';
-import { ROUND_PLANNERS, ROUND_WALKERS } from '../../api/roles.ts';
+import type { Role } from '../../api/index.ts';
 import type { Records } from '../../records/index.ts';
+import type { ServiceDesk } from '../../records/service/index.ts';
 import {
   pointPage,
   type RouteChoice,
@@ -23,6 +23,9 @@ export interface RoundPagesDeps {
   state: ConsoleState;
   desk: ServiceDesk | undefined;
   records: Records;
+  /** The API's groups (api/roles.ts): who walks rounds, who plans zones and routes. */
+  walkers: readonly Role[];
+  planners: readonly Role[];
 }
 
 const CODE = /^[A-Z0-9]{6,32}$/;
@@ -31,7 +34,7 @@ const noDesk = (reply: FastifyReply) =>
 
 export function roundPages(app: FastifyInstance, d: RoundPagesDeps): void {
   app.get('/m/rounds', async (request, reply) => {
-    const p = await staffPage(request, reply, d.state, ROUND_WALKERS);
+    const p = await staffPage(request, reply, d.state, d.walkers);
     if (!p) return;
     if (!d.desk) return noDesk(reply);
     const mine = p.session!.sites;
@@ -47,13 +50,13 @@ export function roundPages(app: FastifyInstance, d: RoundPagesDeps): void {
   app.get('/m/rounds/:id', async (request, reply) => {
     const id = Number((request.params as { id: string }).id);
     if (!Number.isSafeInteger(id) || id <= 0) return reply.code(404).type('text/plain').send('no such round');
-    const p = await staffPage(request, reply, d.state, ROUND_WALKERS);
+    const p = await staffPage(request, reply, d.state, d.walkers);
     if (p) return sendPage(reply, roundPage(p, { id }));
   });
 
   app.get('/m/p/:code', async (request, reply) => {
     const { code } = request.params as { code: string };
-    const p = await staffPage(request, reply, d.state, ROUND_WALKERS);
+    const p = await staffPage(request, reply, d.state, d.walkers);
     if (!p) return;
     if (!d.desk) return noDesk(reply);
     const point = CODE.test(code) ? await d.desk.checkpointByCode(code) : undefined;
@@ -66,7 +69,7 @@ export function roundPages(app: FastifyInstance, d: RoundPagesDeps): void {
   });
 
   app.get('/manage/zones', async (request, reply) => {
-    const p = await staffPage(request, reply, d.state, ROUND_PLANNERS);
+    const p = await staffPage(request, reply, d.state, d.planners);
     if (!p) return;
     if (!d.desk) return noDesk(reply);
     const sites = await d.records.listSites();
@@ -78,7 +81,7 @@ export function roundPages(app: FastifyInstance, d: RoundPagesDeps): void {
   });
 
   app.get('/manage/rounds/qr', async (request, reply) => {
-    const p = await staffPage(request, reply, d.state, ROUND_PLANNERS);
+    const p = await staffPage(request, reply, d.state, d.planners);
     if (!p) return;
     if (!d.desk) return noDesk(reply);
     const q = request.query as { site?: string; route?: string };
