@@ -77,6 +77,12 @@ export function roundsApiSuite(name: string, databaseUrl: () => string | undefin
       expect(round).toMatchObject({ state: 'in_progress', startedBy: 'guard-wu', zone: 'north' });
       expect(JSON.stringify(round)).not.toContain(gate!.code);
 
+      // The desk's countdowns and the managers' breach counts carry the round's deadline too.
+      const pending = await t.call(desk, 'GET', `/deadlines?site=${SITE}`);
+      expect(pending.statusCode, pending.body).toBe(200);
+      expect(pending.json().items).toContainEqual(
+        expect.objectContaining({ subject: 'round', subjectId: round.id, step: 'round_finish' }),
+      );
       const confirmed = await t.call(guard, 'POST', `/rounds/${round.id}/confirm`, { code: gate!.code });
       expect(confirmed.statusCode, confirmed.body).toBe(200);
       const finding = await t.call(guard, 'POST', `/rounds/${round.id}/findings`, {
@@ -91,6 +97,13 @@ export function roundsApiSuite(name: string, databaseUrl: () => string | undefin
       const done = await t.call(guard, 'POST', `/rounds/${round.id}/confirm`, { code: lobby!.code });
       expect(done.json()).toMatchObject({ state: 'finished', late: true });
       expect((await t.call(guard, 'POST', `/rounds/${round.id}/finish`)).statusCode).toBe(409);
+      const breaches = await t.call(
+        sup,
+        'GET',
+        `/breaches?site=${SITE}&from=2025-03-02T16:00:00Z&to=2025-03-03T16:00:00Z`,
+      );
+      expect(breaches.statusCode, breaches.body).toBe(200);
+      expect(breaches.json().items).toEqual([{ subject: 'round', step: 'round_finish', count: 1 }]);
       const listed = await t.call(desk, 'GET', `/rounds?site=${SITE}&state=finished`);
       expect(listed.json().items.map((r: { id: number }) => r.id)).toEqual([round.id]);
       const stats = await t.call(sup, 'GET', `/stats?site=${SITE}&period=day&date=2025-03-03&zone=north`);
