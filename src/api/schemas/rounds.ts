@@ -11,7 +11,7 @@ import {
   zoneInput,
 } from '../../records/service/index.ts';
 import { id, instant, serialParams } from './common.ts';
-import { record } from './records.ts';
+import { historyEntry, record } from './records.ts';
 
 export const zoneBody = zoneInput.omit({ site: true, id: true }).extend({ id });
 export const zoneReplaceBody = zoneInput.omit({ site: true, id: true });
@@ -146,6 +146,7 @@ export const roundDetail = round
         breachedAt: atOrNull,
       }),
     ),
+    history: z.array(historyEntry),
   })
   .meta({ id: 'RoundDetail' });
 export const findingCreated = z.object({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema } from '../sites.ts';
-import { type Deadline, instant, serviceError, type Trade } from './types.ts';
+import { type Deadline, type HistoryEntry, instant, serviceError, type Trade } from './types.ts';
 
 export const ROUND_STATES = ['due', 'in_progress', 'finished'] as const;
 export type RoundState = (typeof ROUND_STATES)[number];
@@ -51,6 +51,8 @@ export interface RoundPoint {
 export interface RoundDetail extends Round {
   points: RoundPoint[];
   deadlines: Deadline[];
+  /** Scheduled, started, each point confirmed (and those missed with it), findings, finished, breaches. */
+  history: HistoryEntry[];
 }
 
 const COLUMNS = `r.id, r.site_id AS site, r.route_id AS route,
@@ -95,7 +97,12 @@ export async function getRound(db: Queryable, id: number, now: Date): Promise<Ro
      WHERE d.subject = 'round' AND d.subject_id = $1 ORDER BY d.due_at, d.id`,
     [id],
   );
-  return { ...round, points: await roundPoints(db, id), deadlines };
+  const history = await db.query<HistoryEntry>(
+    `SELECT id, at, actor_id AS "actorId", actor_role AS "actorRole", action, from_state AS "from", to_state AS "to",
+       note, data FROM service_history WHERE subject = 'round' AND subject_id = $1 ORDER BY id`,
+    [id],
+  );
+  return { ...round, points: await roundPoints(db, id), deadlines, history };
 }
 
 export const listRoundsFilter = z.object({

@@ -115,6 +115,15 @@ export function roundsTests(get: () => Harness) {
     expect(states(done)).toEqual(['confirmed', 'missed', 'confirmed']);
     expect(done.points[2]).toMatchObject({ note: '门已锁', confirmedBy: 'guard-1' });
     expect(done.deadlines.map((d) => [d.step, d.breachedAt !== null])).toEqual([['round_finish', true]]);
+    expect(done.history.map((e) => [e.action, e.actorId, e.to])).toEqual([
+      ['create', 'guard-1', 'due'],
+      ['start', 'guard-1', 'in_progress'],
+      ['confirm', 'guard-1', 'in_progress'],
+      ['breach', 'sla-clock', 'in_progress'],
+      ['confirm', 'guard-1', 'in_progress'],
+      ['finish', 'guard-1', 'finished'],
+    ]);
+    expect(done.history[4]!.data).toEqual({ point: done.points[2]!.id, missed: [done.points[1]!.id] });
     const again = await refusal(h.desk.confirmPoint(id, { code: cp2!.code }, guard));
     expect(again.code).toBe('illegal-transition');
 
