@@ -17,6 +17,7 @@ import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
+import { reportFinding } from './round-findings.ts';
 import * as roundReads from './round-reads.ts';
 import * as routes from './round-routes.ts';
 import { openDueRounds } from './round-schedule.ts';
@@ -68,6 +69,7 @@ export {
 } from './patrol.ts';
 export { ACTION_PAYLOADS } from './payloads.ts';
 export type { Created } from './records.ts';
+export { findingInput } from './round-findings.ts';
 export {
   type FaultyDevice,
   type ListRoundsFilter,
@@ -89,7 +91,7 @@ export {
   type ScheduleInput,
   scheduleInput,
 } from './round-routes.ts';
-export { confirmInput, findingInput, startRoundInput } from './rounds.ts';
+export { confirmInput, startRoundInput } from './rounds.ts';
 export type { IncidentSpan, SiteIncident, SiteIncidentInput } from './site-incidents.ts';
 export {
   type SiteLimitOverride,
@@ -228,7 +230,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     confirmPoint: (id: number, input: unknown, actor: Actor) => rounds.confirmPoint(ctx, id, input, actor),
     finishRound: (id: number, actor: Actor) => rounds.finishRound(ctx, id, actor),
     /** A finding at a confirmed point: a service record at the point (joining its device's open one). */
-    reportFinding: (id: number, input: unknown, actor: Actor) => rounds.reportFinding(ctx, id, input, actor),
+    reportFinding: (id: number, input: unknown, actor: Actor) => reportFinding(ctx, id, input, actor),
     getRound: (id: number) => roundReads.getRound(ctx.db, id, ctx.now()),
     listRounds: (filter: unknown = {}) => roundReads.listRounds(ctx.db, filter, ctx.now()),
 

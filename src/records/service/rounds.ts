@@ -11,7 +11,6 @@ import { idSchema } from '../sites.ts';
 import { limitsFor } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
-import { createRecord } from './records.ts';
 import {
   faultyDevices,
   getRound,
@@ -23,7 +22,7 @@ import {
 import { getRoute } from './round-routes.ts';
 import { addDeadlines, type Breach, meetSteps } from './sla.ts';
 import { appendHistory } from './store.ts';
-import { type Actor, PRIORITIES, RECORD_TYPES, type Role, serviceError, TRADES } from './types.ts';
+import { type Actor, type Role, serviceError } from './types.ts';
 import { getZone } from './zones.ts';
 
 /** Who walks rounds, and who may step in for the one walking. */
@@ -49,28 +48,20 @@ export const confirmInput = z
     (c) => (c.code === undefined) !== (c.point === undefined),
     'give the code or the point, one of them',
   );
-export const findingInput = z.object({
-  point: z.number().int().positive(),
-  content: z.string().trim().min(1).max(4000),
-  type: z.enum(RECORD_TYPES).default('repair'),
-  /** Default engineering: what a round finds is mostly a repair, whoever walks it. */
-  trade: z.enum(TRADES).default('engineering'),
-  priority: z.enum(PRIORITIES).default('normal'),
-});
 
 async function emitBreaches(ctx: DeskContext, breaches: readonly Breach[]): Promise<void> {
   for (const breach of breaches)
     ctx.events.emit({ type: 'breach', breach, notify: await notifyFor(ctx.db, breach) });
 }
 
-function mayWalk(round: Round, actor: Actor): void {
+export function mayWalk(round: Round, actor: Actor): void {
   if (!WALKERS.includes(actor.role))
     throw serviceError('forbidden', `role ${actor.role} may not walk an inspection round`);
   if (round.startedBy && round.startedBy !== actor.id && !OVERSEERS.includes(actor.role))
     throw serviceError('forbidden', `round ${round.id} is walked by ${round.startedBy}`);
 }
 
-async function history(
+export async function history(
   tx: Queryable,
   id: number,
   at: Date,
@@ -249,55 +240,4 @@ export async function finishRound(ctx: DeskContext, id: number, actor: Actor): P
   });
   await emitBreaches(ctx, breaches);
   return getRound(ctx.db, id, at);
-}
-
-/**
- * A finding at a confirmed point becomes a service record (source staff) at the point's place; at
- * a device with an open record it joins that record, as a resident's call would.
- */
-export async function reportFinding(ctx: DeskContext, id: number, input: unknown, actor: Actor) {
-  const f = parseInput(findingInput, input, 'finding');
-  const at = ctx.now();
-  const round = await loadRound(ctx.db, id, at);
-  mayWalk(round, actor);
-  const point = (await roundPoints(ctx.db, id)).find((p) => p.id === f.point);
-  if (!point) throw serviceError('checkpoint-not-found', `point ${f.point} is not in round ${id}`);
-  if (point.state !== 'confirmed')
-    throw serviceError(
-      'illegal-transition',
-      `round ${id}: confirm point "${point.name}" before reporting there`,
-    );
-  const [place] = point.checkpointId
-    ? await ctx.db.query<{ building: string | null; area: string | null }>(
-        'SELECT building_id AS building, area_id AS area FROM round_checkpoints WHERE id = $1',
-        [point.checkpointId],
-      )
-    : [];
-  const created = await createRecord(
-    ctx,
-    {
-      site: round.site,
-      source: 'staff',
-      type: f.type,
-      trade: f.trade,
-      priority: f.priority,
-      content: f.content,
-      location: point.location ?? point.name,
-      ...(place?.building ? { building: place.building } : {}),
-      ...(place?.area ? { area: place.area } : {}),
-      ...(point.deviceId ? { deviceId: point.deviceId } : {}),
-    },
-    actor,
-  );
-  await ctx.db.transaction(async (tx) => {
-    await tx.query('UPDATE round_points SET finding_record_id = $2 WHERE id = $1', [
-      point.id,
-      created.record.id,
-    ]);
-    await history(tx, id, at, actor, 'finding', round.state, round.state, f.content, {
-      point: point.id,
-      record: created.record.id,
-    });
-  });
-  return { ...created, round: await getRound(ctx.db, id, at) };
 }
