@@ -73,6 +73,13 @@ export function roundsTests(get: () => Harness) {
     const night = (await h.desk.createRecord(call('zn', { merge: 'new' }), desk)).record;
     expect((await h.desk.transition(night.id, 'dispatch', desk)).assigneeId).toBe('eng-2');
     expect((await h.desk.listZones('zn')).map((z) => z.id)).toEqual(['north']);
+    // Statistics per zone: the records at its places only (the garage call is not the north's).
+    const day = { site: 'zn', period: 'day' as const, date: '2025-03-10' };
+    expect((await h.desk.stats(day)).records).toBe(3);
+    const north = await h.desk.stats({ ...day, zone: 'north' });
+    expect(north).toMatchObject({ zone: 'north', records: 2 });
+    expect(north.rates.timeliness.denominator).toBe(2);
+    expect((await refusal(h.desk.stats({ ...day, zone: 'west' }))).code).toBe('zone-not-found');
   });
 
   it('flags a missed point and a late finish, breaches the round on the clock and counts it', async () => {
