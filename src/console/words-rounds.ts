@@ -12,6 +12,7 @@ export const ROUND_WORDS = {
   'rd.state.due': ['due', '待开始'],
   'rd.state.in_progress': ['walking', '进行中'],
   'rd.state.finished': ['finished', '已完成'],
+  'rd.state.missed': ['missed', '未巡'],
   'rd.late': ['late', '超时'],
   'rd.point.due': ['to check', '待检'],
   'rd.point.confirmed': ['checked', '已检'],

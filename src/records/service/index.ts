@@ -139,7 +139,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
   };
   const watcher = new BreachWatcher(ctx, {
     intervalMs: deps.watchIntervalMs,
-    beforePass: async (at) => void (await openDueRounds(ctx, at)),
+    afterPass: async (at) => void (await openDueRounds(ctx, at)),
   });
   const lang = ctx.lang;
   return {

@@ -5,7 +5,7 @@ import { parseInput } from '../errors.ts';
 import { idSchema } from '../sites.ts';
 import { type Deadline, type HistoryEntry, instant, serviceError, type Trade } from './types.ts';
 
-export const ROUND_STATES = ['due', 'in_progress', 'finished'] as const;
+export const ROUND_STATES = ['due', 'in_progress', 'finished', 'missed'] as const;
 export type RoundState = (typeof ROUND_STATES)[number];
 export const POINT_STATES = ['due', 'confirmed', 'missed'] as const;
 

@@ -2,14 +2,14 @@
  * Scheduled rounds come due on the desk's clock: before each watcher pass, every schedule whose
  * time has come (in the site's local time, on one of its weekdays, in the last day) gets its round,
  * once, assigned like a slip: the route's zone person on duty, else the duty table. The round must
- * be started within the round_start limit.
+ * be started within the round_start limit; one never started is missed when the next comes due.
  */
 
 import { RecordsError } from '../errors.ts';
 import { limitsFor } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { pickDuty } from './dispatch.ts';
-import { addDeadlines } from './sla.ts';
+import { addDeadlines, voidOpenDeadlines } from './sla.ts';
 import { appendHistory } from './store.ts';
 
 const SCHEDULER = { id: 'round-schedule', role: 'service' } as const;
@@ -65,6 +65,22 @@ export async function openDueRounds(ctx: DeskContext, at: Date): Promise<number[
         from: null,
         to: 'due',
       });
+      // The schedule's round before this one, never started, is missed: nobody walks it any more.
+      const missed = await tx.query<{ id: number }>(
+        `UPDATE rounds SET state = 'missed', finished_at = $3 WHERE schedule_id = $1 AND state = 'due' AND due_at < $2
+         RETURNING id`,
+        [d.scheduleId, d.dueAt, at],
+      );
+      for (const m of missed) {
+        await voidOpenDeadlines(tx, 'round', m.id, at);
+        await appendHistory(tx, 'round', m.id, {
+          at,
+          actor: SCHEDULER,
+          action: 'miss',
+          from: 'due',
+          to: 'missed',
+        });
+      }
       const l = await limitsFor(tx, d.site, null, ctx.limits);
       await addDeadlines(tx, 'round', row.id, d.site, [
         { step: 'round_start', dueAt: new Date(d.dueAt.getTime() + l.round_start) },

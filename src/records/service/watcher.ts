@@ -17,8 +17,12 @@ export const SLA_CLOCK: Actor = { id: 'sla-clock', role: 'service' };
 export interface WatcherOptions {
   /** How often start() ticks; a breach is seen within this long. */
   intervalMs?: number;
-  /** Work due on the same clock before each pass (scheduled rounds opening); a failure is logged. */
-  beforePass?: (at: Date) => Promise<void>;
+  /**
+   * Work due on the same clock after each pass (scheduled rounds opening, the ones never started
+   * missed): after, so a deadline that passed meanwhile is breached before its subject moves on.
+   * A failure is logged; the breaches stand.
+   */
+  afterPass?: (at: Date) => Promise<void>;
 }
 
 const TABLES = { record: 'service_records', alert: 'patrol_alerts', round: 'rounds' } as const;
@@ -26,14 +30,14 @@ const TABLES = { record: 'service_records', alert: 'patrol_alerts', round: 'roun
 export class BreachWatcher {
   readonly #ctx: DeskContext;
   readonly #intervalMs: number;
-  readonly #beforePass: WatcherOptions['beforePass'];
+  readonly #afterPass: WatcherOptions['afterPass'];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Breach[]> | undefined;
 
   constructor(ctx: DeskContext, options: WatcherOptions = {}) {
     this.#ctx = ctx;
     this.#intervalMs = options.intervalMs ?? 1000;
-    this.#beforePass = options.beforePass;
+    this.#afterPass = options.afterPass;
   }
 
   start(): void {
@@ -62,9 +66,6 @@ export class BreachWatcher {
   async #pass(): Promise<Breach[]> {
     const ctx = this.#ctx;
     const at = ctx.now();
-    await this.#beforePass?.(at).catch((err) =>
-      ctx.log.error({ err }, 'scheduled work before the watcher failed'),
-    );
     const breaches = await ctx.db.transaction(async (tx) => {
       const found = await recordBreaches(tx, at);
       for (const b of found) {
@@ -88,6 +89,9 @@ export class BreachWatcher {
       ctx.events.emit({ type: 'breach', breach, notify: await notifyFor(ctx.db, breach) });
       if (breach.subject === 'record' && ESCALATING_STEPS.includes(breach.step)) await this.#escalate(breach);
     }
+    await this.#afterPass?.(at).catch((err) =>
+      ctx.log.error({ err }, 'scheduled work after the watcher failed'),
+    );
     return breaches;
   }
 

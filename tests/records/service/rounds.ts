@@ -259,5 +259,28 @@ export function roundsTests(get: () => Harness) {
     const stats = await h.desk.stats({ site: 'nt', period: 'day', date: '2025-03-11' });
     expect(stats.rates.roundCompletion).toEqual({ numerator: 2, denominator: 4, rate: 0.5 });
     expect(stats.rates.roundsOnTime).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+
+    // The next night's round is never started: it is missed when the one after comes due.
+    h.at('2025-03-11T20:00:00Z');
+    await h.desk.tick();
+    const [second] = await h.desk.listRounds({ site: 'nt', state: ['due'] });
+    expect(second!.dueAt.toISOString()).toBe('2025-03-11T20:00:00.000Z');
+    h.at('2025-03-12T20:00:00Z');
+    await h.desk.tick();
+    expect((await h.desk.listRounds({ site: 'nt' })).map((x) => [x.dueAt.toISOString(), x.state])).toEqual([
+      ['2025-03-12T20:00:00.000Z', 'due'],
+      ['2025-03-11T20:00:00.000Z', 'missed'],
+      ['2025-03-10T20:00:00.000Z', 'finished'],
+    ]);
+    const missed = await h.desk.getRound(second!.id);
+    expect(missed.history.map((e) => [e.action, e.to])).toEqual([
+      ['schedule', 'due'],
+      ['breach', 'due'],
+      ['miss', 'missed'],
+    ]);
+    const never = await h.desk.stats({ site: 'nt', period: 'day', date: '2025-03-12' });
+    expect(never.rates.roundCompletion).toEqual({ numerator: 0, denominator: 2, rate: 0 });
+    expect(never.rates.roundsOnTime).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+    expect((await refusal(h.desk.startRound({ round: second!.id }, guard))).code).toBe('illegal-transition');
   });
 }
