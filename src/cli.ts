@@ -52,6 +52,15 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'maintenance ...        planned maintenance that holds device faults back (add, list, end)',
     load: () => import('./commands/maintenance.ts'),
   },
+  zones: {
+    summary: 'zones ...              zones of a site and their responsible people (add, set, list)',
+    load: () => import('./commands/zones.ts'),
+  },
+  rounds: {
+    summary:
+      'rounds ...             inspection routes, schedules and rounds (add-route, schedule, routes, list)',
+    load: () => import('./commands/rounds.ts'),
+  },
   ingest: {
     summary: 'ingest rejects         what ingest refused lately, from the running platform',
     load: () => import('./commands/ingest.ts'),

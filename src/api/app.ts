@@ -41,6 +41,7 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
 import { recordActionRoutes } from './routes/record-actions.ts';
 import { recordRoutes } from './routes/records.ts';
+import { roundRoutes } from './routes/rounds.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -163,6 +164,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(streamRoutes, ctx);
       await api.register(ingestRoutes, ctx);
       await api.register(emqxRoutes, ctx);
+      await api.register(roundRoutes, ctx);
       if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });
     if (consoleState) {

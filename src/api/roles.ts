@@ -63,3 +63,7 @@ export const COMMAND_SENDERS: Readonly<Record<'reset' | 'report-now', readonly R
 };
 /** Anyone who may send at least one command; the route checks the command itself. */
 export const ANY_COMMAND_SENDER: readonly Role[] = [...new Set(Object.values(COMMAND_SENDERS).flat())];
+/** Zones of responsibility, inspection routes, their checkpoints' codes and schedules: who runs the rota. */
+export const ROUND_PLANNERS: readonly Role[] = ['supervisor', 'manager', 'admin'];
+/** Walking inspection rounds: guards (巡更), engineers (巡检), and their supervisors stepping in. */
+export const ROUND_WALKERS: readonly Role[] = ['guard', 'engineer', 'supervisor', 'manager'];

@@ -38,6 +38,9 @@ export interface SiteLookups {
   device: SiteOf;
   window: SiteOf;
   shift: SiteOf;
+  round: SiteOf;
+  /** POST /rounds: the due round's site, or the named site of the route. */
+  newRound: SiteOf;
   /** A person: every site they work (none: every site, which a limited sign-in may not change). */
   staff: SiteOf;
   /** POST /staff: the sites the new person works (none: every site). */
@@ -73,6 +76,27 @@ export function siteLookups(db: Queryable): SiteLookups {
     window: siteOfParam(
       (id) => siteById(db, 'maintenance_windows', id),
       (id) => maintenanceNotFound(Number(id)),
+    ),
+    round: siteOfParam(
+      (id) => siteById(db, 'rounds', id),
+      (id) => new RecordsError('round-not-found', `round ${id} does not exist`),
+    ),
+    /** POST /rounds: a due round by id, or a route of a named site. */
+    newRound: Object.assign(
+      async (request: FastifyRequest) => {
+        const body = request.body as Body;
+        return typeof body?.round === 'number'
+          ? siteById(db, 'rounds', String(body.round))
+          : (body?.site as string | undefined);
+      },
+      {
+        missing: (request: FastifyRequest, site: string) => {
+          const body = request.body as Body;
+          return typeof body?.round === 'number'
+            ? new RecordsError('round-not-found', `round ${body.round} does not exist`)
+            : siteNotFound(site);
+        },
+      },
     ),
     shift: siteOfParam(
       (id) => siteById(db, 'duty_shifts', id),

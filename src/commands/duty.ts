@@ -33,6 +33,12 @@ function describe(s: Shift): string {
   return `${s.staffId} for ${s.trade} at ${s.site}${s.area ? ` area ${s.area}` : ''}, ${s.starts}-${s.ends} ${days}${valid ? `, ${valid}` : ''}`;
 }
 
+const VIA = {
+  zone: "on duty, the zone's responsible person",
+  shift: 'on duty',
+  supervisor: 'nobody is on duty; the trade supervisor',
+} as const;
+
 const subcommands: Record<string, Subcommand> = {
   add: {
     usage:
@@ -96,10 +102,10 @@ const subcommands: Record<string, Subcommand> = {
     },
   },
   now: {
-    usage: 'now --site S --trade T [--area A] [--at ISO]',
-    about: 'who a dispatch would pick: on duty, else the trade supervisor',
+    usage: 'now --site S --trade T [--building B] [--area A] [--at ISO]',
+    about: "who a dispatch would pick: the place's zone person on duty, on duty, else the trade supervisor",
     parse: (args, ctx) => {
-      const { values } = stringOptions(args, ['site', 'trade', 'area', 'at'], ['site', 'trade']);
+      const { values } = stringOptions(args, ['site', 'trade', 'building', 'area', 'at'], ['site', 'trade']);
       const at = values.at === undefined ? undefined : new Date(values.at);
       if (at && Number.isNaN(at.getTime()))
         throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
@@ -108,6 +114,7 @@ const subcommands: Record<string, Subcommand> = {
           site: values.site,
           trade: values.trade,
           area: values.area,
+          building: values.building,
           at,
         });
         const person = pick.staff;
@@ -115,7 +122,7 @@ const subcommands: Record<string, Subcommand> = {
           ? `${person.id} (${person.name}${person.phone ? `, ${person.phone}` : ''})`
           : pick.staffId;
         ctx.out(
-          `${who}: ${pick.via === 'shift' ? 'on duty' : 'nobody is on duty; the trade supervisor'} for ${values.trade} at ${values.site}${values.area ? ` area ${values.area}` : ''}, ${pick.at.toISOString()}`,
+          `${who}: ${VIA[pick.via]}${pick.zone ? ` (zone ${pick.zone})` : ''} for ${values.trade} at ${values.site}${values.area ? ` area ${values.area}` : ''}, ${pick.at.toISOString()}`,
         );
       };
     },

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
 import type { ServiceDesk } from '../api/desk.ts';
 import { inScope } from '../api/plugins/sites.ts';
-import { DUTY_WRITERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
+import { DUTY_WRITERS, ROUND_PLANNERS, ROUND_WALKERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
 import { recordSite } from '../api/site-lookups.ts';
 import type { Queryable, Records } from '../records/index.ts';
 import { label, STATE_LABELS } from '../records/service/index.ts';
@@ -30,6 +30,7 @@ import { peoplePage } from './pages/people.ts';
 import { recordPage } from './pages/record.ts';
 import { PlaceStore } from './places.ts';
 import { residentRoutes } from './routes/resident-routes.ts';
+import { roundPages } from './routes/round-pages.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import type { ConsoleState } from './state.ts';
 import { sendPage, staffPage } from './web.ts';
@@ -128,6 +129,8 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   });
   const attachments = new AttachmentStore(records.db, now);
   residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, attachments, now });
+
+  roundPages(app, { state, desk, records, walkers: ROUND_WALKERS, planners: ROUND_PLANNERS });
 
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);

@@ -184,6 +184,8 @@ export const DESK_WORDS = {
   'step.complaint_result': ['result', '投诉结果'],
   'step.alert_ack': ['acknowledge', '接警'],
   'step.alert_on_scene': ['on scene', '到场'],
+  'step.round_start': ['start the round', '巡检开始'],
+  'step.round_finish': ['finish the round', '巡检完成'],
   'alert.raised': ['raised', '待处理'],
   'alert.acknowledged': ['acknowledged', '已接警'],
   'alert.on_scene': ['on scene', '已到场'],

@@ -59,6 +59,8 @@ export const DUTY_WORDS = {
   'lim.alert_ack_emergency': ['acknowledge an emergency alert', '紧急警情接警'],
   'lim.alert_ack': ['acknowledge an alert', '警情接警'],
   'lim.alert_on_scene': ['on scene for an alert', '警情到场'],
+  'lim.round_start': ['start a scheduled round', '按时开始巡检'],
+  'lim.round_finish': ['walk a round (unless the route says)', '巡检用时（路线未定时）'],
   'es.title': ['Devices and estate', '设备与项目'],
   'es.device': ['Device', '设备'],
   'es.kind': ['Kind', '类型'],

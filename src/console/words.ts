@@ -2,6 +2,7 @@
 import { DESK_WORDS, MANAGE_WORDS, MOBILE_WORDS } from './words-desk.ts';
 import { DUTY_WORDS } from './words-manage.ts';
 import { RESIDENT_WORDS } from './words-resident.ts';
+import { ROUND_WORDS } from './words-rounds.ts';
 
 const BASE = {
   'app.name': ['Facility monitor', '设施监控'],
@@ -95,4 +96,5 @@ export const WORDS = {
   ...MANAGE_WORDS,
   ...RESIDENT_WORDS,
   ...DUTY_WORDS,
+  ...ROUND_WORDS,
 } as const;

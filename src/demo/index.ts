@@ -2,4 +2,5 @@
 export * from './estate.ts';
 export * from './faults.ts';
 export * from './provision.ts';
+export * from './rounds.ts';
 export * from './staff.ts';

@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { Role, ServiceDesk, StaffInput, Trade } from '../records/service/index.ts';
 import { DEMO_SITE } from './estate.ts';
+import { provisionDemoRounds } from './rounds.ts';
 
 export interface DemoSignIn {
   username: string;
@@ -103,6 +104,7 @@ export async function provisionDemoStaff(
       await desk.addShift({ site, staffId, trade, starts: '00:00', ends: '00:00' });
     }
   }
+  await provisionDemoRounds(desk);
   writeFileSync(
     path,
     `${JSON.stringify(

@@ -26,7 +26,13 @@ export type RecordsErrorCode =
   | 'maintenance-started'
   | 'maintenance-not-started'
   | 'command-not-supported'
-  | 'device-not-tripped';
+  | 'device-not-tripped'
+  | 'zone-not-found'
+  | 'zone-exists'
+  | 'route-not-found'
+  | 'route-exists'
+  | 'checkpoint-not-found'
+  | 'round-not-found';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

@@ -109,6 +109,20 @@ describe('OpenAPI document', () => {
       'POST /emqx/authz',
       'POST /devices/{id}/commands',
       'GET /devices/{id}/commands',
+      'GET /sites/{site}/zones',
+      'POST /sites/{site}/zones',
+      'GET /sites/{site}/zones/{zone}',
+      'PUT /sites/{site}/zones/{zone}',
+      'GET /sites/{site}/round-routes',
+      'POST /sites/{site}/round-routes',
+      'GET /sites/{site}/round-routes/{route}',
+      'POST /sites/{site}/round-routes/{route}/schedules',
+      'GET /rounds',
+      'POST /rounds',
+      'GET /rounds/{id}',
+      'POST /rounds/{id}/confirm',
+      'POST /rounds/{id}/findings',
+      'POST /rounds/{id}/finish',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

@@ -32,10 +32,12 @@ const COMMANDS = [
   'staff',
   'duty',
   'maintenance',
+  'zones',
+  'rounds',
   'ingest',
   'simulate',
 ];
-const GROUPS = ['sites', 'devices', 'staff', 'duty', 'maintenance'];
+const GROUPS = ['sites', 'devices', 'staff', 'duty', 'maintenance', 'zones', 'rounds'];
 
 describe('facility command line', () => {
   it('lists every command in its help', async () => {

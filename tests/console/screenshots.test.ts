@@ -43,6 +43,7 @@ describe('every main page at both sizes', () => {
   let recordId = 0;
   let placeCode = '';
   let statusPath = '';
+  let roundId = 0;
   const cookies = new Map<string, string>();
 
   beforeAll(async () => {
@@ -81,6 +82,27 @@ describe('every main page at both sizes', () => {
       }).toString(),
     });
     statusPath = (res.headers.location as string).split('?')[0]!;
+    await t.call(ADMIN, 'POST', '/sites/estate-1/zones', {
+      id: 'north',
+      name: '北区',
+      buildings: ['B1'],
+      people: { security: ['guard-1'], engineering: ['eng-1'] },
+    });
+    await t.call(ADMIN, 'POST', '/sites/estate-1/round-routes', {
+      id: 'night',
+      name: '夜间照明巡查',
+      trade: 'security',
+      zone: 'north',
+      faultKinds: ['lighting', 'lift'],
+      checkpoints: [
+        { name: '北门', location: '岗亭旁' },
+        { name: '1号楼大堂', building: 'B1' },
+        { name: '中心花园' },
+      ],
+    });
+    await t.call(ADMIN, 'POST', '/sites/estate-1/round-routes/night/schedules', { starts: '04:00' });
+    const guardToken = await t.token(['guard'], 'guard-1');
+    roundId = (await t.call(guardToken, 'POST', '/rounds', { site: 'estate-1', route: 'night' })).json().id;
     for (const who of ['desk-1', 'eng-1', 'guard-1', 'mgr-1', 'admin-1'])
       cookies.set(who, (await signIn(t, who, `pw-${who}-secret`)).cookie.split('=')[1]!);
     base = await listen(t);
@@ -114,6 +136,15 @@ describe('every main page at both sizes', () => {
     { name: 'alerts', as: 'guard-1', path: () => '/m/alerts', ready: 'li[data-alert]' },
     { name: 'people', as: 'admin-1', path: () => '/admin/people', ready: 'tr[data-staff]' },
     { name: 'qr', as: 'admin-1', path: () => '/admin/qr?site=estate-1', ready: '.qr-sheet figure' },
+    { name: 'rounds', as: 'guard-1', path: () => '/m/rounds', ready: 'li[data-route]' },
+    { name: 'round', as: 'guard-1', path: () => `/m/rounds/${roundId}`, ready: '#points li[data-point]' },
+    { name: 'zones', as: 'mgr-1', path: () => '/manage/zones?site=estate-1', ready: 'tr[data-route]' },
+    {
+      name: 'round-qr',
+      as: 'mgr-1',
+      path: () => '/manage/rounds/qr?site=estate-1&route=night',
+      ready: '.qr-sheet figure',
+    },
     { name: 'report', path: () => `/r/${placeCode}`, ready: '#report' },
     { name: 'report-status', path: () => statusPath, ready: '#phase' },
   ];

@@ -59,6 +59,25 @@ describe('demo staff', async () => {
     }
     expect((await desk.listShifts({ site: 'demo' })).length).toBe(2);
   });
+
+  it('divides the estate into two zones and schedules the night lighting round, once', async () => {
+    await provisionDemoStaff(records, desk, dataDir, log);
+    const zones = await desk.listZones('demo');
+    expect(zones.map((z) => [z.id, z.buildings, z.people])).toEqual([
+      ['north', ['B1', 'B2', 'B3'], { engineering: ['engineer'], security: ['guard'] }],
+      ['south', ['B4', 'B5', 'B6'], { engineering: ['engineer'], security: ['guard'] }],
+    ]);
+    const [route] = await desk.listRoutes('demo');
+    expect(route).toMatchObject({
+      id: 'night-lighting',
+      trade: 'security',
+      faultKinds: ['lighting', 'lift'],
+    });
+    expect(route!.checkpoints).toHaveLength(5);
+    expect(route!.schedules.map((s) => s.starts)).toEqual(['04:00']);
+    const pick = await desk.dutyNow({ site: 'demo', trade: 'engineering', building: 'B5' });
+    expect(pick).toMatchObject({ staffId: 'engineer', via: 'zone', zone: 'south' });
+  });
 });
 
 describe('demo faults', () => {

@@ -8,9 +8,13 @@ import type { ApiContext } from '../context.ts';
 import { ANY_ROLE, STATS_READERS } from '../roles.ts';
 import { commonErrors, id, instant } from '../schemas/common.ts';
 
+/** What the clock times: records, patrol alerts and inspection rounds (records/service/sla.ts). */
+const SUBJECTS = ['record', 'alert', 'round'] as const;
+type Subject = (typeof SUBJECTS)[number];
+
 const pending = z
   .object({
-    subject: z.enum(['record', 'alert']),
+    subject: z.enum(SUBJECTS),
     subjectId: z.number().int(),
     step: z.string(),
     round: z.number().int(),
@@ -26,7 +30,7 @@ export const deadlineRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       config: { roles: ANY_ROLE, sites: 'named' },
       schema: {
         tags: ['records'],
-        summary: 'Deadlines not yet met of a site’s records and alerts, soonest first',
+        summary: 'Deadlines not yet met of a site’s records, alerts and rounds, soonest first',
         description: 'Overdue ones are included (breachedAt tells whether the watcher recorded the breach).',
         querystring: z.object({ site: id, limit: z.coerce.number().int().min(1).max(5000).default(2000) }),
         response: { 200: z.object({ items: z.array(pending) }), ...commonErrors },
@@ -58,7 +62,7 @@ export const deadlineRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
         response: {
           200: z.object({
             items: z.array(
-              z.object({ subject: z.enum(['record', 'alert']), step: z.string(), count: z.number().int() }),
+              z.object({ subject: z.enum(SUBJECTS), step: z.string(), count: z.number().int() }),
             ),
           }),
           ...commonErrors,
@@ -67,7 +71,7 @@ export const deadlineRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
     },
     async (request) => {
       const { site, from, to } = request.query;
-      const items = await ctx.records.db.query<{ subject: 'record' | 'alert'; step: string; count: number }>(
+      const items = await ctx.records.db.query<{ subject: Subject; step: string; count: number }>(
         `SELECT d.subject, d.step, count(*)::int AS count
          FROM sla_breaches b JOIN sla_deadlines d ON d.id = b.deadline_id
          WHERE d.site_id = $1 AND b.breached_at >= $2 AND b.breached_at < $3

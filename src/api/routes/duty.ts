@@ -142,8 +142,8 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       },
     },
     async (request) => {
-      const { site, trade, area, at } = request.query;
-      const pick = await requireDesk(ctx.desk).dutyNow({ site, trade, area, at });
+      const { site, trade, area, at, building } = request.query;
+      const pick = await requireDesk(ctx.desk).dutyNow({ site, trade, area, at, building });
       return { site, trade, area: area ?? null, ...pick };
     },
   );

@@ -13,6 +13,7 @@ const query = z
     period: z.enum(['day', 'week', 'month']),
     date: z.iso.date().optional().describe('a local date in the period (weeks start on Monday)'),
     from: z.iso.date().optional().describe('alias of date'),
+    zone: id.optional().describe("one zone's figures: its buildings' and areas' records, devices and rounds"),
     format: z.enum(['json', 'csv']).optional().describe('overrides the Accept header'),
     lang: z
       .enum(['zh-CN', 'en'])
@@ -33,6 +34,7 @@ const stats = z
     site: z.string(),
     period: z.enum(['day', 'week', 'month']),
     date: z.string(),
+    zone: z.string().nullable(),
     timezone: z.string(),
     from: z.string(),
     to: z.string(),
@@ -80,10 +82,10 @@ export const statsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
     },
     async (request, reply) => {
       const desk = requireDesk(ctx.desk);
-      const { site, period, format, lang } = request.query;
+      const { site, period, format, lang, zone } = request.query;
       const date = (request.query.date ?? request.query.from)!;
       const csv = format ? format === 'csv' : prefersCsv(request.headers.accept);
-      const q = { site, period, date };
+      const q = { site, period, date, ...(zone ? { zone } : {}) };
       if (csv) {
         const text = lang ? statsCsv(await desk.stats(q), lang) : await desk.statsCsv(q);
         // A UTF-8 byte order mark: without it Excel reads the file as the local code page and the

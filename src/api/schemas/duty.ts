@@ -68,6 +68,7 @@ export const dutyNowQuery = z.object({
   trade: z.enum(TRADES),
   area: id.optional().describe("the record's area: an area's own shift beats a site-wide one"),
   at: instant.optional().describe('default now'),
+  building: id.optional().describe("the record's building: its zone's person on duty is preferred"),
 });
 export const dutyNow = z
   .object({
@@ -76,7 +77,8 @@ export const dutyNow = z
     area: z.string().nullable(),
     at: z.date(),
     staffId: z.string().describe('who a dispatch without an assignee would hand the slip to'),
-    via: z.enum(['shift', 'supervisor']),
+    via: z.enum(['zone', 'shift', 'supervisor']),
+    zone: z.string().optional().describe('the zone of the building or area, when it is in one'),
     staff: staff.optional(),
   })
   .meta({ id: 'DutyNow' });

@@ -1,5 +1,5 @@
 /** The frame every console page shares: language, navigation for the person's roles, assets. */
-import { DUTY_WRITERS, type Role, STATS_READERS } from '../../api/roles.ts';
+import { DUTY_WRITERS, ROUND_PLANNERS, type Role, STATS_READERS } from '../../api/roles.ts';
 import type { Assets } from '../assets.ts';
 import { type Html, html, jsonBlock } from '../html.ts';
 import { type Lang, t, type WordKey, wordsFor } from '../i18n.ts';
@@ -27,11 +27,13 @@ export const NAV: readonly NavItem[] = [
   { href: '/desk', word: 'nav.desk', roles: DESK_ROLES },
   { href: '/m', word: 'nav.mine', roles: ['engineer', 'supervisor'] },
   { href: '/m/alerts', word: 'nav.alerts', roles: ['guard', 'supervisor', 'manager'] },
+  { href: '/m/rounds', word: 'nav.rounds', roles: ['guard', 'engineer', 'supervisor'] },
   { href: '/manage', word: 'nav.manage', roles: STATS_READERS },
   { href: '/manage/duty', word: 'nav.duty', roles: DUTY_WRITERS },
   { href: '/estate', word: 'nav.estate', roles: [...DESK_ROLES, 'engineer'] },
   { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
   { href: '/admin/qr', word: 'nav.qr', roles: ['admin'] },
+  { href: '/manage/zones', word: 'nav.zones', roles: ROUND_PLANNERS },
 ];
 
 export function navFor(roles: readonly Role[]): NavItem[] {

@@ -40,6 +40,10 @@ export const DEFAULT_LIMITS = {
   alert_ack: 3 * MIN,
   /** patrol alerts: on scene within 10 min of being raised. */
   alert_on_scene: 10 * MIN,
+  /** inspection rounds: a scheduled round is started within 15 min of its time. */
+  round_start: 15 * MIN,
+  /** inspection rounds: every point confirmed within an hour of the start, unless the route says otherwise. */
+  round_finish: 60 * MIN,
 } as const;
 export type LimitName = keyof typeof DEFAULT_LIMITS;
 export type Limits = Record<LimitName, number>;
@@ -59,6 +63,8 @@ export const STEPS = [
   'complaint_result',
   'alert_ack',
   'alert_on_scene',
+  'round_start',
+  'round_finish',
 ] as const;
 export type Step = (typeof STEPS)[number];
 export const ESCALATING_STEPS: readonly Step[] = ['escalate', 'same_day'];

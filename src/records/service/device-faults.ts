@@ -184,6 +184,7 @@ export async function raiseDeviceFault(
     const assigneeId = await pickAssignee(ctx.db, {
       site: out.record.site,
       trade: out.record.trade,
+      building: out.record.building,
       area: null,
       at,
     });

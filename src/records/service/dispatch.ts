@@ -7,6 +7,7 @@ import type { Queryable } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema, requireSite } from '../sites.ts';
 import { instant, ROLES, type Role, serviceError, TRADES, type Trade } from './types.ts';
+import { zoneOf, zonePeople } from './zones.ts';
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, site local time)');
 
@@ -137,11 +138,13 @@ export async function addShift(db: Queryable, input: unknown, at: Date): Promise
 /**
  * Who is on duty at `at` (site local time). An area's own shift beats a site-wide one. A shift
  * past midnight covers the early hours of the day after one of its weekdays. Only shifts valid at
- * `at` count (an ended one stays in the table for the history).
+ * `at` count (an ended one stays in the table for the history). `among`: only these people, the
+ * first of them on duty first (a zone's responsible people).
  */
 export async function onDuty(
   db: Queryable,
   q: { site: string; trade: string; area?: string | null; at: Date },
+  among?: readonly string[],
 ): Promise<string | undefined> {
   const [row] = await db.query<{ id: string }>(
     `WITH l AS (SELECT ($3::timestamptz AT TIME ZONE timezone) AS t FROM sites WHERE id = $1),
@@ -152,8 +155,9 @@ export async function onDuty(
        AND ((d.starts < d.ends AND n.tod >= d.starts AND n.tod < d.ends AND n.dow = ANY(d.weekdays))
          OR (d.starts >= d.ends AND ((n.tod >= d.starts AND n.dow = ANY(d.weekdays))
            OR (n.tod < d.ends AND ((n.dow + 5) % 7) + 1 = ANY(d.weekdays)))))
-     ORDER BY (d.area_id IS NOT NULL) DESC, d.id LIMIT 1`,
-    [q.site, q.trade, q.at, q.area ?? null],
+       AND ($5::text[] IS NULL OR st.id = ANY($5::text[]))
+     ORDER BY array_position($5::text[], st.id), (d.area_id IS NOT NULL) DESC, d.id LIMIT 1`,
+    [q.site, q.trade, q.at, q.area ?? null, among ?? null],
   );
   return row?.id;
 }
@@ -180,15 +184,33 @@ export async function managers(db: Queryable, site: string): Promise<string[]> {
 
 export interface DutyPick {
   staffId: string;
-  /** On duty by a shift, or the trade's supervisor because nobody was. */
-  via: 'shift' | 'supervisor';
+  /** The place's zone person on duty, on duty by a shift, or the trade's supervisor because nobody was. */
+  via: 'zone' | 'shift' | 'supervisor';
+  /** The zone of the place, when it is in one. */
+  zone?: string;
 }
 
-/** The person on duty, else the trade's supervisor; nobody at all is a configuration error to fix. */
-export async function pickDuty(
-  db: Queryable,
-  q: { site: string; trade: string; area?: string | null; at: Date },
-): Promise<DutyPick> {
+export interface DutyQuery {
+  site: string;
+  trade: string;
+  building?: string | null;
+  area?: string | null;
+  /** The zone itself, when known (a round's route); otherwise found from the building or area. */
+  zone?: string | null;
+  at: Date;
+}
+
+/**
+ * The place's zone person for the trade when on duty (zone responsibility), else the person on
+ * duty, else the trade's supervisor; nobody at all is a configuration error to fix.
+ */
+export async function pickDuty(db: Queryable, q: DutyQuery): Promise<DutyPick> {
+  const zone = q.zone ?? (await zoneOf(db, q.site, q));
+  if (zone) {
+    const people = await zonePeople(db, q.site, zone, q.trade);
+    const inZone = people.length > 0 ? await onDuty(db, q, people) : undefined;
+    if (inZone) return { staffId: inZone, via: 'zone', zone };
+  }
   const onShift = await onDuty(db, q);
   if (onShift) return { staffId: onShift, via: 'shift' };
   const supervisor = (await supervisors(db, q.site, q.trade))[0];
@@ -200,10 +222,7 @@ export async function pickDuty(
 }
 
 /** Who a dispatch without an assignee hands the slip to (GET /duty/now asks pickDuty, the same question). */
-export async function pickAssignee(
-  db: Queryable,
-  q: { site: string; trade: string; area?: string | null; at: Date },
-): Promise<string> {
+export async function pickAssignee(db: Queryable, q: DutyQuery): Promise<string> {
   return (await pickDuty(db, q)).staffId;
 }
 
@@ -213,10 +232,10 @@ export async function pickAssignee(
  */
 export async function notifyFor(
   db: Queryable,
-  b: { subject: 'record' | 'alert'; subjectId: number; site: string; step: string },
+  b: { subject: 'record' | 'alert' | 'round'; subjectId: number; site: string; step: string },
 ): Promise<string[]> {
-  const table = b.subject === 'record' ? 'service_records' : 'patrol_alerts';
-  const trade = b.subject === 'record' ? 'trade' : `'security'`;
+  const table = { record: 'service_records', alert: 'patrol_alerts', round: 'rounds' }[b.subject];
+  const trade = b.subject === 'alert' ? `'security'` : 'trade';
   const [row] = await db.query<{ trade: string }>(`SELECT ${trade} AS trade FROM ${table} WHERE id = $1`, [
     b.subjectId,
   ]);

@@ -19,6 +19,11 @@ import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
 import { shareChanges } from './shared-changes.ts';
+import { reportFinding } from './round-findings.ts';
+import * as roundReads from './round-reads.ts';
+import * as routes from './round-routes.ts';
+import { openDueRounds } from './round-schedule.ts';
+import * as rounds from './rounds.ts';
 import * as incidents from './site-incidents.ts';
 import { replaceSiteLimits, siteLimits } from './site-limits.ts';
 import { type StatsQuery, siteStats } from './stats.ts';
@@ -26,6 +31,7 @@ import { statsCsv, statsJson } from './stats-output.ts';
 import { getRecordDetail, listRecords } from './store.ts';
 import type { Actor, CreateRecordInput, ListRecordsFilter } from './types.ts';
 import { BreachWatcher } from './watcher.ts';
+import * as zones from './zones.ts';
 
 export { DEFAULT_LIMITS, type LimitName, type Limits, STEPS, type Step } from './clock.ts';
 export {
@@ -73,6 +79,29 @@ export {
 } from './patrol.ts';
 export { ACTION_PAYLOADS } from './payloads.ts';
 export type { Created } from './records.ts';
+export { findingInput } from './round-findings.ts';
+export {
+  type FaultyDevice,
+  type ListRoundsFilter,
+  listRoundsFilter,
+  POINT_STATES,
+  ROUND_STATES,
+  type Round,
+  type RoundDetail,
+  type RoundPoint,
+  type RoundState,
+} from './round-reads.ts';
+export {
+  type Checkpoint,
+  checkpointInput,
+  type Route,
+  type RouteInput,
+  routeInput,
+  type Schedule,
+  type ScheduleInput,
+  scheduleInput,
+} from './round-routes.ts';
+export { confirmInput, startRoundInput } from './rounds.ts';
 export type { IncidentSpan, SiteIncident, SiteIncidentInput } from './site-incidents.ts';
 export {
   type SiteLimitOverride,
@@ -92,6 +121,7 @@ export {
 export { statsCsv, statsJson } from './stats-output.ts';
 export { type RecordPage, recordNotFound } from './store.ts';
 export * from './types.ts';
+export { type Zone, type ZoneInput, zoneInput } from './zones.ts';
 
 export interface ServiceDeskDeps {
   db: Db;
@@ -122,7 +152,10 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     limits: deps.deadlines ?? {},
     events,
   };
-  const watcher = new BreachWatcher(ctx, { intervalMs: deps.watchIntervalMs });
+  const watcher = new BreachWatcher(ctx, {
+    intervalMs: deps.watchIntervalMs,
+    afterPass: async (at) => void (await openDueRounds(ctx, at)),
+  });
   const lang = ctx.lang;
   // What onChange listeners hear: this process's changes and, on PostgreSQL, every other process's.
   const changes = createEmitter(deps.log);
@@ -182,10 +215,10 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     endShift: (id: number, o: { until?: Date | undefined; by: string }) =>
       dutyTable.endShift(ctx.db, id, o, ctx.now()),
     /** Who would get a slip now (or at `at`): on duty, else the trade supervisor. */
-    whoIsOnDuty: (q: { site: string; trade: string; area?: string | null; at?: Date }) =>
+    whoIsOnDuty: (q: Omit<dispatch.DutyQuery, 'at'> & { at?: Date }) =>
       dispatch.pickAssignee(ctx.db, { ...q, at: q.at ?? ctx.now() }),
     /** The same pick as dispatch's, saying whether a shift or the supervisor fallback made it, and who that is. */
-    dutyNow: async (q: { site: string; trade: string; area?: string | null; at?: Date }) => {
+    dutyNow: async (q: Omit<dispatch.DutyQuery, 'at'> & { at?: Date }) => {
       await requireSite(ctx.db, q.site);
       const at = q.at ?? ctx.now();
       const pick = await dispatch.pickDuty(ctx.db, { ...q, at });
@@ -206,6 +239,31 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     noteContactReads: (actor: Actor, recordIds: readonly number[], via: contacts.ContactView) =>
       contacts.noteContactReads(ctx.db, actor, recordIds, via, ctx.now()),
     listContactReads: (filter: contacts.ContactReadsFilter = {}) => contacts.listContactReads(ctx.db, filter),
+
+    addZone: (input: unknown) => zones.addZone(ctx.db, input, ctx.now()),
+    /** Replaces a zone's name, buildings, areas and people. */
+    replaceZone: (input: unknown) => zones.replaceZone(ctx.db, input),
+    listZones: (site: string) => zones.listZones(ctx.db, site),
+    getZone: (site: string, id: string) => zones.getZone(ctx.db, site, id),
+    /** The zone a building or area is in, if any. */
+    zoneOf: (site: string, place: { building?: string | null; area?: string | null }) =>
+      zones.zoneOf(ctx.db, site, place),
+
+    addRoute: (input: unknown) => routes.addRoute(ctx.db, input, ctx.now()),
+    getRoute: (site: string, id: string) => routes.getRoute(ctx.db, site, id),
+    listRoutes: (site: string) => routes.listRoutes(ctx.db, site),
+    addRoundSchedule: (input: unknown) => routes.addSchedule(ctx.db, input, ctx.now()),
+    /** The checkpoint a printed QR code names (its site and route too); undefined for an unknown code. */
+    checkpointByCode: (code: string) => routes.checkpointByCode(ctx.db, code),
+    /** Opens the rounds whose schedule has come due (the watcher does it before each pass). */
+    openDueRounds: () => openDueRounds(ctx, ctx.now()),
+    startRound: (input: unknown, actor: Actor) => rounds.startRound(ctx, input, actor),
+    confirmPoint: (id: number, input: unknown, actor: Actor) => rounds.confirmPoint(ctx, id, input, actor),
+    finishRound: (id: number, actor: Actor) => rounds.finishRound(ctx, id, actor),
+    /** A finding at a confirmed point: a service record at the point (joining its device's open one). */
+    reportFinding: (id: number, input: unknown, actor: Actor) => reportFinding(ctx, id, input, actor),
+    getRound: (id: number) => roundReads.getRound(ctx.db, id, ctx.now()),
+    listRounds: (filter: unknown = {}) => roundReads.listRounds(ctx.db, filter, ctx.now()),
 
     stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
     statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),

@@ -102,7 +102,8 @@ export async function transition(
   let p = payload;
   if ((action === 'dispatch' || action === 'reassign') && p.assigneeId === undefined) {
     const r = await loadRecord(ctx.db, id);
-    p = { ...p, assigneeId: await pickAssignee(ctx.db, { site: r.site, trade: r.trade, area: r.area, at }) };
+    const q = { site: r.site, trade: r.trade, building: r.building, area: r.area, at };
+    p = { ...p, assigneeId: await pickAssignee(ctx.db, q) };
   } else if (typeof p.assigneeId === 'string') {
     const [staff] = await ctx.db.query('SELECT 1 FROM staff WHERE id = $1 AND active', [p.assigneeId]);
     if (!staff)

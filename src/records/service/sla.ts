@@ -2,7 +2,7 @@
 import type { Queryable } from '../db.ts';
 import { type NewDeadline, RECURRING_STEPS, type Step } from './clock.ts';
 
-export type Subject = 'record' | 'alert';
+export type Subject = 'record' | 'alert' | 'round';
 
 export interface Breach {
   deadlineId: number;

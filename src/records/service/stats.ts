@@ -7,13 +7,17 @@ import { z } from 'zod';
 import type { Queryable } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema, requireSite } from '../sites.ts';
+import { roundCounts } from './round-stats.ts';
 import { STATES } from './types.ts';
+import { getZone } from './zones.ts';
 
 export const statsQuery = z.object({
   site: idSchema,
   period: z.enum(['day', 'week', 'month']),
   /** A local date in the period (YYYY-MM-DD); weeks start on Monday. */
   date: z.iso.date(),
+  /** One zone of the site: its buildings' and areas' records, devices and rounds. */
+  zone: idSchema.optional(),
 });
 export type StatsQuery = z.input<typeof statsQuery>;
 
@@ -32,6 +36,8 @@ export const RATE_NAMES = [
   'complaintResponse',
   'complaintResult',
   'equipmentIntact',
+  'roundCompletion',
+  'roundsOnTime',
 ] as const;
 export type RateName = (typeof RATE_NAMES)[number];
 
@@ -47,6 +53,8 @@ export interface SiteStats {
   site: string;
   period: 'day' | 'week' | 'month';
   date: string;
+  /** The zone the figures are for; null: the whole site. */
+  zone: string | null;
   timezone: string;
   from: Date;
   to: Date;
@@ -125,11 +133,18 @@ async function stepTimes(db: Queryable, ids: number[]): Promise<StepTime[]> {
  * so (migrations/030: each occurrence of a device record until its recovery, the work completed or
  * the close; cancelled records are mistakes, not downtime).
  */
-async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date): Promise<Rate> {
+async function equipmentIntact(
+  db: Queryable,
+  site: string,
+  from: Date,
+  to: Date,
+  buildings: string[] | null,
+): Promise<Rate> {
   const devices = await db.query<{ id: string; start: Date; end: Date }>(
     `SELECT id, GREATEST(created_at, $2) AS start, LEAST(COALESCE(revoked_at, $3), $3) AS "end"
-     FROM devices WHERE site_id = $1 AND created_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)`,
-    [site, from, to],
+     FROM devices WHERE site_id = $1 AND created_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)
+       AND ($4::text[] IS NULL OR building_id = ANY($4::text[]))`,
+    [site, from, to, buildings],
   );
   const faults = await db.query<{ deviceId: string; start: Date; end: Date }>(
     `SELECT device_id AS "deviceId", down_from AS start, COALESCE(down_until, $3) AS "end"
@@ -162,6 +177,8 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
   const q = parseInput(statsQuery, query, 'statistics query');
   await requireSite(db, q.site);
   const { from, to, timezone } = await periodBounds(db, q);
+  // A zone's records are those at its buildings (or their areas) and its own areas.
+  const zone = q.zone ? await getZone(db, q.site, q.zone) : undefined;
   const rows = await db.query<Row>(
     `SELECT r.id, r.type, r.priority, r.visited_at AS "visitedAt", r.accepted_at AS "acceptedAt",
        r.visit_satisfied AS "visitSatisfied", r.rework_count AS "reworkCount", r.reclassified_count AS "reclassifiedCount",
@@ -172,8 +189,10 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
        (SELECT bool_and(d.met_at IS NOT NULL AND d.met_at <= d.due_at) FROM sla_deadlines d
          WHERE d.subject = 'record' AND d.subject_id = r.id AND d.step = 'complaint_result') AS "resultOnTime"
      FROM service_records r
-     WHERE r.site_id = $1 AND r.received_at >= $2 AND r.received_at < $3 AND r.state <> 'cancelled'`,
-    [q.site, from, to],
+     WHERE r.site_id = $1 AND r.received_at >= $2 AND r.received_at < $3 AND r.state <> 'cancelled'
+       AND ($4::text[] IS NULL OR r.building_id = ANY($4::text[]) OR r.area_id = ANY($5::text[])
+         OR r.area_id IN (SELECT a.id FROM areas a WHERE a.site_id = $1 AND a.building_id = ANY($4::text[])))`,
+    [q.site, from, to, zone?.buildings ?? null, zone?.areas ?? null],
   );
   const count = (pred: (r: Row) => boolean, among: Row[] = rows) => among.filter(pred).length;
   const visited = rows.filter((r) => r.visitedAt);
@@ -183,10 +202,12 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
   );
   const complaints = rows.filter((r) => r.type === 'complaint');
   const until = new Date(Math.min(to.getTime(), now.getTime()));
+  const rc = await roundCounts(db, { site: q.site, zone: q.zone ?? null, from, until });
   return {
     site: q.site,
     period: q.period,
     date: q.date,
+    zone: q.zone ?? null,
     timezone,
     from,
     to,
@@ -224,7 +245,10 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
         count((r) => r.resultOnTime === true, complaints),
         complaints.length,
       ),
-      equipmentIntact: until > from ? await equipmentIntact(db, q.site, from, until) : rate(0, 0),
+      equipmentIntact:
+        until > from ? await equipmentIntact(db, q.site, from, until, zone?.buildings ?? null) : rate(0, 0),
+      roundCompletion: rate(rc.pointsConfirmed, rc.pointsDue),
+      roundsOnTime: rate(rc.rounds - rc.lateRounds, rc.rounds),
     },
     steps: await stepTimes(
       db,

@@ -141,7 +141,7 @@ export async function insertRecord(
 
 export async function appendHistory(
   tx: Queryable,
-  subject: 'record' | 'alert',
+  subject: 'record' | 'alert' | 'round',
   id: number,
   e: {
     at: Date;

@@ -17,17 +17,27 @@ export const SLA_CLOCK: Actor = { id: 'sla-clock', role: 'service' };
 export interface WatcherOptions {
   /** How often start() ticks; a breach is seen within this long. */
   intervalMs?: number;
+  /**
+   * Work due on the same clock after each pass (scheduled rounds opening, the ones never started
+   * missed): after, so a deadline that passed meanwhile is breached before its subject moves on.
+   * A failure is logged; the breaches stand.
+   */
+  afterPass?: (at: Date) => Promise<void>;
 }
+
+const TABLES = { record: 'service_records', alert: 'patrol_alerts', round: 'rounds' } as const;
 
 export class BreachWatcher {
   readonly #ctx: DeskContext;
   readonly #intervalMs: number;
+  readonly #afterPass: WatcherOptions['afterPass'];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Breach[]> | undefined;
 
   constructor(ctx: DeskContext, options: WatcherOptions = {}) {
     this.#ctx = ctx;
     this.#intervalMs = options.intervalMs ?? 1000;
+    this.#afterPass = options.afterPass;
   }
 
   start(): void {
@@ -59,7 +69,7 @@ export class BreachWatcher {
     const breaches = await ctx.db.transaction(async (tx) => {
       const found = await recordBreaches(tx, at);
       for (const b of found) {
-        const table = b.subject === 'record' ? 'service_records' : 'patrol_alerts';
+        const table = TABLES[b.subject];
         const [row] = await tx.query<{ state: string }>(`SELECT state FROM ${table} WHERE id = $1`, [
           b.subjectId,
         ]);
@@ -79,6 +89,9 @@ export class BreachWatcher {
       ctx.events.emit({ type: 'breach', breach, notify: await notifyFor(ctx.db, breach) });
       if (breach.subject === 'record' && ESCALATING_STEPS.includes(breach.step)) await this.#escalate(breach);
     }
+    await this.#afterPass?.(at).catch((err) =>
+      ctx.log.error({ err }, 'scheduled work after the watcher failed'),
+    );
     return breaches;
   }
 

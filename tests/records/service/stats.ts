@@ -128,6 +128,9 @@ export function statsTests(get: () => Harness) {
       complaintResult: r(0, 1),
       // 2 devices x 86,400 s; lift down 13:30-15:00 local (5,400 s), pump 00:00-00:30 (1,800 s).
       equipmentIntact: r(165_600, 172_800),
+      // The site walks no rounds: a rate over nothing is null.
+      roundCompletion: { numerator: 0, denominator: 0, rate: null },
+      roundsOnTime: { numerator: 0, denominator: 0, rate: null },
     });
     // Time in "received": R1 30 s, R2 30 s, R3 60 s, R4 150 s, R7 60 s (R10 still there).
     expect(day.steps.find((s) => s.state === 'received')).toEqual({

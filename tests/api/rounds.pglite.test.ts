@@ -1,0 +1,3 @@
+import { roundsApiSuite } from './rounds.suite.ts';
+
+roundsApiSuite('embedded PGlite', () => undefined);
