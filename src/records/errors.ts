@@ -24,7 +24,12 @@ export type RecordsErrorCode =
   | 'maintenance-not-found'
   | 'maintenance-ended'
   | 'maintenance-started'
-  | 'maintenance-not-started';
+  | 'maintenance-not-started'
+  | 'plan-not-found'
+  | 'plan-ended'
+  | 'not-a-job'
+  | 'checklist-item-not-found'
+  | 'checklist-incomplete';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

@@ -32,6 +32,12 @@ export const RATE_NAMES = [
   'complaintResponse',
   'complaintResult',
   'equipmentIntact',
+  'equipmentIntactLift',
+  'equipmentIntactPump',
+  'equipmentIntactLighting',
+  'equipmentIntactCctv',
+  'planCompletion',
+  'planOnTime',
 ] as const;
 export type RateName = (typeof RATE_NAMES)[number];
 
@@ -125,11 +131,18 @@ async function stepTimes(db: Queryable, ids: number[]): Promise<StepTime[]> {
  * so (migrations/030: each occurrence of a device record until its recovery, the work completed or
  * the close; cancelled records are mistakes, not downtime).
  */
-async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date): Promise<Rate> {
+async function equipmentIntact(
+  db: Queryable,
+  site: string,
+  from: Date,
+  to: Date,
+  kind: string | null = null,
+): Promise<Rate> {
   const devices = await db.query<{ id: string; start: Date; end: Date }>(
     `SELECT id, GREATEST(created_at, $2) AS start, LEAST(COALESCE(revoked_at, $3), $3) AS "end"
-     FROM devices WHERE site_id = $1 AND created_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)`,
-    [site, from, to],
+     FROM devices WHERE site_id = $1 AND created_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)
+       AND ($4::text IS NULL OR kind = $4)`,
+    [site, from, to, kind],
   );
   const faults = await db.query<{ deviceId: string; start: Date; end: Date }>(
     `SELECT device_id AS "deviceId", down_from AS start, COALESCE(down_until, $3) AS "end"
@@ -158,6 +171,21 @@ async function equipmentIntact(db: Queryable, site: string, from: Date, to: Date
   return rate(toSeconds(total - down), toSeconds(total));
 }
 
+/**
+ * Maintenance jobs due in the period (their due date's end falls in it, and has passed): completed
+ * (the work done, `complete`) at all, and by the end of the due date. Abandoned jobs count as not done.
+ */
+async function planRates(db: Queryable, site: string, from: Date, until: Date) {
+  const [row] = await db.query<{ due: number; done: number; onTime: number }>(
+    `SELECT count(*)::int AS due, count(r.completed_at)::int AS done,
+       count(*) FILTER (WHERE r.completed_at <= j.due_at)::int AS "onTime"
+     FROM maintenance_jobs j JOIN service_records r ON r.id = j.record_id
+     WHERE r.site_id = $1 AND j.due_at > $2 AND j.due_at <= $3`,
+    [site, from, until],
+  );
+  return { completion: rate(row!.done, row!.due), onTime: rate(row!.onTime, row!.due) };
+}
+
 export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Promise<SiteStats> {
   const q = parseInput(statsQuery, query, 'statistics query');
   await requireSite(db, q.site);
@@ -183,6 +211,9 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
   );
   const complaints = rows.filter((r) => r.type === 'complaint');
   const until = new Date(Math.min(to.getTime(), now.getTime()));
+  const intact = (kind: string | null) =>
+    until > from ? equipmentIntact(db, q.site, from, until, kind) : Promise.resolve(rate(0, 0));
+  const plans = await planRates(db, q.site, from, until);
   return {
     site: q.site,
     period: q.period,
@@ -224,7 +255,13 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
         count((r) => r.resultOnTime === true, complaints),
         complaints.length,
       ),
-      equipmentIntact: until > from ? await equipmentIntact(db, q.site, from, until) : rate(0, 0),
+      equipmentIntact: await intact(null),
+      equipmentIntactLift: await intact('lift'),
+      equipmentIntactPump: await intact('pump'),
+      equipmentIntactLighting: await intact('lighting'),
+      equipmentIntactCctv: await intact('cctv'),
+      planCompletion: plans.completion,
+      planOnTime: plans.onTime,
     },
     steps: await stepTimes(
       db,

@@ -6,6 +6,7 @@
 import { ESCALATING_STEPS } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
+import { generateDue } from './plan-jobs.ts';
 import { announce, applyAction } from './procedure.ts';
 import { type Breach, recordBreaches } from './sla.ts';
 import { appendHistory } from './store.ts';
@@ -17,6 +18,8 @@ export const SLA_CLOCK: Actor = { id: 'sla-clock', role: 'service' };
 export interface WatcherOptions {
   /** How often start() ticks; a breach is seen within this long. */
   intervalMs?: number;
+  /** Shortest time between two passes over the maintenance plans, on the desk's clock (ms). */
+  planEveryMs?: number;
 }
 
 export class BreachWatcher {
@@ -24,10 +27,13 @@ export class BreachWatcher {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Breach[]> | undefined;
+  readonly #planEveryMs: number;
+  #plannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: DeskContext, options: WatcherOptions = {}) {
     this.#ctx = ctx;
     this.#intervalMs = options.intervalMs ?? 1000;
+    this.#planEveryMs = options.planEveryMs ?? 60_000;
   }
 
   start(): void {
@@ -56,6 +62,12 @@ export class BreachWatcher {
   async #pass(): Promise<Breach[]> {
     const ctx = this.#ctx;
     const at = ctx.now();
+    // Jobs come due on the same clock as deadlines: generated before the overdue ones are judged.
+    const since = at.getTime() - this.#plannedAt;
+    if (since >= this.#planEveryMs || since < 0) {
+      this.#plannedAt = at.getTime();
+      await generateDue(ctx).catch((err) => ctx.log.error({ err }, 'maintenance plans pass failed'));
+    }
     const breaches = await ctx.db.transaction(async (tx) => {
       const found = await recordBreaches(tx, at);
       for (const b of found) {
