@@ -45,6 +45,7 @@ const INTEGRATION = [
   'tests/rules/episodes.*.test.ts',
   'tests/rules/faults.*.test.ts',
   'tests/rules/maintenance-api.*.test.ts',
+  'tests/rules/meter-plans.test.ts',
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',

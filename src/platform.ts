@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
-import type { Config } from './config.ts';
+import { type Config, planSettings } from './config.ts';
 import {
   DEMO_BUILDINGS,
   DEMO_SITE,
@@ -105,6 +105,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       db: records.db,
       log: log.child({ service: 'desk' }),
       lang: config.FM_LANG,
+      plans: planSettings(config),
     });
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
@@ -154,6 +155,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           sites: config.FM_RULES_SITES ? list(config.FM_RULES_SITES) : undefined,
           tickMs: config.FM_RULES_TICK_MS,
           refreshMs: config.FM_RULES_REFRESH_S * 1000,
+          meterSampleMs: config.FM_RULES_METER_SAMPLE_S * 1000,
         }),
         log: log.child({ service: 'rules' }),
         now: () => new Date(),

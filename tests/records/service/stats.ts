@@ -108,6 +108,7 @@ const r = (numerator: number, denominator: number) => ({
   denominator,
   rate: numerator / denominator,
 });
+const none = { numerator: 0, denominator: 0, rate: null };
 
 export function statsTests(get: () => Harness) {
   it('computes the day, week and month rates of a fixed data set, with numerators and denominators', async () => {
@@ -128,6 +129,13 @@ export function statsTests(get: () => Harness) {
       complaintResult: r(0, 1),
       // 2 devices x 86,400 s; lift down 13:30-15:00 local (5,400 s), pump 00:00-00:30 (1,800 s).
       equipmentIntact: r(165_600, 172_800),
+      // Per kind: the lift and the pump apart; no lighting or CCTV here; no maintenance plan.
+      equipmentIntactLift: r(81_000, 86_400),
+      equipmentIntactPump: r(84_600, 86_400),
+      equipmentIntactLighting: none,
+      equipmentIntactCctv: none,
+      planCompletion: none,
+      planOnTime: none,
     });
     // Time in "received": R1 30 s, R2 30 s, R3 60 s, R4 150 s, R7 60 s (R10 still there).
     expect(day.steps.find((s) => s.state === 'received')).toEqual({
