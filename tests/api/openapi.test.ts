@@ -104,6 +104,14 @@ describe('OpenAPI document', () => {
       'PUT /logins/{staffId}',
       'POST /logins/{staffId}/invitations',
       'POST /logins/{staffId}/revoke-sessions',
+      'GET /plans',
+      'POST /plans',
+      'GET /plans/{id}',
+      'PATCH /plans/{id}',
+      'GET /plan-calendar',
+      'GET /records/{id}/checklist',
+      'PUT /records/{id}/checklist/{position}',
+      'POST /records/{id}/faults',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

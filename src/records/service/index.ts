@@ -76,7 +76,7 @@ export { ACTION_PAYLOADS } from './payloads.ts';
 export { type CalendarEntry, calendarQuery } from './plan-calendar.ts';
 export { type MeterReading, PLANNER } from './plan-jobs.ts';
 export { PLAN_DEFAULTS, type PlanSettings, TEMPLATES, type Template } from './plan-templates.ts';
-export { type Plan, type PlanFilter, type PlanInput, planFilter, planInput } from './plans.ts';
+export { type Plan, type PlanFilter, type PlanInput, planFields, planFilter, planInput } from './plans.ts';
 export type { Created } from './records.ts';
 export type { IncidentSpan, SiteIncident, SiteIncidentInput } from './site-incidents.ts';
 export {

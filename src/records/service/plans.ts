@@ -8,7 +8,7 @@ import { KINDS } from '../../protocol/index.ts';
 import type { Queryable } from '../db.ts';
 import { parseInput, RecordsError } from '../errors.ts';
 import { idSchema, requireSite } from '../sites.ts';
-import { type PlanSettings, TEMPLATES, templateDefaults } from './plan-templates.ts';
+import { type PlanSettings, TEMPLATES, type Template, templateDefaults } from './plan-templates.ts';
 import { TRADES, type Trade } from './types.ts';
 
 const every = z.object({ count: z.number().int().min(1).max(1000), unit: z.enum(['day', 'month']) });
@@ -18,29 +18,31 @@ const meter = z.object({
   every: z.number().positive(),
 });
 
+/** A plan's fields as the API and the CLI take them (who creates it is theirs to say). */
+export const planFields = {
+  site: idSchema,
+  scope: z.enum(['device', 'kind', 'site']),
+  /** The device, for scope device. */
+  device: idSchema.optional(),
+  /** The kind, for scope kind; a template's kind is the default. */
+  kind: z.enum(KINDS).optional(),
+  template: z.enum(TEMPLATES).default('custom'),
+  name: z.string().trim().min(1).max(100).optional(),
+  trade: z.enum(TRADES).default('engineering'),
+  /** Omitted: the template's interval (a setting); null: no calendar trigger. */
+  every: every.nullable().optional(),
+  /** First due date, site-local; omitted: today. */
+  startsOn: z.iso.date().optional(),
+  /** Omitted: the template's meter; null: none. */
+  meter: meter.nullable().optional(),
+  leadDays: z.number().int().min(0).max(365).optional(),
+  dueDays: z.number().int().min(1).max(365).optional(),
+  /** Checklist items; omitted: the template's. */
+  items: z.array(z.string().trim().min(1).max(300)).max(100).optional(),
+};
+
 export const planInput = z
-  .object({
-    site: idSchema,
-    scope: z.enum(['device', 'kind', 'site']),
-    /** The device, for scope device. */
-    device: idSchema.optional(),
-    /** The kind, for scope kind; a template's kind is the default. */
-    kind: z.enum(KINDS).optional(),
-    template: z.enum(TEMPLATES).default('custom'),
-    name: z.string().trim().min(1).max(100).optional(),
-    trade: z.enum(TRADES).default('engineering'),
-    /** Omitted: the template's interval (a setting); null: no calendar trigger. */
-    every: every.nullable().optional(),
-    /** First due date, site-local; omitted: today. */
-    startsOn: z.iso.date().optional(),
-    /** Omitted: the template's meter; null: none. */
-    meter: meter.nullable().optional(),
-    leadDays: z.number().int().min(0).max(365).optional(),
-    dueDays: z.number().int().min(1).max(365).optional(),
-    /** Checklist items; omitted: the template's. */
-    items: z.array(z.string().trim().min(1).max(300)).max(100).optional(),
-    createdBy: z.string().min(1).max(100).default('api'),
-  })
+  .object({ ...planFields, createdBy: z.string().min(1).max(100).default('api') })
   .refine((p) => (p.scope === 'device') === (p.device !== undefined), {
     message: 'device is required for scope device (and only then)',
     path: ['device'],
@@ -54,7 +56,7 @@ export interface Plan {
   scope: 'device' | 'kind' | 'site';
   device: string | null;
   kind: string | null;
-  template: string;
+  template: Template;
   trade: Trade;
   every: { count: number; unit: 'day' | 'month' } | null;
   startsOn: string | null;
