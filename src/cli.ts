@@ -52,6 +52,11 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'maintenance ...        planned maintenance that holds device faults back (add, list, end)',
     load: () => import('./commands/maintenance.ts'),
   },
+  plans: {
+    summary:
+      "plans ...              maintenance plans, their calendar and jobs' checklists (add, list, end, calendar, checklist, check)",
+    load: () => import('./commands/plans.ts'),
+  },
   ingest: {
     summary: 'ingest rejects         what ingest refused lately, from the running platform',
     load: () => import('./commands/ingest.ts'),
