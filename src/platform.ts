@@ -8,6 +8,7 @@ import {
   type DemoFaultOptions,
   type DemoSignIn,
   provisionDemoEstate,
+  provisionDemoPlans,
   provisionDemoStaff,
   startDemoFaults,
 } from './demo/index.ts';
@@ -116,6 +117,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
     const signIns: DemoSignIn[] = demo
       ? await provisionDemoStaff(records, desk, config.FM_DATA_DIR, log.child({ service: 'demo' }))
       : [];
+    if (demo) await provisionDemoPlans(desk, log.child({ service: 'demo' }));
 
     const broker = started(
       'broker',
