@@ -33,6 +33,7 @@ describe('meter-driven maintenance plan over MQTT', () => {
   const clock = new FakeClock(START);
   const seen: number[] = [];
   let watcher: mqtt.MqttClient;
+  let jobId: number;
 
   beforeAll(async () => {
     broker = await startBroker(['L-1']);
@@ -101,5 +102,29 @@ describe('meter-driven maintenance plan over MQTT', () => {
       assigneeId: 'sup',
     });
     expect((await store.desk.getChecklist(first.id)).length).toBeGreaterThan(5);
+    jobId = first.id;
+  }, 120_000);
+
+  it('holds the device’s faults back while the job is worked, and raises one still on when it is completed', async () => {
+    const sup = { id: 'sup', role: 'supervisor' as const };
+    const faults = () =>
+      store.records.db.query<{ id: number }>(
+        `SELECT id FROM service_records WHERE device_id = 'L-1' AND fault_code = 'door_lock_fault'`,
+      );
+    for (const a of ['acknowledge', 'arrive']) await store.desk.transition(jobId, a, sup);
+    await store.desk.transition(jobId, 'plan', sup, { durationMin: 60, residentAgreed: true });
+    await store.desk.transition(jobId, 'start', sup);
+    // The engineer opens the landing door lock circuit to work on it: the device reports the fault.
+    expect(sim.models.get('L-1')!.raise('door_lock_fault')).toBe(true);
+    await sim.run(rules, 2 * 60_000, 5000);
+    await rules.idle();
+    expect(await faults()).toEqual([]);
+    expect(rules.counters().suppressedMaintenance).toBeGreaterThan(0);
+    for (const item of await store.desk.getChecklist(jobId))
+      await store.desk.checkItem(jobId, item.position, { result: 'done' }, sup);
+    await store.desk.transition(jobId, 'complete', sup, { workMinutes: 30 });
+    await sim.run(rules, 60_000, 5000);
+    await rules.idle();
+    expect(await faults()).toHaveLength(1);
   }, 120_000);
 });
