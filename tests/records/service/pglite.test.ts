@@ -5,7 +5,7 @@ import { serviceSuite } from './harness.ts';
 import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
-import { planTests } from './plans.ts';
+import { meterResetTests, planTests } from './plans.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
 
@@ -17,5 +17,14 @@ serviceSuite(
     return { dataDir: dir };
   },
   async () => rmSync(dir, { recursive: true, force: true }),
-  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests, incidentTests, planTests],
+  [
+    lifecycleTests,
+    clockTests,
+    sourcesTests,
+    patrolTests,
+    statsTests,
+    incidentTests,
+    planTests,
+    meterResetTests,
+  ],
 );

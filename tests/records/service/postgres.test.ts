@@ -4,7 +4,7 @@ import { serviceSuite } from './harness.ts';
 import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
-import { planTests } from './plans.ts';
+import { meterResetTests, planTests } from './plans.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
 
@@ -16,5 +16,14 @@ serviceSuite(
     return { databaseUrl: pg.url, dataDir: tempDir('service-pg') };
   },
   async () => pg?.stop(),
-  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests, incidentTests, planTests],
+  [
+    lifecycleTests,
+    clockTests,
+    sourcesTests,
+    patrolTests,
+    statsTests,
+    incidentTests,
+    planTests,
+    meterResetTests,
+  ],
 );
