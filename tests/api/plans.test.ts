@@ -3,6 +3,7 @@
  * the checklist answered on site with a fault that becomes a linked repair record, the calendar.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartBody, TINY_PNG } from '../console/support.ts';
 import { ADMIN, openTestApi, type TestApi } from './support.ts';
 
 describe('maintenance plans', () => {
@@ -88,6 +89,37 @@ describe('maintenance plans', () => {
     const extra = await t.call(eng, 'POST', `/records/${job!.id}/faults`, { content: '轿厢照明一盏不亮' });
     expect(extra.statusCode).toBe(201);
     expect(extra.json()).toMatchObject({ jobId: job!.id, type: 'repair' });
+    // A photo of an item: one of the job's own attachments, not another record's.
+    const upload = async (id: number) => {
+      const { payload, contentType } = multipartBody(
+        { label: 'after' },
+        { name: 'item.png', type: 'image/png', data: TINY_PNG },
+      );
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/records/${id}/attachments`,
+        headers: { authorization: `Bearer ${eng}`, 'content-type': contentType },
+        payload,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as number;
+    };
+    const photo = await upload(job!.id);
+    const withPhoto = await t.call(eng, 'PUT', `/records/${job!.id}/checklist/1`, {
+      result: 'done',
+      attachmentId: photo,
+    });
+    expect(withPhoto.json().item).toMatchObject({
+      result: 'done',
+      attachmentId: photo,
+      checkedBy: 'eng-zhang',
+    });
+    const elsewhere = await upload(faultId);
+    const wrong = await t.call(eng, 'PUT', `/records/${job!.id}/checklist/2`, {
+      result: 'done',
+      attachmentId: elsewhere,
+    });
+    expect(wrong.statusCode).toBe(400);
     const notJob = await t.call(eng, 'GET', `/records/${faultId}/checklist`);
     expect(notJob.json().error.code).toBe('not-a-job');
 
