@@ -4,7 +4,8 @@ import { serviceSuite } from './harness.ts';
 import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
-import { meterResetTests, planTests } from './plans.ts';
+import { meterResetTests } from './plan-meters.ts';
+import { planTests } from './plans.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
 
