@@ -46,6 +46,7 @@ const INTEGRATION = [
   'tests/rules/faults.*.test.ts',
   'tests/rules/handover.test.ts',
   'tests/rules/maintenance-api.*.test.ts',
+  'tests/rules/meter-plans.test.ts',
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',

@@ -61,6 +61,11 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
       'rounds ...             inspection routes, schedules and rounds (add-route, schedule, routes, list)',
     load: () => import('./commands/rounds.ts'),
   },
+  plans: {
+    summary:
+      "plans ...              maintenance plans, their calendar and jobs' checklists (add, list, end, calendar, checklist, check)",
+    load: () => import('./commands/plans.ts'),
+  },
   ingest: {
     summary: 'ingest rejects         what ingest refused lately, from the running platform',
     load: () => import('./commands/ingest.ts'),

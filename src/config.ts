@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
 import { JsonSyntaxError, parseJsonWithLines } from './json-lines.ts';
+import type { PlanSettings } from './records/service/index.ts';
 import { shownValue } from './redact.ts';
 import { influxSettingProblems, mosquittoSettingProblems, settings } from './settings.ts';
 
@@ -183,4 +184,19 @@ export function loadConfig(
 /** The defaults, as the documentation and tests see them. */
 export function defaultConfig(): Config {
   return loadConfig({});
+}
+
+/** The maintenance plans' intervals and lead times (FM_PLAN_*), as the desk takes them. */
+export function planSettings(c: Config): PlanSettings {
+  return {
+    liftDays: c.FM_PLAN_LIFT_DAYS,
+    tankMonths: c.FM_PLAN_TANK_MONTHS,
+    emergencyLightMonths: c.FM_PLAN_EMERGENCY_LIGHT_MONTHS,
+    emergencyLightFullMonths: c.FM_PLAN_EMERGENCY_LIGHT_FULL_MONTHS,
+    pumpRunHours: c.FM_PLAN_PUMP_RUN_HOURS,
+    nvrDiskHours: c.FM_PLAN_NVR_DISK_HOURS,
+    leadDays: c.FM_PLAN_LEAD_DAYS,
+    meterDueDays: c.FM_PLAN_METER_DUE_DAYS,
+    windowHours: c.FM_PLAN_WINDOW_HOURS,
+  };
 }

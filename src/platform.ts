@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
-import type { Config } from './config.ts';
+import { type Config, planSettings } from './config.ts';
 import {
   DEMO_BUILDINGS,
   DEMO_SITE,
   type DemoFaultOptions,
   type DemoSignIn,
   provisionDemoEstate,
+  provisionDemoPlans,
   provisionDemoStaff,
   startDemoFaults,
 } from './demo/index.ts';
@@ -123,6 +124,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       log: log.child({ service: 'desk' }),
       lang: config.FM_LANG,
       clockLeaseTtlMs: config.FM_JOB_LEASE_TTL_S * 1000,
+      plans: planSettings(config),
     });
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
@@ -133,6 +135,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
     const signIns: DemoSignIn[] = demo
       ? await provisionDemoStaff(records, desk, config.FM_DATA_DIR, log.child({ service: 'demo' }))
       : [];
+    if (demo) await provisionDemoPlans(desk, log.child({ service: 'demo' }));
 
     const broker = started(
       'broker',

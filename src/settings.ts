@@ -292,6 +292,46 @@ export const settings = {
     schema: positiveInt.min(1).max(86_400).default(120),
     doc: 'How long a command to a device (reset, report-now) waits for its answer before it is expired, s. A device that reconnects later drops it (docs/mqtt-contract.md, Commands).',
   },
+  FM_RULES_METER_SAMPLE_S: {
+    schema: z.coerce.number().int().min(0).default(300),
+    doc: 'Shortest time between two counter readings of a device passed to meter-driven maintenance plans, s (0: every message).',
+  },
+  FM_PLAN_LIFT_DAYS: {
+    schema: positiveInt.default(15),
+    doc: 'Default interval of lift maintenance plans, days: at least every 15 days (《特种设备安全监察条例》 art. 31; TSG T5001-2009 art. 16 half-monthly maintenance, kept by TSG T5002-2017).',
+  },
+  FM_PLAN_TANK_MONTHS: {
+    schema: positiveInt.default(6),
+    doc: 'Default interval of secondary water supply tank cleaning and disinfection, months: at least every six months (local supply rules under GB 17051).',
+  },
+  FM_PLAN_EMERGENCY_LIGHT_MONTHS: {
+    schema: positiveInt.default(1),
+    doc: 'Default interval of the emergency lighting test, months (monthly emergency start, GB 51309-2018 systems).',
+  },
+  FM_PLAN_EMERGENCY_LIGHT_FULL_MONTHS: {
+    schema: positiveInt.default(12),
+    doc: 'Default interval of the emergency lighting full-duration test, months (yearly).',
+  },
+  FM_PLAN_PUMP_RUN_HOURS: {
+    schema: positiveInt.default(2000),
+    doc: 'Default step of pump maintenance plans by running hours (good practice).',
+  },
+  FM_PLAN_NVR_DISK_HOURS: {
+    schema: positiveInt.default(20_000),
+    doc: 'Default step of NVR disk checks by power-on hours of the oldest disk (good practice).',
+  },
+  FM_PLAN_LEAD_DAYS: {
+    schema: z.coerce.number().int().min(0).default(3),
+    doc: 'Days before its due date a calendar maintenance job is generated and dispatched (a plan may set its own).',
+  },
+  FM_PLAN_METER_DUE_DAYS: {
+    schema: positiveInt.default(7),
+    doc: 'Days a meter-triggered maintenance job is given from the reading that triggered it (a plan may set its own).',
+  },
+  FM_PLAN_WINDOW_HOURS: {
+    schema: positiveInt.default(8),
+    doc: "A maintenance job in progress holds its device's faults back; the window ends by itself after this many hours if the job is not completed or abandoned.",
+  },
 } as const;
 
 /** mosquitto settings missing, as `NAME: why` lines; empty when complete. */

@@ -39,6 +39,7 @@ import { emqxRoutes } from './routes/emqx.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
+import { planRoutes } from './routes/plans.ts';
 import { recordActionRoutes } from './routes/record-actions.ts';
 import { recordRoutes } from './routes/records.ts';
 import { roundRoutes } from './routes/rounds.ts';
@@ -161,6 +162,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(slaRoutes, ctx);
       await api.register(maintenanceRoutes, ctx);
       await api.register(statsRoutes, ctx);
+      await api.register(planRoutes, ctx);
       await api.register(streamRoutes, ctx);
       await api.register(ingestRoutes, ctx);
       await api.register(emqxRoutes, ctx);

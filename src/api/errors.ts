@@ -29,6 +29,7 @@ export function statusForCode(code: string): number {
     code.endsWith('-ended') ||
     code === 'maintenance-started' ||
     code === 'maintenance-not-started' ||
+    code === 'checklist-incomplete' ||
     code === 'illegal-transition' ||
     code === 'no-assignee' ||
     code === 'device-not-tripped' ||

@@ -39,6 +39,7 @@ export interface SiteLookups {
   window: SiteOf;
   shift: SiteOf;
   round: SiteOf;
+  plan: SiteOf;
   /** POST /rounds: the due round's site, or the named site of the route. */
   newRound: SiteOf;
   /** A person: every site they work (none: every site, which a limited sign-in may not change). */
@@ -76,6 +77,10 @@ export function siteLookups(db: Queryable): SiteLookups {
     window: siteOfParam(
       (id) => siteById(db, 'maintenance_windows', id),
       (id) => maintenanceNotFound(Number(id)),
+    ),
+    plan: siteOfParam(
+      (id) => siteById(db, 'maintenance_plans', id),
+      (id) => new RecordsError('plan-not-found', `maintenance plan ${id} does not exist`),
     ),
     round: siteOfParam(
       (id) => siteById(db, 'rounds', id),

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { closest } from '../closest.ts';
+import { planSettings } from '../config.ts';
 import { openRecords, type Records, RecordsError } from '../records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../records/service/index.ts';
 import type { CommandContext } from './usage.ts';
@@ -127,6 +128,7 @@ export function deskOn(records: Records, ctx: CommandContext): ServiceDesk {
     db: records.db,
     log: ctx.log.child({ service: 'records' }),
     lang: ctx.config.FM_LANG,
+    plans: planSettings(ctx.config),
   });
 }
 

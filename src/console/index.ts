@@ -27,6 +27,7 @@ import { DESK_ROLES, type PageContext } from './pages/layout.ts';
 import { managePage } from './pages/manage.ts';
 import { alertsPage, manifest, slipsPage } from './pages/mobile.ts';
 import { peoplePage } from './pages/people.ts';
+import { plansPage } from './pages/plans.ts';
 import { recordPage } from './pages/record.ts';
 import { PlaceStore } from './places.ts';
 import { residentRoutes } from './routes/resident-routes.ts';
@@ -196,6 +197,10 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   app.get('/estate', async (request, reply) => {
     const p = await staffPage(request, reply, state);
     if (p) return sendPage(reply, estatePage(p));
+  });
+  app.get('/manage/plans', async (request, reply) => {
+    const p = await staffPage(request, reply, state, [...DESK_ROLES, 'engineer']);
+    if (p) return sendPage(reply, plansPage(p));
   });
   app.get('/admin/people', async (request, reply) => {
     const p = await staffPage(request, reply, state, ['admin']);

@@ -28,6 +28,13 @@ export interface DemoFaultOptions {
   meanEveryMs?: number;
   /** A fault clears after this long, up to twice it (default 4 minutes). */
   clearAfterMs?: number;
+  /**
+   * The most of a kind's device-time its faults may take in any 24 hours (default 0.008): the demo
+   * keeps each kind's equipment intact rate (设备完好率) above the 99% target the managers report
+   * against, with room for the minute or so detection and recovery add to each outage. A fault that
+   * would exceed it gives its turn to the next kind.
+   */
+  maxDownFraction?: number;
 }
 
 interface Target {
@@ -48,6 +55,17 @@ export function startDemoFaults(
   const firstAfterMs = o.firstAfterMs ?? 2 * 60_000;
   const meanEveryMs = o.meanEveryMs ?? 20 * 60_000;
   const clearAfterMs = o.clearAfterMs ?? 4 * 60_000;
+  const maxDown = o.maxDownFraction ?? 0.008;
+  const DAY = 86_400_000;
+  /** Faults begun in the last 24 hours, per kind: when, and for how long. */
+  const recent = new Map<Kind, { at: number; ms: number }[]>();
+  const fits = (kind: Kind, ms: number, at: number) => {
+    const list = (recent.get(kind) ?? []).filter((f) => f.at > at - DAY);
+    recent.set(kind, list);
+    const used = list.reduce((sum, f) => sum + f.ms, 0);
+    const count = devices.filter((d) => d.kind === kind).length;
+    return used + ms <= maxDown * count * DAY;
+  };
   const timers = new Set<NodeJS.Timeout>();
   const active = new Map<string, string>();
   let count = 0;
@@ -62,17 +80,25 @@ export function startDemoFaults(
   };
   const next = () => {
     // Kinds take turns, so the first few faults show different trades; the device is random.
-    const fault = DEMO_FAULTS[turn++ % DEMO_FAULTS.length]!;
+    // A kind over its downtime budget passes the turn on (at most once round all of them).
+    const lasts = clearAfterMs * (1 + random());
+    const now = Date.now();
+    let fault = DEMO_FAULTS[turn++ % DEMO_FAULTS.length]!;
+    for (let i = 1; i < DEMO_FAULTS.length && !fits(fault.kind, lasts, now); i++)
+      fault = DEMO_FAULTS[turn++ % DEMO_FAULTS.length]!;
     const candidates = devices.filter((d) => d.kind === fault.kind && !active.has(d.deviceId));
-    const device = candidates[Math.floor(random() * candidates.length)];
+    const device = fits(fault.kind, lasts, now)
+      ? candidates[Math.floor(random() * candidates.length)]
+      : undefined;
     if (device && fleet.inject(device.deviceId, fault.fault, 'raise')) {
       count += 1;
       active.set(device.deviceId, fault.fault);
+      recent.get(fault.kind)!.push({ at: now, ms: lasts });
       log.info(
         { deviceId: device.deviceId, fault: fault.fault },
         `demo: ${device.deviceId} develops ${fault.fault}`,
       );
-      later(clearAfterMs * (1 + random()), () => {
+      later(lasts, () => {
         active.delete(device.deviceId);
         fleet.inject(device.deviceId, fault.fault, 'clear');
       });

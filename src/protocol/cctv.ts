@@ -24,6 +24,8 @@ export const cctvTelemetry = z.object({
   disk_used_pct: z.number().min(0).max(100),
   /** Days of footage kept; GB 50348-2018 asks for at least 30 in residential estates. */
   retention_days: z.number().min(0).max(3650),
+  /** Power-on hours (SMART attribute 9) of the oldest disk, where the NVR reports it (meter plans). */
+  disk_power_on_hours_max: z.number().nonnegative().optional(),
 });
 
 export const cctvEvent = z.object({

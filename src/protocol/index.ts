@@ -5,6 +5,7 @@ export * from './common.ts';
 export * from './lang.ts';
 export * from './lift.ts';
 export * from './lighting.ts';
+export * from './meters.ts';
 export * from './pump.ts';
 export * from './topics.ts';
 

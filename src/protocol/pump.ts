@@ -46,6 +46,8 @@ export const pumpTelemetry = z.object({
   turbidity_ntu: z.number().min(0).max(1000),
   /** Floor water sensor. */
   flood_detected: z.boolean(),
+  /** Monotonic running hours of all the room's pumps together, where the controller counts them (meter plans). */
+  run_hours_total: z.number().nonnegative().optional(),
 });
 
 export const pumpEvent = z.object({

@@ -32,7 +32,12 @@ export type RecordsErrorCode =
   | 'route-not-found'
   | 'route-exists'
   | 'checkpoint-not-found'
-  | 'round-not-found';
+  | 'round-not-found'
+  | 'plan-not-found'
+  | 'plan-ended'
+  | 'not-a-job'
+  | 'checklist-item-not-found'
+  | 'checklist-incomplete';
 
 /** A refusal a person can act on; `code` is stable for the CLI, the API and tests. */
 export class RecordsError extends Error {

@@ -23,7 +23,9 @@ export type Action =
       continuing?: true;
     }
   | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
-  | { type: 'incident'; incident: Incident; change: IncidentChange; at: number };
+  | { type: 'incident'; incident: Incident; change: IncidentChange; at: number }
+  /** A device's counters for meter-driven maintenance plans (meters.ts). */
+  | { type: 'meters'; deviceId: string; readings: Record<string, number>; at: number };
 
 /** An incident opens, grows (a note names the newcomers), its members change silently, or it ends. */
 export type IncidentChange = 'open' | 'grow' | 'members' | 'end';

@@ -27,6 +27,15 @@ export function isPermanent(err: unknown): boolean {
 export async function perform(a: Action, deps: ActionDeps): Promise<void> {
   if (a.type === 'raise') return raise(a, deps);
   if (a.type === 'recover') return recover(a, deps);
+  if (a.type === 'meters') {
+    const jobs = await deps.desk.noteMeters({
+      deviceId: a.deviceId,
+      readings: a.readings,
+      at: new Date(a.at),
+    });
+    if (jobs.length > 0) deps.count('meterJobs', jobs.length);
+    return;
+  }
   return incident(a.incident, a.change, new Date(a.at), deps);
 }
 

@@ -16,6 +16,7 @@ export interface RulesConfig {
   FM_RULES_REFRESH_S: number;
   FM_RULES_WORKER_ID?: string;
   FM_RULES_LEASE_TTL_S: number;
+  FM_RULES_METER_SAMPLE_S: number;
 }
 
 export function rulesOptionsFromConfig(c: RulesConfig): RulesOptions {
@@ -30,5 +31,6 @@ export function rulesOptionsFromConfig(c: RulesConfig): RulesOptions {
     refreshMs: c.FM_RULES_REFRESH_S * 1000,
     workerId: c.FM_RULES_WORKER_ID,
     leaseTtlMs: c.FM_RULES_LEASE_TTL_S * 1000,
+    meterSampleMs: c.FM_RULES_METER_SAMPLE_S * 1000,
   });
 }

@@ -18,6 +18,7 @@ import { subscribeRulesBus } from './bus-source.ts';
 import { type Action, Engine } from './engine.ts';
 import { MaintenanceCalendar } from './maintenance.ts';
 import { watchMaintenance } from './maintenance-feed.ts';
+import { MeterSampler } from './meters.ts';
 import { rulesMetrics } from './metrics.ts';
 import { connectRules, type Delivery, type RulesMqtt, rulesFilters } from './mqtt.ts';
 import type { RulesOptions } from './options.ts';
@@ -257,8 +258,12 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
 
   let waiting: [Delivery, DecodedMessage][] | undefined;
   let lastUnknownReload = Number.NEGATIVE_INFINITY;
+  const meters = new MeterSampler(o.meterSampleMs);
   const handle = (d: Delivery, message: DecodedMessage) => {
     engine.handle(message, now());
+    // Behind the message's own faults in the outbox, so it is performed (and retried) in order.
+    const m = meters.sample(message, now());
+    if (m) outbox.push({ action: m, at: performance.now() });
     acks.push(d.ack);
     schedule();
   };

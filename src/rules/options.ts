@@ -43,6 +43,8 @@ export interface RulesOptions {
   retryMaxMs: number;
   /** MQTT keepalive, seconds. */
   keepaliveS: number;
+  /** Shortest time between two meter readings of a device passed to maintenance plans, ms; 0: every message. */
+  meterSampleMs: number;
   /** How long start waits for the broker, ms. */
   connectTimeoutMs: number;
 }
@@ -57,6 +59,7 @@ export const RULES_DEFAULTS: RulesOptions = {
   retryMinMs: 250,
   retryMaxMs: 5000,
   keepaliveS: 30,
+  meterSampleMs: 300_000,
   connectTimeoutMs: 30_000,
 };
 

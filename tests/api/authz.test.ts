@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERT_TRANSITIONS, ROLES, type Role, TRANSITIONS } from '../../src/records/service/index.ts';
 import { ADMIN, openTestApi, type TestApi } from './support.ts';
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 const ALL = ROLES;
 const DESK_AND_UP: Role[] = ['front_desk', 'supervisor', 'manager', 'admin', 'service'];
 
@@ -55,6 +55,14 @@ const MATRIX: Array<[Method, string, readonly Role[]]> = [
     '/stats?site=estate-1&period=day&date=2025-03-03',
     ['front_desk', 'supervisor', 'manager', 'admin'],
   ],
+  ['GET', '/plans', ALL],
+  ['GET', '/plans/1', ALL],
+  ['POST', '/plans', ['supervisor', 'manager', 'admin']],
+  ['PATCH', '/plans/999999', ['supervisor', 'manager', 'admin']],
+  ['GET', '/plan-calendar?site=estate-1&month=2025-03', ALL],
+  ['GET', '/records/1/checklist', ALL],
+  ['PUT', '/records/999999/checklist/1', ['engineer', 'guard', 'supervisor', 'manager', 'admin']],
+  ['POST', '/records/999999/faults', ['engineer', 'guard', 'supervisor', 'manager', 'admin']],
   // Each step of the procedure, as the desk's lifecycle table designs it.
   ...Object.entries(TRANSITIONS).map(([action, rule]): [Method, string, readonly Role[]] => [
     'POST',
@@ -94,7 +102,7 @@ describe('authorization matrix', () => {
       const outcome: Record<string, string> = {};
       const expected: Record<string, string> = {};
       for (const role of ROLES) {
-        const res = await t.call(tokens.get(role), method, url, method === 'POST' ? {} : undefined);
+        const res = await t.call(tokens.get(role), method, url, method === 'GET' ? undefined : {});
         const refused = res.statusCode === 403 && res.json().error.code === 'forbidden';
         outcome[role] = refused ? 'refused' : `allowed`;
         expected[role] = allowed.includes(role) ? 'allowed' : 'refused';
@@ -112,7 +120,7 @@ describe('authorization matrix', () => {
   it('refuses every route but /health without a valid token', async () => {
     for (const [method, url] of MATRIX) {
       for (const token of [undefined, 'fm_0000_notatoken-notatoken-notatoken']) {
-        const res = await t.call(token, method, url, method === 'POST' ? {} : undefined);
+        const res = await t.call(token, method, url, method === 'GET' ? undefined : {});
         expect(res.statusCode, `${method} ${url}`).toBe(401);
       }
     }

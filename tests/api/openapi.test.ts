@@ -123,6 +123,14 @@ describe('OpenAPI document', () => {
       'POST /rounds/{id}/confirm',
       'POST /rounds/{id}/findings',
       'POST /rounds/{id}/finish',
+      'GET /plans',
+      'POST /plans',
+      'GET /plans/{id}',
+      'PATCH /plans/{id}',
+      'GET /plan-calendar',
+      'GET /records/{id}/checklist',
+      'PUT /records/{id}/checklist/{position}',
+      'POST /records/{id}/faults',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

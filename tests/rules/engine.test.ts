@@ -86,7 +86,13 @@ function telemetry(id: string, ts: number, seq: number, outlet: number, site = S
 }
 
 const kinds = (actions: Action[]) =>
-  actions.map((a) => (a.type === 'incident' ? `incident:${a.change}` : `${a.type}:${a.deviceId}:${a.fault}`));
+  actions.map((a) =>
+    a.type === 'incident'
+      ? `incident:${a.change}`
+      : a.type === 'meters'
+        ? `meters:${a.deviceId}`
+        : `${a.type}:${a.deviceId}:${a.fault}`,
+  );
 
 describe('rules engine, driven directly', () => {
   it('raises a low outlet pressure once it has lasted forS, and recovers it after clearForS', () => {

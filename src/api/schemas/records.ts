@@ -107,6 +107,7 @@ export const record = z
     visitSatisfied: z.boolean().nullable(),
     visitChargesOk: z.boolean().nullable(),
     cancelReason: z.string().nullable(),
+    jobId: z.number().int().nullable().describe('a fault found during a maintenance job: that job'),
   })
   .meta({ id: 'ServiceRecord' });
 

@@ -24,7 +24,7 @@ export function newRecordPage(p: PageContext) {
 <div class="stack">
 ${select(
   'source',
-  SOURCES.filter((s) => s !== 'device'),
+  SOURCES.filter((s) => s !== 'device' && s !== 'plan'),
   'call',
 )}
 ${select('type', RECORD_TYPES, 'repair')}

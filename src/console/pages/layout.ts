@@ -31,6 +31,7 @@ export const NAV: readonly NavItem[] = [
   { href: '/manage', word: 'nav.manage', roles: STATS_READERS },
   { href: '/manage/duty', word: 'nav.duty', roles: DUTY_WRITERS },
   { href: '/estate', word: 'nav.estate', roles: [...DESK_ROLES, 'engineer'] },
+  { href: '/manage/plans', word: 'nav.plans', roles: [...DESK_ROLES, 'engineer'] },
   { href: '/admin/people', word: 'nav.people', roles: ['admin'] },
   { href: '/admin/qr', word: 'nav.qr', roles: ['admin'] },
   { href: '/manage/zones', word: 'nav.zones', roles: ROUND_PLANNERS },

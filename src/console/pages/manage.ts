@@ -14,6 +14,13 @@ export const TARGETS: Record<string, number> = {
   complaintResponse: 1,
   complaintResult: 1,
   equipmentIntact: 0.99,
+  equipmentIntactLift: 0.99,
+  equipmentIntactPump: 0.99,
+  equipmentIntactLighting: 0.99,
+  equipmentIntactCctv: 0.99,
+  // The regulations' intervals are minimums: every job due is done, and on time.
+  planCompletion: 1,
+  planOnTime: 1,
 };
 
 export function managePage(p: PageContext) {

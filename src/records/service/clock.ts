@@ -65,6 +65,8 @@ export const STEPS = [
   'alert_on_scene',
   'round_start',
   'round_finish',
+  /** A maintenance job's due date (its plan's interval): completed by the end of that day. */
+  'plan_due',
 ] as const;
 export type Step = (typeof STEPS)[number];
 export const ESCALATING_STEPS: readonly Step[] = ['escalate', 'same_day'];
@@ -130,6 +132,8 @@ export function deadlinesOnEnter(
 ): NewDeadline[] {
   switch (action) {
     case 'dispatch': {
+      // A planned job is generated days ahead: its clock is the plan's due date, not the 10 minutes.
+      if (r.type === 'maintenance') return [];
       const onSite = r.appointmentAt
         ? after(r.appointmentAt, -l.appointment_arrive)
         : after(at, r.priority === 'emergency' ? l.on_site_emergency : l.on_site);
@@ -159,7 +163,7 @@ export const MEETS: Partial<Record<Action, readonly Step[]>> = {
   plan: ['plan', 'complaint_answer'],
   escalate: ['escalate', 'same_day'],
   answer: ['complaint_answer'],
-  complete: ['complaint_result', 'same_day'],
+  complete: ['complaint_result', 'same_day', 'plan_due'],
 };
 
 /** States after which no deadline of the record can still be met: the rest are void. */

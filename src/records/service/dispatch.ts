@@ -228,7 +228,8 @@ export async function pickAssignee(db: Queryable, q: DutyQuery): Promise<string>
 
 /**
  * Who hears of a breach: the trade's supervisor (procedure: a breach is reported up), and the
- * managers too once the same-day rule or a complaint's 24 hours have passed.
+ * managers too once the same-day rule or a complaint's 24 hours have passed, or a maintenance job
+ * is overdue (the regulation's interval is broken: the managers answer for it).
  */
 export async function notifyFor(
   db: Queryable,
@@ -240,6 +241,7 @@ export async function notifyFor(
     b.subjectId,
   ]);
   const out = await supervisors(db, b.site, row?.trade ?? 'engineering');
-  if (b.step === 'same_day' || b.step === 'complaint_result') out.push(...(await managers(db, b.site)));
+  if (b.step === 'same_day' || b.step === 'complaint_result' || b.step === 'plan_due')
+    out.push(...(await managers(db, b.site)));
   return [...new Set(out)];
 }

@@ -15,8 +15,13 @@ import * as dutyTable from './duty-table.ts';
 import { logDeskEvent } from './event-log.ts';
 import { createEmitter, type DeskListener } from './events.ts';
 import type { Lang } from './i18n.ts';
+import * as jobs from './job-work.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
 import * as patrol from './patrol.ts';
+import { planCalendar } from './plan-calendar.ts';
+import * as planJobs from './plan-jobs.ts';
+import { PLAN_DEFAULTS, type PlanSettings } from './plan-templates.ts';
+import * as plans from './plans.ts';
 import { createRecord, transition } from './records.ts';
 import { shareChanges } from './shared-changes.ts';
 import { reportFinding } from './round-findings.ts';
@@ -68,6 +73,12 @@ export {
 } from './duty-table.ts';
 export type { DeskEvent, DeskListener } from './events.ts';
 export { type Lang, label, STATE_LABELS } from './i18n.ts';
+export {
+  type CheckInput,
+  type ChecklistItem,
+  checkInput,
+  jobFaultInput,
+} from './job-work.ts';
 export { ACTIONS, type Action, decide, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
 export {
@@ -78,6 +89,10 @@ export {
   patrolAlertInput,
 } from './patrol.ts';
 export { ACTION_PAYLOADS } from './payloads.ts';
+export { type CalendarEntry, calendarQuery } from './plan-calendar.ts';
+export { type MeterReading, PLANNER } from './plan-jobs.ts';
+export { PLAN_DEFAULTS, type PlanSettings, TEMPLATES, type Template } from './plan-templates.ts';
+export { type Plan, type PlanFilter, type PlanInput, planFields, planFilter, planInput } from './plans.ts';
 export type { Created } from './records.ts';
 export { findingInput } from './round-findings.ts';
 export {
@@ -139,6 +154,8 @@ export interface ServiceDeskDeps {
    * `job:sla-clock`; a dead holder's clock restarts elsewhere within this (ms, default 10000).
    */
   clockLeaseTtlMs?: number;
+  /** Maintenance plans' intervals and lead times replacing PLAN_DEFAULTS (FM_PLAN_*). */
+  plans?: Partial<PlanSettings>;
 }
 
 export function openServiceDesk(deps: ServiceDeskDeps) {
@@ -151,6 +168,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     lang: deps.lang ?? 'zh-CN',
     limits: deps.deadlines ?? {},
     events,
+    plans: { ...PLAN_DEFAULTS, ...deps.plans },
   };
   const watcher = new BreachWatcher(ctx, {
     intervalMs: deps.watchIntervalMs,
@@ -268,6 +286,25 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
     statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),
     statsCsv: async (q: StatsQuery) => statsCsv(await siteStats(ctx.db, q, ctx.now()), lang),
+
+    /** A maintenance plan (docs/service-records.md, "Maintenance plans"); intervals default to the settings. */
+    addPlan: (input: unknown) => plans.addPlan(ctx.db, ctx.plans, input, ctx.now()),
+    listPlans: (filter?: plans.PlanFilter) => plans.listPlans(ctx.db, filter),
+    getPlan: (id: number) => plans.getPlan(ctx.db, id),
+    endPlan: (id: number, by: string) => plans.endPlan(ctx.db, id, ctx.now(), by),
+    /** A site's jobs due in a local month (YYYY-MM): generated ones with their records, and the ones to come. */
+    planCalendar: (site: string, month: string) => planCalendar(ctx.db, site, month, ctx.now()),
+    /** Generates the calendar jobs whose time has come (the watcher does it once a minute). */
+    generateDueJobs: () => planJobs.generateDue(ctx),
+    /** A device's counters from its telemetry (rules forwards them): meter plans may generate jobs. */
+    noteMeters: (m: planJobs.MeterReading) => planJobs.noteMeters(ctx, m),
+    getChecklist: (jobId: number) => jobs.getChecklist(ctx.db, jobId),
+    /** Answers a checklist item on site; a fault opens a repair record linked to the job. */
+    checkItem: (jobId: number, position: number, input: unknown, actor: Actor) =>
+      jobs.checkItem(ctx, jobId, position, input, actor),
+    /** A fault found during the job: its own repair record, linked to the job. */
+    reportJobFault: (jobId: number, input: unknown, actor: Actor) =>
+      jobs.reportJobFault(ctx, jobId, input, actor),
 
     /** One watcher pass at the clock's current time (tests call it; start() calls it on a timer). */
     tick: () => watcher.tick(),

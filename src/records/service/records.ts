@@ -7,6 +7,7 @@ import { parseInput } from '../errors.ts';
 import { requireBuilding, requireSite } from '../sites.ts';
 import type { DeskContext } from './context.ts';
 import { pickAssignee } from './dispatch.ts';
+import { jobWindowAfter } from './job-work.ts';
 import { isAction } from './lifecycle.ts';
 import { attachReport, findMergeCandidates, type MergeCandidate } from './merge.ts';
 import { announce, applyAction, enterRecord } from './procedure.ts';
@@ -109,9 +110,12 @@ export async function transition(
     if (!staff)
       throw serviceError('staff-not-found', `"${p.assigneeId}" is not active staff; see the duty table`);
   }
-  const { record, breaches } = await ctx.db.transaction((tx) =>
-    applyAction(ctx, tx, id, action, actor, p, at),
-  );
+  const { record, breaches } = await ctx.db.transaction(async (tx) => {
+    const done = await applyAction(ctx, tx, id, action, actor, p, at);
+    // A maintenance job's work holds a window on its device (job-work.ts).
+    await jobWindowAfter(ctx, tx, done.record, action, actor, at);
+    return done;
+  });
   await announce(ctx, action, actor, record, breaches);
   return record;
 }

@@ -38,6 +38,12 @@ export const RATE_NAMES = [
   'equipmentIntact',
   'roundCompletion',
   'roundsOnTime',
+  'equipmentIntactLift',
+  'equipmentIntactPump',
+  'equipmentIntactLighting',
+  'equipmentIntactCctv',
+  'planCompletion',
+  'planOnTime',
 ] as const;
 export type RateName = (typeof RATE_NAMES)[number];
 
@@ -139,12 +145,14 @@ async function equipmentIntact(
   from: Date,
   to: Date,
   buildings: string[] | null,
+  kind: string | null = null,
 ): Promise<Rate> {
   const devices = await db.query<{ id: string; start: Date; end: Date }>(
     `SELECT id, GREATEST(created_at, $2) AS start, LEAST(COALESCE(revoked_at, $3), $3) AS "end"
      FROM devices WHERE site_id = $1 AND created_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)
-       AND ($4::text[] IS NULL OR building_id = ANY($4::text[]))`,
-    [site, from, to, buildings],
+       AND ($4::text[] IS NULL OR building_id = ANY($4::text[]))
+       AND ($5::text IS NULL OR kind = $5)`,
+    [site, from, to, buildings, kind],
   );
   const faults = await db.query<{ deviceId: string; start: Date; end: Date }>(
     `SELECT device_id AS "deviceId", down_from AS start, COALESCE(down_until, $3) AS "end"
@@ -171,6 +179,21 @@ async function equipmentIntact(
   }
   const toSeconds = (ms: number) => Math.round(ms / 1000);
   return rate(toSeconds(total - down), toSeconds(total));
+}
+
+/**
+ * Maintenance jobs due in the period (their due date's end falls in it, and has passed): completed
+ * (the work done, `complete`) at all, and by the end of the due date. Abandoned jobs count as not done.
+ */
+async function planRates(db: Queryable, site: string, from: Date, until: Date) {
+  const [row] = await db.query<{ due: number; done: number; onTime: number }>(
+    `SELECT count(*)::int AS due, count(r.completed_at)::int AS done,
+       count(*) FILTER (WHERE r.completed_at <= j.due_at)::int AS "onTime"
+     FROM maintenance_jobs j JOIN service_records r ON r.id = j.record_id
+     WHERE r.site_id = $1 AND j.due_at > $2 AND j.due_at <= $3`,
+    [site, from, until],
+  );
+  return { completion: rate(row!.done, row!.due), onTime: rate(row!.onTime, row!.due) };
 }
 
 export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Promise<SiteStats> {
@@ -203,6 +226,11 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
   const complaints = rows.filter((r) => r.type === 'complaint');
   const until = new Date(Math.min(to.getTime(), now.getTime()));
   const rc = await roundCounts(db, { site: q.site, zone: q.zone ?? null, from, until });
+  const intact = (kind: string | null) =>
+    until > from
+      ? equipmentIntact(db, q.site, from, until, zone?.buildings ?? null, kind)
+      : Promise.resolve(rate(0, 0));
+  const plans = await planRates(db, q.site, from, until);
   return {
     site: q.site,
     period: q.period,
@@ -245,8 +273,13 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
         count((r) => r.resultOnTime === true, complaints),
         complaints.length,
       ),
-      equipmentIntact:
-        until > from ? await equipmentIntact(db, q.site, from, until, zone?.buildings ?? null) : rate(0, 0),
+      equipmentIntact: await intact(null),
+      equipmentIntactLift: await intact('lift'),
+      equipmentIntactPump: await intact('pump'),
+      equipmentIntactLighting: await intact('lighting'),
+      equipmentIntactCctv: await intact('cctv'),
+      planCompletion: plans.completion,
+      planOnTime: plans.onTime,
       roundCompletion: rate(rc.pointsConfirmed, rc.pointsDue),
       roundsOnTime: rate(rc.rounds - rc.lateRounds, rc.rounds),
     },

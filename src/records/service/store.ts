@@ -62,10 +62,11 @@ const PLAIN = [
   'visit_satisfied',
   'visit_charges_ok',
   'cancel_reason',
+  'job_id',
 ];
 /** Columns a transition may write (lifecycle.ts patches); anything else is a programming error. */
 export const WRITABLE = new Set(
-  PLAIN.filter((c) => !['id', 'received_at', 'created_at', 'owner_id'].includes(c)),
+  PLAIN.filter((c) => !['id', 'received_at', 'created_at', 'owner_id', 'job_id'].includes(c)),
 );
 export const RECORD_COLUMNS = [
   'site_id AS site',
@@ -96,6 +97,8 @@ export interface NewRecord {
   faultAt?: Date | undefined;
   appointmentAt?: Date | undefined;
   receivedAt: Date;
+  /** The maintenance job a fault was found during. */
+  jobId?: number | undefined;
 }
 
 export async function insertRecord(
@@ -107,9 +110,9 @@ export async function insertRecord(
   const [row] = await tx.query<ServiceRecord>(
     `INSERT INTO service_records (site_id, source, type, trade, priority, state, title, content, building_id,
        floor, unit, area_id, location, contact_name, contact_phone, device_id, fault_code, evidence, fault_at,
-       appointment_at, received_at, created_at, owner_id, state_since)
+       appointment_at, received_at, created_at, owner_id, state_since, job_id)
      VALUES ($1, $2, $3, $4, $5, 'received', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-       $20, $21, $22, $21)
+       $20, $21, $22, $21, $23)
      RETURNING ${RECORD_COLUMNS}`,
     [
       r.site,
@@ -134,6 +137,7 @@ export async function insertRecord(
       r.receivedAt,
       at,
       actor.id,
+      r.jobId ?? null,
     ],
   );
   return row!;

@@ -15,10 +15,12 @@ export const ROLES = [
 export type Role = (typeof ROLES)[number];
 
 /** Where the information came from (procedure step "received": source). */
-export const SOURCES = ['call', 'walk_in', 'staff', 'supervisor_order', 'device'] as const;
+/** `plan`: a job a maintenance plan generated (docs/service-records.md, "Maintenance plans"). */
+export const SOURCES = ['call', 'walk_in', 'staff', 'supervisor_order', 'device', 'plan'] as const;
 export type Source = (typeof SOURCES)[number];
 /** Procedure step "classified": type and trade. */
-export const RECORD_TYPES = ['complaint', 'help', 'inquiry', 'repair'] as const;
+/** `maintenance`: planned work (a plan's job), not a fault. */
+export const RECORD_TYPES = ['complaint', 'help', 'inquiry', 'repair', 'maintenance'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 export const TRADES = ['engineering', 'security', 'fire', 'cleaning', 'customer_service'] as const;
 export type Trade = (typeof TRADES)[number];
@@ -68,7 +70,7 @@ export const locationFields = {
 /** A call, walk-in, staff report or supervisor's order as the front desk enters it. */
 export const createRecordInput = z.object({
   site: idSchema,
-  source: z.enum(SOURCES).exclude(['device']),
+  source: z.enum(SOURCES).exclude(['device', 'plan']),
   type: z.enum(RECORD_TYPES),
   trade: z.enum(TRADES),
   priority: z.enum(PRIORITIES).default('normal'),
@@ -158,6 +160,8 @@ export interface ServiceRecord {
   visitSatisfied: boolean | null;
   visitChargesOk: boolean | null;
   cancelReason: string | null;
+  /** A repair record found during a maintenance job: that job's record. */
+  jobId: number | null;
 }
 
 export interface HistoryEntry {

@@ -6,6 +6,7 @@
 import { ESCALATING_STEPS } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
+import { generateDue } from './plan-jobs.ts';
 import { announce, applyAction } from './procedure.ts';
 import { type Breach, recordBreaches } from './sla.ts';
 import { appendHistory } from './store.ts';
@@ -23,6 +24,8 @@ export interface WatcherOptions {
    * A failure is logged; the breaches stand.
    */
   afterPass?: (at: Date) => Promise<void>;
+  /** Shortest time between two passes over the maintenance plans, on the desk's clock (ms). */
+  planEveryMs?: number;
 }
 
 const TABLES = { record: 'service_records', alert: 'patrol_alerts', round: 'rounds' } as const;
@@ -33,11 +36,14 @@ export class BreachWatcher {
   readonly #afterPass: WatcherOptions['afterPass'];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Breach[]> | undefined;
+  readonly #planEveryMs: number;
+  #plannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: DeskContext, options: WatcherOptions = {}) {
     this.#ctx = ctx;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#afterPass = options.afterPass;
+    this.#planEveryMs = options.planEveryMs ?? 60_000;
   }
 
   start(): void {
@@ -66,6 +72,12 @@ export class BreachWatcher {
   async #pass(): Promise<Breach[]> {
     const ctx = this.#ctx;
     const at = ctx.now();
+    // Jobs come due on the same clock as deadlines: generated before the overdue ones are judged.
+    const since = at.getTime() - this.#plannedAt;
+    if (since >= this.#planEveryMs || since < 0) {
+      this.#plannedAt = at.getTime();
+      await generateDue(ctx).catch((err) => ctx.log.error({ err }, 'maintenance plans pass failed'));
+    }
     const breaches = await ctx.db.transaction(async (tx) => {
       const found = await recordBreaches(tx, at);
       for (const b of found) {

@@ -5,6 +5,8 @@ import { serviceSuite } from './harness.ts';
 import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
+import { meterResetTests } from './plan-meters.ts';
+import { planTests } from './plans.ts';
 import { roundsTests } from './rounds.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
@@ -17,5 +19,15 @@ serviceSuite(
     return { dataDir: dir };
   },
   async () => rmSync(dir, { recursive: true, force: true }),
-  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests, incidentTests, roundsTests],
+  [
+    lifecycleTests,
+    clockTests,
+    sourcesTests,
+    patrolTests,
+    statsTests,
+    incidentTests,
+    planTests,
+    meterResetTests,
+    roundsTests,
+  ],
 );

@@ -4,6 +4,8 @@ import { serviceSuite } from './harness.ts';
 import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
+import { meterResetTests } from './plan-meters.ts';
+import { planTests } from './plans.ts';
 import { roundsTests } from './rounds.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
@@ -16,5 +18,15 @@ serviceSuite(
     return { databaseUrl: pg.url, dataDir: tempDir('service-pg') };
   },
   async () => pg?.stop(),
-  [lifecycleTests, clockTests, sourcesTests, patrolTests, statsTests, incidentTests, roundsTests],
+  [
+    lifecycleTests,
+    clockTests,
+    sourcesTests,
+    patrolTests,
+    statsTests,
+    incidentTests,
+    planTests,
+    meterResetTests,
+    roundsTests,
+  ],
 );

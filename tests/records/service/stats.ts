@@ -108,6 +108,7 @@ const r = (numerator: number, denominator: number) => ({
   denominator,
   rate: numerator / denominator,
 });
+const none = { numerator: 0, denominator: 0, rate: null };
 
 export function statsTests(get: () => Harness) {
   it('computes the day, week and month rates of a fixed data set, with numerators and denominators', async () => {
@@ -131,6 +132,13 @@ export function statsTests(get: () => Harness) {
       // The site walks no rounds: a rate over nothing is null.
       roundCompletion: { numerator: 0, denominator: 0, rate: null },
       roundsOnTime: { numerator: 0, denominator: 0, rate: null },
+      // Per kind: the lift and the pump apart; no lighting or CCTV here; no maintenance plan.
+      equipmentIntactLift: r(81_000, 86_400),
+      equipmentIntactPump: r(84_600, 86_400),
+      equipmentIntactLighting: none,
+      equipmentIntactCctv: none,
+      planCompletion: none,
+      planOnTime: none,
     });
     // Time in "received": R1 30 s, R2 30 s, R3 60 s, R4 150 s, R7 60 s (R10 still there).
     expect(day.steps.find((s) => s.state === 'received')).toEqual({
