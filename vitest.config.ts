@@ -19,6 +19,8 @@ const INTEGRATION = [
   // shutdown grace (10 s), a worker idle all that time.
   'tests/api/server.test.ts',
   'tests/broker/corpus.test.ts',
+  // Broker nodes clustered on a real redis-server; cluster.test.ts kills node processes.
+  'tests/broker/cluster*.test.ts',
   'tests/broker/fuzz.test.ts',
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',

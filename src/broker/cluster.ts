@@ -1,0 +1,88 @@
+/**
+ * Clustered aedes, the way its maintainers document it (aedes README "Clusters", docs/Examples.md):
+ * every node shares one message bus (mqemitter-redis: Redis PUBLISH/PSUBSCRIBE) and one persistence
+ * (aedes-persistence-redis: sessions, QoS 1/2 queues, retained messages, wills). aedes itself does
+ * the rest over that bus:
+ * - a client id connecting on one node makes the node publish `$SYS/<node>/new/clients`, and any
+ *   other node holding that id closes its session ([MQTT-3.1.4-2] across nodes);
+ * - each node publishes `$SYS/<node>/heartbeat` every `heartbeatInterval`; every 4 intervals each
+ *   node sends the stored wills of nodes silent for more than 3, so a dead node's devices still
+ *   get their `offline` status [MQTT-3.1.2-8].
+ */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { AedesOptions } from 'aedes';
+import mqemitterRedis from 'mqemitter-redis';
+
+export interface ClusterOptions {
+  /** redis:// or rediss:// URL of the Redis every node shares. */
+  redisUrl: string;
+  /** aedes's heartbeatInterval: a node silent for 3 of these is dead for the others. */
+  heartbeatMs: number;
+}
+
+/** The parts aedes takes for a cluster, and their lifecycle. */
+export interface ClusterParts {
+  /** This node's aedes id, unique per start (a restarted node must not inherit its wills as alive). */
+  nodeId: string;
+  mq: NonNullable<AedesOptions['mq']>;
+  persistence: NonNullable<AedesOptions['persistence']>;
+  /** Whether the bus's connections to Redis are up. */
+  connected(): boolean;
+  /** Closes the persistence's connection (aedes.close closes the bus). */
+  close(): Promise<void>;
+}
+
+/** ioredis options from a URL (the persistence takes no URL). */
+function redisOptions(redisUrl: string) {
+  const u = new URL(redisUrl);
+  const db = Number(u.pathname.slice(1) || 0);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+/** The property a bus message carries to say which node put it on the bus. */
+const ORIGIN = 'fmOrigin';
+
+/** The node that emitted a message on the bus, or undefined for an untagged (single-node) one. */
+export function originOf(message: object): string | undefined {
+  return (message as Record<string, unknown>)[ORIGIN] as string | undefined;
+}
+
+type Persistence = NonNullable<AedesOptions['persistence']> & { destroy(): Promise<void> };
+
+export function clusterParts(o: ClusterOptions): ClusterParts {
+  const nodeId = randomUUID();
+  const options = redisOptions(o.redisUrl);
+  // Not concurrency-limited here: the delivery gate bounds what is in flight (gate.ts says why).
+  const mq = mqemitterRedis({ ...options, concurrency: 0, matchEmptyLevels: true }); // [MQTT-4.7.1-3]
+  // Every message this node puts on the bus is tagged with the node, so that a node's services can
+  // tell what its own clients published from what came from other nodes (ingest stores only the
+  // former: each reading is stored once, by the node its device published on). aedes rebuilds the
+  // packet for subscribers and persistence from its own fields, so the tag never leaves the bus.
+  const emit = mq.emit.bind(mq);
+  mq.emit = (message, callback) => emit({ ...message, [ORIGIN]: nodeId }, callback);
+  // No type declarations ship with it; aedes 1.x calls its promise API.
+  const require = createRequire(import.meta.url);
+  const persistenceRedis = require('aedes-persistence-redis') as (opts: object) => Persistence;
+  const persistence = persistenceRedis({ ...options });
+  const conns = mq as unknown as { subConn: { status: string }; pubConn: { status: string } };
+  let closed = false;
+  return {
+    nodeId,
+    mq,
+    persistence,
+    connected: () => conns.subConn.status === 'ready' && conns.pubConn.status === 'ready',
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await persistence.destroy().catch(() => {});
+    },
+  };
+}
