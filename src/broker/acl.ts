@@ -1,5 +1,6 @@
 import type { AedesOptions, Client } from 'aedes';
-import { COMMAND_CHANNEL, DEVICE_CHANNELS, parseTopic, TOPIC_ROOT } from '../protocol/index.ts';
+import { COMMAND_CHANNEL, DEVICE_CHANNELS, devicePrefix, parseTopic, TOPIC_ROOT } from '../protocol/index.ts';
+import type { DeviceDirectory } from '../records/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
 
@@ -50,6 +51,22 @@ class Bucket {
 
 function isSys(topic: string): boolean {
   return topic.startsWith('$');
+}
+
+/**
+ * Whether a will another node stored may be sent: on a cluster, a surviving node sends the wills
+ * of a dead node's devices with no client to check them against (aedes.js _clearWills), so the
+ * will is held to what its device may publish, from the registry: its own data channels.
+ */
+export async function orphanWillAllowed(
+  topic: string,
+  clientId: string,
+  devices: Pick<DeviceDirectory, 'findDevice'>,
+): Promise<boolean> {
+  const device = await devices.findDevice(clientId).catch(() => undefined);
+  if (!device) return false;
+  const prefix = devicePrefix({ site: device.site, kind: device.kind, deviceId: device.deviceId });
+  return topic.startsWith(prefix) && DEVICE_CHANNEL_SET.has(topic.slice(prefix.length));
 }
 
 export function createAcl({ stats, deviceRate, outboundQueueBytes, now, admit }: AclOptions): Hooks {

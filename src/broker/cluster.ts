@@ -55,9 +55,27 @@ export function originOf(message: object): string | undefined {
   return (message as Record<string, unknown>)[ORIGIN] as string | undefined;
 }
 
-type Persistence = NonNullable<AedesOptions['persistence']> & { destroy(): Promise<void> };
+/** A will as the persistence stores it: the packet, with the client and node it belongs to. */
+export interface StoredWill {
+  topic: string;
+  clientId: string;
+  brokerId: string;
+}
 
-export function clusterParts(o: ClusterOptions): ClusterParts {
+type Persistence = NonNullable<AedesOptions['persistence']> & {
+  destroy(): Promise<void>;
+  streamWill(brokers: object): AsyncIterable<StoredWill>;
+  delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+};
+
+/**
+ * `screen` decides whether a will of another node may be sent by this one (aedes sends what
+ * streamWill yields with no client, so past the ACL): refused wills are deleted, never sent.
+ */
+export function clusterParts(
+  o: ClusterOptions,
+  screen: (will: StoredWill) => Promise<boolean>,
+): ClusterParts {
   const nodeId = randomUUID();
   const options = redisOptions(o.redisUrl);
   // Not concurrency-limited here: the delivery gate bounds what is in flight (gate.ts says why).
@@ -72,6 +90,13 @@ export function clusterParts(o: ClusterOptions): ClusterParts {
   const require = createRequire(import.meta.url);
   const persistenceRedis = require('aedes-persistence-redis') as (opts: object) => Persistence;
   const persistence = persistenceRedis({ ...options });
+  const streamWill = persistence.streamWill.bind(persistence);
+  persistence.streamWill = async function* screened(brokers: object) {
+    for await (const will of streamWill(brokers)) {
+      if (await screen(will)) yield will;
+      else await persistence.delWill({ id: will.clientId, brokerId: will.brokerId });
+    }
+  };
   const conns = mq as unknown as { subConn: { status: string }; pubConn: { status: string } };
   let closed = false;
   return {

@@ -3,7 +3,7 @@ import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
 import type { DeviceDirectory } from '../records/index.ts';
-import { createAcl } from './acl.ts';
+import { createAcl, orphanWillAllowed } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';
 import { type ClusterParts, clusterParts, originOf } from './cluster.ts';
@@ -87,7 +87,13 @@ export async function startBroker({
   };
   const flapping = new FlapDetector(bans);
   const failures = new FailureBans(bans);
-  const cluster: ClusterParts | undefined = options.cluster && clusterParts(options.cluster);
+  // A dead node's wills are sent by a survivor only as far as the registry allows their device.
+  const screenWill = async (will: { topic: string; clientId: string }) => {
+    const ok = await orphanWillAllowed(will.topic, will.clientId, devices);
+    if (!ok) stats.refuse('will-denied', will.clientId, { topic: will.topic.slice(0, 200) });
+    return ok;
+  };
+  const cluster: ClusterParts | undefined = options.cluster && clusterParts(options.cluster, screenWill);
   const gate = new DeliveryGate(
     undefined,
     () => stats.counters.overloadDelayed++,
@@ -126,6 +132,11 @@ export async function startBroker({
   }
   if (cluster) log.info({ node: cluster.nodeId }, 'broker node joined the cluster on Redis');
 
+  // aedes reports what fails outside any client's packet here (a cluster's persistence or the wills
+  // of a dead node when Redis is unreachable); unheard, an 'error' event would end the process.
+  (aedes as unknown as import('node:events').EventEmitter).on('error', (err: Error) =>
+    log.error({ err: err.message }, 'broker error'),
+  );
   aedes.on('client', () => {
     stats.counters.connects++;
     stats.counters.clientsConnected++;
