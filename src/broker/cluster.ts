@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { AedesOptions } from 'aedes';
+import type { Aedes, AedesOptions } from 'aedes';
 import mqemitterRedis from 'mqemitter-redis';
 
 export interface ClusterOptions {
@@ -110,4 +110,60 @@ export function clusterParts(
       await persistence.destroy().catch(() => {});
     },
   };
+}
+
+/** A ban list a node shares: told of its own bans, and given the other nodes'. */
+interface SharedBans {
+  onBan: (key: string, forMs: number) => void;
+  ban(key: string, now: number, forMs: number): void;
+}
+
+/**
+ * Bans hold on every node: each node counts flapping and failed authentications itself, and a ban
+ * it imposes is published on the shared bus (`$SYS/<node>/fm/bans`) and imposed by every other
+ * node for the same time (EMQX's flapping detection also counts per node and bans cluster-wide).
+ * A device or an address banned on one node cannot carry on through another behind the balancer.
+ */
+export async function shareBans(
+  aedes: Aedes,
+  nodeId: string,
+  lists: Record<string, SharedBans>,
+  now: () => number,
+): Promise<void> {
+  const topic = `$SYS/${nodeId}/fm/bans`;
+  for (const [list, bans] of Object.entries(lists)) {
+    bans.onBan = (key, forMs) =>
+      aedes.publish(
+        {
+          cmd: 'publish',
+          topic,
+          payload: Buffer.from(JSON.stringify({ list, key, forMs })),
+          qos: 0,
+          retain: false,
+          dup: false,
+        },
+        () => {},
+      );
+  }
+  const imposed = (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+    if (packet.topic !== topic) {
+      try {
+        const ban = JSON.parse(packet.payload.toString()) as {
+          list?: unknown;
+          key?: unknown;
+          forMs?: unknown;
+        };
+        const bans = typeof ban.list === 'string' ? lists[ban.list] : undefined;
+        if (bans && typeof ban.key === 'string' && typeof ban.forMs === 'number')
+          bans.ban(ban.key, now(), Math.min(ban.forMs, 24 * 3_600_000));
+      } catch {
+        // Not one of ours: nothing to impose.
+      }
+    }
+    done();
+  };
+  await new Promise<void>((resolve, reject) =>
+    aedes.subscribe('$SYS/+/fm/bans', imposed, ((err?: Error) =>
+      err ? reject(err) : resolve()) as () => void),
+  );
 }

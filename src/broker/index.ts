@@ -6,7 +6,7 @@ import type { DeviceDirectory } from '../records/index.ts';
 import { createAcl, orphanWillAllowed } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';
-import { type ClusterParts, clusterParts, originOf } from './cluster.ts';
+import { type ClusterParts, clusterParts, originOf, shareBans } from './cluster.ts';
 import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
@@ -130,7 +130,10 @@ export async function startBroker({
     await cluster?.close();
     throw err;
   }
-  if (cluster) log.info({ node: cluster.nodeId }, 'broker node joined the cluster on Redis');
+  if (cluster) {
+    await shareBans(aedes, cluster.nodeId, { flap: flapping, failure: failures }, now);
+    log.info({ node: cluster.nodeId }, 'broker node joined the cluster on Redis');
+  }
 
   // aedes reports what fails outside any client's packet here (a cluster's persistence or the wills
   // of a dead node when Redis is unreachable); unheard, an 'error' event would end the process.

@@ -12,7 +12,17 @@ import { createLogger } from '../../src/log.ts';
 import { countPoints, devicesFor, telemetry, v1Target, waitFor } from '../ingest/support.ts';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.ts';
 import { type RunningServer, startRedis, tempDir } from '../support/servers.ts';
-import { brokerWith, collect, device, MemoryDirectory, service, sleep, until } from './support.ts';
+import {
+  brokerWith,
+  collect,
+  device,
+  MemoryDirectory,
+  refusalCode,
+  service,
+  sleep,
+  testOptions,
+  until,
+} from './support.ts';
 
 const log = createLogger({ level: process.env.FM_TEST_LOG ?? 'silent', format: 'json' });
 const SITE = 'estate-cluster';
@@ -27,6 +37,7 @@ let ingests: Ingest[];
 
 beforeAll(async () => {
   for (const d of devices) await directory.add(d.deviceId, d.site, d.kind);
+  await directory.add('flapper', SITE, 'lift');
   [redis, influxd] = await Promise.all([startRedis(), startInfluxd()]);
   cleanup.push(
     () => redis.stop(),
@@ -165,4 +176,12 @@ it("stores each reading once when both nodes' ingests see every message", async 
   expect(taken() - before).toBe(total);
   expect(ingests.every((i) => i.counters().readingsIn > 0)).toBe(true);
   await Promise.all(clients.map((c) => c.endAsync()));
+});
+
+it('bans on every node a device banned for flapping on one', async () => {
+  const [one, two] = nodes as [Broker, Broker];
+  for (let i = 0; i < testOptions.flapConnects; i++) await (await device(one, 'flapper')).endAsync();
+  expect(await refusalCode(device(one, 'flapper'))).toBe(5); // banned here...
+  await sleep(300); // the ban crosses the bus
+  expect(await refusalCode(device(two, 'flapper'))).toBe(5); // ...and there
 });
