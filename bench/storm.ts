@@ -64,7 +64,13 @@ async function mosquitto(): Promise<Running> {
 }
 
 let redis: (RunningServer & { url: string }) | undefined;
-process.on('exit', () => redis && process.kill(redis.pid, 'SIGKILL'));
+process.on('exit', () => {
+  try {
+    if (redis) process.kill(redis.pid, 'SIGKILL');
+  } catch {
+    // Already stopped.
+  }
+});
 
 /** Two nodes on one Redis; `ports` says where each device goes. */
 async function cluster(): Promise<Running & { ports: number[] }> {
@@ -211,4 +217,5 @@ for (const name of values.brokers.split(',')) {
 console.log(`\n${N} devices reconnecting within ${SPREAD_MS / 1000} s (limit ${LIMIT_MS / 1000} s):`);
 console.table(results);
 await redis?.stop();
+redis = undefined;
 process.exit(0);

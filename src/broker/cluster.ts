@@ -75,11 +75,15 @@ type Persistence = NonNullable<AedesOptions['persistence']> & {
 export function clusterParts(
   o: ClusterOptions,
   screen: (will: StoredWill) => Promise<boolean>,
+  onError: (err: Error) => void,
 ): ClusterParts {
   const nodeId = randomUUID();
   const options = redisOptions(o.redisUrl);
   // Not concurrency-limited here: the delivery gate bounds what is in flight (gate.ts says why).
   const mq = mqemitterRedis({ ...options, concurrency: 0, matchEmptyLevels: true }); // [MQTT-4.7.1-3]
+  // The bus reports Redis's errors on `state`; unheard, an 'error' event would end the process
+  // (ioredis reconnects by itself, and /health says the node is down meanwhile).
+  (mq as unknown as { state: import('node:events').EventEmitter }).state.on('error', onError);
   // Every message this node puts on the bus is tagged with the node, so that a node's services can
   // tell what its own clients published from what came from other nodes (ingest stores only the
   // former: each reading is stored once, by the node its device published on). aedes rebuilds the

@@ -7,6 +7,7 @@ import { createAcl, orphanWillAllowed } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';
 import { type ClusterParts, clusterParts, originOf, shareBans } from './cluster.ts';
+import { connackSent, holdUntilConnack } from './connack-first.ts';
 import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
@@ -93,7 +94,11 @@ export async function startBroker({
     if (!ok) stats.refuse('will-denied', will.clientId, { topic: will.topic.slice(0, 200) });
     return ok;
   };
-  const cluster: ClusterParts | undefined = options.cluster && clusterParts(options.cluster, screenWill);
+  const cluster: ClusterParts | undefined =
+    options.cluster &&
+    clusterParts(options.cluster, screenWill, (err) =>
+      log.error({ err: err.message }, "the cluster's Redis failed; reconnecting"),
+    );
   const gate = new DeliveryGate(
     undefined,
     () => stats.counters.overloadDelayed++,
@@ -109,6 +114,10 @@ export async function startBroker({
         heartbeatInterval: options.cluster?.heartbeatMs,
       }),
       mq: gate.mq,
+      preConnect: (client, _packet, callback) => {
+        holdUntilConnack(client, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+        callback(null, true);
+      },
       concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
       authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, failures, log, now }),
       ...createAcl({
@@ -140,6 +149,7 @@ export async function startBroker({
   (aedes as unknown as import('node:events').EventEmitter).on('error', (err: Error) =>
     log.error({ err: err.message }, 'broker error'),
   );
+  aedes.on('connackSent', (_connack, client: Client) => connackSent(client));
   aedes.on('client', () => {
     stats.counters.connects++;
     stats.counters.clientsConnected++;
