@@ -16,6 +16,8 @@ import { LongestFirst } from './tests/support/sequencer.ts';
 const INTEGRATION = [
   'tests/api/*.postgres.test.ts',
   'tests/broker/corpus.test.ts',
+  // Broker nodes clustered on a real redis-server; cluster.test.ts kills node processes.
+  'tests/broker/cluster*.test.ts',
   'tests/broker/fuzz.test.ts',
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',

@@ -65,7 +65,13 @@ async function main(): Promise<void> {
       : undefined,
   );
   const broker = await startBroker({
-    options: benchBrokerOptions({ deviceRate: Number(rate ?? 1000) }),
+    options: benchBrokerOptions({
+      deviceRate: Number(rate ?? 1000),
+      // A node of a cluster on this Redis (bench/cluster.ts); the default heartbeat.
+      ...(process.env.FM_BENCH_REDIS_URL
+        ? { cluster: { redisUrl: process.env.FM_BENCH_REDIS_URL, heartbeatMs: 10_000 } }
+        : {}),
+    }),
     log: pino({ level: 'warn' }, pino.destination(2)),
     devices: directory,
     serviceSecret: BENCH_SERVICE_SECRET,

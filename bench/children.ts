@@ -12,9 +12,15 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export function childBroker(name: string, args: string[]): Promise<Running> {
+/** `env` is laid over this process's environment (FM_BENCH_REDIS_URL: a clustered node). */
+export function childBroker(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Running> {
   const child: ChildProcess = spawn('node', ['bin/run-ts.js', 'bench/broker-server.ts', ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const lines = createInterface({ input: child.stdout! });
   const waiting: ((line: string) => void)[] = [];

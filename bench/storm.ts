@@ -3,7 +3,11 @@
  * restart, on the platform's broker and on Debian's mosquitto, each alone in its own process on
  * 127.0.0.1. Every device has its own secret (and the platform its own stored hash per device).
  *
- *   node bin/run-ts.js bench/storm.ts [--devices 10000] [--spread-s 10] [--limit-s 60] [--brokers ours,mosquitto]
+ *   node bin/run-ts.js bench/storm.ts [--devices 10000] [--spread-s 10] [--limit-s 60] [--brokers ours,mosquitto,cluster]
+ *
+ * `cluster`: two platform broker nodes on one Redis, the devices split evenly between them (as a
+ * round-robin balancer would place them); its "broker restart" kills and restarts both nodes,
+ * while Redis (the sessions) stays.
  *
  * 1. N devices connect (1,000/s) and stay idle.
  * 2. Network drop: every device's socket is destroyed at once; each reconnects at a random moment
@@ -18,7 +22,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startMosquitto, tempDir } from '../tests/support/servers.ts';
+import { type RunningServer, startMosquitto, startRedis, tempDir } from '../tests/support/servers.ts';
 import { benchDeviceId, benchSecret } from './broker-server.ts';
 import { childBroker, type Running } from './children.ts';
 
@@ -59,9 +63,35 @@ async function mosquitto(): Promise<Running> {
   };
 }
 
-const starters: Record<string, () => Promise<Running>> = {
+let redis: (RunningServer & { url: string }) | undefined;
+process.on('exit', () => {
+  try {
+    if (redis) process.kill(redis.pid, 'SIGKILL');
+  } catch {
+    // Already stopped.
+  }
+});
+
+/** Two nodes on one Redis; `ports` says where each device goes. */
+async function cluster(): Promise<Running & { ports: number[] }> {
+  redis ??= await startRedis();
+  const env = { FM_BENCH_REDIS_URL: redis.url };
+  const nodes = await Promise.all(
+    [0, 1].map((k) => childBroker(`cluster-${k}`, ['ours', '1000', 'distinct'], env)),
+  );
+  return {
+    ...nodes[0]!,
+    name: 'cluster',
+    ports: nodes.map((n) => n.port),
+    alive: () => nodes.every((n) => n.alive()),
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
+}
+
+const starters: Record<string, () => Promise<Running & { ports?: number[] }>> = {
   ours: () => childBroker('ours', ['ours', '1000', 'distinct']),
   mosquitto,
+  cluster,
 };
 
 /** The kernel's count of connections dropped because a listen queue was full (all listeners). */
@@ -85,9 +115,9 @@ interface Fleet {
 }
 
 /** Connects device `i`, retrying 1-2 s after each failure until `deadline`. */
-function connectDevice(fleet: Fleet, port: number, i: number, t0: number, deadline: number): void {
+function connectDevice(fleet: Fleet, ports: number[], i: number, t0: number, deadline: number): void {
   const id = ids[i]!;
-  const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+  const c = mqtt.connect(`mqtt://127.0.0.1:${ports[i % ports.length]}`, {
     clientId: id,
     username: id,
     password: benchSecret(id),
@@ -102,7 +132,7 @@ function connectDevice(fleet: Fleet, port: number, i: number, t0: number, deadli
     fleet.failures[cause] = (fleet.failures[cause] ?? 0) + 1;
     c.end(true);
     if (performance.now() < deadline)
-      setTimeout(() => connectDevice(fleet, port, i, t0, deadline), 1000 + Math.random() * 1000);
+      setTimeout(() => connectDevice(fleet, ports, i, t0, deadline), 1000 + Math.random() * 1000);
   };
   c.once('connect', () => {
     settled = true;
@@ -119,13 +149,13 @@ function newFleet(): Fleet {
 }
 
 /** Every device connects within `spreadMs`; resolves when all are back or at the limit. */
-async function storm(port: number, spreadMs: number): Promise<Fleet> {
+async function storm(ports: number[], spreadMs: number): Promise<Fleet> {
   const fleet = newFleet();
   const overflowsBefore = listenOverflows();
   const t0 = performance.now();
   const deadline = t0 + LIMIT_MS;
   for (let i = 0; i < N; i++)
-    setTimeout(() => connectDevice(fleet, port, i, t0, deadline), Math.random() * spreadMs);
+    setTimeout(() => connectDevice(fleet, ports, i, t0, deadline), Math.random() * spreadMs);
   while (fleet.connected < N && performance.now() < deadline) await sleep(100);
   fleet.overflows = listenOverflows() - overflowsBefore;
   return fleet;
@@ -162,13 +192,13 @@ for (const name of values.brokers.split(',')) {
   let broker = await start();
   try {
     // Everyone connected first, at 1,000/s.
-    const initial = await storm(broker.port, (N / 1000) * 1000);
+    const initial = await storm(broker.ports ?? [broker.port], (N / 1000) * 1000);
     if (initial.connected < N)
       throw new Error(`${name}: only ${initial.connected} of ${N} connected at first`);
     await sleep(2000);
 
     dropAll(initial);
-    const drop = await storm(broker.port, SPREAD_MS);
+    const drop = await storm(broker.ports ?? [broker.port], SPREAD_MS);
     results.push(summary(name, 'network drop', drop));
     console.log(JSON.stringify(results.at(-1)));
     await sleep(2000);
@@ -176,7 +206,7 @@ for (const name of values.brokers.split(',')) {
     await broker.stop(); // SIGKILL for ours; mosquitto is stopped and started again
     dropAll(drop);
     broker = await start();
-    const restart = await storm(broker.port, SPREAD_MS);
+    const restart = await storm(broker.ports ?? [broker.port], SPREAD_MS);
     results.push(summary(name, 'broker restart', restart));
     console.log(JSON.stringify(results.at(-1)));
     dropAll(restart);
@@ -186,4 +216,6 @@ for (const name of values.brokers.split(',')) {
 }
 console.log(`\n${N} devices reconnecting within ${SPREAD_MS / 1000} s (limit ${LIMIT_MS / 1000} s):`);
 console.table(results);
+await redis?.stop();
+redis = undefined;
 process.exit(0);

@@ -28,7 +28,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/config.ts'),
   },
   start: {
-    summary: 'start [--no-demo]      run every service in one process (and the simulated demo estate)',
+    summary:
+      'start [--only LIST]    run every service in one process, or some (and the simulated demo estate)',
     load: () => import('./commands/start.ts'),
   },
   sites: {

@@ -20,6 +20,7 @@ import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
 import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
+import { brokerLines, missingBroker, probes, SERVICES, type ServiceName } from './services.ts';
 import { type Fleet, runFleet } from './simulators/index.ts';
 
 export interface PlatformOptions {
@@ -29,17 +30,30 @@ export interface PlatformOptions {
   demo: boolean;
   /** The demo fleet's occasional faults (docs/console.md); false: none. Default on with the demo. */
   demoFaults?: DemoFaultOptions | false;
+  /** The services this process runs (`facility start --only`); unset: all. The demo needs all. */
+  only?: ReadonlySet<ServiceName>;
 }
 
-export interface Platform {
+/** What one process runs: the records store always (every service reads it), the rest as chosen. */
+export interface Services {
   records: Records;
   desk: ServiceDesk;
-  broker: Broker;
-  api: RunningApi;
+  broker?: Broker;
+  api?: RunningApi;
   fleet?: Fleet;
   /** What an operator needs to know: addresses, files. */
   summary: string[];
   stop(): Promise<void>;
+}
+
+export interface Platform extends Services {
+  broker: Broker;
+  api: RunningApi;
+}
+
+/** Every service in one process (the default of `facility start`). */
+export async function startPlatform(options: Omit<PlatformOptions, 'only'>): Promise<Platform> {
+  return (await startServices(options)) as Platform;
 }
 
 /** `service.rules`, or `service.rules-<worker>` for a named worker (the broker allows a `-suffix`). */
@@ -86,7 +100,16 @@ async function stopAll(running: Running[], order: readonly string[], log: Logger
  * other client, so each can also run alone against an external broker (FM_MQTT_URL); ingest and
  * rules read the broker's bus in-process when the broker is this process's own.
  */
-export async function startPlatform({ config, log, demo, demoFaults }: PlatformOptions): Promise<Platform> {
+export async function startServices({
+  config,
+  log,
+  demo: demoAsked,
+  demoFaults,
+  only,
+}: PlatformOptions): Promise<Services> {
+  const has = (name: ServiceName) => !only || only.has(name);
+  // The simulated estate needs the whole pipeline beside it.
+  const demo = demoAsked && SERVICES.every(has);
   const running: Running[] = [];
   const inProcess = !config.FM_MQTT_URL;
   const order = stopOrder(inProcess);
@@ -126,7 +149,8 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       clockLeaseTtlMs: config.FM_JOB_LEASE_TTL_S * 1000,
       plans: planSettings(config),
     });
-    desk.start();
+    // The breach watcher runs with the API, whose queue it times: one process of a split runs it.
+    if (has('api')) desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
     // Registered before ingest and rules start, so they know the demo devices from their first message.
     const credentials = demo
@@ -137,94 +161,107 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       : [];
     if (demo) await provisionDemoPlans(desk, log.child({ service: 'demo' }));
 
-    const broker = started(
-      'broker',
-      await startBroker({
-        options: brokerOptionsFromConfig(config, (path) => readFileSync(path, 'utf8')),
-        log: log.child({ service: 'broker' }),
-        devices: records,
-        serviceSecret: service.secret,
-      }),
-    );
-    const { tcp, ws, tls } = broker.addresses;
-    const mqttUrl = config.FM_MQTT_URL ?? `mqtt://${tcp.host}:${tcp.port}`;
+    const broker = has('broker')
+      ? started(
+          'broker',
+          await startBroker({
+            options: brokerOptionsFromConfig(config, (path) => readFileSync(path, 'utf8')),
+            log: log.child({ service: 'broker' }),
+            devices: records,
+            serviceSecret: service.secret,
+          }),
+        )
+      : undefined;
+    const local = broker?.addresses.tcp;
+    const mqttUrl = config.FM_MQTT_URL ?? (local && `mqtt://${local.host}:${local.port}`);
+    // Beside its own broker a service reads the broker's bus; otherwise it is an MQTT client.
+    const bus = inProcess ? broker?.bus : undefined;
     const account = (name: string) => ({
-      url: mqttUrl,
+      url: mqttUrl ?? missingBroker(name),
       username: `service.${name}`,
       password: service.secret,
       clientId: `service.${name}`,
     });
 
     const ingestOptions = ingestOptionsFromConfig(config);
-    // Beside its own broker ingest reads the broker's bus; with FM_MQTT_URL it is an MQTT client.
-    const ingest = await startIngest({
-      options: ingestOptions,
-      ...(inProcess ? { bus: broker.bus } : { mqtt: account('ingest') }),
-      log: log.child({ service: 'ingest' }),
-      devices: records,
-    });
-    started('ingest', ingest);
-    const rules = started(
-      'rules',
-      await startRules({
-        options: rulesOptionsFromConfig(config),
-        log: log.child({ service: 'rules' }),
-        now: () => new Date(),
-        records,
-        desk,
-        // Each worker its own persistent session: workers sharing one client id would take it from each other.
-        ...(inProcess
-          ? { bus: broker.bus }
-          : { mqtt: rulesAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
-      }),
-    );
-    // Commands to devices go out through the broker like any service's messages (src/device-commands/).
-    const commands: CommandSender = started(
-      'commands',
-      await startCommandSender({
-        db: records.db,
-        log: log.child({ service: 'commands' }),
-        now: () => new Date(),
-        mqtt: account('commands'),
-      }),
-    );
+    const ingest = has('ingest')
+      ? started(
+          'ingest',
+          await startIngest({
+            options: ingestOptions,
+            ...(bus ? { bus } : { mqtt: account('ingest') }),
+            log: log.child({ service: 'ingest' }),
+            devices: records,
+          }),
+        )
+      : undefined;
+    const rules = has('rules')
+      ? started(
+          'rules',
+          await startRules({
+            options: rulesOptionsFromConfig(config),
+            log: log.child({ service: 'rules' }),
+            now: () => new Date(),
+            records,
+            desk,
+            // Each worker its own persistent session: workers sharing one client id would take it from each other.
+            ...(bus ? { bus } : { mqtt: rulesAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
+          }),
+        )
+      : undefined;
+    // Commands to devices go out through the broker like any service's messages
+    // (src/device-commands/); with the API that queues them.
+    const commands: CommandSender | undefined = has('api')
+      ? started(
+          'commands',
+          await startCommandSender({
+            db: records.db,
+            log: log.child({ service: 'commands' }),
+            now: () => new Date(),
+            mqtt: account('commands'),
+          }),
+        )
+      : undefined;
     const target = ingestOptions.influx;
-    const api = started(
-      'api',
-      await startApi({
-        records,
-        desk,
-        serviceSecret: service.secret,
-        log, // the app names itself service=api
-        now: () => new Date(),
-        options: apiOptionsFromConfig(config),
-        influx: target ? (q) => influxQuery(target, q) : undefined,
-        recentReadings: ingest.recent,
-        services: [
-          { name: 'broker', health: () => broker.health(), metrics: () => broker.metrics() },
-          { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
-          { name: 'rules', health: () => rules.health(), metrics: () => rules.metrics() },
-          ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
-          { name: 'commands', health: () => commands.health(), metrics: () => commands.metrics() },
-        ],
-        ingestRejects: () => ingest.rejects(),
-      }),
-    );
+    const api = has('api')
+      ? started(
+          'api',
+          await startApi({
+            records,
+            desk,
+            serviceSecret: service.secret,
+            log, // the app names itself service=api
+            now: () => new Date(),
+            options: apiOptionsFromConfig(config),
+            influx: target ? (q) => influxQuery(target, q) : undefined,
+            recentReadings: ingest?.recent,
+            // /health and /metrics speak for the services this process runs, and only those.
+            services: [
+              ...probes({ broker, ingest, rules, commands }),
+              ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
+            ],
+            ingestRejects: ingest && (() => ingest.rejects()),
+          }),
+        )
+      : undefined;
 
     const summary = [
-      `  MQTT (TCP)        mqtt://${tcp.host}:${tcp.port}`,
-      `  MQTT (WebSocket)  ws://${ws.host}:${ws.port}/mqtt`,
-      ...(tls ? [`  MQTT (TLS)        mqtts://${tls.host}:${tls.port}`] : []),
-      `  API               ${api.address}  (OpenAPI page: ${api.address}/docs)`,
-      `  console           ${api.address}/  (staff sign in; residents report at /r/<code>)`,
-      `  admin token       ${config.FM_ADMIN_TOKEN ? 'FM_ADMIN_TOKEN' : `${config.FM_DATA_DIR}/admin-token`}`,
+      ...(only ? [`  services          ${SERVICES.filter(has).join(', ')} (--only)`] : []),
+      ...(broker ? brokerLines(broker) : []),
+      ...(api
+        ? [
+            `  API               ${api.address}  (OpenAPI page: ${api.address}/docs)`,
+            `  console           ${api.address}/  (staff sign in; residents report at /r/<code>)`,
+            `  admin token       ${config.FM_ADMIN_TOKEN ? 'FM_ADMIN_TOKEN' : `${config.FM_DATA_DIR}/admin-token`}`,
+          ]
+        : []),
       `  records           ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.FM_DATA_DIR}/records`}`,
       `  readings          ${target ? `InfluxDB ${target.url} (${target.mode})` : 'the last hour, in memory: set FM_INFLUX_URL to keep history (docs/ingest.md)'}`,
       `  service secret    ${service.file ?? 'FM_SERVICE_SECRET'}`,
     ];
 
     let fleet: Fleet | undefined;
-    if (demo) {
+    if (demo && mqttUrl && api) {
       const buildings = new Map(DEMO_BUILDINGS.map((b) => [b.id, b]));
       fleet = await runFleet({
         brokerUrl: mqttUrl,
@@ -262,6 +299,7 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
         );
       }
     }
+    if (demoAsked && !demo) log.info('no demo estate: it runs only with every service in one process');
     return { records, desk, broker, api, fleet, summary, stop: () => stopAll(running, order, log) };
   } catch (err) {
     await stopAll(running, order, log);

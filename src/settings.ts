@@ -263,6 +263,14 @@ export const settings = {
     schema: z.string().min(16).optional(),
     doc: 'Secret of the service accounts (ingest, rules, api, simulator). Unset: generated once into `FM_DATA_DIR/service-secret`.',
   },
+  FM_REDIS_URL: {
+    schema: url(['redis', 'rediss'], 'redis://127.0.0.1:6379/0').optional(),
+    doc: 'Redis shared by clustered broker nodes (docs/deploy.md): messages pass between nodes through it (mqemitter-redis) and sessions, retained messages and wills live in it (aedes-persistence-redis). Unset: the broker keeps them in memory, alone. Nodes sharing one Redis need one registry too: set DATABASE_URL.',
+  },
+  FM_BROKER_HEARTBEAT_S: {
+    schema: positiveInt.max(3600).default(10),
+    doc: "Clustered broker: seconds between a node's heartbeats on the shared bus. A node silent for 3 heartbeats is taken for dead and another node sends the wills of its devices within the next 4.",
+  },
   FM_DEMO: {
     schema: z.stringbool().default(true),
     doc: '`facility start` creates a demo estate and runs its simulated fleet (`--no-demo` also turns it off).',

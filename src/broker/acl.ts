@@ -1,7 +1,8 @@
 import type { AedesOptions, Client } from 'aedes';
+import type { DeviceDirectory } from '../records/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
-import { mayPublish, maySubscribe } from './permissions.ts';
+import { devicePrincipal, mayPublish, maySubscribe } from './permissions.ts';
 
 type Hooks = Required<Pick<AedesOptions, 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
@@ -45,6 +46,20 @@ class Bucket {
     this.tokens -= 1;
     return wait;
   }
+}
+
+/**
+ * Whether a will another node stored may be sent: on a cluster, a surviving node sends the wills
+ * of a dead node's devices with no client to check them against (aedes.js _clearWills), so the
+ * will is held to what its device may publish, from the registry (the same policy as a live one).
+ */
+export async function orphanWillAllowed(
+  topic: string,
+  clientId: string,
+  devices: Pick<DeviceDirectory, 'findDevice'>,
+): Promise<boolean> {
+  const device = await devices.findDevice(clientId).catch(() => undefined);
+  return device ? mayPublish(devicePrincipal(device), topic) : false;
 }
 
 export function createAcl({ stats, deviceRate, outboundQueueBytes, now, admit }: AclOptions): Hooks {

@@ -19,6 +19,8 @@ interface Window {
 /** Counts events per key in fixed windows; more than `max` in one window bans the key for `banMs`. */
 class WindowCounter {
   readonly #entries = new Map<string, Window>();
+  /** Told of each ban this counter imposes (a cluster passes it to the other nodes). */
+  onBan: (key: string, forMs: number) => void = () => {};
 
   constructor(
     private readonly max: number,
@@ -41,9 +43,21 @@ class WindowCounter {
     e.count++;
     if (e.count > this.max) {
       e.bannedUntil = now + this.banMs;
+      this.onBan(key, this.banMs);
       return true;
     }
     return false;
+  }
+
+  /** Bans `key` for `forMs` from `now`: a ban another node imposed, so that it holds here too. */
+  ban(key: string, now: number, forMs: number): void {
+    let e = this.#entries.get(key);
+    if (!e) {
+      if (this.#entries.size >= this.capacity) this.#makeRoom(now);
+      e = { windowStart: now, count: 0, bannedUntil: 0 };
+      this.#entries.set(key, e);
+    }
+    e.bannedUntil = Math.max(e.bannedUntil, now + forMs);
   }
 
   banned(key: string, now: number): boolean {

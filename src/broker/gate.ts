@@ -25,12 +25,18 @@ export class DeliveryGate {
     readonly limit: number = DELIVERY_LIMIT,
     private readonly onHold: () => void = () => {},
     private readonly onInvalid: (message: { topic: string; qos?: unknown }) => void = () => {},
+    /**
+     * The bus to guard; a node-local mqemitter unless given (a cluster's shared bus, cluster.ts).
+     * On a shared bus a message is out of delivery once Redis has taken it: the other nodes, and
+     * this node's own subscribers, receive it from Redis, beyond this gate's reach.
+     */
+    shared?: MQEmitter,
   ) {
     // No concurrency limit in mqemitter itself: its queue is drained recursively, one stack frame
     // per queued message, and messages that do not pass through admit() (the broker's $SYS
     // notices, wills) would otherwise queue behind a full gate and overflow the stack when a
     // subscriber completes them synchronously. The gate alone bounds what is in delivery.
-    const mq = mqemitter({ concurrency: 0, matchEmptyLevels: true }); // as aedes's own [MQTT-4.7.1-3]
+    const mq = shared ?? mqemitter({ concurrency: 0, matchEmptyLevels: true }); // as aedes's own [MQTT-4.7.1-3]
     const emit = mq.emit.bind(mq);
     mq.emit = (message, callback) => {
       // The bus is the one door every message passes, the broker's own included: nothing with a

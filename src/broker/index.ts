@@ -3,9 +3,11 @@ import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
 import type { DeviceDirectory } from '../records/index.ts';
-import { createAcl } from './acl.ts';
+import { createAcl, orphanWillAllowed } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';
+import { type ClusterParts, clusterParts, originOf, shareBans } from './cluster.ts';
+import { connackSent, holdUntilConnack } from './connack-first.ts';
 import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
@@ -44,10 +46,15 @@ export interface BusMessage {
  * is delivered (aedes sends PUBACK first), as for network subscribers.
  */
 export interface LocalBus {
-  /** Resolves once the subscription is active, with the function that ends it. */
+  /**
+   * Resolves once the subscription is active, with the function that ends it. `localOnly`: on a
+   * clustered broker, only messages this node put on the shared bus (its own clients' publishes,
+   * and the wills it sends); the rest are completed unseen. Alone, every message is local.
+   */
   subscribe(
     filter: string,
     deliver: (message: BusMessage, done: () => void) => void,
+    options?: { localOnly?: boolean },
   ): Promise<() => Promise<void>>;
 }
 
@@ -57,8 +64,10 @@ export interface Broker {
   counters(): BrokerCounters;
   /** The counters as Prometheus families. */
   metrics(): MetricFamily[];
-  /** `down` when a listener has stopped accepting connections. */
+  /** `down` when a listener has stopped accepting connections, or a cluster's Redis is unreachable. */
   health(): ServiceHealth;
+  /** This node's id on a clustered broker's shared bus; undefined alone. */
+  nodeId?: string;
   stop(): Promise<void>;
 }
 
@@ -79,30 +88,68 @@ export async function startBroker({
   };
   const flapping = new FlapDetector(bans);
   const failures = new FailureBans(bans);
+  // A dead node's wills are sent by a survivor only as far as the registry allows their device.
+  const screenWill = async (will: { topic: string; clientId: string }) => {
+    const ok = await orphanWillAllowed(will.topic, will.clientId, devices);
+    if (!ok) stats.refuse('will-denied', will.clientId, { topic: will.topic.slice(0, 200) });
+    return ok;
+  };
+  const cluster: ClusterParts | undefined =
+    options.cluster &&
+    clusterParts(options.cluster, screenWill, (err) =>
+      log.error({ err: err.message }, "the cluster's Redis failed; reconnecting"),
+    );
   const gate = new DeliveryGate(
     undefined,
     () => stats.counters.overloadDelayed++,
     (m) => stats.refuse('bad-qos', undefined, { topic: m.topic.slice(0, 200), qos: m.qos }),
+    cluster?.mq,
   );
-  const aedes = await Aedes.createBroker({
-    mq: gate.mq,
-    concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
-    authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, failures, log, now }),
-    ...createAcl({
-      stats,
-      deviceRate: options.deviceRate,
-      outboundQueueBytes: options.outboundQueueBytes,
-      now,
-      admit: (go) => gate.admit(go),
-    }),
-    maxTopicLevels: options.maxTopicLevels,
-    // Device ids are up to 64 characters, service client ids a little longer.
-    maxClientsIdLength: 128,
-    // A subscriber whose socket stays full this long is disconnected rather than stalling delivery.
-    drainTimeout: 10_000,
-    connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-  });
+  let aedes: Aedes;
+  try {
+    aedes = await Aedes.createBroker({
+      ...(cluster && {
+        id: cluster.nodeId,
+        persistence: cluster.persistence,
+        heartbeatInterval: options.cluster?.heartbeatMs,
+      }),
+      mq: gate.mq,
+      preConnect: (client, _packet, callback) => {
+        holdUntilConnack(client, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+        callback(null, true);
+      },
+      concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
+      authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, failures, log, now }),
+      ...createAcl({
+        stats,
+        deviceRate: options.deviceRate,
+        outboundQueueBytes: options.outboundQueueBytes,
+        now,
+        admit: (go) => gate.admit(go),
+      }),
+      maxTopicLevels: options.maxTopicLevels,
+      // Device ids are up to 64 characters, service client ids a little longer.
+      maxClientsIdLength: 128,
+      // A subscriber whose socket stays full this long is disconnected rather than stalling delivery.
+      drainTimeout: 10_000,
+      connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    });
+  } catch (err) {
+    await new Promise((r) => gate.mq.close(r as () => void));
+    await cluster?.close();
+    throw err;
+  }
+  if (cluster) {
+    await shareBans(aedes, cluster.nodeId, { flap: flapping, failure: failures }, now);
+    log.info({ node: cluster.nodeId }, 'broker node joined the cluster on Redis');
+  }
 
+  // aedes reports what fails outside any client's packet here (a cluster's persistence or the wills
+  // of a dead node when Redis is unreachable); unheard, an 'error' event would end the process.
+  (aedes as unknown as import('node:events').EventEmitter).on('error', (err: Error) =>
+    log.error({ err: err.message }, 'broker error'),
+  );
+  aedes.on('connackSent', (_connack, client: Client) => connackSent(client));
   aedes.on('client', () => {
     stats.counters.connects++;
     stats.counters.clientsConnected++;
@@ -138,16 +185,18 @@ export async function startBroker({
   };
 
   const bus: LocalBus = {
-    subscribe: (filter, deliver) =>
+    subscribe: (filter, deliver, { localOnly = false } = {}) =>
       new Promise((resolve, reject) => {
         const listener = (packet: AedesPublishPacket, done: () => void) =>
-          // Publishes from sockets carry Buffers; only in-process publishes could carry a string.
-          deliver(
-            Buffer.isBuffer(packet.payload)
-              ? (packet as BusMessage)
-              : { ...packet, payload: Buffer.from(packet.payload) },
-            done,
-          );
+          localOnly && cluster && originOf(packet) !== cluster.nodeId
+            ? done()
+            : // Publishes from sockets carry Buffers; only in-process publishes could carry a string.
+              deliver(
+                Buffer.isBuffer(packet.payload)
+                  ? (packet as BusMessage)
+                  : { ...packet, payload: Buffer.from(packet.payload) },
+                done,
+              );
         aedes.subscribe(filter, listener, ((err?: Error) => {
           if (err) reject(err);
           else resolve(() => new Promise<void>((r) => aedes.unsubscribe(filter, listener, r)));
@@ -165,6 +214,7 @@ export async function startBroker({
     for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
     await gate.idle(10_000);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await cluster?.close();
     stats.stop();
   };
   try {
@@ -187,7 +237,10 @@ export async function startBroker({
       bus,
       counters,
       metrics: () => brokerMetrics(counters()),
+      nodeId: cluster?.nodeId,
       health: () => {
+        if (cluster && !cluster.connected())
+          return { status: 'down', detail: "no connection to the cluster's Redis (FM_REDIS_URL)" };
         const closed = listeners
           .filter((l) => !l.listening())
           .map((l) => `${l.address.host}:${l.address.port}`);

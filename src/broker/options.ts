@@ -1,3 +1,5 @@
+import type { ClusterOptions } from './cluster.ts';
+
 /** Everything the broker can be told; `brokerOptionsFromConfig` maps the FM_MQTT_* settings. */
 export interface BrokerOptions {
   /** Interface for every listener; 127.0.0.1 unless an operator widens it. */
@@ -28,6 +30,8 @@ export interface BrokerOptions {
   sessionCheckMs?: number;
   /** A connection that sends no CONNECT within this is closed and counted; 30 s unless set (tests). */
   connectTimeoutMs?: number;
+  /** Clustered with other nodes over a shared Redis (cluster.ts); unset: alone, in memory. */
+  cluster?: ClusterOptions;
 }
 
 /** The FM_MQTT_* settings the broker reads; the entry point's Config satisfies it structurally. */
@@ -46,6 +50,8 @@ export interface BrokerConfig {
   FM_MQTT_FLAP_WINDOW_S: number;
   FM_MQTT_FLAP_BAN_S: number;
   FM_MQTT_OUTBOUND_QUEUE_BYTES: number;
+  FM_REDIS_URL?: string;
+  FM_BROKER_HEARTBEAT_S: number;
 }
 
 export function brokerOptionsFromConfig(
@@ -69,5 +75,8 @@ export function brokerOptionsFromConfig(
     flapWindowMs: config.FM_MQTT_FLAP_WINDOW_S * 1000,
     flapBanMs: config.FM_MQTT_FLAP_BAN_S * 1000,
     outboundQueueBytes: config.FM_MQTT_OUTBOUND_QUEUE_BYTES,
+    cluster: config.FM_REDIS_URL
+      ? { redisUrl: config.FM_REDIS_URL, heartbeatMs: config.FM_BROKER_HEARTBEAT_S * 1000 }
+      : undefined,
   };
 }

@@ -2,21 +2,24 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tightenDataDir } from '../data-dir.ts';
-import type { Platform } from '../platform.ts';
+import type { Services } from '../platform.ts';
+import { parseServices, SERVICES, type ServiceName, selectionProblem } from '../services.ts';
 import { startFailure } from './start-failure.ts';
-import type { CommandContext } from './usage.ts';
-import { version } from './usage.ts';
+import { type CommandContext, UsageError, version } from './usage.ts';
 
 const STATUS_MS = 60_000;
 
 /** `facility start --help` */
-export const help = (): string => `usage: facility start [--no-demo]
+export const help = (): string => `usage: facility start [--no-demo] [--only ${SERVICES.join(',')}]
 
 Runs every service in one process: the MQTT broker, ingest, rules, the service desk's clock and
 the API, and (unless --no-demo or FM_DEMO=false) a simulated demo estate. Prints where each one
 listens; Ctrl-C (or SIGTERM) stops them in reverse order. Settings: docs/configuration.md.
 
-  --no-demo              no demo estate and no simulated fleet`;
+  --no-demo              no demo estate and no simulated fleet
+  --only LIST            only these services, a comma list of ${SERVICES.join(', ')}
+                         (scale-out: docs/deploy.md); ingest and rules without the broker
+                         connect to FM_MQTT_URL; the desk's clock runs with api; no demo`;
 
 function nextSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -32,8 +35,22 @@ function nextSignal(): Promise<NodeJS.Signals> {
 
 /** `facility start`: every service in one process; Ctrl-C (or SIGTERM) stops them in reverse order. */
 export async function run(ctx: CommandContext): Promise<number> {
-  const { values } = parseArgs({ args: ctx.args, options: { 'no-demo': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: ctx.args,
+    options: { 'no-demo': { type: 'boolean' }, only: { type: 'string' } },
+  });
   const { config, log } = ctx;
+  let only: ReadonlySet<ServiceName> | undefined;
+  if (values.only !== undefined) {
+    const parsed = parseServices(values.only);
+    if ('problem' in parsed) throw new UsageError(parsed.problem);
+    only = parsed.services;
+    const problem = selectionProblem(only, config);
+    if (problem) {
+      ctx.err(`facility: bad configuration: ${problem}`);
+      return 1;
+    }
+  }
   const signal = nextSignal();
   // Said at once, before the seconds the records database takes to open (more on a first start,
   // which creates the embedded one).
@@ -42,11 +59,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     { version: version(), records: config.DATABASE_URL ? 'postgresql' : 'embedded' },
     creating ? 'starting; creating the embedded records database (a first start takes longer)' : 'starting',
   );
-  let platform: Platform;
+  let platform: Services;
   try {
     // Loaded after the line above: the services' modules take a moment of their own.
-    const { startPlatform } = await import('../platform.ts');
-    platform = await startPlatform({ config, log, demo: config.FM_DEMO && !values['no-demo'] });
+    const { startServices } = await import('../platform.ts');
+    platform = await startServices({ config, log, demo: config.FM_DEMO && !values['no-demo'], only });
   } catch (err) {
     const known = startFailure(err, config);
     if (known) log.fatal(known.fields, `could not start: ${known.message}`);
@@ -59,8 +76,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     ['facility-monitor is running', ...platform.summary, 'Ctrl-C stops everything cleanly.'].join('\n'),
   );
   // A heartbeat line for the operator watching the terminal.
+  const broker = platform.broker;
   const status = setInterval(() => {
-    const b = platform.broker.counters();
+    if (!broker) return;
+    const b = broker.counters();
     log.info(
       { clients: b.clientsConnected, messagesIn: b.messagesIn, refusals: b.refusals, drops: b.drops },
       'status',

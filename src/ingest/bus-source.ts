@@ -39,7 +39,11 @@ export async function startBusSource(
     if (wait) wait.then(done, done);
     else done();
   };
-  const unsubscribes = await Promise.all(serviceFilters().map((filter) => bus.subscribe(filter, deliver)));
+  // On a clustered broker every node's ingest sees every node's messages; each stores only what its
+  // own node's clients published, so a reading is stored once, by the node its device is on.
+  const unsubscribes = await Promise.all(
+    serviceFilters().map((filter) => bus.subscribe(filter, deliver, { localOnly: true })),
+  );
   log.info('ingest takes readings from the broker in this process');
   handlers.onConnectionChange?.(true);
   let ended: Promise<void> | undefined;

@@ -199,3 +199,37 @@ export async function startPostgres(): Promise<RunningServer & { url: string }> 
     },
   };
 }
+
+/**
+ * redis-server on 127.0.0.1 in a temp directory, without persistence (no RDB snapshots, no AOF):
+ * the clustered broker's tests kill broker nodes, never Redis.
+ */
+export async function startRedis(): Promise<RunningServer & { url: string }> {
+  const bin = requireBinary('/usr/bin/redis-server', 'redis-server');
+  const dir = tempDir('redis');
+  const port = await freePort();
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  const child = spawn(bin, args, { stdio: 'ignore' });
+  await waitForPort(port, child, 'redis-server');
+  return {
+    port,
+    dir,
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

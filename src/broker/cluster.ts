@@ -1,0 +1,173 @@
+/**
+ * Clustered aedes, the way its maintainers document it (aedes README "Clusters", docs/Examples.md):
+ * every node shares one message bus (mqemitter-redis: Redis PUBLISH/PSUBSCRIBE) and one persistence
+ * (aedes-persistence-redis: sessions, QoS 1/2 queues, retained messages, wills). aedes itself does
+ * the rest over that bus:
+ * - a client id connecting on one node makes the node publish `$SYS/<node>/new/clients`, and any
+ *   other node holding that id closes its session ([MQTT-3.1.4-2] across nodes);
+ * - each node publishes `$SYS/<node>/heartbeat` every `heartbeatInterval`; every 4 intervals each
+ *   node sends the stored wills of nodes silent for more than 3, so a dead node's devices still
+ *   get their `offline` status [MQTT-3.1.2-8].
+ */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Aedes, AedesOptions } from 'aedes';
+import mqemitterRedis from 'mqemitter-redis';
+
+export interface ClusterOptions {
+  /** redis:// or rediss:// URL of the Redis every node shares. */
+  redisUrl: string;
+  /** aedes's heartbeatInterval: a node silent for 3 of these is dead for the others. */
+  heartbeatMs: number;
+}
+
+/** The parts aedes takes for a cluster, and their lifecycle. */
+export interface ClusterParts {
+  /** This node's aedes id, unique per start (a restarted node must not inherit its wills as alive). */
+  nodeId: string;
+  mq: NonNullable<AedesOptions['mq']>;
+  persistence: NonNullable<AedesOptions['persistence']>;
+  /** Whether the bus's connections to Redis are up. */
+  connected(): boolean;
+  /** Closes the persistence's connection (aedes.close closes the bus). */
+  close(): Promise<void>;
+}
+
+/** ioredis options from a URL (the persistence takes no URL). */
+function redisOptions(redisUrl: string) {
+  const u = new URL(redisUrl);
+  const db = Number(u.pathname.slice(1) || 0);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+/** The property a bus message carries to say which node put it on the bus. */
+const ORIGIN = 'fmOrigin';
+
+/** The node that emitted a message on the bus, or undefined for an untagged (single-node) one. */
+export function originOf(message: object): string | undefined {
+  return (message as Record<string, unknown>)[ORIGIN] as string | undefined;
+}
+
+/** A will as the persistence stores it: the packet, with the client and node it belongs to. */
+export interface StoredWill {
+  topic: string;
+  clientId: string;
+  brokerId: string;
+}
+
+type Persistence = NonNullable<AedesOptions['persistence']> & {
+  destroy(): Promise<void>;
+  streamWill(brokers: object): AsyncIterable<StoredWill>;
+  delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+};
+
+/**
+ * `screen` decides whether a will of another node may be sent by this one (aedes sends what
+ * streamWill yields with no client, so past the ACL): refused wills are deleted, never sent.
+ */
+export function clusterParts(
+  o: ClusterOptions,
+  screen: (will: StoredWill) => Promise<boolean>,
+  onError: (err: Error) => void,
+): ClusterParts {
+  const nodeId = randomUUID();
+  const options = redisOptions(o.redisUrl);
+  // Not concurrency-limited here: the delivery gate bounds what is in flight (gate.ts says why).
+  const mq = mqemitterRedis({ ...options, concurrency: 0, matchEmptyLevels: true }); // [MQTT-4.7.1-3]
+  // The bus reports Redis's errors on `state`; unheard, an 'error' event would end the process
+  // (ioredis reconnects by itself, and /health says the node is down meanwhile).
+  (mq as unknown as { state: import('node:events').EventEmitter }).state.on('error', onError);
+  // Every message this node puts on the bus is tagged with the node, so that a node's services can
+  // tell what its own clients published from what came from other nodes (ingest stores only the
+  // former: each reading is stored once, by the node its device published on). aedes rebuilds the
+  // packet for subscribers and persistence from its own fields, so the tag never leaves the bus.
+  const emit = mq.emit.bind(mq);
+  mq.emit = (message, callback) => emit({ ...message, [ORIGIN]: nodeId }, callback);
+  // No type declarations ship with it; aedes 1.x calls its promise API.
+  const require = createRequire(import.meta.url);
+  const persistenceRedis = require('aedes-persistence-redis') as (opts: object) => Persistence;
+  const persistence = persistenceRedis({ ...options });
+  const streamWill = persistence.streamWill.bind(persistence);
+  persistence.streamWill = async function* screened(brokers: object) {
+    for await (const will of streamWill(brokers)) {
+      if (await screen(will)) yield will;
+      else await persistence.delWill({ id: will.clientId, brokerId: will.brokerId });
+    }
+  };
+  const conns = mq as unknown as { subConn: { status: string }; pubConn: { status: string } };
+  let closed = false;
+  return {
+    nodeId,
+    mq,
+    persistence,
+    connected: () => conns.subConn.status === 'ready' && conns.pubConn.status === 'ready',
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await persistence.destroy().catch(() => {});
+    },
+  };
+}
+
+/** A ban list a node shares: told of its own bans, and given the other nodes'. */
+interface SharedBans {
+  onBan: (key: string, forMs: number) => void;
+  ban(key: string, now: number, forMs: number): void;
+}
+
+/**
+ * Bans hold on every node: each node counts flapping and failed authentications itself, and a ban
+ * it imposes is published on the shared bus (`$SYS/<node>/fm/bans`) and imposed by every other
+ * node for the same time (EMQX's flapping detection also counts per node and bans cluster-wide).
+ * A device or an address banned on one node cannot carry on through another behind the balancer.
+ */
+export async function shareBans(
+  aedes: Aedes,
+  nodeId: string,
+  lists: Record<string, SharedBans>,
+  now: () => number,
+): Promise<void> {
+  const topic = `$SYS/${nodeId}/fm/bans`;
+  for (const [list, bans] of Object.entries(lists)) {
+    bans.onBan = (key, forMs) =>
+      aedes.publish(
+        {
+          cmd: 'publish',
+          topic,
+          payload: Buffer.from(JSON.stringify({ list, key, forMs })),
+          qos: 0,
+          retain: false,
+          dup: false,
+        },
+        () => {},
+      );
+  }
+  const imposed = (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+    if (packet.topic !== topic) {
+      try {
+        const ban = JSON.parse(packet.payload.toString()) as {
+          list?: unknown;
+          key?: unknown;
+          forMs?: unknown;
+        };
+        const bans = typeof ban.list === 'string' ? lists[ban.list] : undefined;
+        if (bans && typeof ban.key === 'string' && typeof ban.forMs === 'number')
+          bans.ban(ban.key, now(), Math.min(ban.forMs, 24 * 3_600_000));
+      } catch {
+        // Not one of ours: nothing to impose.
+      }
+    }
+    done();
+  };
+  await new Promise<void>((resolve, reject) =>
+    aedes.subscribe('$SYS/+/fm/bans', imposed, ((err?: Error) =>
+      err ? reject(err) : resolve()) as () => void),
+  );
+}

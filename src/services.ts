@@ -1,0 +1,64 @@
+import type { Broker } from './broker/index.ts';
+import type { ServiceHealth, ServiceProbe } from './health.ts';
+import type { MetricFamily } from './metrics.ts';
+
+/**
+ * Which of the platform's services one process runs (`facility start --only`). Every service can
+ * run alone, so each can be scaled out and restarted on its own; without `--only` one process
+ * runs them all, as before.
+ */
+export const SERVICES = ['broker', 'ingest', 'rules', 'api'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** The services named in a comma list, or the problem with it, said for the command line. */
+export function parseServices(list: string): { services: ReadonlySet<ServiceName> } | { problem: string } {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) return { problem: `--only needs a comma list of services: ${SERVICES.join(',')}` };
+  const unknown = names.filter((n) => !(SERVICES as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    return {
+      problem: `--only: unknown service ${unknown.join(', ')}; the services are ${SERVICES.join(',')}`,
+    };
+  return { services: new Set(names as ServiceName[]) };
+}
+
+/**
+ * Why this selection cannot run with this configuration, or undefined. Ingest and rules read the
+ * broker's bus in its process; without the broker beside them they need one to connect to.
+ */
+export function selectionProblem(
+  services: ReadonlySet<ServiceName>,
+  config: { FM_MQTT_URL?: string },
+): string | undefined {
+  if (services.has('broker') || config.FM_MQTT_URL) return undefined;
+  const clients = [...services].filter((s) => s === 'ingest' || s === 'rules');
+  if (clients.length === 0) return undefined;
+  return `FM_MQTT_URL=null: ${clients.join(' and ')} without the broker in this process connect to a broker: set FM_MQTT_URL (the broker nodes, or their load balancer)`;
+}
+
+export function missingBroker(service: string): never {
+  throw new Error(`${service} has no broker to connect to: run the broker beside it or set FM_MQTT_URL`);
+}
+
+/** The summary's lines for the broker's listeners (and its cluster, when clustered). */
+export function brokerLines(broker: Broker): string[] {
+  const { tcp, ws, tls } = broker.addresses;
+  return [
+    `  MQTT (TCP)        mqtt://${tcp.host}:${tcp.port}`,
+    `  MQTT (WebSocket)  ws://${ws.host}:${ws.port}/mqtt`,
+    ...(tls ? [`  MQTT (TLS)        mqtts://${tls.host}:${tls.port}`] : []),
+    ...(broker.nodeId ? [`  broker node       ${broker.nodeId}, clustered on Redis (FM_REDIS_URL)`] : []),
+  ];
+}
+
+/** `/health` and `/metrics` speak for the services this process runs, and only those. */
+export function probes(
+  running: Record<string, { health(): ServiceHealth; metrics(): MetricFamily[] } | undefined>,
+): ServiceProbe[] {
+  return Object.entries(running).flatMap(([name, s]) =>
+    s ? [{ name, health: () => s.health(), metrics: () => s.metrics() }] : [],
+  );
+}
