@@ -48,6 +48,8 @@ const INTEGRATION = [
   'tests/rules/storm.test.ts',
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',
+  'tests/notify/postgres.test.ts',
+  'tests/notify/kill.test.ts',
 ];
 
 // Options every project shares (a project does not inherit the root's `test` options).

@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
 import { JsonSyntaxError, parseJsonWithLines } from './json-lines.ts';
+import { notifySettingProblems } from './notify/config.ts';
 import { shownValue } from './redact.ts';
 import { influxSettingProblems, settings } from './settings.ts';
 
@@ -171,7 +172,11 @@ export function loadConfig(
       `FM_MQTT_TLS_${config.FM_MQTT_TLS_CERT ? 'KEY' : 'CERT'}=null: set both FM_MQTT_TLS_CERT and FM_MQTT_TLS_KEY, or neither`,
     );
   }
-  const problems = [...fileProblems(config), ...influxSettingProblems(config)];
+  const problems = [
+    ...fileProblems(config),
+    ...influxSettingProblems(config),
+    ...notifySettingProblems(config),
+  ];
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }

@@ -13,6 +13,7 @@ import {
 } from './demo/index.ts';
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
+import { notifyOptionsFromConfig, type RunningNotify, startNotify } from './notify/index.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
 import { DEFAULT_RULE_FILE, rulesOptions, startRules } from './rules/index.ts';
@@ -61,8 +62,8 @@ interface Running {
  */
 function stopOrder(ingestOnBus: boolean): readonly string[] {
   return ingestOnBus
-    ? ['demo-faults', 'api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
-    : ['demo-faults', 'api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
+    ? ['demo-faults', 'api', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'notify', 'records']
+    : ['demo-faults', 'api', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'notify', 'records'];
 }
 
 /** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
@@ -101,11 +102,24 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
       log: log.child({ service: 'records' }),
     });
     running.push({ name: 'records', stop: () => records.close() });
+    // Notifications, when a channel is configured: the desk writes them, the sender delivers them.
+    const notifyOptions = notifyOptionsFromConfig(config);
+    const notify: RunningNotify | undefined = notifyOptions
+      ? startNotify({
+          db: records.db,
+          log: log.child({ service: 'notify' }),
+          options: notifyOptions,
+          lang: config.FM_LANG,
+        })
+      : undefined;
+    if (notify) running.push({ name: 'notify', stop: () => notify.stop() });
     const desk = openServiceDesk({
       db: records.db,
       log: log.child({ service: 'desk' }),
       lang: config.FM_LANG,
+      ...(notify ? { outbox: notify.outbox } : {}),
     });
+    if (notify) desk.onChange(() => notify.wake());
     desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
     // Registered before ingest and rules start, so they know the demo devices from their first message.
@@ -190,6 +204,9 @@ export async function startPlatform({ config, log, demo, demoFaults }: PlatformO
           { name: 'broker', health: () => broker.health(), metrics: () => broker.metrics() },
           { name: 'ingest', health: () => ingest.health(), metrics: () => ingest.metrics() },
           { name: 'rules', health: () => rules.health(), metrics: () => rules.metrics() },
+          ...(notify
+            ? [{ name: 'notify', health: () => notify.health(), metrics: () => notify.metrics() }]
+            : []),
         ],
         ingestRejects: () => ingest.rejects(),
       }),

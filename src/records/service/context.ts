@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db.ts';
 import type { Limits } from './clock.ts';
 import type { Emitter } from './events.ts';
 import type { Lang } from './i18n.ts';
+import type { OutboxHook } from './notices.ts';
 
 /** What every service-desk operation needs; built once by openServiceDesk. */
 export interface DeskContext {
@@ -13,6 +14,8 @@ export interface DeskContext {
   /** Service-wide limit overrides, below the per-site/type table. */
   limits: Partial<Limits>;
   events: Emitter;
+  /** Writes notifications in the change's transaction (docs/notifications.md); unset: none. */
+  outbox?: OutboxHook | undefined;
 }
 
 export async function siteTimezone(db: Queryable, site: string): Promise<string> {

@@ -15,6 +15,7 @@ import { logDeskEvent } from './event-log.ts';
 import { createEmitter, type DeskListener } from './events.ts';
 import type { Lang } from './i18n.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
+import type { OutboxHook } from './notices.ts';
 import * as patrol from './patrol.ts';
 import { createRecord, transition } from './records.ts';
 import * as incidents from './site-incidents.ts';
@@ -55,6 +56,7 @@ export type { DeskEvent, DeskListener } from './events.ts';
 export { type Lang, label, STATE_LABELS } from './i18n.ts';
 export { ACTIONS, type Action, decide, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
+export { NOTICE_EVENTS, type Notice, type NoticeEvent, type OutboxHook } from './notices.ts';
 export {
   ALERT_TRANSITIONS,
   listAlertsFilter,
@@ -94,6 +96,8 @@ export interface ServiceDeskDeps {
   deadlines?: Partial<Limits>;
   /** How often the breach watcher ticks once started (ms, default 1000). */
   watchIntervalMs?: number;
+  /** Writes the notifications a change calls for in its transaction (src/notify); unset: none. */
+  outbox?: OutboxHook;
 }
 
 export function openServiceDesk(deps: ServiceDeskDeps) {
@@ -106,6 +110,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     lang: deps.lang ?? 'zh-CN',
     limits: deps.deadlines ?? {},
     events,
+    outbox: deps.outbox,
   };
   const watcher = new BreachWatcher(ctx, { intervalMs: deps.watchIntervalMs });
   const lang = ctx.lang;

@@ -6,6 +6,8 @@
 import { ESCALATING_STEPS } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
+import { stepEscalations } from './escalation.ts';
+import { stageBreaches } from './notices.ts';
 import { announce, applyAction } from './procedure.ts';
 import { type Breach, recordBreaches } from './sla.ts';
 import { appendHistory } from './store.ts';
@@ -73,12 +75,14 @@ export class BreachWatcher {
           note: `${b.step} due ${b.dueAt.toISOString()}`,
         });
       }
+      await stageBreaches(ctx, tx, found, at);
       return found;
     });
     for (const breach of breaches) {
       ctx.events.emit({ type: 'breach', breach, notify: await notifyFor(ctx.db, breach) });
       if (breach.subject === 'record' && ESCALATING_STEPS.includes(breach.step)) await this.#escalate(breach);
     }
+    await stepEscalations(ctx);
     return breaches;
   }
 
