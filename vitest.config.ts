@@ -50,6 +50,7 @@ const INTEGRATION = [
   'tests/simulators/simulate-command.test.ts',
   'tests/notify/postgres.test.ts',
   'tests/notify/kill.test.ts',
+  'tests/notify/email.test.ts',
 ];
 
 // Options every project shares (a project does not inherit the root's `test` options).
