@@ -2,7 +2,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
 import { JsonSyntaxError, parseJsonWithLines } from './json-lines.ts';
-import { notifySettingProblems } from './notify/config.ts';
+import { notifySettingProblems } from './notify/index.ts';
 import { shownValue } from './redact.ts';
 import { influxSettingProblems, settings } from './settings.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { receiversSetting, smsTemplateSetting } from './notify/config.ts';
+import { receiversSetting, smsTemplateSetting } from './notify/index.ts';
 
 /**
  * Every setting the platform reads, in one table: its environment variable, schema, default and

@@ -35,6 +35,7 @@ import { dutyRoutes } from './routes/duty.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { recordActionRoutes } from './routes/record-actions.ts';
 import { recordRoutes } from './routes/records.ts';
 import { siteRoutes } from './routes/sites.ts';
@@ -150,6 +151,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(maintenanceRoutes, ctx);
       await api.register(statsRoutes, ctx);
       await api.register(streamRoutes, ctx);
+      await api.register(notificationRoutes, ctx);
       await api.register(ingestRoutes, ctx);
       if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });

@@ -6,13 +6,19 @@
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
-import type { Db } from '../records/db.ts';
+import type { Db } from '../records/index.ts';
 import type { Lang, OutboxHook } from '../records/service/index.ts';
 import type { NotifyOptions } from './config.ts';
 import { OutboxSender } from './sender.ts';
 import { createOutboxHook } from './stage.ts';
 
-export { type NotifyOptions, notifyOptionsFromConfig } from './config.ts';
+export {
+  type NotifyOptions,
+  notifyOptionsFromConfig,
+  notifySettingProblems,
+  receiversSetting,
+  smsTemplateSetting,
+} from './config.ts';
 export { createOutboxHook } from './stage.ts';
 
 export interface NotifyDeps {

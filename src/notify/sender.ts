@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
-import type { Db } from '../records/db.ts';
+import type { Db } from '../records/index.ts';
 import { dingtalkChannel } from './channels/dingtalk.ts';
 import { emailChannel } from './channels/email.ts';
 import { feishuChannel } from './channels/feishu.ts';

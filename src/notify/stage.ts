@@ -4,7 +4,7 @@
  * configured group chats (per site and trade). Nothing here talks to the network.
  */
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../records/db.ts';
+import type { Queryable } from '../records/index.ts';
 import type { Lang, OutboxHook } from '../records/service/index.ts';
 import type { Channel, NotifyOptions } from './config.ts';
 import { render } from './messages.ts';

@@ -104,6 +104,9 @@ describe('OpenAPI document', () => {
       'PUT /logins/{staffId}',
       'POST /logins/{staffId}/invitations',
       'POST /logins/{staffId}/revoke-sessions',
+      'GET /records/{id}/notifications',
+      'GET /alerts/{id}/notifications',
+      'GET /staff/{id}/notifications',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

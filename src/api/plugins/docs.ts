@@ -20,6 +20,7 @@ export const OPENAPI_TAGS = [
   { name: 'stats', description: 'the managers’ rates per site and period' },
   { name: 'stream', description: 'live changes for the front-desk screen' },
   { name: 'logins', description: 'console sign-ins: passwords, invitation links, sessions (admin)' },
+  { name: 'notifications', description: 'delivery log: what was sent to whom, and how it went' },
 ];
 
 export async function registerDocs(app: App, { ui }: { ui: boolean }): Promise<void> {

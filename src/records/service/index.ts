@@ -8,6 +8,7 @@ import { requireSite } from '../sites.ts';
 import { type LimitName, type Limits, setLimitOverride } from './clock.ts';
 import * as contacts from './contact-reads.ts';
 import type { DeskContext } from './context.ts';
+import { type DeliveryLogFilter, deliveryLog } from './delivery-log.ts';
 import * as devices from './device-faults.ts';
 import * as dispatch from './dispatch.ts';
 import * as dutyTable from './duty-table.ts';
@@ -34,6 +35,7 @@ export {
   type ContactView,
   contactReadsFilter,
 } from './contact-reads.ts';
+export { type Delivery, type DeliveryLogFilter, deliveryLogFilter } from './delivery-log.ts';
 export {
   type DeviceFaultInput,
   deviceFaultInput,
@@ -180,6 +182,9 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     noteContactReads: (actor: Actor, recordIds: readonly number[], via: contacts.ContactView) =>
       contacts.noteContactReads(ctx.db, actor, recordIds, via, ctx.now()),
     listContactReads: (filter: contacts.ContactReadsFilter = {}) => contacts.listContactReads(ctx.db, filter),
+
+    /** The notifications written for a record, an alert or a person, with their delivery state. */
+    deliveryLog: (filter: DeliveryLogFilter) => deliveryLog(ctx.db, filter),
 
     stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
     statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),
