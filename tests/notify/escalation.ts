@@ -38,7 +38,8 @@ export function escalationTests(get: () => NotifyHarness) {
     expect(history.map((e) => (e.data as { level: number }).level)).toEqual([1, 2]);
     expect(history[0]!.note).toBe('not acknowledged: told eng-1, sup-eng');
     await h.drain();
-    const stats = await h.desk.stats({ site: SITE, period: 'day', date: '2025-03-10' });
+    const date = new Date(h.clock.t + 8 * 3600_000).toISOString().slice(0, 10); // Shanghai's day
+    const stats = await h.desk.stats({ site: SITE, period: 'day', date });
     expect(stats.notifyEscalations).toBeGreaterThanOrEqual(2);
   });
 

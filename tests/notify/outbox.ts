@@ -153,9 +153,40 @@ export function outboxTests(get: () => NotifyHarness) {
     expect(rows[0]!.lastAnswer).toContain('try later');
   });
 
+  it('holds a person’s own messages through their quiet hours, but never an emergency, nor the group chats', async () => {
+    const h = get();
+    await h.drain();
+    await h.desk.updateStaff('eng-2', { quietHours: '22:00-07:00' });
+    try {
+      h.clock.t = Date.parse('2025-03-11T15:00:00Z'); // 23:00 in Shanghai
+      const { record: quiet } = await h.desk.createRecord(call({ content: '车库灯坏' }), DESK);
+      await h.desk.transition(quiet.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
+      const { record: urgent } = await h.desk.createRecord(
+        call({ content: '水管爆裂', priority: 'emergency' }),
+        DESK,
+      );
+      await h.desk.transition(urgent.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
+      const held = (await outbox(h, "subject_id = $1 AND channel = 'sms'", [quiet.id]))[0]!;
+      expect(held.nextAt.toISOString()).toBe('2025-03-11T23:00:00.000Z'); // 07:00 local
+      await h.drain();
+      const state = async (id: number, channel: string) =>
+        (await outbox(h, 'subject_id = $1 AND channel = $2', [id, channel]))[0]!.state;
+      expect(await state(quiet.id, 'sms')).toBe('queued');
+      expect(await state(quiet.id, 'webhook')).toBe('sent');
+      // The emergency behind it in the same queue is not held back by it.
+      expect(await state(urgent.id, 'sms')).toBe('sent');
+      h.clock.t = Date.parse('2025-03-11T23:00:00Z');
+      await h.drain();
+      expect(await state(quiet.id, 'sms')).toBe('sent');
+    } finally {
+      await h.desk.updateStaff('eng-2', { quietHours: null });
+    }
+  });
+
   it('caps a person’s SMS per local day, except emergencies', async () => {
     const h = get();
     await h.drain();
+    h.clock.t += 24 * 60 * MIN; // a new local day: nothing sent to anyone yet today
     h.options.sms!.dailyCap = 1;
     try {
       const { record: a } = await h.desk.createRecord(call({ content: '楼道灯不亮' }), DESK);
@@ -165,7 +196,9 @@ export function outboxTests(get: () => NotifyHarness) {
       const { record: c } = await h.desk.createRecord(call({ content: '困人', priority: 'emergency' }), DESK);
       await h.desk.transition(c.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
       await h.drain();
-      const sms = await outbox(h, "channel = 'sms' AND staff_id = 'eng-2'");
+      const sms = await outbox(h, "channel = 'sms' AND staff_id = 'eng-2' AND subject_id = ANY($1::int[])", [
+        [a.id, b.id, c.id],
+      ]);
       expect(sms.map((r) => [r.subjectId, r.state, r.lastAnswer])).toEqual([
         [a.id, 'sent', expect.any(String)],
         [b.id, 'gave_up', 'daily SMS cap reached'],
