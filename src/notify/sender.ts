@@ -40,6 +40,10 @@ const COLUMNS = `id, key, channel, target, mentions, message, emergency, event, 
 
 type Claimed = Outgoing & { attempts: number; staffId: string | null };
 
+/** Whom a row is sent through: a chat receiver by name, or the one SMTP server or SMS gateway. */
+const receiverOf = (row: Outgoing) =>
+  row.channel === 'email' || row.channel === 'sms' ? row.channel : `chat:${row.target}`;
+
 export class OutboxSender {
   readonly #deps: SenderDeps;
   readonly #now: () => Date;
@@ -130,7 +134,7 @@ export class OutboxSender {
   }
 
   async #send(row: Claimed): Promise<void> {
-    const receiver = row.channel === 'email' || row.channel === 'sms' ? row.channel : `chat:${row.target}`;
+    const receiver = receiverOf(row);
     const deliver = this.#deliver.get(receiver);
     let answer: Answer;
     if (!deliver) answer = { ok: false, status: null, answer: `no ${receiver} configured now` };
@@ -175,8 +179,14 @@ export class OutboxSender {
     });
     const label = `${row.channel}\u0000${outcome}`;
     this.#counts.set(label, (this.#counts.get(label) ?? 0) + 1);
-    if (outcome === 'gave_up')
-      this.#deps.log.warn({ key: row.key, channel: row.channel, answer: a.answer }, 'notification given up');
+    if (outcome === 'gave_up') {
+      // A receiver already reported down had its one warning: its give-ups are not each another.
+      const known = this.health.down().includes(receiverOf(row));
+      this.#deps.log[known ? 'info' : 'warn'](
+        { key: row.key, channel: row.channel, answer: a.answer },
+        'notification given up',
+      );
+    }
   }
 
   metrics(): MetricFamily[] {

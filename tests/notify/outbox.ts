@@ -137,6 +137,20 @@ export function outboxTests(get: () => NotifyHarness) {
     expect(h.sender.health.warnings - warnedBefore).toBe(4);
   });
 
+  it('a resident’s QR report is told to the site’s and trade’s group chats', async () => {
+    const h = get();
+    const { record } = await h.desk.createRecord(call({ content: '电梯按钮失灵' }), {
+      id: 'qr',
+      role: 'service',
+    });
+    const rows = await outbox(h, 'subject_id = $1', [record.id]);
+    expect(rows.map((r) => [r.event, r.channel, r.staffId])).toEqual([
+      ['report', 'webhook', null],
+      ['report', 'dingtalk', null],
+      ['report', 'feishu', null],
+    ]);
+  });
+
   it('gives up after the attempts allowed, keeping the receiver\u2019s last answer', async () => {
     const h = get();
     await h.drain();
@@ -151,6 +165,8 @@ export function outboxTests(get: () => NotifyHarness) {
     const rows = await outbox(h, 'subject_id = $1', [record.id]);
     expect(rows.every((r) => r.state === 'gave_up' && r.attempts === h.options.maxAttempts)).toBe(true);
     expect(rows[0]!.lastAnswer).toContain('try later');
+    // The receivers were reported down once each; their give-ups are not each another warning.
+    expect(h.warnings.filter((w) => w === 'notification given up')).toEqual([]);
   });
 
   it('holds a person’s own messages through their quiet hours, but never an emergency, nor the group chats', async () => {
