@@ -33,12 +33,14 @@ export interface SenderDeps {
 }
 
 const OUTCOMES = ['sent', 'failed', 'gave_up'] as const;
+/** Rows of one queue sent one after another in a pass, so a backlog drains without a pass per row. */
+const CHAIN = 100;
 type Outcome = (typeof OUTCOMES)[number];
 
 const COLUMNS = `id, key, channel, target, mentions, message, emergency, event, subject, subject_id AS "subjectId",
-  site_id AS site, created_at AS "createdAt", attempts, staff_id AS "staffId"`;
+  site_id AS site, created_at AS "createdAt", attempts, staff_id AS "staffId", queue`;
 
-type Claimed = Outgoing & { attempts: number; staffId: string | null };
+type Claimed = Outgoing & { attempts: number; staffId: string | null; queue: string };
 
 /** Whom a row is sent through: a chat receiver by name, or the one SMTP server or SMS gateway. */
 const receiverOf = (row: Outgoing) =>
@@ -114,26 +116,57 @@ export class OutboxSender {
   }
 
   async #pass(): Promise<number> {
-    const { db } = this.#deps;
     const at = this.#now();
-    const lease = new Date(at.getTime() + (this.#deps.leaseMs ?? 30_000));
-    // The head of each queue only. A row deferred by quiet hours and never tried does not hold
-    // back the ones after it (an emergency); a row being retried does (order per person).
-    const rows = await db.query<Claimed>(
+    // The head of each queue, if due and not held by another sender. A row deferred by quiet
+    // hours and never tried is not a head (it does not hold back an emergency behind it); a row
+    // being retried is, and holds back the rest of its queue (order per person).
+    const heads = await this.#deps.db.query<Claimed>(
       `UPDATE notify_outbox SET claimed_until = $2 WHERE id IN (
-         SELECT o.id FROM notify_outbox o
-         WHERE o.state IN ('queued', 'failed') AND o.next_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
-           AND NOT EXISTS (SELECT 1 FROM notify_outbox p WHERE p.queue = o.queue AND p.id < o.id
-             AND p.state IN ('queued', 'failed') AND (p.attempts > 0 OR p.next_at <= $1))
-         ORDER BY o.id LIMIT $3 FOR UPDATE SKIP LOCKED)
+         SELECT id FROM notify_outbox WHERE id IN (
+           SELECT h.id FROM (
+             SELECT DISTINCT ON (queue) id, next_at, claimed_until FROM notify_outbox
+             WHERE state IN ('queued', 'failed') AND (attempts > 0 OR next_at <= $1) ORDER BY queue, id) h
+           WHERE h.next_at <= $1 AND (h.claimed_until IS NULL OR h.claimed_until <= $1)
+           ORDER BY h.id LIMIT $3)
+         FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS}`,
-      [at, lease, this.#deps.batch ?? 64],
+      [at, this.#leaseEnd(), this.#deps.batch ?? 64],
     );
-    await Promise.all(rows.map((r) => this.#send(r)));
-    return rows.length;
+    const counts = await Promise.all(heads.map((h) => this.#drainQueue(h)));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  async #send(row: Claimed): Promise<void> {
+  #leaseEnd(): Date {
+    return new Date(this.#now().getTime() + (this.#deps.leaseMs ?? 30_000));
+  }
+
+  /** Sends a queue's rows one after the other while they go through (at most CHAIN per pass). */
+  async #drainQueue(head: Claimed): Promise<number> {
+    let row: Claimed | undefined = head;
+    let n = 0;
+    while (row) {
+      n++;
+      if ((await this.#send(row)) !== 'sent' || n >= CHAIN) break;
+      row = await this.#claimNext(row.queue);
+    }
+    return n;
+  }
+
+  /** The queue's next row, claimed, if it is due and nobody holds it. */
+  async #claimNext(queue: string): Promise<Claimed | undefined> {
+    const at = this.#now();
+    const [row] = await this.#deps.db.query<Claimed>(
+      `UPDATE notify_outbox SET claimed_until = $3 WHERE id = (
+         SELECT id FROM notify_outbox WHERE queue = $1 AND state IN ('queued', 'failed')
+           AND (attempts > 0 OR next_at <= $2) ORDER BY id LIMIT 1)
+         AND next_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
+       RETURNING ${COLUMNS}`,
+      [queue, at, this.#leaseEnd()],
+    );
+    return row;
+  }
+
+  async #send(row: Claimed): Promise<Outcome> {
     const receiver = receiverOf(row);
     const deliver = this.#deliver.get(receiver);
     let answer: Answer;
@@ -159,24 +192,21 @@ export class OutboxSender {
     return (r?.n ?? 0) >= cap;
   }
 
-  async #finish(row: Claimed, outcome: Outcome, a: Answer): Promise<void> {
+  async #finish(row: Claimed, outcome: Outcome, a: Answer): Promise<Outcome> {
     const at = this.#now();
     const attempts = row.attempts + 1;
     const { retryMinMs, retryMaxMs } = this.#deps.options;
     const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (attempts - 1));
     const jittered = delay / 2 + (this.#deps.random ?? Math.random)() * (delay / 2);
-    await this.#deps.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE notify_outbox SET state = $2, attempts = $3, claimed_until = NULL, last_status = $4, last_answer = $5,
+    // One statement, so one implicit transaction: the row's state and its attempt together.
+    await this.#deps.db.query(
+      `WITH u AS (
+         UPDATE notify_outbox SET state = $2, attempts = $3, claimed_until = NULL, last_status = $4, last_answer = $5,
            sent_at = CASE WHEN $2 = 'sent' THEN $6::timestamptz ELSE sent_at END, next_at = $7
-         WHERE id = $1`,
-        [row.id, outcome, attempts, a.status, a.answer, at, new Date(at.getTime() + jittered)],
-      );
-      await tx.query(
-        'INSERT INTO notify_attempts (outbox_id, at, ok, status, answer) VALUES ($1, $2, $3, $4, $5)',
-        [row.id, at, a.ok, a.status, a.answer],
-      );
-    });
+         WHERE id = $1 RETURNING id)
+       INSERT INTO notify_attempts (outbox_id, at, ok, status, answer) SELECT id, $6, $8, $4, $5 FROM u`,
+      [row.id, outcome, attempts, a.status, a.answer, at, new Date(at.getTime() + jittered), a.ok],
+    );
     const label = `${row.channel}\u0000${outcome}`;
     this.#counts.set(label, (this.#counts.get(label) ?? 0) + 1);
     if (outcome === 'gave_up') {
@@ -187,6 +217,7 @@ export class OutboxSender {
         'notification given up',
       );
     }
+    return outcome;
   }
 
   metrics(): MetricFamily[] {

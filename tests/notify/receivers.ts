@@ -29,6 +29,8 @@ export interface Receivers {
   down: boolean;
   /** Answer this many requests with 500 first, then recover (a flaky gateway). */
   failNext: number;
+  /** Share of requests answered 500 at random (bench/notify.ts: 1%). */
+  errorRate: number;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startReceivers(clock: () => number = Date.now): Promise<Re
     refused: [],
     down: false,
     failNext: 0,
+    errorRate: 0,
     close: async () => {},
   };
   const server: Server = createServer((req, res) => {
@@ -61,8 +64,8 @@ export async function startReceivers(clock: () => number = Date.now): Promise<Re
       const answer = (status: number, body: unknown) =>
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (r.down) return answer(503, { error: 'down' });
-      if (r.failNext > 0) {
-        r.failNext--;
+      if (r.failNext > 0 || (r.errorRate > 0 && Math.random() < r.errorRate)) {
+        r.failNext = Math.max(0, r.failNext - 1);
         return answer(500, { error: 'try later' });
       }
       const refuse = (why: string, status = 401, body: unknown = { error: why }) => {
@@ -80,7 +83,7 @@ export async function startReceivers(clock: () => number = Date.now): Promise<Re
         r.received.push({ path: url.pathname, headers: req.headers, query: url.searchParams, body, key });
         return answer(200, reply);
       };
-      if (url.pathname === '/webhook') {
+      if (url.pathname === '/webhook' || url.pathname.startsWith('/webhook/')) {
         const ts = String(req.headers['x-fm-timestamp'] ?? '');
         const sig = String(req.headers['x-fm-signature'] ?? '');
         const expected = `v1=${createHmac('sha256', SECRETS.webhook).update(`${ts}.${raw}`).digest('hex')}`;
