@@ -43,6 +43,20 @@ export function escalationTests(get: () => NotifyHarness) {
     expect(stats.notifyEscalations).toBeGreaterThanOrEqual(2);
   });
 
+  it('a missed deadline is told to the trade supervisor, naming the step', async () => {
+    const h = get();
+    const { record } = await h.desk.createRecord(call({ content: '地库排水泵不转' }), DESK);
+    h.clock.t += 2 * 60 * S; // the dispatch limit
+    await h.desk.tick();
+    expect(await told(h, 'record', record.id, 'breach')).toEqual(['sup-eng']);
+    await h.drain();
+    const sms = h.receivers.received.filter(
+      (r) => r.path === '/sms' && JSON.stringify(r.body).includes(`超时 #${record.id}`),
+    );
+    expect(sms.map((r) => r.body.to)).toEqual(['13800000009']);
+    expect(JSON.stringify(sms[0]!.body)).toContain('（派单超时）');
+  });
+
   it('an acknowledgement stops the chain', async () => {
     const h = get();
     const { record } = await h.desk.createRecord(
