@@ -102,6 +102,24 @@ it('shows what was sent about a record and to a person, and counts it per channe
   const metrics = await call(ADMIN, '/metrics');
   expect(metrics.body).toContain('fm_notify_deliveries_total{channel="webhook",outcome="sent"} 1');
   expect(metrics.body).toContain('fm_notify_deliveries_total{channel="sms",outcome="sent"} 1');
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: '/staff/eng-1',
+    headers: { authorization: `Bearer ${ADMIN}` },
+    payload: { email: 'sam@example.com', notifyVia: ['sms', 'email'], quietHours: '22:30-06:30' },
+  });
+  expect(patched.json()).toMatchObject({
+    email: 'sam@example.com',
+    notifyVia: ['sms', 'email'],
+    quietHours: '22:30-06:30',
+  });
+  const bad = await app.inject({
+    method: 'PATCH',
+    url: '/staff/eng-1',
+    headers: { authorization: `Bearer ${ADMIN}` },
+    payload: { quietHours: '22:30' },
+  });
+  expect(bad.statusCode).toBe(400);
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   expect(spec.paths['/records/{id}/notifications'].get.tags).toEqual(['notifications']);
   expect(spec.components.schemas.Delivery.properties.state.enum).toEqual([

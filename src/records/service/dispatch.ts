@@ -61,6 +61,10 @@ export interface Staff {
   trades: Trade[];
   sites: string[];
   active: boolean;
+  email: string | null;
+  notifyVia: string[];
+  /** `HH:MM-HH:MM`, site local time; null: none. */
+  quietHours: string | null;
 }
 
 export interface Shift {
@@ -77,7 +81,9 @@ export interface Shift {
   endedBy: string | null;
 }
 
-export const STAFF_COLUMNS = 'id, name, phone, roles, trades, site_ids AS sites, active';
+export const STAFF_COLUMNS = `id, name, phone, roles, trades, site_ids AS sites, active, email, notify_via AS "notifyVia",
+  CASE WHEN quiet_from IS NULL THEN NULL ELSE to_char(quiet_from, 'HH24:MI') || '-' || to_char(quiet_until, 'HH24:MI') END
+    AS "quietHours"`;
 export const SHIFT_COLUMNS = `id, site_id AS site, staff_id AS "staffId", trade, area_id AS area,
   weekdays::int[] AS weekdays, to_char(starts, 'HH24:MI') AS starts, to_char(ends, 'HH24:MI') AS ends,
   valid_from AS "validFrom", valid_until AS "validUntil", ended_by AS "endedBy"`;
