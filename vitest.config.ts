@@ -51,6 +51,7 @@ const INTEGRATION = [
   'tests/notify/postgres.test.ts',
   'tests/notify/kill.test.ts',
   'tests/notify/email.test.ts',
+  'tests/notify/platform.test.ts',
 ];
 
 // Options every project shares (a project does not inherit the root's `test` options).
