@@ -120,6 +120,11 @@ it('shows what was sent about a record and to a person, and counts it per channe
     payload: { quietHours: '22:30' },
   });
   expect(bad.statusCode).toBe(400);
+  const stats = await call(
+    deskToken,
+    `/stats?site=n1&period=day&date=${new Date().toISOString().slice(0, 10)}`,
+  );
+  expect(stats.json().notifyEscalations).toBe(0);
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   expect(spec.paths['/records/{id}/notifications'].get.tags).toEqual(['notifications']);
   expect(spec.components.schemas.Delivery.properties.state.enum).toEqual([
