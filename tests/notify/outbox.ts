@@ -1,7 +1,8 @@
 /** The outbox: written with the change, delivered with retries, in order per person, once per key. */
 import { expect, it } from 'vitest';
+import { OutboxSender } from '../../src/notify/sender.ts';
 import type { Actor } from '../../src/records/service/index.ts';
-import { MIN, type NotifyHarness, outbox, SITE } from './harness.ts';
+import { MIN, type NotifyHarness, outbox, SITE, silent } from './harness.ts';
 
 const DESK: Actor = { id: 'desk-1', role: 'front_desk' };
 export const call = (over: Record<string, unknown> = {}) => ({
@@ -149,6 +150,40 @@ export function outboxTests(get: () => NotifyHarness) {
       ['report', 'dingtalk', null],
       ['report', 'feishu', null],
     ]);
+  });
+
+  it('two senders on one database send each notification once, in order per person', async () => {
+    const h = get();
+    await h.drain();
+    const seen = h.receivers.received.length;
+    const ids: Record<string, number[]> = { 'eng-1': [], 'eng-2': [] };
+    for (let i = 0; i < 12; i++) {
+      const who = i % 2 === 0 ? 'eng-1' : 'eng-2';
+      const { record } = await h.desk.createRecord(call({ content: `巡检 ${i}` }), DESK);
+      await h.desk.transition(record.id, 'dispatch', DESK, { assigneeId: who });
+      ids[who]!.push(record.id);
+    }
+    const other = new OutboxSender({
+      db: h.records.db,
+      log: silent,
+      options: h.options,
+      now: () => new Date(h.clock.t),
+    });
+    for (let i = 0; i < 20; i++) await Promise.all([h.sender.tick(), other.tick()]);
+    await other.stop();
+    const arrived = h.receivers.received.slice(seen);
+    const keys = arrived.map((r) => r.key).filter(Boolean);
+    expect(keys).toHaveLength(new Set(keys).size);
+    expect(arrived).toHaveLength(12 * 4); // sms, webhook, dingtalk, feishu each
+    for (const [who, phone] of [
+      ['eng-1', '13800000001'],
+      ['eng-2', '13800000002'],
+    ] as const) {
+      const order = arrived
+        .filter((r) => r.path === '/sms' && r.body.to === phone)
+        .map((r) => Number(/#(\d+)/.exec(JSON.stringify(r.body))![1]));
+      expect(order).toEqual(ids[who]);
+    }
   });
 
   it('gives up after the attempts allowed, keeping the receiver\u2019s last answer', async () => {
