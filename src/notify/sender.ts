@@ -185,7 +185,7 @@ export class OutboxSender {
     if (cap === 0 || !row.staffId) return false;
     const [r] = await this.#deps.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM notify_outbox o, sites s
-       WHERE s.id = $2 AND o.channel = 'sms' AND o.staff_id = $1 AND o.state = 'sent'
+       WHERE s.id = $2 AND o.channel = 'sms' AND o.staff_id = $1 AND o.state = 'sent' AND NOT o.emergency
          AND o.sent_at >= (date_trunc('day', $3::timestamptz AT TIME ZONE s.timezone) AT TIME ZONE s.timezone)`,
       [row.staffId, row.site, this.#now()],
     );

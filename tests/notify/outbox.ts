@@ -240,20 +240,28 @@ export function outboxTests(get: () => NotifyHarness) {
     h.clock.t += 24 * 60 * MIN; // a new local day: nothing sent to anyone yet today
     h.options.sms!.dailyCap = 1;
     try {
+      // The emergency first: it is sent, and does not use up the day's allowance.
+      const { record: c } = await h.desk.createRecord(call({ content: '困人', priority: 'emergency' }), DESK);
+      await h.desk.transition(c.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
+      await h.drain();
       const { record: a } = await h.desk.createRecord(call({ content: '楼道灯不亮' }), DESK);
       await h.desk.transition(a.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
       const { record: b } = await h.desk.createRecord(call({ content: '门禁失灵' }), DESK);
       await h.desk.transition(b.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
-      const { record: c } = await h.desk.createRecord(call({ content: '困人', priority: 'emergency' }), DESK);
-      await h.desk.transition(c.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
+      const { record: d } = await h.desk.createRecord(
+        call({ content: '电梯困人', priority: 'emergency' }),
+        DESK,
+      );
+      await h.desk.transition(d.id, 'dispatch', DESK, { assigneeId: 'eng-2' });
       await h.drain();
       const sms = await outbox(h, "channel = 'sms' AND staff_id = 'eng-2' AND subject_id = ANY($1::int[])", [
-        [a.id, b.id, c.id],
+        [a.id, b.id, c.id, d.id],
       ]);
       expect(sms.map((r) => [r.subjectId, r.state, r.lastAnswer])).toEqual([
+        [c.id, 'sent', expect.any(String)],
         [a.id, 'sent', expect.any(String)],
         [b.id, 'gave_up', 'daily SMS cap reached'],
-        [c.id, 'sent', expect.any(String)],
+        [d.id, 'sent', expect.any(String)],
       ]);
     } finally {
       h.options.sms!.dailyCap = 100;
