@@ -129,6 +129,9 @@ export class OutboxSender {
            WHERE h.next_at <= $1 AND (h.claimed_until IS NULL OR h.claimed_until <= $1)
            ORDER BY h.id LIMIT $3)
          FOR UPDATE SKIP LOCKED)
+       -- Again here: PostgreSQL re-checks these on the newest version of a row another sender
+       -- claimed or sent after this statement's snapshot (the subquery's answer is not re-checked).
+       AND state IN ('queued', 'failed') AND next_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
        RETURNING ${COLUMNS}`,
       [at, this.#leaseEnd(), this.#deps.batch ?? 64],
     );
@@ -159,7 +162,7 @@ export class OutboxSender {
       `UPDATE notify_outbox SET claimed_until = $3 WHERE id = (
          SELECT id FROM notify_outbox WHERE queue = $1 AND state IN ('queued', 'failed')
            AND (attempts > 0 OR next_at <= $2) ORDER BY id LIMIT 1)
-         AND next_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
+         AND state IN ('queued', 'failed') AND next_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
        RETURNING ${COLUMNS}`,
       [queue, at, this.#leaseEnd()],
     );

@@ -152,29 +152,32 @@ export function outboxTests(get: () => NotifyHarness) {
     ]);
   });
 
-  it('two senders on one database send each notification once, in order per person', async () => {
+  it('four senders on one database send each notification once, in order per person', async () => {
     const h = get();
     await h.drain();
     const seen = h.receivers.received.length;
     const ids: Record<string, number[]> = { 'eng-1': [], 'eng-2': [] };
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 24; i++) {
       const who = i % 2 === 0 ? 'eng-1' : 'eng-2';
       const { record } = await h.desk.createRecord(call({ content: `巡检 ${i}` }), DESK);
       await h.desk.transition(record.id, 'dispatch', DESK, { assigneeId: who });
       ids[who]!.push(record.id);
     }
-    const other = new OutboxSender({
-      db: h.records.db,
-      log: silent,
-      options: h.options,
-      now: () => new Date(h.clock.t),
-    });
-    for (let i = 0; i < 20; i++) await Promise.all([h.sender.tick(), other.tick()]);
-    await other.stop();
+    const others = [1, 2, 3].map(
+      () =>
+        new OutboxSender({
+          db: h.records.db,
+          log: silent,
+          options: h.options,
+          now: () => new Date(h.clock.t),
+        }),
+    );
+    for (let i = 0; i < 20; i++) await Promise.all([h.sender.tick(), ...others.map((o) => o.tick())]);
+    for (const o of others) await o.stop();
     const arrived = h.receivers.received.slice(seen);
     const keys = arrived.map((r) => r.key).filter(Boolean);
     expect(keys).toHaveLength(new Set(keys).size);
-    expect(arrived).toHaveLength(12 * 4); // sms, webhook, dingtalk, feishu each
+    expect(arrived).toHaveLength(24 * 4); // sms, webhook, dingtalk, feishu each
     for (const [who, phone] of [
       ['eng-1', '13800000001'],
       ['eng-2', '13800000002'],
