@@ -53,6 +53,10 @@ const INTEGRATION = [
   'tests/simulators/fleet.test.ts',
   'tests/simulators/simulate-command.test.ts',
   'tests/device-commands/*.postgres.test.ts',
+  'tests/notify/postgres.test.ts',
+  'tests/notify/kill.test.ts',
+  'tests/notify/email.test.ts',
+  'tests/notify/platform.test.ts',
 ];
 
 // Options every project shares (a project does not inherit the root's `test` options).

@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { closest } from './closest.ts';
 import { JsonSyntaxError, parseJsonWithLines } from './json-lines.ts';
+import { notifySettingProblems } from './notify/index.ts';
 import type { PlanSettings } from './records/service/index.ts';
 import { shownValue } from './redact.ts';
 import { influxSettingProblems, mosquittoSettingProblems, settings } from './settings.ts';
@@ -176,6 +177,7 @@ export function loadConfig(
     ...fileProblems(config),
     ...influxSettingProblems(config),
     ...mosquittoSettingProblems(config),
+    ...notifySettingProblems(config),
   ];
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;

@@ -16,6 +16,7 @@ import { type CommandSender, startCommandSender } from './device-commands/index.
 import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { startDynsecSync } from './mosquitto/index.ts';
+import { notifyOptionsFromConfig, type RunningNotify, startNotify } from './notify/index.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
 import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
@@ -76,8 +77,30 @@ interface Running {
  */
 function stopOrder(ingestOnBus: boolean): readonly string[] {
   return ingestOnBus
-    ? ['demo-faults', 'api', 'commands', 'rules', 'simulator', 'broker', 'ingest', 'desk', 'records']
-    : ['demo-faults', 'api', 'commands', 'rules', 'ingest', 'simulator', 'broker', 'desk', 'records'];
+    ? [
+        'demo-faults',
+        'api',
+        'commands',
+        'rules',
+        'simulator',
+        'broker',
+        'ingest',
+        'desk',
+        'notify',
+        'records',
+      ]
+    : [
+        'demo-faults',
+        'api',
+        'commands',
+        'rules',
+        'ingest',
+        'simulator',
+        'broker',
+        'desk',
+        'notify',
+        'records',
+      ];
 }
 
 /** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
@@ -142,13 +165,26 @@ export async function startServices({
           }),
         )
       : undefined;
+    // Notifications, when a channel is configured: the desk writes them, the sender delivers them.
+    const notifyOptions = notifyOptionsFromConfig(config);
+    const notify: RunningNotify | undefined = notifyOptions
+      ? startNotify({
+          db: records.db,
+          log: log.child({ service: 'notify' }),
+          options: notifyOptions,
+          lang: config.FM_LANG,
+        })
+      : undefined;
+    if (notify) running.push({ name: 'notify', stop: () => notify.stop() });
     const desk = openServiceDesk({
       db: records.db,
       log: log.child({ service: 'desk' }),
       lang: config.FM_LANG,
       clockLeaseTtlMs: config.FM_JOB_LEASE_TTL_S * 1000,
       plans: planSettings(config),
+      ...(notify ? { outbox: notify.outbox } : {}),
     });
+    if (notify) desk.onChange(() => notify.wake());
     // The breach watcher runs with the API, whose queue it times: one process of a split runs it.
     if (has('api')) desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
@@ -238,6 +274,7 @@ export async function startServices({
             // /health and /metrics speak for the services this process runs, and only those.
             services: [
               ...probes({ broker, ingest, rules, commands }),
+              ...probes({ notify }),
               ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
             ],
             ingestRejects: ingest && (() => ingest.rejects()),

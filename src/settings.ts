@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { receiversSetting, smsTemplateSetting } from './notify/index.ts';
 
 /**
  * Every setting the platform reads, in one table: its environment variable, schema, default and
@@ -339,6 +340,56 @@ export const settings = {
   FM_PLAN_WINDOW_HOURS: {
     schema: positiveInt.default(8),
     doc: "A maintenance job in progress holds its device's faults back; the window ends by itself after this many hours if the job is not completed or abandoned.",
+  },
+  FM_NOTIFY_RECEIVERS: {
+    secret: true,
+    schema: receiversSetting.optional(),
+    doc: 'Group chats and webhooks notifications go to (docs/notifications.md): a JSON object of name -> `{"type": "webhook"|"wecom"|"dingtalk"|"feishu", "url", "secret", "sites": [], "trades": []}`. Every type but `wecom` (whose key is in its URL) needs its `secret`. Unset: no group chats.',
+  },
+  FM_NOTIFY_CONSOLE_URL: {
+    schema: url(['http', 'https'], 'https://fm.example.com').optional(),
+    doc: 'Base URL of the web console as people reach it from their phones; notifications link to the record or alert there. Unset: no link.',
+  },
+  FM_NOTIFY_SMTP_URL: {
+    schema: url(['smtp', 'smtps'], 'smtp://user:password@mail.example.com:587').optional(),
+    doc: 'SMTP server for e-mail notifications; `smtp://` on 587 must offer STARTTLS (see FM_NOTIFY_SMTP_STARTTLS), `smtps://` is TLS from the start. Unset: no e-mail.',
+  },
+  FM_NOTIFY_SMTP_FROM: {
+    schema: optionalText,
+    doc: 'Sender address of notification e-mails, e.g. `Facility Monitor <fm@example.com>`; required with FM_NOTIFY_SMTP_URL.',
+  },
+  FM_NOTIFY_SMTP_STARTTLS: {
+    schema: z.stringbool().default(true),
+    doc: 'Refuse to send over `smtp://` unless the server upgrades the connection with STARTTLS (RFC 3207).',
+  },
+  FM_NOTIFY_SMS_URL: {
+    schema: url(['http', 'https'], 'https://sms.example.com/send').optional(),
+    doc: 'SMS gateway endpoint, POSTed the filled-in FM_NOTIFY_SMS_TEMPLATE. Unset: no SMS.',
+  },
+  FM_NOTIFY_SMS_TEMPLATE: {
+    schema: smsTemplateSetting.optional(),
+    doc: 'JSON body the SMS gateway expects, with placeholders `{phone}`, `{text}`, `{title}`, `{link}`, `{key}`, `{name}`; required with FM_NOTIFY_SMS_URL.',
+  },
+  FM_NOTIFY_SMS_TOKEN: {
+    secret: true,
+    schema: optionalText,
+    doc: 'Sent to the SMS gateway as `Authorization: Bearer`.',
+  },
+  FM_NOTIFY_SMS_DAILY_CAP: {
+    schema: z.coerce.number().int().min(0).default(20),
+    doc: 'Most SMS one person gets per local day, emergencies not counted against it; 0: no cap.',
+  },
+  FM_NOTIFY_RETRY_MAX_S: {
+    schema: positiveInt.default(300),
+    doc: 'Longest wait between delivery attempts; the wait doubles from 2 s up to this.',
+  },
+  FM_NOTIFY_MAX_ATTEMPTS: {
+    schema: positiveInt.default(50),
+    doc: 'Attempts after which a notification is given up (50 at the default backoff: about 4 hours).',
+  },
+  FM_NOTIFY_DEAD_AFTER: {
+    schema: positiveInt.default(5),
+    doc: 'Failures in a row after which a receiver is reported down: one operator warning, not one per message.',
   },
 } as const;
 

@@ -39,6 +39,7 @@ import { emqxRoutes } from './routes/emqx.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { planRoutes } from './routes/plans.ts';
 import { recordActionRoutes } from './routes/record-actions.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -164,6 +165,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(statsRoutes, ctx);
       await api.register(planRoutes, ctx);
       await api.register(streamRoutes, ctx);
+      await api.register(notificationRoutes, ctx);
       await api.register(ingestRoutes, ctx);
       await api.register(emqxRoutes, ctx);
       await api.register(roundRoutes, ctx);

@@ -14,13 +14,19 @@ import type { CommandContext } from './usage.ts';
 
 const subcommands: Record<string, Subcommand> = {
   add: {
-    usage: 'add ID --name NAME --roles R[,R] [--trades T[,T]] [--sites S[,S]] [--phone P]',
+    usage:
+      'add ID --name NAME --roles R[,R] [--trades T[,T]] [--sites S[,S]] [--phone P] [--email E] [--notify-via sms,email] [--quiet-hours HH:MM-HH:MM]',
     about: 'add a person (no --sites: they work every site)',
     parse: (args, ctx) => {
       const {
         values,
         args: [id],
-      } = stringOptions(args, ['name', 'roles', 'trades', 'sites', 'phone'], ['name', 'roles'], ['ID']);
+      } = stringOptions(
+        args,
+        ['name', 'roles', 'trades', 'sites', 'phone', 'email', 'notify-via', 'quiet-hours'],
+        ['name', 'roles'],
+        ['ID'],
+      );
       const input = {
         id,
         name: values.name,
@@ -28,6 +34,10 @@ const subcommands: Record<string, Subcommand> = {
         roles: listOption(values.roles),
         trades: listOption(values.trades),
         sites: listOption(values.sites),
+        // A person's own notification channels (docs/notifications.md).
+        email: values.email,
+        notifyVia: listOption(values['notify-via']),
+        quietHours: values['quiet-hours'],
       };
       return async (records) => {
         const s = await deskOn(records, ctx).addStaff(input);

@@ -131,6 +131,9 @@ describe('OpenAPI document', () => {
       'GET /records/{id}/checklist',
       'PUT /records/{id}/checklist/{position}',
       'POST /records/{id}/faults',
+      'GET /records/{id}/notifications',
+      'GET /alerts/{id}/notifications',
+      'GET /staff/{id}/notifications',
     ];
     for (const e of expected) {
       expect(documented, e).toContain(e);

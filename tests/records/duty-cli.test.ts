@@ -74,6 +74,43 @@ describe('facility staff / duty / maintenance', () => {
     expect(list.out.split('\n')[0]).toMatch(/^ID\s+STATUS\s+ROLES\s+TRADES\s+SITES\s+PHONE\s+NAME$/);
     expect(list.out).toMatch(/eng-li\s+active\s+engineer\s+engineering\s+\*\s+138 0000 0001\s+Li/);
     expect(list.out).toMatch(/eng-old\s+inactive\s+engineer\s+-\s+est/);
+    // A person's own notification channels (docs/notifications.md).
+    const withChannels = await facility(
+      staff,
+      'add',
+      'eng-wu',
+      '--name',
+      'Wu',
+      '--roles',
+      'engineer',
+      '--phone',
+      '13800000002',
+      '--email',
+      'wu@example.com',
+      '--notify-via',
+      'sms,email',
+      '--quiet-hours',
+      '22:00-07:00',
+    );
+    expect(withChannels.code).toBe(0);
+    const json = JSON.parse((await facility(staff, 'list', '--json')).out) as { id: string }[];
+    expect(json.find((s) => s.id === 'eng-wu')).toMatchObject({
+      email: 'wu@example.com',
+      notifyVia: ['sms', 'email'],
+      quietHours: '22:00-07:00',
+    });
+    const badQuiet = await facility(
+      staff,
+      'add',
+      'eng-x',
+      '--name',
+      'X',
+      '--roles',
+      'engineer',
+      '--quiet-hours',
+      '22-7',
+    );
+    expect(badQuiet).toMatchObject({ code: 2, err: expect.stringContaining('quietHours') });
     const bad = await facility(staff, 'add', 'x', '--name', 'X', '--roles', 'janitor');
     expect(bad).toMatchObject({ code: 2, err: expect.stringMatching(/^facility: invalid staff: roles\.0/) });
     const dup = await facility(staff, 'add', 'eng-li', '--name', 'Li', '--roles', 'engineer');

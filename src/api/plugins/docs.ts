@@ -22,6 +22,7 @@ export const OPENAPI_TAGS = [
   { name: 'stream', description: 'live changes for the front-desk screen' },
   { name: 'logins', description: 'console sign-ins: passwords, invitation links, sessions (admin)' },
   { name: 'broker', description: 'EMQX 5 HTTP authentication and authorization (docs/deploy.md)' },
+  { name: 'notifications', description: 'delivery log: what was sent to whom, and how it went' },
 ];
 
 export async function registerDocs(app: App, { ui }: { ui: boolean }): Promise<void> {

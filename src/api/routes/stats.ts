@@ -49,6 +49,10 @@ const stats = z
         p90S: z.number(),
       }),
     ),
+    notifyEscalations: z
+      .number()
+      .int()
+      .describe('escalation steps taken because nobody acknowledged (docs/notifications.md)'),
   })
   .meta({ id: 'SiteStats' });
 

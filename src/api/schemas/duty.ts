@@ -28,6 +28,14 @@ export const staff = z
     trades: z.array(z.enum(TRADES)),
     sites: z.array(z.string()).describe('empty: every site'),
     active: z.boolean(),
+    email: z.string().nullable(),
+    notifyVia: z
+      .array(z.string())
+      .describe('their own notification channels: sms, email (docs/notifications.md)'),
+    quietHours: z
+      .string()
+      .nullable()
+      .describe('HH:MM-HH:MM, site local time: only emergencies reach them in person'),
   })
   .meta({ id: 'Staff' });
 

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db.ts';
 import type { Limits } from './clock.ts';
 import type { Emitter } from './events.ts';
 import type { Lang } from './i18n.ts';
+import type { OutboxHook } from './notices.ts';
 import type { PlanSettings } from './plan-templates.ts';
 
 /** What every service-desk operation needs; built once by openServiceDesk. */
@@ -16,6 +17,8 @@ export interface DeskContext {
   events: Emitter;
   /** Maintenance plans' intervals and lead times (FM_PLAN_*). */
   plans: PlanSettings;
+  /** Writes notifications in the change's transaction (docs/notifications.md); unset: none. */
+  outbox?: OutboxHook | undefined;
 }
 
 export async function siteTimezone(db: Queryable, site: string): Promise<string> {

@@ -9,6 +9,8 @@ import { idSchema, requireSite } from '../sites.ts';
 import { instant, ROLES, type Role, serviceError, TRADES, type Trade } from './types.ts';
 import { zoneOf, zonePeople } from './zones.ts';
 
+export const NOTIFY_VIA = ['sms', 'email'] as const;
+
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, site local time)');
 
 export const staffInput = z.object({
@@ -22,6 +24,15 @@ export const staffInput = z.object({
   trades: z.array(z.enum(TRADES)).default([]),
   /** Sites the person works; empty means all of them. */
   sites: z.array(idSchema).default([]),
+  /** Where their own notifications go besides group chats (docs/notifications.md). */
+  email: z.email().max(254).optional(),
+  /** Which of their own channels they take: `sms` (to `phone`), `email`. */
+  notifyVia: z.array(z.enum(NOTIFY_VIA)).default([]),
+  /** `HH:MM-HH:MM`, site local time: nothing but emergencies reaches them in person then. */
+  quietHours: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM-HH:MM (site local time)')
+    .optional(),
 });
 export type StaffInput = z.input<typeof staffInput>;
 
@@ -51,6 +62,10 @@ export interface Staff {
   trades: Trade[];
   sites: string[];
   active: boolean;
+  email: string | null;
+  notifyVia: string[];
+  /** `HH:MM-HH:MM`, site local time; null: none. */
+  quietHours: string | null;
 }
 
 export interface Shift {
@@ -67,7 +82,9 @@ export interface Shift {
   endedBy: string | null;
 }
 
-export const STAFF_COLUMNS = 'id, name, phone, roles, trades, site_ids AS sites, active';
+export const STAFF_COLUMNS = `id, name, phone, roles, trades, site_ids AS sites, active, email, notify_via AS "notifyVia",
+  CASE WHEN quiet_from IS NULL THEN NULL ELSE to_char(quiet_from, 'HH24:MI') || '-' || to_char(quiet_until, 'HH24:MI') END
+    AS "quietHours"`;
 export const SHIFT_COLUMNS = `id, site_id AS site, staff_id AS "staffId", trade, area_id AS area,
   weekdays::int[] AS weekdays, to_char(starts, 'HH24:MI') AS starts, to_char(ends, 'HH24:MI') AS ends,
   valid_from AS "validFrom", valid_until AS "validUntil", ended_by AS "endedBy"`;
@@ -75,9 +92,22 @@ export const SHIFT_COLUMNS = `id, site_id AS site, staff_id AS "staffId", trade,
 export async function addStaff(db: Queryable, input: unknown, at: Date): Promise<Staff> {
   const s = parseInput(staffInput, input, 'staff');
   const [row] = await db.query<Staff>(
-    `INSERT INTO staff (id, name, phone, roles, trades, site_ids, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO staff (id, name, phone, roles, trades, site_ids, created_at, email, notify_via, quiet_from, quiet_until)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (id) DO NOTHING RETURNING ${STAFF_COLUMNS}`,
-    [s.id, s.name, s.phone ?? null, s.roles, s.trades, s.sites, at],
+    [
+      s.id,
+      s.name,
+      s.phone ?? null,
+      s.roles,
+      s.trades,
+      s.sites,
+      at,
+      s.email ?? null,
+      s.notifyVia,
+      s.quietHours?.slice(0, 5) ?? null,
+      s.quietHours?.slice(6) ?? null,
+    ],
   );
   if (!row) throw serviceError('staff-exists', `staff "${s.id}" already exists`);
   return row;

@@ -17,6 +17,10 @@ export const staffPatch = staffInput
     phone: staffInput.shape.phone.unwrap().nullable().optional(),
     trades: staffInput.shape.trades.removeDefault().optional(),
     sites: staffInput.shape.sites.removeDefault().optional(),
+    email: staffInput.shape.email.unwrap().nullable().optional(),
+    notifyVia: staffInput.shape.notifyVia.removeDefault().optional(),
+    /** null: no quiet hours. */
+    quietHours: staffInput.shape.quietHours.unwrap().nullable().optional(),
     /** false takes the person out of the duty table (their shifts no longer count); true brings them back. */
     active: z.boolean().optional(),
   })
@@ -29,7 +33,10 @@ export async function updateStaff(db: Queryable, id: string, input: unknown): Pr
   const [row] = await db.query<Staff>(
     `UPDATE staff SET name = COALESCE($2, name), phone = CASE WHEN $3 THEN $4 ELSE phone END,
        roles = COALESCE($5, roles), trades = COALESCE($6, trades), site_ids = COALESCE($7, site_ids),
-       active = COALESCE($8, active)
+       active = COALESCE($8, active), email = CASE WHEN $9 THEN $10 ELSE email END,
+       notify_via = COALESCE($11, notify_via),
+       quiet_from = CASE WHEN $12 THEN $13::time ELSE quiet_from END,
+       quiet_until = CASE WHEN $12 THEN $14::time ELSE quiet_until END
      WHERE id = $1 RETURNING ${STAFF_COLUMNS}`,
     [
       id,
@@ -40,6 +47,12 @@ export async function updateStaff(db: Queryable, id: string, input: unknown): Pr
       p.trades ?? null,
       p.sites ?? null,
       p.active ?? null,
+      p.email !== undefined,
+      p.email ?? null,
+      p.notifyVia ?? null,
+      p.quietHours !== undefined,
+      p.quietHours?.slice(0, 5) ?? null,
+      p.quietHours?.slice(6) ?? null,
     ],
   );
   if (!row) throw staffNotFound(id);

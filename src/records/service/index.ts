@@ -9,6 +9,7 @@ import { requireSite } from '../sites.ts';
 import { type LimitName, type Limits, setLimitOverride } from './clock.ts';
 import * as contacts from './contact-reads.ts';
 import type { DeskContext } from './context.ts';
+import { type DeliveryLogFilter, deliveryLog } from './delivery-log.ts';
 import * as devices from './device-faults.ts';
 import * as dispatch from './dispatch.ts';
 import * as dutyTable from './duty-table.ts';
@@ -17,6 +18,7 @@ import { createEmitter, type DeskListener } from './events.ts';
 import type { Lang } from './i18n.ts';
 import * as jobs from './job-work.ts';
 import { findMergeCandidates, type MergeQuery } from './merge.ts';
+import type { OutboxHook } from './notices.ts';
 import * as patrol from './patrol.ts';
 import { planCalendar } from './plan-calendar.ts';
 import * as planJobs from './plan-jobs.ts';
@@ -46,6 +48,7 @@ export {
   type ContactView,
   contactReadsFilter,
 } from './contact-reads.ts';
+export { type Delivery, type DeliveryLogFilter, deliveryLogFilter } from './delivery-log.ts';
 export {
   type DeviceFaultInput,
   deviceFaultInput,
@@ -81,6 +84,7 @@ export {
 } from './job-work.ts';
 export { ACTIONS, type Action, decide, TRANSITIONS } from './lifecycle.ts';
 export type { MergeCandidate, MergeQuery, MergeReason } from './merge.ts';
+export { NOTICE_EVENTS, type Notice, type NoticeEvent, type OutboxHook } from './notices.ts';
 export {
   ALERT_TRANSITIONS,
   alertNotFound,
@@ -156,6 +160,8 @@ export interface ServiceDeskDeps {
   clockLeaseTtlMs?: number;
   /** Maintenance plans' intervals and lead times replacing PLAN_DEFAULTS (FM_PLAN_*). */
   plans?: Partial<PlanSettings>;
+  /** Writes the notifications a change calls for in its transaction (src/notify); unset: none. */
+  outbox?: OutboxHook;
 }
 
 export function openServiceDesk(deps: ServiceDeskDeps) {
@@ -169,6 +175,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     limits: deps.deadlines ?? {},
     events,
     plans: { ...PLAN_DEFAULTS, ...deps.plans },
+    outbox: deps.outbox,
   };
   const watcher = new BreachWatcher(ctx, {
     intervalMs: deps.watchIntervalMs,
@@ -282,6 +289,8 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     reportFinding: (id: number, input: unknown, actor: Actor) => reportFinding(ctx, id, input, actor),
     getRound: (id: number) => roundReads.getRound(ctx.db, id, ctx.now()),
     listRounds: (filter: unknown = {}) => roundReads.listRounds(ctx.db, filter, ctx.now()),
+    /** The notifications written for a record, an alert or a person, with their delivery state. */
+    deliveryLog: (filter: DeliveryLogFilter) => deliveryLog(ctx.db, filter),
 
     stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
     statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),

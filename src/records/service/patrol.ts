@@ -10,6 +10,7 @@ import { limitsFor, type Step } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
 import { faultName } from './i18n.ts';
+import { stageAlert, stageBreaches } from './notices.ts';
 import { addDeadlines, type Breach, meetSteps, voidOpenDeadlines } from './sla.ts';
 import { appendHistory } from './store.ts';
 import {
@@ -142,6 +143,7 @@ export async function raisePatrolAlert(
         },
         { step: 'alert_on_scene', dueAt: new Date(raisedAt.getTime() + l.alert_on_scene) },
       ]);
+      await stageAlert(ctx, tx, alert!, at);
       return { alert: alert!, fresh: true };
     });
   const { alert, fresh } = await run().catch((err) =>
@@ -199,6 +201,7 @@ export async function transitionAlert(
     });
     const breaches = await meetSteps(tx, 'alert', id, rule.meets, at);
     if (rule.to === 'resolved' || rule.to === 'false_alarm') await voidOpenDeadlines(tx, 'alert', id, at);
+    await stageBreaches(ctx, tx, breaches, at);
     return { alert: alert!, breaches };
   });
   ctx.events.emit({ type: 'alert', action, actor, alert: out.alert });

@@ -8,6 +8,7 @@ import { deadlinesOnCreate, deadlinesOnEnter, limitsFor, MEETS, VOIDING_STATES }
 import { type DeskContext, endOfLocalDay } from './context.ts';
 import { notifyFor } from './dispatch.ts';
 import { type Action, decide } from './lifecycle.ts';
+import { stageRecord } from './notices.ts';
 import { addDeadlines, type Breach, meetSteps, voidOpenDeadlines } from './sla.ts';
 import { appendHistory, insertRecord, loadRecord, type NewRecord, updateRecord } from './store.ts';
 import type { Actor, ServiceRecord } from './types.ts';
@@ -51,6 +52,7 @@ export async function enterRecord(
       note: b.step,
     });
   }
+  await stageRecord(ctx, tx, 'create', record, breaches, at);
   return { record, breaches };
 }
 
@@ -96,5 +98,6 @@ export async function applyAction(
     const eod = action === 'escalate' ? await endOfLocalDay(tx, record.site, at) : at;
     await addDeadlines(tx, 'record', id, record.site, deadlinesOnEnter(record, action, at, limits, eod));
   }
+  await stageRecord(ctx, tx, action, record, breaches, at);
   return { record, breaches };
 }

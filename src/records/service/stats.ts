@@ -68,6 +68,8 @@ export interface SiteStats {
   records: number;
   rates: Record<RateName, Rate>;
   steps: StepTime[];
+  /** Escalation steps taken because nobody acknowledged (docs/notifications.md), records and alerts. */
+  notifyEscalations: number;
 }
 
 const rate = (numerator: number, denominator: number): Rate => ({
@@ -196,6 +198,17 @@ async function planRates(db: Queryable, site: string, from: Date, until: Date) {
   return { completion: rate(row!.done, row!.due), onTime: rate(row!.onTime, row!.due) };
 }
 
+async function notifyEscalations(db: Queryable, site: string, from: Date, to: Date): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM service_history h
+     WHERE h.action = 'notify_escalate' AND h.at >= $2 AND h.at < $3 AND (
+       (h.subject = 'record' AND h.subject_id IN (SELECT id FROM service_records WHERE site_id = $1))
+       OR (h.subject = 'alert' AND h.subject_id IN (SELECT id FROM patrol_alerts WHERE site_id = $1)))`,
+    [site, from, to],
+  );
+  return row?.n ?? 0;
+}
+
 export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Promise<SiteStats> {
   const q = parseInput(statsQuery, query, 'statistics query');
   await requireSite(db, q.site);
@@ -287,5 +300,6 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
       db,
       rows.map((r) => r.id),
     ),
+    notifyEscalations: await notifyEscalations(db, q.site, from, to),
   };
 }

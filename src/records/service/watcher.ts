@@ -6,6 +6,8 @@
 import { ESCALATING_STEPS } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
+import { stepEscalations } from './escalation.ts';
+import { stageBreaches } from './notices.ts';
 import { generateDue } from './plan-jobs.ts';
 import { announce, applyAction } from './procedure.ts';
 import { type Breach, recordBreaches } from './sla.ts';
@@ -95,6 +97,7 @@ export class BreachWatcher {
           note: `${b.step} due ${b.dueAt.toISOString()}`,
         });
       }
+      await stageBreaches(ctx, tx, found, at);
       return found;
     });
     for (const breach of breaches) {
@@ -104,6 +107,7 @@ export class BreachWatcher {
     await this.#afterPass?.(at).catch((err) =>
       ctx.log.error({ err }, 'scheduled work after the watcher failed'),
     );
+    await stepEscalations(ctx);
     return breaches;
   }
 
