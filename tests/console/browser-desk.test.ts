@@ -21,6 +21,14 @@ describe('front desk in a browser', () => {
     expect(await page.textContent('#queue tbody')).toContain('没有未结工单');
 
     const { record, alert } = await raiseEntrapment(c.t, 'b-1');
+    // A notification the desk wrote about it, as the outbox holds one (the sender is not running here).
+    await c.t.records.db.query(
+      `INSERT INTO notify_outbox (key, queue, channel, target, staff_id, site_id, subject, subject_id, event,
+         emergency, message, state, attempts, created_at, next_at, last_status, last_answer)
+       VALUES ('b-1/emergency/eng-1', 'staff:eng-1', 'sms', '13800000002', 'eng-1', $1, 'record', $2, 'emergency',
+         true, '{"title": "紧急派工", "text": "紧急派工"}', 'failed', 2, now(), now(), 503, 'gateway busy')`,
+      [record.site, record.id],
+    );
     const row = page.locator(`tr[data-record="${record.id}"]`);
     await row.waitFor();
     expect(await row.getAttribute('class')).toContain('alarm');
@@ -43,6 +51,11 @@ describe('front desk in a browser', () => {
       .locator('#rec-actions button')
       .evaluateAll((b) => b.map((x) => x.getAttribute('data-action')));
     expect(actions).toEqual(['dispatch', 'reclassify', 'note', 'cancel']);
+    // Who was told, by which channel, and how it went.
+    expect(await page.isVisible('#rec-notify-box')).toBe(true);
+    expect(await page.textContent('#rec-notify li[data-state="failed"]')).toMatch(
+      /sms.*已尝试 2 次.*gateway busy/s,
+    );
     expect(await page.textContent('#no-readings')).toContain('未保存读数');
     expect(await page.locator('#rec-window svg').count()).toBe(1);
     expect(await axeSerious(page)).toEqual([]);

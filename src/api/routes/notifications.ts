@@ -14,6 +14,7 @@ import { ANY_ROLE } from '../roles.ts';
 import { commonErrors, errorBody, id, serialParams } from '../schemas/common.ts';
 import { siteLookups } from '../site-lookups.ts';
 
+/** Who reads a record's or an alert's delivery log (the console's record page shows it to them). */
 const LOG_READERS = ['front_desk', 'supervisor', 'manager', 'admin'] as const;
 
 const delivery = z
@@ -23,7 +24,7 @@ const delivery = z
     event: z
       .string()
       .describe('dispatch, reassign, emergency, alert, breach, escalated, rejected, report, reminder'),
-    subject: z.enum(['record', 'alert']),
+    subject: z.enum(['record', 'alert', 'round']),
     subjectId: z.number().int(),
     site: z.string(),
     channel: z.enum(['webhook', 'wecom', 'dingtalk', 'feishu', 'email', 'sms']),

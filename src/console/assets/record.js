@@ -193,6 +193,30 @@ function renderActions(allowed) {
   );
 }
 
+// Who was told what about this record, and how it went (GET /records/:id/notifications): for the
+// desk, supervisors and managers; hidden from anyone the API refuses.
+const NOTIFY_READERS = ['front_desk', 'supervisor', 'manager', 'admin'];
+async function renderNotifications() {
+  const box = $('#rec-notify-box');
+  if (!box || !data.session?.roles?.some((r) => NOTIFY_READERS.includes(r))) return;
+  const { items } = await api('GET', `/records/${id}/notifications?limit=20`);
+  box.hidden = items.length === 0;
+  $('#rec-notify').replaceChildren(
+    ...items.map((n) =>
+      el(
+        'li',
+        { 'data-state': n.state },
+        el('time', { datetime: n.createdAt }, fmtTime(n.createdAt)),
+        ' ',
+        w('rec.notifyTo', { channel: n.channel, to: n.staffId ? who(n.staffId) : n.target }),
+        ' · ',
+        w('rec.notifyState', { state: n.state, n: n.attempts }),
+        n.lastAnswer && n.state !== 'sent' ? el('div', { class: 'muted' }, n.lastAnswer) : '',
+      ),
+    ),
+  );
+}
+
 async function load() {
   const [r, allowed] = await Promise.all([
     api('GET', `/records/${id}`),
@@ -207,6 +231,7 @@ async function load() {
   // The procedure's order; the field's next step first, notes and cancellation last.
   renderActions(allowed.items);
   await renderPhotos(id, allowed.items);
+  await renderNotifications().catch(() => {});
   $('#record').setAttribute('aria-busy', 'false');
   await renderEvidence(r);
 }

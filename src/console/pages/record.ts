@@ -47,6 +47,7 @@ export function recordPage(p: PageContext, o: { id: number; phone: boolean }) {
 <div id="rec-window"></div></section>
 <section class="card" aria-labelledby="rep-h" id="rec-reports-box" hidden><h2 id="rep-h">${w('rec.reports')}</h2><ul id="rec-reports" class="list"></ul></section>
 <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${w('rec.history')}</h2><ol id="rec-history" class="timeline"></ol></section>
+<section class="card" aria-labelledby="nt-h" id="rec-notify-box" hidden><h2 id="nt-h">${w('rec.notify')}</h2><ul id="rec-notify" class="list"></ul></section>
 </article>`,
   });
 }
