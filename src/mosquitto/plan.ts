@@ -40,7 +40,7 @@ export const DEVICE_TEXT = 'facility-monitor device';
 export const SERVICE_TEXT = 'facility-monitor service';
 export const SERVICE_ROLE = 'fm-service';
 /** The platform's service accounts (platform.ts, simulators): `service.<name>`. */
-export const SERVICE_NAMES = ['ingest', 'rules', 'api', 'simulator'] as const;
+export const SERVICE_NAMES = ['ingest', 'rules', 'api', 'commands', 'simulator'] as const;
 
 export function deviceRole(deviceId: string): string {
   return `fm-device-${deviceId}`;

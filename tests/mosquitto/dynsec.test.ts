@@ -243,6 +243,7 @@ describe('mosquitto dynamic security, kept in step with the registry', () => {
     expect(acls).toEqual([
       'fm/estate-1/lift/lift-1/command',
       'fm/estate-1/lift/lift-1/event',
+      'fm/estate-1/lift/lift-1/reply',
       'fm/estate-1/lift/lift-1/status',
       'fm/estate-1/lift/lift-1/telemetry',
     ]);
