@@ -152,6 +152,21 @@ export function outboxTests(get: () => NotifyHarness) {
     ]);
   });
 
+  it('a call joining an open record is told to whoever holds it, and the group chats', async () => {
+    const h = get();
+    const { record } = await h.desk.createRecord(call({ content: '3号楼电梯异响' }), DESK);
+    await h.desk.transition(record.id, 'dispatch', DESK, { assigneeId: 'eng-1' });
+    const joined = await h.desk.createRecord(call({ content: '电梯还在响', merge: record.id }), DESK);
+    expect(joined.merged).toBe(true);
+    const rows = await outbox(h, "subject_id = $1 AND event = 'report'", [record.id]);
+    expect(rows.map((r) => r.staffId ?? r.channel).sort()).toEqual([
+      'dingtalk',
+      'eng-1',
+      'feishu',
+      'webhook',
+    ]);
+  });
+
   it('four senders on one database send each notification once, in order per person', async () => {
     const h = get();
     await h.drain();

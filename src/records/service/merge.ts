@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db.ts';
 import type { DeskContext } from './context.ts';
+import { stageRecord } from './notices.ts';
 import { announce } from './procedure.ts';
 import { appendHistory, loadRecord, RECORD_COLUMNS } from './store.ts';
 import { type Actor, FINAL_STATES, type ServiceRecord, serviceError } from './types.ts';
@@ -105,6 +106,7 @@ export async function attachReport(
       to: r.state,
       note: report.content,
     });
+    await stageRecord(ctx, tx, 'link_report', r, [], at);
     return r;
   });
   await announce(ctx, 'link_report', actor, record, []);

@@ -75,6 +75,8 @@ export async function stageRecord(
   } else if (action === 'create' && r.ownerId === RESIDENT_QR) {
     out.push(recordNotice(r, 'report', []));
   }
+  // Another call or report joined an open record: whoever holds it hears, and the group chats.
+  if (action === 'link_report') out.push(recordNotice(r, 'report', r.assigneeId ? [r.assigneeId] : []));
   if ((action === 'dispatch' || action === 'reassign') && r.assigneeId) {
     out.push(recordNotice(r, action, [r.assigneeId]));
     if (r.priority === 'emergency')
