@@ -49,7 +49,9 @@ export function createOutboxHook(options: NotifyOptions, lang: Lang): OutboxHook
   const chats = Object.entries(options.receivers);
   return async (tx, notices, at) => {
     for (const n of notices) {
-      const message = render(n, lang, options.consoleUrl);
+      // In the site's language where it has one, else the platform's.
+      const [site] = await tx.query<{ lang: Lang | null }>('SELECT lang FROM sites WHERE id = $1', [n.site]);
+      const message = render(n, site?.lang ?? lang, options.consoleUrl);
       const told = await people(tx, n.to, n.site, at);
       const rows: Row[] = [];
       for (const p of told) {

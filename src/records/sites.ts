@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../protocol/index.ts';
+import { ID_PATTERN, type Lang, LANGS } from '../protocol/index.ts';
 import type { Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
 
@@ -23,6 +23,8 @@ export const siteInput = z.object({
     .string()
     .refine(isTimeZone, 'not an IANA time zone such as Asia/Shanghai')
     .default('Asia/Shanghai'),
+  /** The language its people read; unset: the platform's (FM_LANG). */
+  lang: z.enum(LANGS).optional(),
 });
 export const buildingInput = z.object({
   site: idSchema,
@@ -43,6 +45,8 @@ export interface Site {
   name: string;
   address: string | null;
   timezone: string;
+  /** The language its people read; null: the platform's. */
+  lang: Lang | null;
   createdAt: Date;
 }
 export interface SiteSummary extends Site {
@@ -68,7 +72,7 @@ export interface SiteDetail extends Site {
   areas: Area[];
 }
 
-const SITE_COLUMNS = 'id, name, address, timezone, created_at AS "createdAt"';
+const SITE_COLUMNS = 'id, name, address, timezone, lang, created_at AS "createdAt"';
 const BUILDING_COLUMNS = 'site_id AS site, id, name, floors, basements';
 const AREA_COLUMNS = 'site_id AS site, id, name, building_id AS building';
 
@@ -97,9 +101,9 @@ export async function requireBuilding(db: Queryable, site: string, building: str
 export async function addSite(db: Queryable, input: unknown, at: Date): Promise<Site> {
   const s = parseInput(siteInput, input, 'site');
   const rows = await db.query<Site>(
-    `INSERT INTO sites (id, name, address, timezone, created_at) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO sites (id, name, address, timezone, lang, created_at) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO NOTHING RETURNING ${SITE_COLUMNS}`,
-    [s.id, s.name, s.address ?? null, s.timezone, at],
+    [s.id, s.name, s.address ?? null, s.timezone, s.lang ?? null, at],
   );
   if (!rows[0]) throw new RecordsError('site-exists', `site "${s.id}" already exists`);
   return rows[0];

@@ -152,6 +152,27 @@ export function outboxTests(get: () => NotifyHarness) {
     ]);
   });
 
+  it("words a site's notifications in the site's language, else the platform's", async () => {
+    const h = get();
+    const titles = async (id: number) =>
+      (
+        await h.records.db.query<{ title: string }>(
+          "SELECT message->>'title' AS title FROM notify_outbox WHERE subject_id = $1 AND event = 'report'",
+          [id],
+        )
+      ).map((r) => r.title);
+    const qr = { id: 'qr', role: 'service' as const };
+    const before = await h.desk.createRecord(call({ content: '灯不亮' }), qr);
+    expect(await titles(before.record.id)).toContain(`业主报事 #${before.record.id}`);
+    await h.records.db.query("UPDATE sites SET lang = 'en' WHERE id = $1", [SITE]);
+    try {
+      const after = await h.desk.createRecord(call({ content: 'lights out' }), qr);
+      expect(await titles(after.record.id)).toContain(`Resident report #${after.record.id}`);
+    } finally {
+      await h.records.db.query('UPDATE sites SET lang = NULL WHERE id = $1', [SITE]);
+    }
+  });
+
   it('a call joining an open record is told to whoever holds it, and the group chats', async () => {
     const h = get();
     const { record } = await h.desk.createRecord(call({ content: '3号楼电梯异响' }), DESK);

@@ -8,6 +8,7 @@ export const siteBody = z.object({
   name: text,
   address: text.optional(),
   timezone: z.string().min(1).max(64).optional().describe('IANA time zone; default Asia/Shanghai'),
+  lang: z.enum(['zh-CN', 'en']).optional().describe("the language its people's notifications are in; default FM_LANG"),
 });
 export const buildingBody = z.object({
   id,
@@ -23,6 +24,7 @@ export const site = z
     name: z.string(),
     address: z.string().nullable(),
     timezone: z.string(),
+    lang: z.enum(['zh-CN', 'en']).nullable().describe("null: the platform's language (FM_LANG)"),
     createdAt: z.date(),
   })
   .meta({ id: 'Site' });
