@@ -83,6 +83,7 @@ export const STAT_LABELS: Record<string, { en: string; zh: string }> = {
   complaintResponse: { en: 'Complaints answered within 15 min', zh: '投诉15分钟响应率' },
   complaintResult: { en: 'Complaints resolved within 24 h', zh: '投诉24小时处理率' },
   equipmentIntact: { en: 'Equipment intact rate', zh: '设备完好率' },
+  notifyEscalations: { en: 'Notifications sent again, unacknowledged', zh: '未确认而升级的通知' },
   roundCompletion: { en: 'Round completion rate', zh: '巡检完成率' },
   roundsOnTime: { en: 'Rounds on time', zh: '巡检准时率' },
   equipmentIntactLift: { en: 'Equipment intact rate: lifts', zh: '设备完好率（电梯）' },

@@ -47,6 +47,8 @@ export function statsCsv(s: SiteStats, lang: Lang): string {
       null,
     ]);
   }
+  // Escalations of unacknowledged notifications (docs/notifications.md): a count, like the steps'.
+  rows.push(['notifyEscalations', l('notifyEscalations'), null, null, null, s.notifyEscalations, null, null]);
   for (const t of s.steps) {
     rows.push([
       `step:${t.state}`,

@@ -185,6 +185,7 @@ export function statsTests(get: () => Harness) {
     expect(csv[0]).toBe('key,指标,分子,分母,比率,件数,平均用时（秒）,P90 用时（秒）');
     expect(csv[1]).toBe('timeliness,及时率,5,6,0.8333,,,');
     expect(csv).toContain('step:received,接报,,,,5,66,150');
+    expect(csv).toContain('notifyEscalations,未确认而升级的通知,,,,0,,');
     const en = (await h.another({ lang: 'en' }).statsCsv(q)).split('\r\n');
     expect(en[0]).toBe('key,Metric,Numerator,Denominator,Rate,Count,Mean (s),P90 (s)');
     expect(en).toContain('equipmentIntact,Equipment intact rate,165600,172800,0.9583,,,');
