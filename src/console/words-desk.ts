@@ -201,6 +201,8 @@ export const DESK_WORDS = {
 
 export const MOBILE_WORDS = {
   'm.none': ['No slip for you now.', '当前没有你的工单。'],
+  'm.notify': ['Messages sent to me', '发给我的通知'],
+  'm.notifyNone': ['None yet.', '暂无。'],
   'm.noAlerts': ['No open alert.', '没有未结警情。'],
   'm.open': ['Open', '打开'],
   'm.take': ['Take it', '接警'],

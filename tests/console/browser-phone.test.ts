@@ -56,11 +56,22 @@ describe('phone pages in a browser', () => {
     const { record } = await raiseEntrapment(c.t, 'p-1');
     const dispatched = await c.t.call(ADMIN, 'POST', `/records/${record.id}/actions/dispatch`, {});
     expect(dispatched.json().assigneeId).toBe('eng-1');
+    // The SMS the dispatch sent them, as the outbox keeps it (no sender runs here).
+    await c.t.records.db.query(
+      `INSERT INTO notify_outbox (key, queue, channel, target, staff_id, site_id, subject, subject_id, event,
+         emergency, message, state, attempts, created_at, next_at, sent_at)
+       VALUES ('p-1/dispatch/eng-1', 'sms:eng-1', 'sms', '13900000002', 'eng-1', $1, 'record', $2, 'dispatch',
+         true, '{"title": "新派单 #1", "text": "新派单"}', 'sent', 1, now(), now(), now())`,
+      [record.site, record.id],
+    );
     const ctx = await phoneContext(c.browser, c.base);
     const page = await ctx.newPage();
     await browserSignIn(page, '13900000002', 'pw-eng-1-secret', '/m');
     const slip = page.locator(`li[data-record="${record.id}"]`);
     await slip.waitFor();
+    // What was sent to them, loaded when they open it.
+    await page.click('#my-notify summary');
+    await expect.poll(() => page.textContent('#my-notify-list')).toMatch(/sms · 新派单 #1 · sent/);
     expect(
       await slip.locator('button').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
     ).toEqual(['acknowledge', 'arrive']);

@@ -98,3 +98,27 @@ follow(
   },
   load,
 );
+
+// What the platform sent me, and whether it got through (GET /staff/:me/notifications): loaded
+// only when opened, so the slip list stays as small as it was.
+const myNotify = document.getElementById('my-notify');
+myNotify?.addEventListener('toggle', () => {
+  if (!myNotify.open) return;
+  api('GET', `/staff/${encodeURIComponent(me)}/notifications?limit=20`)
+    .then(({ items }) => {
+      const list = document.getElementById('my-notify-list');
+      list.replaceChildren(
+        ...(items.length
+          ? items.map((n) =>
+              el(
+                'li',
+                { 'data-state': n.state },
+                el('time', { datetime: n.createdAt }, fmtTime(n.createdAt)),
+                ` ${n.channel} · ${n.title} · ${n.state}`,
+              ),
+            )
+          : [el('li', {}, w('m.notifyNone'))]),
+      );
+    })
+    .catch(fail);
+});

@@ -15,7 +15,8 @@ export function slipsPage(p: PageContext) {
     words: WORDS,
     data: { procedure: procedure() },
     body: html`<h1>${w('nav.mine')} <span id="live" class="badge" role="status">…</span></h1>
-<ul id="slips" class="list" aria-busy="true"></ul>`,
+<ul id="slips" class="list" aria-busy="true"></ul>
+<details id="my-notify"><summary>${w('m.notify')}</summary><ul id="my-notify-list" class="list"></ul></details>`,
   });
 }
 
