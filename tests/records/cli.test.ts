@@ -1,31 +1,19 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/cli.ts';
 import { run as devices } from '../../src/commands/devices.ts';
 import { run as sites } from '../../src/commands/sites.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { verifySecret } from '../../src/records/secrets.ts';
 import { migratedDataDir } from '../support/store.ts';
+import { commandRunner } from './cli-support.ts';
 import { silent } from './suite.ts';
 
 const dataDir = migratedDataDir('records-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir });
 
-async function facility(command: typeof sites, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = {
-    config,
-    log: silent,
-    args,
-    out: (line) => out.push(line),
-    err: (line) => err.push(`${line}\n`),
-  };
-  const code = await command(ctx);
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const facility = commandRunner(config);
 
 function secretOf(output: string): string {
   const match = /^secret: (\S+)$/m.exec(output);

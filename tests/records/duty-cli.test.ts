@@ -1,7 +1,6 @@
 /** `facility staff|duty|maintenance` against an embedded PGlite data directory, as an operator runs them. */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/cli.ts';
 import { run as duty } from '../../src/commands/duty.ts';
 import { run as maintenance } from '../../src/commands/maintenance.ts';
 import { run as sites } from '../../src/commands/sites.ts';
@@ -10,24 +9,13 @@ import { loadConfig } from '../../src/config.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { currentWindows } from '../../src/rules/maintenance.ts';
 import { migratedDataDir } from '../support/store.ts';
+import { commandRunner } from './cli-support.ts';
 import { silent } from './suite.ts';
 
 const dataDir = migratedDataDir('duty-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir, FM_LANG: 'en' });
 
-async function facility(command: typeof sites, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = {
-    config,
-    log: silent,
-    args,
-    out: (line) => out.push(line),
-    err: (line) => err.push(`${line}\n`),
-  };
-  const code = await command(ctx);
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const facility = commandRunner(config);
 
 describe('facility staff / duty / maintenance', () => {
   beforeAll(async () => {

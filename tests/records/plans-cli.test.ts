@@ -1,7 +1,6 @@
 /** `facility plans` against an embedded PGlite data directory, as an operator runs it. */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/cli.ts';
 import { run as devices } from '../../src/commands/devices.ts';
 import { run as plans } from '../../src/commands/plans.ts';
 import { run as sites } from '../../src/commands/sites.ts';
@@ -10,24 +9,13 @@ import { loadConfig } from '../../src/config.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
 import { migratedDataDir } from '../support/store.ts';
+import { commandRunner } from './cli-support.ts';
 import { silent } from './suite.ts';
 
 const dataDir = migratedDataDir('plans-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir, FM_LANG: 'en', FM_PLAN_TANK_MONTHS: '3' });
 
-async function facility(command: typeof sites, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = {
-    config,
-    log: silent,
-    args,
-    out: (l) => out.push(l),
-    err: (l) => err.push(`${l}\n`),
-  };
-  const code = await command(ctx);
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const facility = commandRunner(config);
 
 describe('facility plans', () => {
   beforeAll(async () => {

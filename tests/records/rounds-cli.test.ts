@@ -1,7 +1,6 @@
 /** `facility zones|rounds` (and `duty now --building`) against an embedded PGlite data directory. */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/cli.ts';
 import { run as duty } from '../../src/commands/duty.ts';
 import { run as rounds } from '../../src/commands/rounds.ts';
 import { run as sites } from '../../src/commands/sites.ts';
@@ -9,24 +8,12 @@ import { run as staff } from '../../src/commands/staff.ts';
 import { run as zones } from '../../src/commands/zones.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migratedDataDir } from '../support/store.ts';
-import { silent } from './suite.ts';
+import { commandRunner } from './cli-support.ts';
 
 const dataDir = migratedDataDir('rounds-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir, FM_LANG: 'en' });
 
-async function facility(command: typeof sites, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = {
-    config,
-    log: silent,
-    args,
-    out: (line) => out.push(line),
-    err: (line) => err.push(`${line}\n`),
-  };
-  const code = await command(ctx);
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const facility = commandRunner(config);
 
 describe('facility zones / rounds', () => {
   beforeAll(async () => {
