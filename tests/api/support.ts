@@ -87,3 +87,19 @@ export async function openTestApi(
     },
   };
 }
+
+/**
+ * A second API process on the same store and clock (as a replica behind a load balancer): what it
+ * shares with the first must live in the database. Close it with `app.close()`.
+ */
+export async function replicaOf(t: TestApi): Promise<App> {
+  const replica = buildApp({
+    records: t.records,
+    desk: t.desk,
+    log: silent,
+    now: () => new Date(t.clock.t),
+    options: { dataDir: t.dataDir, adminToken: ADMIN, rateLimitMax: 0 },
+  });
+  await replica.ready();
+  return replica;
+}

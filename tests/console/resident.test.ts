@@ -3,11 +3,9 @@
  * link shows the step and nothing of anyone else, unknown codes and forged forms are refused, and
  * reports are limited per address and per place.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/index.ts';
 import { PlaceStore } from '../../src/console/places.ts';
-import type { TestApi } from '../api/support.ts';
+import { replicaOf, type TestApi } from '../api/support.ts';
 import { ADMIN, cookiesOf, openTestApi, raiseEntrapment, seedEstate } from './support.ts';
 
 describe('residents’ QR reports', () => {
@@ -123,14 +121,7 @@ describe('residents’ QR reports', () => {
   });
 
   it('counts the reports of every API process on the same store together', async () => {
-    const replica = buildApp({
-      records: t.records,
-      desk: t.desk,
-      log: pino({ level: 'silent' }),
-      now: () => new Date(t.clock.t),
-      options: { dataDir: t.dataDir, adminToken: ADMIN, rateLimitMax: 0 },
-    });
-    await replica.ready();
+    const replica = await replicaOf(t);
     try {
       t.clock.t += 61 * 60_000;
       for (let i = 0; i < 5; i++) {

@@ -2,12 +2,10 @@
  * Staff sign-in to the console: hashed passwords, session cookies, CSRF on every change, expiry,
  * throttled and counted failures, invitations, and the API's own roles applied to sessions.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/index.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../../src/console/passwords.ts';
 import { cookieOptions, safeNext } from '../../src/console/web.ts';
-import type { TestApi } from '../api/support.ts';
+import { replicaOf, type TestApi } from '../api/support.ts';
 import { ADMIN, addPerson, asSession, cookiesOf, openTestApi, signIn, signInForm } from './support.ts';
 
 describe('console sign-in', () => {
@@ -229,14 +227,7 @@ describe('console sign-in', () => {
 
   it('counts the failures of every API process on the same store together', async () => {
     await addPerson(t, { id: 'spread', roles: ['front_desk'] });
-    const replica = buildApp({
-      records: t.records,
-      desk: t.desk,
-      log: pino({ level: 'silent' }),
-      now: () => new Date(t.clock.t),
-      options: { dataDir: t.dataDir, adminToken: ADMIN, rateLimitMax: 0 },
-    });
-    await replica.ready();
+    const replica = await replicaOf(t);
     try {
       const other = { ...t, app: replica };
       for (let i = 0; i < 5; i++) {
