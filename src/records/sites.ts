@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN, type Lang, LANGS } from '../protocol/index.ts';
+import { ID_PATTERN, LANGS, type Lang } from '../protocol/index.ts';
 import type { Queryable } from './db.ts';
 import { parseInput, RecordsError } from './errors.ts';
 

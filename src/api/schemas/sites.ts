@@ -8,7 +8,10 @@ export const siteBody = z.object({
   name: text,
   address: text.optional(),
   timezone: z.string().min(1).max(64).optional().describe('IANA time zone; default Asia/Shanghai'),
-  lang: z.enum(['zh-CN', 'en']).optional().describe("the language its people's notifications are in; default FM_LANG"),
+  lang: z
+    .enum(['zh-CN', 'en'])
+    .optional()
+    .describe("the language its people's notifications are in; default FM_LANG"),
 });
 export const buildingBody = z.object({
   id,
