@@ -3,13 +3,13 @@ import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts'
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
 import { type Config, planSettings } from './config.ts';
 import {
-  DEMO_BUILDINGS,
   DEMO_SITE,
   type DemoFaultOptions,
   type DemoSignIn,
   provisionDemoEstate,
   provisionDemoPlans,
   provisionDemoStaff,
+  runDemoFleet,
   startDemoFaults,
 } from './demo/index.ts';
 import { type CommandSender, startCommandSender } from './device-commands/index.ts';
@@ -21,8 +21,17 @@ import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
 import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
-import { brokerLines, missingBroker, probes, SERVICES, type ServiceName } from './services.ts';
-import { type Fleet, runFleet } from './simulators/index.ts';
+import {
+  brokerLines,
+  missingBroker,
+  probes,
+  type Running,
+  SERVICES,
+  type ServiceName,
+  stopAll,
+  stopOrder,
+} from './services.ts';
+import type { Fleet } from './simulators/index.ts';
 
 export interface PlatformOptions {
   config: Config;
@@ -60,61 +69,6 @@ export async function startPlatform(options: Omit<PlatformOptions, 'only'>): Pro
 /** `service.rules`, or `service.rules-<worker>` for a named worker (the broker allows a `-suffix`). */
 function rulesAccount<T extends { clientId: string }>(account: T, worker: string | undefined): T {
   return worker ? { ...account, clientId: `${account.clientId}-${worker}` } : account;
-}
-
-interface Running {
-  name: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The order services stop in, first to last (they start in the order startPlatform lists them:
- * records, desk, broker, ingest, rules, API, simulator). The API first, so no request finds a
- * service gone; rules before the simulated devices, whose farewell `offline` statuses must not
- * look like a site-wide outage to it. On the broker's bus ingest stops right after the broker:
- * what devices publish until the broker closes (acknowledged on receipt, with no session to keep
- * it) still reaches ingest and is stored. The records store last: the desk and rules write to it.
- */
-function stopOrder(ingestOnBus: boolean): readonly string[] {
-  return ingestOnBus
-    ? [
-        'demo-faults',
-        'api',
-        'commands',
-        'rules',
-        'simulator',
-        'broker',
-        'ingest',
-        'desk',
-        'notify',
-        'records',
-      ]
-    : [
-        'demo-faults',
-        'api',
-        'commands',
-        'rules',
-        'ingest',
-        'simulator',
-        'broker',
-        'desk',
-        'notify',
-        'records',
-      ];
-}
-
-/** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
-async function stopAll(running: Running[], order: readonly string[], log: Logger): Promise<void> {
-  const rank = (r: Running) => order.indexOf(r.name);
-  for (const service of running.toSorted((a, b) => rank(a) - rank(b))) {
-    const started = performance.now();
-    try {
-      await service.stop();
-      log.debug({ service: service.name, ms: Math.round(performance.now() - started) }, 'stopped');
-    } catch (err) {
-      log.error({ err, service: service.name }, 'failed to stop cleanly');
-    }
-  }
 }
 
 /**
@@ -299,27 +253,7 @@ export async function startServices({
 
     let fleet: Fleet | undefined;
     if (demo && mqttUrl && api) {
-      const buildings = new Map(DEMO_BUILDINGS.map((b) => [b.id, b]));
-      fleet = await runFleet({
-        brokerUrl: mqttUrl,
-        site: DEMO_SITE.id,
-        timezone: DEMO_SITE.timezone,
-        log: log.child({ service: 'simulator' }),
-        devices: credentials.map((c) => {
-          const building = c.building ? buildings.get(c.building) : undefined;
-          return {
-            deviceId: c.deviceId,
-            kind: c.kind,
-            secret: c.secret,
-            interval_s: c.intervalS,
-            building: c.building,
-            floors: building?.floors,
-            basements: building?.basements,
-            // Only the towers' stair circuits have emergency luminaires.
-            emergency: c.kind === 'lighting' ? building !== undefined : undefined,
-          };
-        }),
-      });
+      fleet = await runDemoFleet(mqttUrl, credentials, log.child({ service: 'simulator' }));
       started('simulator', fleet);
       summary.push(
         `  demo estate       site "${DEMO_SITE.id}": ${credentials.length} simulated devices (credentials in ${config.FM_DATA_DIR}/demo-credentials.json)`,

@@ -1,5 +1,6 @@
 import type { Broker } from './broker/index.ts';
 import type { ServiceHealth, ServiceProbe } from './health.ts';
+import type { Logger } from './log.ts';
 import type { MetricFamily } from './metrics.ts';
 
 /**
@@ -61,4 +62,39 @@ export function probes(
   return Object.entries(running).flatMap(([name, s]) =>
     s ? [{ name, health: () => s.health(), metrics: () => s.metrics() }] : [],
   );
+}
+
+export interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The order services stop in, first to last (they start in the order startServices lists them:
+ * records, desk, broker, ingest, rules, API, simulator). The API first, so no request finds a
+ * service gone; rules before the simulated devices, whose farewell `offline` statuses must not
+ * look like a site-wide outage to it. On the broker's bus ingest stops right after the broker:
+ * what devices publish until the broker closes (acknowledged on receipt, with no session to keep
+ * it) still reaches ingest and is stored. The records store last: the desk and rules write to it.
+ */
+export function stopOrder(ingestOnBus: boolean): readonly string[] {
+  const first = ['demo-faults', 'api', 'commands', 'rules'];
+  const last = ['desk', 'notify', 'records'];
+  return ingestOnBus
+    ? [...first, 'simulator', 'broker', 'ingest', ...last]
+    : [...first, 'ingest', 'simulator', 'broker', ...last];
+}
+
+/** Stops what is running in `order`; a failing stop is logged and the rest still stop. */
+export async function stopAll(running: Running[], order: readonly string[], log: Logger): Promise<void> {
+  const rank = (r: Running) => order.indexOf(r.name);
+  for (const service of running.toSorted((a, b) => rank(a) - rank(b))) {
+    const started = performance.now();
+    try {
+      await service.stop();
+      log.debug({ service: service.name, ms: Math.round(performance.now() - started) }, 'stopped');
+    } catch (err) {
+      log.error({ err, service: service.name }, 'failed to stop cleanly');
+    }
+  }
 }
