@@ -38,7 +38,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/sites.ts'),
   },
   devices: {
-    summary: 'devices ...            register devices and manage their secrets (add, list, rotate, revoke)',
+    summary:
+      'devices ...            register devices, manage their secrets, send them commands (add, list, rotate, revoke, command, commands)',
     load: () => import('./commands/devices.ts'),
   },
   staff: {
@@ -72,7 +73,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/ingest.ts'),
   },
   mosquitto: {
-    summary: "mosquitto dynsec-file   write mosquitto's dynamic security file from the registry",
+    summary: "mosquitto dynsec-file  write mosquitto's dynamic security file from the registry",
     load: () => import('./commands/mosquitto.ts'),
   },
   simulate: {
