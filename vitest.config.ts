@@ -41,6 +41,7 @@ const INTEGRATION = [
   'tests/records/notify.test.ts',
   'tests/records/postgres.test.ts',
   'tests/records/service/pglite-kill.test.ts',
+  'tests/records/service/plans.pglite.test.ts',
   'tests/records/service/postgres.test.ts',
   'tests/rules/behaviour.test.ts',
   'tests/rules/durability.test.ts',

@@ -6,7 +6,6 @@ import { incidentTests } from './incidents.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { patrolTests } from './patrol.ts';
 import { meterResetTests } from './plan-meters.ts';
-import { planTests } from './plans.ts';
 import { roundsTests } from './rounds.ts';
 import { sourcesTests } from './sources.ts';
 import { statsTests } from './stats.ts';
@@ -26,7 +25,6 @@ serviceSuite(
     patrolTests,
     statsTests,
     incidentTests,
-    planTests,
     meterResetTests,
     roundsTests,
   ],
