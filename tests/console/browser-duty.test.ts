@@ -31,6 +31,28 @@ describe('duty, deadlines, maintenance and devices in a browser', () => {
     await page.click(`tr[data-shift="${shifts[0].id}"] button`);
     await expect.poll(() => page.textContent(`tr[data-shift="${shifts[0].id}"]`)).toContain('已结束');
 
+    // A new engineer for this site, added on the page and then taken off the duty table.
+    await page.locator('#people tr[data-staff="eng-1"]').waitFor();
+    await page.fill('#add-person [name=id]', 'eng-new');
+    await page.fill('#add-person [name=name]', 'Engineer New');
+    await page.fill('#add-person [name=phone]', '138 0000 0099');
+    await page.check('#add-person [name=trades][value="engineering"]');
+    await page.click('#add-person button[type=submit]');
+    const added = page.locator('#people tr[data-staff="eng-new"]');
+    await added.waitFor();
+    expect(await added.textContent()).toContain('Engineer New (eng-new)');
+    expect((await c.t.call(ADMIN, 'GET', '/staff?site=estate-1')).json().items).toContainEqual(
+      expect.objectContaining({
+        id: 'eng-new',
+        roles: ['engineer'],
+        trades: ['engineering'],
+        sites: ['estate-1'],
+      }),
+    );
+    await added.locator('button').click();
+    await expect.poll(() => added.getAttribute('data-active')).toBe('false');
+    expect(await axeSerious(page)).toEqual([]);
+
     const dispatchRepair = page.locator('#limits input[data-step="dispatch"][data-type="repair"]');
     expect(await dispatchRepair.inputValue()).toBe('2');
     await dispatchRepair.fill('4');

@@ -167,6 +167,7 @@ function formBody(form) {
 async function main() {
   site = await pickSite();
   if (!site) return;
+  document.dispatchEvent(new CustomEvent('fm:site', { detail: site }));
   const [people, detail, devices] = await Promise.all([
     api('GET', `/staff?site=${encodeURIComponent(site)}&active=true`),
     api('GET', `/sites/${encodeURIComponent(site)}`),

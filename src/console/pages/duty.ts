@@ -6,6 +6,9 @@ import { html } from '../html.ts';
 import { t, type WordKey } from '../i18n.ts';
 import { type PageContext, page } from './layout.ts';
 
+/** The roles a supervisor or manager gives a new person on the duty page (admins grant the rest). */
+const STAFF_ROLES = ['engineer', 'guard', 'front_desk'] as const;
+
 export function dutyPage(p: PageContext, o: { canEditLimits: boolean }) {
   const w = (k: WordKey) => t(p.lang, k);
   const wk = (k: string) => t(p.lang, k as WordKey);
@@ -16,8 +19,8 @@ export function dutyPage(p: PageContext, o: { canEditLimits: boolean }) {
     );
   return page(p, {
     title: w('du.title'),
-    scripts: ['duty.js'],
-    words: ['du.', 'trade.', 'type.', 'lim.', 'scope.', 'mw.'],
+    scripts: ['duty.js', 'duty-people.js'],
+    words: ['du.', 'trade.', 'type.', 'lim.', 'scope.', 'mw.', 'role.'],
     data: { limits: Object.keys(DEFAULT_LIMITS), types: RECORD_TYPES, canEditLimits: o.canEditLimits },
     body: html`<div class="row"><h1>${w('du.title')}</h1>
 <label for="site" class="sr-only">${w('desk.site')}</label><select id="site"></select></div>
@@ -34,6 +37,19 @@ export function dutyPage(p: PageContext, o: { canEditLimits: boolean }) {
 <label>${w('du.starts')}<input name="starts" required pattern="([01][0-9]|2[0-3]):[0-5][0-9]" value="08:00" inputmode="numeric"></label>
 <label>${w('du.ends')}<input name="ends" required pattern="([01][0-9]|2[0-3]):[0-5][0-9]" value="17:00" inputmode="numeric"></label>
 <button type="submit" class="primary">${w('du.add')}</button>
+</form>
+</section>
+<section class="card" aria-labelledby="st-h"><h2 id="st-h">${w('du.people')}</h2>
+<div class="scroll" tabindex="0" role="region" aria-labelledby="st-h"><table class="grid" id="people"><thead><tr>
+<th scope="col">${w('du.staff')}</th><th scope="col">${w('du.phone')}</th><th scope="col">${w('du.roles')}</th><th scope="col">${w('du.trades')}</th><th scope="col">${w('du.active')}</th>
+</tr></thead><tbody></tbody></table></div>
+<form id="add-person" class="filters">
+<label>${w('du.personId')}<input name="id" required maxlength="64" pattern="[A-Za-z0-9_\-]{1,64}"></label>
+<label>${w('du.name')}<input name="name" required maxlength="100"></label>
+<label>${w('du.phone')}<input name="phone" maxlength="32" inputmode="tel"></label>
+<fieldset class="row"><legend>${w('du.roles')}</legend>${STAFF_ROLES.map((r) => html`<label class="row"><input type="checkbox" name="roles" value="${r}"${r === 'engineer' ? ' checked' : ''}> ${wk(`role.${r}`)}</label>`)}</fieldset>
+<fieldset class="row"><legend>${w('du.trades')}</legend>${TRADES.map((x) => html`<label class="row"><input type="checkbox" name="trades" value="${x}"> ${wk(`trade.${x}`)}</label>`)}</fieldset>
+<button type="submit" class="primary">${w('du.addPerson')}</button>
 </form>
 </section>
 <section class="card" aria-labelledby="sla-h"><h2 id="sla-h">${w('du.sla')}</h2>
