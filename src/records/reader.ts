@@ -46,19 +46,15 @@ export async function grantReportingReader(tx: Queryable): Promise<boolean> {
   await tx.exec(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${reader}`);
   await tx.exec(`ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${reader}`);
   for (const [table, hidden] of Object.entries(REPORTING_TABLES)) {
-    const columns = await tx.query<{ name: string }>(
+    const all = await tx.query<{ name: string }>(
       `SELECT column_name AS name FROM information_schema.columns
-        WHERE table_schema = 'public' AND table_name = $1 AND NOT (column_name = ANY($2::text[]))
-          AND column_name !~ $3
-        ORDER BY ordinal_position`,
-      [table, hidden, SECRET_NAME.source],
-    );
-    if (columns.length === 0) continue; // not created yet by this version's migrations
-    const all = await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
+        WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
       [table],
     );
-    const list = columns.length < all[0]!.n ? ` (${columns.map((c) => quote(c.name)).join(', ')})` : '';
+    if (all.length === 0) continue; // not created yet by this version's migrations
+    const columns = all.filter((c) => !hidden.includes(c.name) && !SECRET_NAME.test(c.name));
+    if (columns.length === 0) continue;
+    const list = columns.length < all.length ? ` (${columns.map((c) => quote(c.name)).join(', ')})` : '';
     await tx.exec(`GRANT SELECT${list} ON ${quote(table)} TO ${reader}`);
   }
   return true;

@@ -1,10 +1,9 @@
 /** `facility start` on a port another program holds: one line that names the setting to change. */
 import { createServer, type Server } from 'node:net';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/start.ts';
 import { loadConfig } from '../../src/config.ts';
+import { captureLog } from '../support/log.ts';
 import { tempDir } from '../support/servers.ts';
 
 let holder: Server;
@@ -17,13 +16,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
 
 async function start(env: Record<string, string>) {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).trim().split('\n')) lines.push(JSON.parse(l));
-      done();
-    },
-  });
+  const logs = captureLog('info');
   const config = loadConfig({
     FM_DATA_DIR: tempDir('start-failure'),
     FM_MQTT_PORT: '0',
@@ -35,12 +28,12 @@ async function start(env: Record<string, string>) {
   const err: string[] = [];
   const code = await run({
     config,
-    log: pino({ level: 'info' }, stream),
+    log: logs.log,
     args: [],
     out: () => {},
     err: (l) => err.push(l),
   });
-  return { code, fatal: lines.filter((l) => l.level === 60) };
+  return { code, fatal: logs.entries().filter((l) => l.level === 60) };
 }
 
 describe('facility start on a port in use', () => {
