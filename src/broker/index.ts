@@ -96,9 +96,10 @@ export async function startBroker({
   };
   const cluster: ClusterParts | undefined =
     options.cluster &&
-    clusterParts(options.cluster, screenWill, (err) =>
-      log.error({ err: err.message }, "the cluster's Redis failed; reconnecting"),
-    );
+    clusterParts(options.cluster, screenWill, {
+      down: (err) => log.error({ err: err.message }, "lost the cluster's Redis; reconnecting"),
+      up: () => log.info("the cluster's Redis is back"),
+    });
   const gate = new DeliveryGate(
     undefined,
     () => stats.counters.overloadDelayed++,
