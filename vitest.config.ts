@@ -6,7 +6,8 @@ import { LongestFirst } from './tests/support/sequencer.ts';
  *
  * The rule: a test file belongs in `integration` when it (or a helper it calls) starts another
  * process (mosquitto, PostgreSQL, influxd, the CLI, a fixture it kills), or floods, sleeps through
- * or waits out real time by design (outages, rate limits, reconnects). Everything else is `fast`:
+ * or waits out real time by design (outages, rate limits, reconnects), or builds an embedded store
+ * from nothing (PGlite's initdb and every migration, about 10 s). Everything else is `fast`:
  * pure logic and in-process collaborators (the API by inject(), the broker on loopback, PGlite
  * copied from the migrated template in tests/support/store.ts). A new file is `fast` unless listed
  * below; tests/support/fast-guard.ts fails a fast file that starts a process, naming this list.
@@ -40,6 +41,8 @@ const INTEGRATION = [
   'tests/records/lock.test.ts',
   'tests/records/notify.test.ts',
   'tests/records/postgres.test.ts',
+  // Creates stores without the seed, and from a seed that does not open.
+  'tests/records/seed.test.ts',
   'tests/records/service/pglite-kill.test.ts',
   'tests/records/service/plans.pglite.test.ts',
   'tests/records/service/postgres.test.ts',

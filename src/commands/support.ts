@@ -73,11 +73,13 @@ export async function dispatch(ctx: CommandContext, group: Group): Promise<numbe
   }
   let records: Records;
   try {
-    records = await openRecords({
-      databaseUrl: ctx.config.DATABASE_URL,
-      dataDir: ctx.config.FM_DATA_DIR,
-      log: ctx.log.child({ service: 'records' }),
-    });
+    records =
+      ctx.store ??
+      (await openRecords({
+        databaseUrl: ctx.config.DATABASE_URL,
+        dataDir: ctx.config.FM_DATA_DIR,
+        log: ctx.log.child({ service: 'records' }),
+      }));
   } catch (err) {
     ctx.err(
       `facility: ${err instanceof RecordsError ? err.message : `cannot open the records database: ${(err as Error).message}`}`,
@@ -92,7 +94,7 @@ export async function dispatch(ctx: CommandContext, group: Group): Promise<numbe
     ctx.err(`facility: ${err.message}`);
     return err.code === 'invalid-input' ? USAGE_EXIT : 1;
   } finally {
-    await records.close();
+    if (records !== ctx.store) await records.close();
   }
 }
 
