@@ -278,6 +278,11 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     getRoute: (site: string, id: string) => routes.getRoute(ctx.db, site, id),
     listRoutes: (site: string) => routes.listRoutes(ctx.db, site),
     addRoundSchedule: (input: unknown) => routes.addSchedule(ctx.db, input, ctx.now()),
+    retireRoute: (site: string, id: string) => routes.retireRoute(ctx.db, site, id),
+    retireCheckpoint: (site: string, route: string, id: number) =>
+      routes.retireCheckpoint(ctx.db, site, route, id),
+    retireRoundSchedule: (site: string, route: string, id: number) =>
+      routes.retireSchedule(ctx.db, site, route, id),
     /** The checkpoint a printed QR code names (its site and route too); undefined for an unknown code. */
     checkpointByCode: (code: string) => routes.checkpointByCode(ctx.db, code),
     /** Opens the rounds whose schedule has come due (the watcher does it before each pass). */
