@@ -3,8 +3,8 @@
  * throttled and counted failures, invitations, and the API's own roles applied to sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, verifyPassword } from '../../src/console/passwords.ts';
-import { cookieOptions, safeNext } from '../../src/console/web.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../../src/api/console/passwords.ts';
+import { cookieOptions, safeNext } from '../../src/api/console/web.ts';
 import { replicaOf, type TestApi } from '../api/support.ts';
 import { ADMIN, addPerson, asSession, cookiesOf, openTestApi, signIn, signInForm } from './support.ts';
 

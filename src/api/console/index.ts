@@ -9,13 +9,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
-import type { ServiceDesk } from '../api/desk.ts';
-import { inScope } from '../api/plugins/sites.ts';
-import { DUTY_WRITERS, ROUND_PLANNERS, ROUND_WALKERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
-import { recordSite } from '../api/site-lookups.ts';
-import type { Queryable, Records } from '../records/index.ts';
-import { label, STATE_LABELS } from '../records/service/index.ts';
+import type { Queryable, Records } from '../../records/index.ts';
+import { label, STATE_LABELS } from '../../records/service/index.ts';
+import { AttachmentStore, MAX_PHOTO_BYTES } from '../attachments.ts';
+import type { ServiceDesk } from '../desk.ts';
+import { inScope } from '../plugins/sites.ts';
+import { DUTY_WRITERS, ROUND_PLANNERS, ROUND_WALKERS, SLA_WRITERS, STATS_READERS } from '../roles.ts';
+import { recordSite } from '../site-lookups.ts';
 import { pickEncoding } from './assets.ts';
 import { langOf } from './i18n.ts';
 import { deskPage } from './pages/desk.ts';
@@ -37,6 +37,7 @@ import type { ConsoleState } from './state.ts';
 import { sendPage, staffPage } from './web.ts';
 
 export { consoleApiRoutes } from './api-routes.ts';
+export { LoginStore } from './logins.ts';
 export { type ConsoleState, openConsoleState } from './state.ts';
 
 /**

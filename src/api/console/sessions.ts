@@ -5,9 +5,9 @@
  * roles, the same shape a bearer token gives the API (src/api/tokens.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Role } from '../api/roles.ts';
-import type { Principal } from '../api/tokens.ts';
-import type { Queryable } from '../records/index.ts';
+import type { Queryable } from '../../records/index.ts';
+import type { Role } from '../roles.ts';
+import type { Principal } from '../tokens.ts';
 import { newCsrfSecret } from './csrf.ts';
 
 export interface SessionOptions {
