@@ -123,7 +123,7 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
     return reply.type(asset.type).send(encoding ? asset[encoding] : asset.body);
   });
 
-  sessionRoutes(app, state);
+  sessionRoutes(app, state, now);
   // Residents' photos: one image, as large as a photo the API takes; the page shrinks it first.
   await app.register(multipart, {
     limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 6, fieldSize: 1000, parts: 8 },
