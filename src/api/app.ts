@@ -8,13 +8,13 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { consoleApiRoutes, consolePages, openConsoleState } from '../console/index.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { ChangeFeed, toChange } from './changes.ts';
+import { consoleApiRoutes, consolePages, openConsoleState } from './console/index.ts';
 import type { ApiContext, App } from './context.ts';
 import type { ServiceDesk } from './desk.ts';
 import { createEmqxAuth } from './emqx.ts';
@@ -93,7 +93,7 @@ export function buildApp(deps: ApiDeps): App {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
-  // The web console (src/console/): its sessions are one more way into the same routes.
+  // The web console (src/api/console/): its sessions are one more way into the same routes.
   const consoleState = options.console.enabled
     ? openConsoleState({
         db: deps.records.db,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LoginStore } from '../console/logins.ts';
+import { LoginStore } from '../api/index.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { Role, ServiceDesk, StaffInput, Trade } from '../records/service/index.ts';

@@ -3,7 +3,7 @@
  * in its history, served only to those who may see the record (another site's staff get 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceStore } from '../../src/console/places.ts';
+import { PlaceStore } from '../../src/api/console/places.ts';
 import type { TestApi } from '../api/support.ts';
 import {
   ADMIN,

@@ -4,7 +4,7 @@
  * reports are limited per address and per place.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceStore } from '../../src/console/places.ts';
+import { PlaceStore } from '../../src/api/console/places.ts';
 import { replicaOf, type TestApi } from '../api/support.ts';
 import { ADMIN, cookiesOf, openTestApi, raiseEntrapment, seedEstate } from './support.ts';
 

@@ -4,7 +4,7 @@
  * (with FM_SCREENSHOTS=1; docs/console.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceStore } from '../../src/console/places.ts';
+import { PlaceStore } from '../../src/api/console/places.ts';
 import type { TestApi } from '../api/support.ts';
 import {
   axeSerious,

@@ -5,9 +5,9 @@
  * staff row still has (migration 040 says why).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiError } from '../api/errors.ts';
-import type { Role } from '../api/roles.ts';
-import type { Queryable } from '../records/index.ts';
+import type { Queryable } from '../../records/index.ts';
+import { ApiError } from '../errors.ts';
+import type { Role } from '../roles.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 
 export interface LoginRow {

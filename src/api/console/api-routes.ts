@@ -5,9 +5,9 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../api/plugins/auth.ts';
-import { ROLES, TOKEN_ADMINS } from '../api/roles.ts';
-import { commonErrors, conflict, errorBody, notFound } from '../api/schemas/common.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { ROLES, TOKEN_ADMINS } from '../roles.ts';
+import { commonErrors, conflict, errorBody, notFound } from '../schemas/common.ts';
 import type { ConsoleState } from './state.ts';
 
 const tags = ['logins'];

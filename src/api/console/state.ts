@@ -3,11 +3,11 @@
  * authenticator that lets the API accept a session in place of a bearer token.
  */
 import type { FastifyRequest } from 'fastify';
-import { ApiError, unauthorized } from '../api/errors.ts';
-import type { SessionAuthenticator } from '../api/plugins/auth.ts';
-import type { ServiceProbe } from '../health.ts';
-import { labelled } from '../metrics.ts';
-import type { Db } from '../records/index.ts';
+import type { ServiceProbe } from '../../health.ts';
+import { labelled } from '../../metrics.ts';
+import type { Db } from '../../records/index.ts';
+import { ApiError, unauthorized } from '../errors.ts';
+import type { SessionAuthenticator } from '../plugins/auth.ts';
 import { Assets } from './assets.ts';
 import { csrfMatches } from './csrf.ts';
 import { LoginStore } from './logins.ts';

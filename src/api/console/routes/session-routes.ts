@@ -11,7 +11,8 @@ import { basePage, cookieOptions, preCsrf, safeNext, sameOrigin, sendPage } from
 type Form = Record<string, unknown>;
 const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
 
-export function sessionRoutes(app: FastifyInstance, state: ConsoleState): void {
+/** `now` is the app's clock, the one sessions expire by: a cookie's expiry is set from it too. */
+export function sessionRoutes(app: FastifyInstance, state: ConsoleState, now: () => Date): void {
   /** Starts a session for a person whose password checked out, and sends them on. */
   async function signIn(request: FastifyRequest, reply: FastifyReply, staffId: string, next?: string) {
     const old = request.cookies[SESSION_COOKIE];
@@ -128,7 +129,7 @@ export function sessionRoutes(app: FastifyInstance, state: ConsoleState): void {
     if (lang === 'en' || lang === 'zh-CN') {
       // A preference, not a secret: readable by the page, kept a year.
       reply.setCookie('fm_lang', lang, {
-        ...cookieOptions(request, new Date(Date.now() + 365 * 86400_000)),
+        ...cookieOptions(request, new Date(now().getTime() + 365 * 86400_000)),
         httpOnly: false,
       });
     }

@@ -4,10 +4,10 @@
  * through the service desk; the scripts change rounds through the JSON API.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Role } from '../../api/index.ts';
-import { inScope } from '../../api/plugins/sites.ts';
-import type { Records } from '../../records/index.ts';
-import type { ServiceDesk } from '../../records/service/index.ts';
+import type { Records } from '../../../records/index.ts';
+import type { ServiceDesk } from '../../../records/service/index.ts';
+import { inScope } from '../../plugins/sites.ts';
+import type { Role } from '../../roles.ts';
 import {
   pointPage,
   type RouteChoice,

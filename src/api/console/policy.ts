@@ -4,7 +4,6 @@
  * may take is the API's answer (GET /records/:id/allowed-actions), not worked out here.
  */
 import { z } from 'zod';
-import { ALERT_ACTORS } from '../api/roles.ts';
 import {
   ACTION_PAYLOADS,
   ALERT_TRANSITIONS,
@@ -13,7 +12,8 @@ import {
   SOURCES,
   STATES,
   TRADES,
-} from '../records/service/index.ts';
+} from '../../records/service/index.ts';
+import { ALERT_ACTORS } from '../roles.ts';
 
 function schemaOf(t: z.ZodType): unknown {
   const { $schema: _, ...rest } = z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' }) as Record<

@@ -4,10 +4,10 @@
  * status link, and the admins' printable sheet of codes.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type AttachmentStore, sniffImage } from '../../api/attachments.ts';
-import type { ServiceDesk } from '../../api/desk.ts';
-import { scopeOf } from '../../api/plugins/sites.ts';
-import type { Records } from '../../records/index.ts';
+import type { Records } from '../../../records/index.ts';
+import { type AttachmentStore, sniffImage } from '../../attachments.ts';
+import type { ServiceDesk } from '../../desk.ts';
+import { scopeOf } from '../../plugins/sites.ts';
 import { csrfMatches } from '../csrf.ts';
 import { t } from '../i18n.ts';
 import { qrPage, reportPage, statusPage, unknownPlacePage } from '../pages/report.ts';

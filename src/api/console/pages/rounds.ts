@@ -3,7 +3,7 @@
  * a checkpoint's QR link opens) and the planners' zone and route list with the printable codes.
  */
 import { renderSVG } from 'uqr';
-import type { Route, Zone } from '../../records/service/index.ts';
+import type { Route, Zone } from '../../../records/service/index.ts';
 import { type Html, html, raw } from '../html.ts';
 import { t, type WordKey } from '../i18n.ts';
 import { type PageContext, page } from './layout.ts';

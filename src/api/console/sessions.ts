@@ -5,9 +5,9 @@
  * roles, the same shape a bearer token gives the API (src/api/tokens.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Role } from '../api/roles.ts';
-import type { Principal } from '../api/tokens.ts';
-import type { Queryable } from '../records/index.ts';
+import type { Queryable } from '../../records/index.ts';
+import type { Role } from '../roles.ts';
+import type { Principal } from '../tokens.ts';
 import { newCsrfSecret } from './csrf.ts';
 
 export interface SessionOptions {
@@ -31,7 +31,7 @@ export interface Session {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** Idle time is extended at most once a minute per session: one write, not one per request. */
 const TOUCH_EVERY_MS = 60_000;
-/** Like tokens (VERIFIED_TTL_MS): a session is trusted this long in wall time without a query. */
+/** Like tokens (VERIFIED_TTL_MS): a session is trusted this long, by the injected clock, without a query. */
 const CACHE_MS = 5_000;
 
 interface Row {
@@ -83,10 +83,11 @@ export class SessionStore {
   async verify(cookie: string): Promise<Session | undefined> {
     if (cookie.length < 40 || cookie.length > 64) return undefined;
     const hash = sha256(cookie);
-    const cached = this.#cache.get(hash);
-    const row = cached && cached.until > Date.now() ? cached.row : await this.#load(hash);
-    if (!row || row.revoked || !row.active || row.roles.length === 0) return undefined;
     const at = this.now().getTime();
+    const cached = this.#cache.get(hash);
+    const hit = cached && cached.until > at ? cached : undefined;
+    const row = hit ? hit.row : await this.#load(hash);
+    if (!row || row.revoked || !row.active || row.roles.length === 0) return undefined;
     if (at >= row.expiresAt.getTime() || at >= row.idleUntil.getTime()) {
       this.#cache.delete(hash);
       return undefined;
@@ -99,8 +100,12 @@ export class SessionStore {
         .query('UPDATE console_sessions SET idle_until = $2 WHERE id_hash = $1', [hash, row.idleUntil])
         .catch(() => {});
     }
-    if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(hash, { row, until: Date.now() + CACHE_MS });
+    // Trusted for CACHE_MS from the query that read it, not from each use: a session in steady
+    // use must still see its person deactivated or demoted within that time.
+    if (!hit) {
+      if (this.#cache.size > 10_000) this.#cache.clear();
+      this.#cache.set(hash, { row, until: at + CACHE_MS });
+    }
     return {
       principal: { tokenId: 'session', userId: row.staffId, roles: row.roles, sites: row.sites },
       csrf: row.csrf,

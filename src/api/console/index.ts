@@ -9,13 +9,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AttachmentStore, MAX_PHOTO_BYTES } from '../api/attachments.ts';
-import type { ServiceDesk } from '../api/desk.ts';
-import { inScope } from '../api/plugins/sites.ts';
-import { DUTY_WRITERS, ROUND_PLANNERS, ROUND_WALKERS, SLA_WRITERS, STATS_READERS } from '../api/roles.ts';
-import { recordSite } from '../api/site-lookups.ts';
-import type { Queryable, Records } from '../records/index.ts';
-import { label, STATE_LABELS } from '../records/service/index.ts';
+import type { Queryable, Records } from '../../records/index.ts';
+import { label, STATE_LABELS } from '../../records/service/index.ts';
+import { AttachmentStore, MAX_PHOTO_BYTES } from '../attachments.ts';
+import type { ServiceDesk } from '../desk.ts';
+import { inScope } from '../plugins/sites.ts';
+import { DUTY_WRITERS, ROUND_PLANNERS, ROUND_WALKERS, SLA_WRITERS, STATS_READERS } from '../roles.ts';
+import { recordSite } from '../site-lookups.ts';
 import { pickEncoding } from './assets.ts';
 import { langOf } from './i18n.ts';
 import { deskPage } from './pages/desk.ts';
@@ -37,6 +37,7 @@ import type { ConsoleState } from './state.ts';
 import { sendPage, staffPage } from './web.ts';
 
 export { consoleApiRoutes } from './api-routes.ts';
+export { LoginStore } from './logins.ts';
 export { type ConsoleState, openConsoleState } from './state.ts';
 
 /**
@@ -122,7 +123,7 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
     return reply.type(asset.type).send(encoding ? asset[encoding] : asset.body);
   });
 
-  sessionRoutes(app, state);
+  sessionRoutes(app, state, now);
   // Residents' photos: one image, as large as a photo the API takes; the page shrinks it first.
   await app.register(multipart, {
     limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 6, fieldSize: 1000, parts: 8 },

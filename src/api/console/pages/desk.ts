@@ -1,5 +1,5 @@
 /** The front desk's live queue: open records by urgency with countdowns, patrol alerts beside. */
-import { PRIORITIES, SOURCES, STATES, TRADES } from '../../records/service/index.ts';
+import { PRIORITIES, SOURCES, STATES, TRADES } from '../../../records/service/index.ts';
 import { type Html, html } from '../html.ts';
 import { t, type WordKey } from '../i18n.ts';
 import { type PageContext, page } from './layout.ts';

@@ -1,7 +1,7 @@
 /** Supervisors and managers: who is on duty, the shifts, the site's deadlines, maintenance windows. */
 
-import { MAINTENANCE_SCOPES } from '../../records/index.ts';
-import { DEFAULT_LIMITS, RECORD_TYPES, TRADES } from '../../records/service/index.ts';
+import { MAINTENANCE_SCOPES } from '../../../records/index.ts';
+import { DEFAULT_LIMITS, RECORD_TYPES, TRADES } from '../../../records/service/index.ts';
 import { html } from '../html.ts';
 import { t, type WordKey } from '../i18n.ts';
 import { type PageContext, page } from './layout.ts';

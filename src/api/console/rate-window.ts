@@ -5,7 +5,7 @@
  * balancer counts the same ones; a take is one transaction under an advisory lock on its key,
  * so two processes cannot both let the n-th through.
  */
-import type { Db } from '../records/index.ts';
+import type { Db } from '../../records/index.ts';
 
 export type Take = { ok: true } | { ok: false; retryAfterMs: number };
 

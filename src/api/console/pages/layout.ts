@@ -1,5 +1,5 @@
 /** The frame every console page shares: language, navigation for the person's roles, assets. */
-import { DUTY_WRITERS, ROUND_PLANNERS, type Role, STATS_READERS } from '../../api/roles.ts';
+import { DUTY_WRITERS, ROUND_PLANNERS, type Role, STATS_READERS } from '../../roles.ts';
 import type { Assets } from '../assets.ts';
 import { type Html, html, jsonBlock } from '../html.ts';
 import { type Lang, t, type WordKey, wordsFor } from '../i18n.ts';

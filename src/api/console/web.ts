@@ -1,6 +1,6 @@
 /** Helpers every console route shares: the page context, cookies, same-origin checks, redirects. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../api/roles.ts';
+import type { Role } from '../roles.ts';
 import { maskCsrf, newCsrfSecret } from './csrf.ts';
 import { html } from './html.ts';
 import { langOf, t } from './i18n.ts';

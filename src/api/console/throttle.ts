@@ -10,7 +10,7 @@
  * at once, under a row lock, and a success takes that back. Checked first and counted after, a
  * burst of parallel guesses would all pass the check before the first failure was counted.
  */
-import type { Db } from '../records/index.ts';
+import type { Db } from '../../records/index.ts';
 
 export interface ThrottleOptions {
   /** Failures a login name may have before waiting. */

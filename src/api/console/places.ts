@@ -4,8 +4,8 @@
  * record at the place through the service desk, merged into the device's open record if it has one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../records/index.ts';
-import type { Priority, RecordType, Trade } from '../records/service/index.ts';
+import type { Queryable } from '../../records/index.ts';
+import type { Priority, RecordType, Trade } from '../../records/service/index.ts';
 
 export interface Place {
   code: string;

@@ -1,5 +1,5 @@
 /**
- * The console's static files (src/console/assets/): read once, compressed once (brotli and gzip),
+ * The console's static files (src/api/console/assets/): read once, compressed once (brotli and gzip),
  * served with a content hash in the URL so browsers keep them for a year and a new release is
  * fetched at once. No build step: what is in the folder is what the browser runs.
  */

@@ -1,5 +1,5 @@
 /** A resident's call or walk-in: the form offers the open records about the same place first. */
-import { PRIORITIES, RECORD_TYPES, SOURCES, TRADES } from '../../records/service/index.ts';
+import { PRIORITIES, RECORD_TYPES, SOURCES, TRADES } from '../../../records/service/index.ts';
 import { type Html, html } from '../html.ts';
 import { t, type WordKey } from '../i18n.ts';
 import { type PageContext, page } from './layout.ts';

@@ -4,7 +4,7 @@
  * people are Chinese-speaking estates), and scripts get the words they need in the page.
  */
 import type { FastifyRequest } from 'fastify';
-import { STATE_LABELS } from '../records/service/index.ts';
+import { STATE_LABELS } from '../../records/service/index.ts';
 import { WORDS } from './words.ts';
 
 export type Lang = 'zh-CN' | 'en';
