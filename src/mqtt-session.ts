@@ -116,7 +116,10 @@ export async function openMqttSession(
   };
 
   client.on('connect', (connack) => {
-    log.info({ url: o.url, sessionPresent: connack.sessionPresent }, `${o.service} connected to the broker`);
+    log.info(
+      { url: o.url, clientId: o.clientId, sessionPresent: connack.sessionPresent },
+      `${o.service} connected to the broker`,
+    );
     handlers.onConnectionChange?.(true);
   });
   client.on('close', () => handlers.onConnectionChange?.(false));
@@ -142,7 +145,15 @@ export async function openMqttSession(
         }
       });
     });
-    const granted = await client.subscribeAsync([...o.filters], { qos: 1 });
+    const granted = await client
+      .subscribeAsync([...o.filters], { qos: 1 })
+      .catch((err: Error & { packet?: { granted?: number[] } }) => {
+        // mqtt.js rejects a SUBACK holding a failure code (0x80 and up [MQTT-3.9.3]) with the
+        // packet attached: read which filters were refused from it.
+        const codes = err.packet?.granted;
+        if (codes?.length !== o.filters.length) throw err;
+        return codes.map((code, i) => ({ topic: o.filters[i]!, qos: code >= 0x80 ? 128 : code }));
+      });
     const refused = granted.filter((g) => g.qos === 128);
     if (refused.length > 0)
       throw new Error(

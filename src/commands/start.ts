@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tightenDataDir } from '../data-dir.ts';
+import { ingestCopyProblem } from '../ingest/from-config.ts';
 import type { Services } from '../platform.ts';
 import { parseServices, SERVICES, type ServiceName, selectionProblem } from '../services.ts';
 import { startFailure } from './start-failure.ts';
@@ -50,6 +51,11 @@ export async function run(ctx: CommandContext): Promise<number> {
       ctx.err(`facility: bad configuration: ${problem}`);
       return 1;
     }
+  }
+  const copyProblem = !only || only.has('ingest') ? ingestCopyProblem(config) : undefined;
+  if (copyProblem) {
+    ctx.err(`facility: bad configuration: ${copyProblem}`);
+    return 1;
   }
   const signal = nextSignal();
   // Said at once, before the seconds the records database takes to open (more on a first start,

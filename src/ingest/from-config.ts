@@ -4,7 +4,7 @@
  * src/config.ts (see docs/ingest.md for their meaning).
  */
 import { influxSettingProblems } from '../settings.ts';
-import { type IngestOptions, ingestOptions } from './options.ts';
+import { type IngestMqttOptions, type IngestOptions, ingestOptions } from './options.ts';
 
 export interface IngestConfig {
   FM_DATA_DIR: string;
@@ -23,6 +23,31 @@ export interface IngestConfig {
   FM_INGEST_SPOOL_MAX_BYTES: number;
   FM_INGEST_RETRY_MAX_MS: number;
   FM_INGEST_REJECTS_KEPT: number;
+}
+
+/** The shared subscriptions' group of every ingest copy: `$share/ingest/<filter>`. */
+export const INGEST_SHARE_GROUP = 'ingest';
+
+/**
+ * Ingest's MQTT account for copy `copy` (FM_INGEST_COPY): client id `service.ingest-<copy>` (the
+ * broker, EMQX's endpoints and mosquitto's service clients allow a service's `-suffix`), so each
+ * copy keeps a persistent session of its own, and subscriptions shared in INGEST_SHARE_GROUP.
+ * Without a copy name, the account as given: one ingest, every message.
+ */
+export function ingestMqttOptions(account: IngestMqttOptions, copy: string | undefined): IngestMqttOptions {
+  if (!copy) return account;
+  const clientId = `${account.clientId ?? account.username}-${copy}`;
+  return { ...account, clientId, shareGroup: INGEST_SHARE_GROUP };
+}
+
+/**
+ * Why FM_INGEST_COPY cannot be used with this configuration, or undefined. Without FM_MQTT_URL
+ * ingest reads the platform broker's bus in its process, and that broker (aedes) has no shared
+ * subscriptions: it would refuse `$share/...` anyway (docs/broker.md).
+ */
+export function ingestCopyProblem(c: { FM_INGEST_COPY?: string; FM_MQTT_URL?: string }): string | undefined {
+  if (!c.FM_INGEST_COPY || c.FM_MQTT_URL) return undefined;
+  return `FM_INGEST_COPY=${JSON.stringify(c.FM_INGEST_COPY)}: ingest copies share the readings through shared subscriptions ($share/${INGEST_SHARE_GROUP}/...) of mosquitto 2 or EMQX, and need FM_MQTT_URL pointing at one; the platform's own broker has none (with clustered broker nodes run one ingest per node instead, docs/deploy.md). Set FM_MQTT_URL or unset FM_INGEST_COPY`;
 }
 
 /** Throws with one line per missing setting (call after loadConfig, or move the check into it). */
