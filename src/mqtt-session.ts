@@ -58,6 +58,11 @@ export interface MqttSession {
   stop(): Promise<void>;
 }
 
+/** An MQTT session that can also end its subscriptions (what the broker queued for it still comes). */
+export interface SubscribedSession extends MqttSession {
+  unsubscribe(): Promise<void>;
+}
+
 /** Tells mqtt.js not to acknowledge; the ack is ours to send. Not a failure. */
 const DEFERRED = Object.assign(new Error('ack deferred to the service'), { deferred: true });
 
@@ -70,7 +75,7 @@ export async function openMqttSession(
   o: SessionOptions,
   log: Logger,
   handlers: SessionHandlers,
-): Promise<MqttSession> {
+): Promise<SubscribedSession> {
   const client = mqtt.connect(o.url, {
     protocolVersion: 4,
     clientId: o.clientId,
@@ -167,6 +172,9 @@ export async function openMqttSession(
   return {
     async pause() {
       paused = true;
+    },
+    async unsubscribe() {
+      await client.unsubscribeAsync([...o.filters]);
     },
     async stop() {
       paused = true;
