@@ -13,13 +13,7 @@ import {
   startDemoFaults,
 } from './demo/index.ts';
 import { type CommandSender, startCommandSender } from './device-commands/index.ts';
-import {
-  influxQuery,
-  ingestCopyProblem,
-  ingestMqttOptions,
-  ingestOptionsFromConfig,
-  startIngest,
-} from './ingest/index.ts';
+import { influxQuery, ingestMqttOptions, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { startDynsecSync } from './mosquitto/index.ts';
 import { notifyOptionsFromConfig, type RunningNotify, startNotify } from './notify/index.ts';
@@ -29,6 +23,7 @@ import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
 import {
   brokerLines,
+  ingestCopyProblem,
   missingBroker,
   probes,
   type Running,

@@ -2,9 +2,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tightenDataDir } from '../data-dir.ts';
-import { ingestCopyProblem } from '../ingest/from-config.ts';
 import type { Services } from '../platform.ts';
-import { parseServices, SERVICES, type ServiceName, selectionProblem } from '../services.ts';
+import {
+  ingestCopyProblem,
+  parseServices,
+  SERVICES,
+  type ServiceName,
+  selectionProblem,
+} from '../services.ts';
 import { startFailure } from './start-failure.ts';
 import { type CommandContext, UsageError, version } from './usage.ts';
 

@@ -40,16 +40,6 @@ export function ingestMqttOptions(account: IngestMqttOptions, copy: string | und
   return { ...account, clientId, shareGroup: INGEST_SHARE_GROUP };
 }
 
-/**
- * Why FM_INGEST_COPY cannot be used with this configuration, or undefined. Without FM_MQTT_URL
- * ingest reads the platform broker's bus in its process, and that broker (aedes) has no shared
- * subscriptions: it would refuse `$share/...` anyway (docs/broker.md).
- */
-export function ingestCopyProblem(c: { FM_INGEST_COPY?: string; FM_MQTT_URL?: string }): string | undefined {
-  if (!c.FM_INGEST_COPY || c.FM_MQTT_URL) return undefined;
-  return `FM_INGEST_COPY=${JSON.stringify(c.FM_INGEST_COPY)}: ingest copies share the readings through shared subscriptions ($share/${INGEST_SHARE_GROUP}/...) of mosquitto 2 or EMQX, and need FM_MQTT_URL pointing at one; the platform's own broker has none (with clustered broker nodes run one ingest per node instead, docs/deploy.md). Set FM_MQTT_URL or unset FM_INGEST_COPY`;
-}
-
 /** Throws with one line per missing setting (call after loadConfig, or move the check into it). */
 export function ingestOptionsFromConfig(c: IngestConfig): IngestOptions {
   const problems = influxSettingProblems(c);

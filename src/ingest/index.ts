@@ -25,7 +25,6 @@ export type { IngestCounters } from './counters.ts';
 export {
   INGEST_SHARE_GROUP,
   type IngestConfig,
-  ingestCopyProblem,
   ingestMqttOptions,
   ingestOptionsFromConfig,
 } from './from-config.ts';

@@ -12,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/index.ts';
 import { run as start } from '../../src/commands/start.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { ingestCopyProblem, ingestMqttOptions } from '../../src/ingest/index.ts';
+import { ingestMqttOptions } from '../../src/ingest/index.ts';
 import { ingestFilters, startMqttSource } from '../../src/ingest/mqtt-source.ts';
 import { startServices } from '../../src/platform.ts';
 import { serviceFilters } from '../../src/protocol/index.ts';
+import { ingestCopyProblem } from '../../src/services.ts';
 import { brokerWith, MemoryDirectory, SERVICE_SECRET, url } from '../broker/support.ts';
 import { commandRunner } from '../records/cli-support.ts';
 
