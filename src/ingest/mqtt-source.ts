@@ -4,7 +4,7 @@
  * only once it is durable. Acks go out in arrival order because the sink releases batches in order.
  * Copies of ingest share the readings through a shared subscription (`shareGroup`), each on a
  * persistent session of its own. A copy that stops leaves its group first: mosquitto 2.0 keeps
- * handing a member its turn while it is away (queued in its session, src/subs.c
+ * handing a member its turn while it is away (queued in its session: mosquitto's src/subs.c
  * subs__shared_process), so a copy stopped for good would otherwise strand its share.
  */
 import type { Logger } from '../log.ts';
