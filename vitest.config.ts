@@ -34,6 +34,8 @@ const INTEGRATION = [
   'tests/ingest/kill.test.ts',
   'tests/ingest/mqtt-source.test.ts',
   'tests/ingest/outage.test.ts',
+  'tests/ingest/share-leave.test.ts',
+  'tests/ingest/shared.test.ts',
   'tests/mosquitto/cli.test.ts',
   'tests/mosquitto/dynsec.test.ts',
   'tests/mosquitto/platform.test.ts',

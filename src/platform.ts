@@ -13,7 +13,7 @@ import {
   startDemoFaults,
 } from './demo/index.ts';
 import { type CommandSender, startCommandSender } from './device-commands/index.ts';
-import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
+import { influxQuery, ingestMqttOptions, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { startDynsecSync } from './mosquitto/index.ts';
 import { notifyOptionsFromConfig, type RunningNotify, startNotify } from './notify/index.ts';
@@ -23,6 +23,7 @@ import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
 import {
   brokerLines,
+  ingestCopyProblem,
   missingBroker,
   probes,
   type Running,
@@ -85,6 +86,9 @@ export async function startServices({
   only,
 }: PlatformOptions): Promise<Services> {
   const has = (name: ServiceName) => !only || only.has(name);
+  // Before anything starts: copies of ingest need a broker with shared subscriptions.
+  const copyProblem = has('ingest') ? ingestCopyProblem(config) : undefined;
+  if (copyProblem) throw new Error(copyProblem);
   // The simulated estate needs the whole pipeline beside it.
   const demo = demoAsked && SERVICES.every(has);
   const running: Running[] = [];
@@ -179,7 +183,7 @@ export async function startServices({
           'ingest',
           await startIngest({
             options: ingestOptions,
-            ...(bus ? { bus } : { mqtt: account('ingest') }),
+            ...(bus ? { bus } : { mqtt: ingestMqttOptions(account('ingest'), config.FM_INGEST_COPY) }),
             log: log.child({ service: 'ingest' }),
             devices: records,
           }),

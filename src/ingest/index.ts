@@ -22,7 +22,7 @@ import { Sink } from './sink.ts';
 import { Spool } from './spool.ts';
 
 export type { IngestCounters } from './counters.ts';
-export { type IngestConfig, ingestOptionsFromConfig } from './from-config.ts';
+export { type IngestConfig, ingestMqttOptions, ingestOptionsFromConfig } from './from-config.ts';
 export { influxQuery, quoteIdent, quoteString, seriesRows } from './influx.ts';
 export { EVENT_MEASUREMENT, MEASUREMENT_FIELDS, measurementOf, STATUS_MEASUREMENT } from './line-protocol.ts';
 export { INGEST_DEFAULTS, type IngestMqttOptions, type IngestOptions, ingestOptions } from './options.ts';
