@@ -65,7 +65,9 @@ describe('refused with the built-in broker', () => {
   it('facility start says so and exits 1 before starting anything', async () => {
     // A data directory that does not exist: nothing may be opened or created.
     const dataDir = join(tmpdir(), `fm-copies-never-${process.pid}`);
-    const facility = commandRunner(loadConfig({ FM_INGEST_COPY: 'a', FM_DATA_DIR: dataDir }));
+    const facility = commandRunner(loadConfig({ FM_INGEST_COPY: 'a', FM_DATA_DIR: dataDir }), {
+      shareStore: false,
+    });
     const all = await facility(start, '--no-demo');
     expect(all.code).toBe(1);
     expect(all.err).toMatch(/^facility: bad configuration: FM_INGEST_COPY="a": /);
