@@ -93,18 +93,18 @@ describe('Outbox', () => {
 });
 
 describe('meter sampling into the desk', () => {
-  const lift = (runs: number) => {
-    const m = encode({ site: 's', kind: 'lift', deviceId: 'L1' }, 'telemetry', {
-      seq: runs,
-      floor: 1,
-      direction: 'stopped',
-      speed_mps: 0,
-      door: 'closed',
-      door_zone: true,
-      occupied: false,
-      mode: 'normal',
-      door_cycles_total: runs * 2,
-      runs_total: runs,
+  /** An NVR's telemetry: its oldest disk's power-on hours drive a disk-replacement plan. */
+  const nvr = (hours: number) => {
+    const m = encode({ site: 's', kind: 'cctv', deviceId: 'N1' }, 'telemetry', {
+      seq: hours,
+      cameras_total: 16,
+      cameras_online: 16,
+      cameras_recording: 16,
+      disks_total: 4,
+      disks_failed: 0,
+      disk_used_pct: 60,
+      retention_days: 30,
+      disk_power_on_hours_max: hours,
     });
     const r = decode(m.topic, Buffer.from(m.payload));
     if (!r.ok) throw new Error(r.detail);
@@ -119,7 +119,7 @@ describe('meter sampling into the desk', () => {
       noteMeters: async (m: (typeof noted)[number]) => {
         if (away-- > 0) throw new Error('connection refused');
         noted.push(m);
-        events.push(`meters ${m.readings.runs_total}`);
+        events.push(`meters ${m.readings.disk_power_on_hours_max}`);
         return [];
       },
     } as unknown as ServiceDesk;
@@ -140,15 +140,15 @@ describe('meter sampling into the desk', () => {
     // The clock: one message a minute; the engine's recovery comes before the message's meters.
     for (let minute = 0; minute <= 6; minute++) {
       const at = minute * 60_000;
-      if (minute === 0) outbox.push(recover('L1'));
-      const m = meters.sample(lift(100 + minute), at);
+      if (minute === 0) outbox.push(recover('N1'));
+      const m = meters.sample(nvr(1000 + minute), at);
       if (m) outbox.push(m);
     }
     await outbox.idle();
-    expect(events).toEqual(['recover L1', 'meters 100', 'meters 105']);
-    expect(noted.map((n) => [n.deviceId, n.at.getTime(), n.readings.door_cycles_total])).toEqual([
-      ['L1', 0, 200],
-      ['L1', 300_000, 210],
+    expect(events).toEqual(['recover N1', 'meters 1000', 'meters 1005']);
+    expect(noted).toEqual([
+      { deviceId: 'N1', readings: { disk_power_on_hours_max: 1000 }, at: new Date(0) },
+      { deviceId: 'N1', readings: { disk_power_on_hours_max: 1005 }, at: new Date(300_000) },
     ]);
   });
 });
