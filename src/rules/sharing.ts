@@ -26,13 +26,16 @@ const MAX_KEPT_PER_SITE = 20_000;
 
 type Kept = { message: DecodedMessage; wall: number; at: number };
 
+/** What sharing asks of the engine: take a site's devices and saved state, replay, drop a site. */
+export type SharingEngine = Pick<Engine, 'addDevices' | 'restore' | 'handle' | 'dropSites'>;
+
 export interface SharingDeps {
   db: Db;
   log: Logger;
   workerId: string;
   ttlMs: number;
   sites?: readonly string[] | undefined;
-  engine: Engine;
+  engine: SharingEngine;
   now: () => number;
   /** Runs `fn` alone among registry reloads and site changes (a reload must not drop a site just taken). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
