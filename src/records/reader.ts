@@ -26,10 +26,11 @@ export const REPORTING_TABLES: Readonly<Record<string, readonly string[]>> = {
   maintenance_windows: [],
   device_fault_occurrences: [],
   device_downtime: [],
-  // Planned work (the planned-work dashboard): plans, their jobs, rounds and their points. A
-  // checkpoint's code is the proof of presence printed in its QR link: whoever reads it can confirm
-  // the point without walking there. A point's note is the walker's free text, where a resident's
-  // name or number may be written.
+  // Zones (the intact rate per zone) and planned work (the planned-work dashboard): plans, their
+  // jobs, rounds and their points. A checkpoint's code is the proof of presence printed in its QR
+  // link: whoever reads it can confirm the point without walking there. A point's note is the
+  // walker's free text, where a resident's name or number may be written.
+  zones: [],
   maintenance_plans: [],
   maintenance_jobs: [],
   round_routes: [],

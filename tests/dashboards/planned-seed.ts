@@ -12,6 +12,9 @@
  *  late (3/3); 14th cut short by the supervisor on time (1/3); 15th in full on time; 16th never
  *  started (missed on the 17th). pump-rooms (2 checkpoints, unscheduled) walked on the 12th (2/2).
  *  Rounds 8, late 4 (11th, 12th, 13th, 16th), points due 23, confirmed 14.
+ *
+ *  Devices (from 8 March): lifts 1 (B1, zone north) and 2 (B2, south), lighting 1 (B1) and 2 (B2).
+ *  Lift 1 down 12 Mar 14:00-16:00, lighting 2 down 13 Mar 20:00 to 14 Mar 08:00.
  */
 import pino from 'pino';
 import type { Records } from '../../src/records/index.ts';
@@ -66,7 +69,8 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
   // Round the clock, so every job and round goes to the same two people.
   await d.addShift({ site: SITE, staffId: 'eng-1', trade: 'engineering', starts: '00:00', ends: '00:00' });
   await d.addShift({ site: SITE, staffId: 'guard-1', trade: 'security', starts: '00:00', ends: '00:00' });
-  await d.addZone({ site: SITE, id: 'north', name: 'North', buildings: ['B1', 'B2'] });
+  await d.addZone({ site: SITE, id: 'north', name: 'North', buildings: ['B1'] });
+  await d.addZone({ site: SITE, id: 'south', name: 'South', buildings: ['B2'] });
 
   const plan = (p: Record<string, unknown>) => d.addPlan({ site: SITE, createdBy: 'test', ...p });
   const lift1 = await plan({
@@ -102,6 +106,25 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
     for (const item of await d.getChecklist(r.id))
       await d.checkItem(r.id, item.position, { result: 'done' }, eng);
     await d.transition(r.id, 'complete', eng, DONE);
+  };
+
+  /** A device fault at `at`, and its recovery (the record itself stays open). */
+  const fault = async (deviceId: string, faultCode: string, at: number) => {
+    clock.t = at;
+    const occurredAt = new Date(at);
+    const key = `${deviceId}-${at}`;
+    await d.raiseDeviceFault({
+      deviceId,
+      faultCode,
+      priority: 'normal',
+      trade: 'engineering',
+      idempotencyKey: key,
+      occurredAt,
+    });
+  };
+  const recover = async (deviceId: string, faultCode: string, at: number) => {
+    clock.t = at;
+    await d.noteRecovery({ deviceId, faultCode, recoveredAt: new Date(at) });
   };
 
   let route: Awaited<ReturnType<ServiceDesk['addRoute']>> | undefined;
@@ -159,7 +182,13 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
         await d.confirmPoint(r.id, { code: c.code }, eng);
       }
     }
+    if (day === 12) {
+      await fault('pw-lift-1', 'door_lock_fault', local(date, 14));
+      await recover('pw-lift-1', 'door_lock_fault', local(date, 16));
+    }
+    if (day === 13) await fault('pw-light-2', 'circuit_trip', local(date, 20));
     if (day === 14) {
+      await recover('pw-light-2', 'circuit_trip', local(date, 8));
       await at(date, 10);
       await work(await job(lights.id, 'pw-light-2'));
       await d.transition((await job(lift2.id, 'pw-lift-2')).id, 'cancel', desk, { reason: 'withdrawn' });

@@ -17,8 +17,10 @@ import { local, type Seeded, SITE, seedPlannedWork } from './planned-seed.ts';
 type Json = Record<string, any>;
 type Row = Record<string, string | null>;
 
-const planned = buildDashboards().filter((d) => d.name === 'planned');
+const all = buildDashboards();
+const planned = all.filter((d) => d.name === 'planned');
 const en = planned.find((d) => d.lang === 'en')!.dashboard as Json;
+const overview = all.find((d) => d.name === 'overview' && d.lang === 'en')!.dashboard as Json;
 
 describe('the planned-work dashboard over real data, as the reader', () => {
   let postgres: RunningServer & { url: string };
@@ -58,8 +60,8 @@ describe('the planned-work dashboard over real data, as the reader', () => {
     api: { values: ['http://127.0.0.1:8080'], multi: false },
   });
 
-  async function panel(title: string, range: Range): Promise<Row[]> {
-    const p = (en.panels as Json[]).find((x) => x.title === title);
+  async function panel(title: string, range: Range, dashboard = en): Promise<Row[]> {
+    const p = (dashboard.panels as Json[]).find((x) => x.title === title);
     expect(p, title).toBeDefined();
     const text = interpolate(p!.targets[0].rawSql, 'sql', vars(), range);
     const res = await reader.query(text);
@@ -163,6 +165,45 @@ describe('the planned-work dashboard over real data, as the reader', () => {
       expect(sum(routes, 'on_time') + sum(routes, 'late') + sum(routes, 'missed'), where).toBe(
         s.rates.roundsOnTime.denominator,
       );
+    }
+  });
+
+  it("shows the overview's equipment intact rate per kind and per zone as the statistics count it", async () => {
+    const title = 'Equipment intact rate by kind and by zone';
+    const week = await stats('week', '2025-03-10');
+    // 336 device-hours per kind and per zone; lift 1 (north) down 2 h, lighting 2 (south) 12 h.
+    expect(await panel(title, rangeOf(week), overview)).toEqual([
+      { per: 'kind', name: 'lift', intact_pct: '99.40' },
+      { per: 'kind', name: 'lighting', intact_pct: '96.43' },
+      { per: 'zone', name: 'North', intact_pct: '99.40' },
+      { per: 'zone', name: 'South', intact_pct: '96.43' },
+    ]);
+    const close = (shown: string | null | undefined, rate: number | null, where: string) => {
+      expect(rate, where).not.toBeNull();
+      expect(Math.abs(Number(shown) - 100 * rate!), where).toBeLessThanOrEqual(0.005 + 1e-9);
+    };
+    for (const [period, date] of [
+      ['week', '2025-03-10'],
+      ['day', '2025-03-12'],
+      ['day', '2025-03-13'],
+      ['day', '2025-03-14'],
+    ] as const) {
+      const s = await stats(period, date);
+      const shown = await panel(title, rangeOf(s), overview);
+      const value = (per: string, name: string) =>
+        shown.find((r) => r.per === per && r.name === name)?.intact_pct;
+      close(value('kind', 'lift'), s.rates.equipmentIntactLift.rate, `${date} lift`);
+      close(value('kind', 'lighting'), s.rates.equipmentIntactLighting.rate, `${date} lighting`);
+      expect(s.rates.equipmentIntactPump.rate, date).toBeNull(); // no pumps: no row
+      expect(shown.filter((r) => r.per === 'kind')).toHaveLength(2);
+      for (const zone of ['north', 'south']) {
+        const z = await seeded.desk.stats({ site: SITE, period, date, zone });
+        close(
+          value('zone', zone === 'north' ? 'North' : 'South'),
+          z.rates.equipmentIntact.rate,
+          `${date} ${zone}`,
+        );
+      }
     }
   });
 });
