@@ -132,7 +132,7 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
   const codes = () => route!.checkpoints.map((c) => c.code);
   const tonight = async () =>
     (await d.listRounds({ site: SITE, state: ['due'] })).find((r) => r.route === 'north-patrol')!;
-  /** Starts tonight's round at hh:mm and confirms the codes at the given minutes past 22:00. */
+  /** Starts tonight's round `startMin` past 22:00, then confirms checkpoints at minutes past 22:00. */
   const walk = async (date: string, startMin: number, points: [code: number, min: number][]) => {
     const round = await tonight();
     await at(date, 22, startMin);
@@ -181,8 +181,6 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
         await at(date, 10, 10 * (i + 1));
         await d.confirmPoint(r.id, { code: c.code }, eng);
       }
-    }
-    if (day === 12) {
       await fault('pw-lift-1', 'door_lock_fault', local(date, 14));
       await recover('pw-lift-1', 'door_lock_fault', local(date, 16));
     }
@@ -202,9 +200,10 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
         [2, 20],
       ]);
     if (day === 11) {
-      await walk(date, 10, [[0, 20]]);
+      const id = await walk(date, 10, [[0, 20]]);
       await at(date, 22, 41); // past the 30 min limit: round_finish breached
-      await walk2(date);
+      await at(date, 22, 50); // the last point, late; the second is missed
+      await d.confirmPoint(id, { code: codes()[2]! }, guard);
     }
     if (day === 13) {
       await at(date, 22, 16); // round_start breached
@@ -223,11 +222,4 @@ export async function seedPlannedWork(records: Records): Promise<Seeded> {
   }
   clock.t = local('2025-03-18', 12);
   return { desk: d, clock };
-
-  /** The 11th: the last point confirmed at 22:50, past the deadline; the second point is missed. */
-  async function walk2(date: string) {
-    const [round] = await d.listRounds({ site: SITE, state: ['in_progress'] });
-    await at(date, 22, 50);
-    await d.confirmPoint(round!.id, { code: codes()[2]! }, guard);
-  }
 }
