@@ -52,12 +52,11 @@ export async function openRig(): Promise<Rig> {
     if (m.topic.endsWith('/status') && payload.includes('"online"')) online.add(m.topic.split('/')[3]!);
     done();
   });
-  const clock = { now: () => api.clock.t };
   const fleet = await runFleet({
     brokerUrl: url,
     site: SITE,
     log: silent,
-    clock,
+    clock: () => api.clock.t,
     tickMs: 50,
     devices: [
       { deviceId: 'LC-1', kind: 'lighting', secret: SECRET },
