@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
+import { systemClock } from './clock.ts';
 import { type Config, planSettings } from './config.ts';
 import {
   DEMO_SITE,
@@ -207,7 +208,7 @@ export async function startServices({
           await startCommandSender({
             db: records.db,
             log: log.child({ service: 'commands' }),
-            now: () => new Date(),
+            now: systemClock,
             mqtt: account('commands'),
           }),
         )

@@ -76,7 +76,7 @@ export async function openRig(): Promise<Rig> {
       const sender = await startCommandSender({
         db: records.db,
         log: silent,
-        now: () => new Date(api.clock.t),
+        now: () => api.clock.t,
         mqtt: { url, username: 'service.commands', password: SERVICE_SECRET, clientId: 'service.commands' },
         // Passes are driven by the commit notification and by the test; the timer stays out of the way.
         options: { pollMs: 60_000, publishTimeoutMs: 2000 },
