@@ -192,7 +192,7 @@ export async function startServices({
           await startRules({
             options: rulesOptionsFromConfig(config),
             log: log.child({ service: 'rules' }),
-            now: () => new Date(),
+            now: systemClock,
             records,
             desk,
             // Each worker its own persistent session: workers sharing one client id would take it from each other.
@@ -222,7 +222,7 @@ export async function startServices({
             desk,
             serviceSecret: service.secret,
             log, // the app names itself service=api
-            now: () => new Date(),
+            now: systemClock,
             options: apiOptionsFromConfig(config),
             influx: target ? (q) => influxQuery(target, q) : undefined,
             recentReadings: ingest?.recent,

@@ -4,7 +4,6 @@
  * a device sends can be seen on the first run. Bounded per device by time and count, and in all
  * by points; what falls out is gone (InfluxDB is the history store).
  */
-
 import type { Clock } from '../clock.ts';
 import type { DecodedMessage } from '../protocol/index.ts';
 

@@ -11,7 +11,6 @@
  *   the spool and acknowledged; new lines go to the spool too, behind the older ones; the writer
  *   replays the spool in order. When it has caught up, lines go back to memory.
  */
-
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { IngestCounters } from './counters.ts';

@@ -11,7 +11,6 @@
  *   registry does not know. A client deleted behind our back comes back with its password from the
  *   rebuilt file (restart), or at once if its secret is still waiting here.
  */
-
 import { type Clock, systemClock } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';

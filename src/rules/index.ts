@@ -6,6 +6,7 @@
  */
 
 import type { LocalBus } from '../broker/index.ts';
+import { type Clock, dateOf } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import { Histogram, type MetricFamily } from '../metrics.ts';
@@ -42,7 +43,7 @@ export type RulesDeps = {
   options: RulesOptions;
   log: Logger;
   /** The clock every duration, heartbeat and window runs on; tests pass a fake one. */
-  now: () => Date;
+  now: Clock;
   records: Records;
   desk: ServiceDesk;
 } & RulesSource;
@@ -77,7 +78,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   const { options: o, log, records, desk } = deps;
   const file = loadRuleFiles(o.ruleFiles); // a bad file refuses the start, with line and reason
   const db = records.db;
-  const now = () => deps.now().getTime();
+  const now = deps.now;
   const counters: Record<string, number> = { messages: 0, rejected: 0 };
   const count = (name: string, n = 1) => {
     counters[name] = (counters[name] ?? 0) + n;
@@ -167,7 +168,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
         const dirty = engine.takeDirty().map((r) => ({ ...r, site: siteOf(r.id) }));
         if (dirty.length > 0)
           await retrying('save state', () =>
-            saveStates(db, dirty, new Date(), sharing ? workerId : undefined),
+            saveStates(db, dirty, dateOf(now), sharing ? workerId : undefined),
           );
         for (const ack of batch) ack();
       } while (outbox.length > 0 || acks.length > 0);
