@@ -198,25 +198,26 @@ export class SessionHealth {
   #since: number;
   #losses: number[] = [];
 
-  constructor(private readonly now: () => number = () => performance.now()) {
-    this.#since = now();
+  /** `monotonic`: ms on a clock no wall-clock step moves (not a `Clock`); tests pass a fake one. */
+  constructor(private readonly monotonic: () => number = () => performance.now()) {
+    this.#since = monotonic();
   }
 
   up(): void {
     this.#up = true;
-    this.#since = this.now();
+    this.#since = this.monotonic();
   }
 
   /** Called on every close, including failed reconnect attempts: only the first one starts the outage. */
   lost(): void {
     if (!this.#up) return;
-    this.#losses.push(this.now());
+    this.#losses.push(this.monotonic());
     this.#up = false;
-    this.#since = this.now();
+    this.#since = this.monotonic();
   }
 
   health(): ServiceHealth {
-    const now = this.now();
+    const now = this.monotonic();
     this.#losses = this.#losses.filter((t) => now - t < 60_000);
     const losses = this.#losses.length;
     if (!this.#up && now - this.#since > OFFLINE_GRACE_MS)

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
+import { systemClock } from './clock.ts';
 import { type Config, planSettings } from './config.ts';
 import {
   DEMO_SITE,
@@ -195,7 +196,7 @@ export async function startServices({
           await startRules({
             options: rulesOptionsFromConfig(config),
             log: log.child({ service: 'rules' }),
-            now: () => new Date(),
+            now: systemClock,
             records,
             desk,
             // Each worker its own persistent session: workers sharing one client id would take it from each other.
@@ -211,7 +212,7 @@ export async function startServices({
           await startCommandSender({
             db: records.db,
             log: log.child({ service: 'commands' }),
-            now: () => new Date(),
+            now: systemClock,
             mqtt: account('commands'),
           }),
         )
@@ -225,7 +226,7 @@ export async function startServices({
             desk,
             serviceSecret: service.secret,
             log, // the app names itself service=api
-            now: () => new Date(),
+            now: systemClock,
             options: apiOptionsFromConfig(config),
             influx: target ? (q) => influxQuery(target, q) : undefined,
             recentReadings: ingest?.recent,

@@ -8,6 +8,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type Clock, dateOf } from '../clock.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
@@ -58,7 +59,7 @@ export interface ApiDeps {
   /** The service desk (records/service): without it the record, alert and stats routes answer 503. */
   desk?: ServiceDesk;
   log: Logger;
-  now: () => Date;
+  now: Clock;
   options: ApiOptions;
   /** InfluxQL over /query, where device status, last readings and history are read. */
   influx?: InfluxQuery;
@@ -94,10 +95,12 @@ export function buildApp(deps: ApiDeps): App {
   registerErrorHandling(app);
 
   // The web console (src/api/console/): its sessions are one more way into the same routes.
+  // It still takes its clock as a Date: adapted here until it takes a Clock.
+  const consoleNow = () => dateOf(deps.now);
   const consoleState = options.console.enabled
     ? openConsoleState({
         db: deps.records.db,
-        now: deps.now,
+        now: consoleNow,
         session: { ttlMs: options.console.sessionTtlMs, idleMs: options.console.sessionIdleMs },
       })
     : undefined;
@@ -176,7 +179,7 @@ export function buildApp(deps: ApiDeps): App {
         state: consoleState,
         desk: deps.desk,
         records: deps.records,
-        now: deps.now,
+        now: consoleNow,
       });
     }
   });

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import type { Aedes, AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
+import type { Clock } from '../clock.ts';
 
 export interface ClusterOptions {
   /** redis:// or rediss:// URL of the Redis every node shares. */
@@ -166,7 +167,7 @@ export async function shareBans(
   aedes: Aedes,
   nodeId: string,
   lists: Record<string, SharedBans>,
-  now: () => number,
+  now: Clock,
 ): Promise<void> {
   const topic = `$SYS/${nodeId}/fm/bans`;
   for (const [list, bans] of Object.entries(lists)) {

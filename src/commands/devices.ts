@@ -1,3 +1,4 @@
+import { dateOf, systemClock } from '../clock.ts';
 import { COMMAND_NAMES, type CommandName } from '../protocol/index.ts';
 import { type Device, listCommands, queueCommand } from '../records/index.ts';
 import { withMosquitto } from './mosquitto-push.ts';
@@ -128,7 +129,7 @@ const subcommands: Record<string, Subcommand> = {
         ttlMs: ctx.config.FM_COMMAND_TTL_S * 1000,
       };
       return async (records) => {
-        const c = await queueCommand(records.db, input, new Date());
+        const c = await queueCommand(records.db, input, dateOf(systemClock));
         ctx.out(
           `command ${c.command} ${c.id} queued for ${c.deviceId}; it expires at ${c.expiresAt.toISOString()}`,
         );

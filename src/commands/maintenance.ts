@@ -1,3 +1,4 @@
+import { dateOf, systemClock } from '../clock.ts';
 import type { MaintenanceWindow } from '../records/index.ts';
 import {
   groupCommand,
@@ -34,7 +35,7 @@ const subcommands: Record<string, Subcommand> = {
         throw new UsageError('give exactly one of --ends and --for');
       const duration = values.for === undefined ? undefined : /^(\d+)([mhd])$/.exec(values.for);
       if (duration === null) throw new UsageError(`--for must look like 90m, 2h or 1d, got "${values.for}"`);
-      const startsAt = timeOption('starts', values.starts) ?? new Date();
+      const startsAt = timeOption('starts', values.starts) ?? dateOf(systemClock);
       const endsAt = duration
         ? new Date(startsAt.getTime() + Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS])
         : timeOption('ends', values.ends)!;

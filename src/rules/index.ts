@@ -6,6 +6,7 @@
  */
 
 import type { LocalBus } from '../broker/index.ts';
+import { type Clock, dateOf } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
@@ -43,7 +44,7 @@ export type RulesDeps = {
   options: RulesOptions;
   log: Logger;
   /** The clock every duration, heartbeat and window runs on; tests pass a fake one. */
-  now: () => Date;
+  now: Clock;
   records: Records;
   desk: ServiceDesk;
 } & RulesSource;
@@ -73,7 +74,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   const { options: o, log, records, desk } = deps;
   const file = loadRuleFiles(o.ruleFiles); // a bad file refuses the start, with line and reason
   const db = records.db;
-  const now = () => deps.now().getTime();
+  const now = deps.now;
   const counters: Record<string, number> = { messages: 0, rejected: 0 };
   const count = (name: string, n = 1) => {
     counters[name] = (counters[name] ?? 0) + n;
@@ -94,7 +95,7 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
   const outbox = new Outbox({
     perform: performUnlessHeld,
     takeDirty: () => engine.takeDirty().map((r) => ({ ...r, site: siteOf(r.id) })),
-    save: (rows) => saveStates(db, rows, new Date(), scope.holder),
+    save: (rows) => saveStates(db, rows, dateOf(now), scope.holder),
     retryMinMs: o.retryMinMs,
     retryMaxMs: o.retryMaxMs,
     log,

@@ -46,7 +46,7 @@ export interface Seeded {
 
 export async function seedPlannedWork(records: Records): Promise<Seeded> {
   const clock = { t: local('2025-03-08', 12) };
-  const d = openServiceDesk({ db: records.db, log: silent, now: () => new Date(clock.t), lang: 'en' });
+  const d = openServiceDesk({ db: records.db, log: silent, now: () => clock.t, lang: 'en' });
   const at = async (date: string, hh: number, mm = 0) => {
     clock.t = local(date, hh, mm);
     await d.tick();

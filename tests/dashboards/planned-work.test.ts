@@ -39,7 +39,7 @@ describe('the planned-work dashboard over real data, as the reader', () => {
       databaseUrl: postgres.url,
       dataDir: tempDir('planned-work'),
       log: pino({ level: 'silent' }),
-      now: () => new Date(local('2025-03-08', 12)),
+      now: () => local('2025-03-08', 12),
     });
     seeded = await seedPlannedWork(records);
     const url = new URL(postgres.url);

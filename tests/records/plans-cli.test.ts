@@ -98,7 +98,7 @@ describe('facility plans', () => {
     const desk = openServiceDesk({
       db: records.db,
       log: silent,
-      now: () => new Date('2029-12-29T16:00:00Z'),
+      now: () => Date.parse('2029-12-29T16:00:00Z'),
     });
     const [job] = await desk.generateDueJobs();
     expect(job).toMatchObject({ state: 'dispatched', assigneeId: 'sup-1' });
