@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { type Clock, dateOf } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
@@ -95,12 +95,10 @@ export function buildApp(deps: ApiDeps): App {
   registerErrorHandling(app);
 
   // The web console (src/api/console/): its sessions are one more way into the same routes.
-  // It still takes its clock as a Date: adapted here until it takes a Clock.
-  const consoleNow = () => dateOf(deps.now);
   const consoleState = options.console.enabled
     ? openConsoleState({
         db: deps.records.db,
-        now: consoleNow,
+        now: deps.now,
         session: { ttlMs: options.console.sessionTtlMs, idleMs: options.console.sessionIdleMs },
       })
     : undefined;
@@ -179,7 +177,7 @@ export function buildApp(deps: ApiDeps): App {
         state: consoleState,
         desk: deps.desk,
         records: deps.records,
-        now: consoleNow,
+        now: deps.now,
       });
     }
   });

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LoginStore } from '../api/index.ts';
-import { type Clock, dateOf, systemClock } from '../clock.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { Role, ServiceDesk, StaffInput, Trade } from '../records/service/index.ts';
@@ -81,7 +81,7 @@ export async function provisionDemoStaff(
 ): Promise<DemoSignIn[]> {
   const path = join(dataDir, FILE);
   const known = readFile(path);
-  const logins = new LoginStore(records.db, () => dateOf(now)); // the console's stores take a Date clock
+  const logins = new LoginStore(records.db, now);
   const existing = new Set((await desk.listStaff()).map((s) => s.id));
   const result: DemoSignIn[] = [];
   for (const p of DEMO_PEOPLE) {

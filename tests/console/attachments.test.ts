@@ -156,7 +156,7 @@ describe('photos on records', () => {
   });
 
   it('keeps a resident’s photo from a QR report with the record, and refuses a disguised one', async () => {
-    const places = new PlaceStore(t.records.db, () => new Date(t.clock.t));
+    const places = new PlaceStore(t.records.db, () => t.clock.t);
     await places.ensure('estate-1', 'admin');
     const code = (await places.list('estate-1')).find((p) => p.kind === 'device')!.code;
     const form = await t.app.inject({ url: `/r/${code}` });

@@ -16,7 +16,7 @@ describe('residents’ QR reports', () => {
   beforeAll(async () => {
     t = await openTestApi();
     await seedEstate(t);
-    places = new PlaceStore(t.records.db, () => new Date(t.clock.t));
+    places = new PlaceStore(t.records.db, () => t.clock.t);
     expect(await places.ensure('estate-1', 'admin')).toBe(2);
     expect(await places.ensure('estate-1', 'admin')).toBe(0);
     const all = await places.list('estate-1');

@@ -65,7 +65,7 @@ describe('every main page at both sizes', () => {
       floor: 6,
       unit: '602',
     });
-    const places = new PlaceStore(t.records.db, () => new Date());
+    const places = new PlaceStore(t.records.db, Date.now);
     await places.ensure('estate-1', 'admin');
     placeCode = (await places.list('estate-1')).find((p) => p.kind === 'device')!.code;
     const form = await t.app.inject({ url: `/r/${placeCode}` });

@@ -39,7 +39,7 @@ describe('demo staff', async () => {
       'manager',
       'supervisor',
     ]);
-    const logins = new LoginStore(records.db, () => new Date());
+    const logins = new LoginStore(records.db, Date.now);
     for (const s of first) {
       const row = await logins.find(s.username);
       expect(await verifyPassword(s.password, row!.passwordHash!)).toBe(true);

@@ -9,6 +9,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.ts';
 import type { Queryable, Records } from '../../records/index.ts';
 import { label, STATE_LABELS } from '../../records/service/index.ts';
 import { AttachmentStore, MAX_PHOTO_BYTES } from '../attachments.ts';
@@ -93,7 +94,7 @@ export interface ConsolePagesOptions {
   state: ConsoleState;
   desk: ServiceDesk | undefined;
   records: Records;
-  now: () => Date;
+  now: Clock;
 }
 
 export async function consolePages(app: FastifyInstance, { state, desk, records, now }: ConsolePagesOptions) {

@@ -5,6 +5,7 @@
  * staff row still has (migration 040 says why).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type Clock, dateOf } from '../../clock.ts';
 import type { Queryable } from '../../records/index.ts';
 import { ApiError } from '../errors.ts';
 import type { Role } from '../roles.ts';
@@ -58,7 +59,7 @@ const SELECT_LOGIN = `SELECT l.staff_id AS "staffId", l.username, l.password_has
 export class LoginStore {
   constructor(
     private readonly db: Queryable,
-    private readonly now: () => Date,
+    private readonly now: Clock,
   ) {}
 
   /**
@@ -113,7 +114,7 @@ export class LoginStore {
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (staff_id) DO UPDATE SET username = $2, roles = coalesce($7, console_logins.roles),
          password_hash = $4, password_set_at = $5, password_set_by = $6`,
-      [staffId, name, input.roles ?? staff.roles, hash, this.now(), input.by, input.roles ?? null],
+      [staffId, name, input.roles ?? staff.roles, hash, dateOf(this.now), input.by, input.roles ?? null],
     );
   }
 
@@ -138,14 +139,14 @@ export class LoginStore {
   async noteFailure(staffId: string): Promise<void> {
     await this.db.query(
       'UPDATE console_logins SET failed_count = failed_count + 1, last_failed_at = $2 WHERE staff_id = $1',
-      [staffId, this.now()],
+      [staffId, dateOf(this.now)],
     );
   }
 
   async noteSignIn(staffId: string): Promise<void> {
     await this.db.query('UPDATE console_logins SET last_sign_in_at = $2 WHERE staff_id = $1', [
       staffId,
-      this.now(),
+      dateOf(this.now),
     ]);
   }
 
@@ -156,7 +157,7 @@ export class LoginStore {
   ): Promise<{ token: string; expiresAt: Date }> {
     const staff = await this.#staff(staffId);
     const token = randomBytes(32).toString('base64url');
-    const at = this.now();
+    const at = dateOf(this.now);
     const expiresAt = new Date(at.getTime() + INVITATION_TTL_MS);
     await this.db.query(
       'UPDATE console_invitations SET used_at = $2 WHERE staff_id = $1 AND used_at IS NULL',
@@ -184,7 +185,7 @@ export class LoginStore {
       `SELECT i.staff_id AS "staffId", s.name, l.username, i.roles FROM console_invitations i
        JOIN staff s ON s.id = i.staff_id LEFT JOIN console_logins l ON l.staff_id = i.staff_id
        WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2 AND s.active`,
-      [sha256(token), this.now()],
+      [sha256(token), dateOf(this.now)],
     );
     return row ? { ...row, username: row.username ?? row.staffId.toLowerCase() } : undefined;
   }
@@ -197,7 +198,7 @@ export class LoginStore {
     checkPassword(password, who.username);
     const spent = await this.db.query(
       'UPDATE console_invitations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL RETURNING 1',
-      [sha256(token), this.now()],
+      [sha256(token), dateOf(this.now)],
     );
     if (spent.length === 0) return undefined;
     await this.setPassword(who.staffId, {
@@ -217,7 +218,7 @@ export class LoginStore {
          (SELECT max(expires_at) FROM console_invitations i
           WHERE i.staff_id = s.id AND i.used_at IS NULL AND i.expires_at > $1) AS "invitationExpiresAt"
        FROM staff s LEFT JOIN console_logins l ON l.staff_id = s.id ORDER BY s.id`,
-      [this.now()],
+      [dateOf(this.now)],
     );
   }
 }

@@ -4,6 +4,7 @@
  * record at the place through the service desk, merged into the device's open record if it has one.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type Clock, dateOf } from '../../clock.ts';
 import type { Queryable } from '../../records/index.ts';
 import type { Priority, RecordType, Trade } from '../../records/service/index.ts';
 
@@ -93,7 +94,7 @@ const PLACE_SQL = `SELECT p.code, p.site_id AS site, p.kind, p.target,
 export class PlaceStore {
   constructor(
     private readonly db: Queryable,
-    private readonly now: () => Date,
+    private readonly now: Clock,
   ) {}
 
   /** Gives every device, building and area of the site a code if it has none; returns how many were new. */
@@ -109,7 +110,7 @@ export class PlaceStore {
       const rows = await this.db.query(
         `INSERT INTO report_places (code, site_id, kind, target, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, kind, target) DO NOTHING RETURNING 1`,
-        [newCode(), site, t.kind, t.target, this.now(), by],
+        [newCode(), site, t.kind, t.target, dateOf(this.now), by],
       );
       added += rows.length;
     }
@@ -143,7 +144,7 @@ export class PlaceStore {
     await this.db.query(
       `INSERT INTO resident_reports (token_hash, place_code, record_id, problem, merged, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-      [sha256(token), r.code, r.recordId, r.problem, r.merged, this.now()],
+      [sha256(token), r.code, r.recordId, r.problem, r.merged, dateOf(this.now)],
     );
     return token;
   }

@@ -5,6 +5,8 @@
  * balancer counts the same ones; a take is one transaction under an advisory lock on its key,
  * so two processes cannot both let the n-th through.
  */
+
+import { type Clock, dateOf } from '../../clock.ts';
 import type { Db } from '../../records/index.ts';
 
 export type Take = { ok: true } | { ok: false; retryAfterMs: number };
@@ -19,14 +21,14 @@ export class RateWindow {
     private readonly db: Db,
     private readonly max: number,
     private readonly windowMs: number,
-    private readonly now: () => Date,
+    private readonly now: Clock,
   ) {
     if (windowMs > FORGET_MS) throw new Error(`a rate window is at most ${FORGET_MS} ms`);
   }
 
   /** Whether one more is allowed now (counting it if so), and else how long until one is. */
   take(key: string): Promise<Take> {
-    const at = this.now();
+    const at = dateOf(this.now);
     const since = new Date(at.getTime() - this.windowMs);
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, key]);

@@ -5,6 +5,7 @@
  * roles, the same shape a bearer token gives the API (src/api/tokens.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type Clock, dateOf } from '../../clock.ts';
 import type { Queryable } from '../../records/index.ts';
 import type { Role } from '../roles.ts';
 import type { Principal } from '../tokens.ts';
@@ -51,7 +52,7 @@ export class SessionStore {
 
   constructor(
     private readonly db: Queryable,
-    private readonly now: () => Date,
+    private readonly now: Clock,
     readonly options: SessionOptions = DEFAULT_SESSION,
   ) {}
 
@@ -60,7 +61,7 @@ export class SessionStore {
     meta: { address?: string; userAgent?: string },
   ): Promise<{ cookie: string; expiresAt: Date }> {
     const cookie = randomBytes(32).toString('base64url');
-    const at = this.now();
+    const at = dateOf(this.now);
     const expiresAt = new Date(at.getTime() + this.options.ttlMs);
     await this.db.query(
       `INSERT INTO console_sessions (id_hash, staff_id, csrf, created_at, expires_at, idle_until, address, user_agent)
@@ -83,7 +84,7 @@ export class SessionStore {
   async verify(cookie: string): Promise<Session | undefined> {
     if (cookie.length < 40 || cookie.length > 64) return undefined;
     const hash = sha256(cookie);
-    const at = this.now().getTime();
+    const at = this.now();
     const cached = this.#cache.get(hash);
     const hit = cached && cached.until > at ? cached : undefined;
     const row = hit ? hit.row : await this.#load(hash);
@@ -134,7 +135,7 @@ export class SessionStore {
     this.#cache.delete(hash);
     await this.db.query(
       'UPDATE console_sessions SET revoked_at = $2 WHERE id_hash = $1 AND revoked_at IS NULL',
-      [hash, this.now()],
+      [hash, dateOf(this.now)],
     );
   }
 
@@ -144,7 +145,7 @@ export class SessionStore {
     const rows = await this.db.query(
       `UPDATE console_sessions SET revoked_at = $2
        WHERE staff_id = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING 1`,
-      [staffId, this.now()],
+      [staffId, dateOf(this.now)],
     );
     return rows.length;
   }

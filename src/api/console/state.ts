@@ -3,6 +3,7 @@
  * authenticator that lets the API accept a session in place of a bearer token.
  */
 import type { FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.ts';
 import type { ServiceProbe } from '../../health.ts';
 import { labelled } from '../../metrics.ts';
 import type { Db } from '../../records/index.ts';
@@ -45,7 +46,7 @@ export interface ConsoleState {
 
 export function openConsoleState(deps: {
   db: Db;
-  now: () => Date;
+  now: Clock;
   session?: SessionOptions;
   throttle?: ThrottleOptions;
 }): ConsoleState {

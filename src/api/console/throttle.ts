@@ -10,6 +10,8 @@
  * at once, under a row lock, and a success takes that back. Checked first and counted after, a
  * burst of parallel guesses would all pass the check before the first failure was counted.
  */
+
+import { type Clock, dateOf } from '../../clock.ts';
 import type { Db } from '../../records/index.ts';
 
 export interface ThrottleOptions {
@@ -45,7 +47,7 @@ interface Row {
 export class SignInThrottle {
   constructor(
     private readonly db: Db,
-    private readonly now: () => Date,
+    private readonly now: Clock,
     readonly options: ThrottleOptions = DEFAULT_THROTTLE,
   ) {}
 
@@ -61,7 +63,7 @@ export class SignInThrottle {
    * attempt counts as a failure of the login and the address until `succeed` takes it back.
    */
   async take(login: string, address: string): Promise<number> {
-    const at = this.now();
+    const at = dateOf(this.now);
     const keys: [string, number][] = [
       [loginKey(login), this.options.freePerLogin],
       [`a:${address}`, this.options.freePerAddress],

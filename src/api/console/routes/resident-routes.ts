@@ -4,6 +4,7 @@
  * status link, and the admins' printable sheet of codes.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../../clock.ts';
 import type { Records } from '../../../records/index.ts';
 import { type AttachmentStore, sniffImage } from '../../attachments.ts';
 import type { ServiceDesk } from '../../desk.ts';
@@ -51,7 +52,7 @@ export interface ResidentDeps {
   desk: ServiceDesk | undefined;
   records: Records;
   attachments: AttachmentStore;
-  now: () => Date;
+  now: Clock;
 }
 
 export function residentRoutes(app: FastifyInstance, d: ResidentDeps): void {

@@ -1,5 +1,6 @@
 /** Signing in and out, invitation links and the language switch: the console's only form posts. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../../clock.ts';
 import { csrfMatches } from '../csrf.ts';
 import { t } from '../i18n.ts';
 import { homeFor } from '../pages/layout.ts';
@@ -12,7 +13,7 @@ type Form = Record<string, unknown>;
 const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
 
 /** `now` is the app's clock, the one sessions expire by: a cookie's expiry is set from it too. */
-export function sessionRoutes(app: FastifyInstance, state: ConsoleState, now: () => Date): void {
+export function sessionRoutes(app: FastifyInstance, state: ConsoleState, now: Clock): void {
   /** Starts a session for a person whose password checked out, and sends them on. */
   async function signIn(request: FastifyRequest, reply: FastifyReply, staffId: string, next?: string) {
     const old = request.cookies[SESSION_COOKIE];
@@ -129,7 +130,7 @@ export function sessionRoutes(app: FastifyInstance, state: ConsoleState, now: ()
     if (lang === 'en' || lang === 'zh-CN') {
       // A preference, not a secret: readable by the page, kept a year.
       reply.setCookie('fm_lang', lang, {
-        ...cookieOptions(request, new Date(now().getTime() + 365 * 86400_000)),
+        ...cookieOptions(request, new Date(now() + 365 * 86400_000)),
         httpOnly: false,
       });
     }
