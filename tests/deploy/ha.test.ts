@@ -114,14 +114,14 @@ describe('deploy/ha/compose.yaml', () => {
       const config = loadConfig(env);
       const parsed = parseServices(onlyOf(s)) as { services: ReadonlySet<'broker'> };
       expect(selectionProblem(parsed.services, config), name).toBeUndefined();
-      // The split needs PostgreSQL; the broker's ingest reads its own bus (no FM_MQTT_URL), the
-      // others reach both broker nodes through this node's HAProxy.
+      // The split needs PostgreSQL; ingest and rules read their broker's bus (no FM_MQTT_URL), the
+      // API reaches both broker nodes through this node's HAProxy.
       expect(config.DATABASE_URL, name).toMatch(/^postgres:/);
       expect(config.FM_MQTT_URL, name).toBe(name === 'broker' ? undefined : 'mqtt://haproxy:1883');
     }
     const env = (name: string) => compose.services[name]!.environment!;
     expect(env('broker').FM_REDIS_URL).toMatch(/^redis:\/\//);
-    expect(env('rules').FM_RULES_WORKER_ID).toMatch(/NODE_NAME/);
+    expect(env('broker').FM_RULES_WORKER_ID).toMatch(/NODE_NAME/);
     expect(env('api').FM_API_TRUST_PROXY).toBe('true');
   });
 
@@ -164,7 +164,7 @@ describe('deploy/ha/compose.yaml', () => {
 describe('deploy/ha/systemd', () => {
   const unit = read('deploy/ha/systemd/facility-monitor@.service');
   const common = envFile('deploy/ha/systemd/facility.env.example');
-  const roles = ['broker', 'rules', 'api'] as const;
+  const roles = ['broker', 'api'] as const;
   const dir = tempDir('deploy-ha-units');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -187,6 +187,13 @@ describe('deploy/ha/systemd', () => {
     expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
     const config = loadConfig(env);
     expect(selectionProblem((parsed as { services: ReadonlySet<'api'> }).services, config)).toBeUndefined();
+  });
+
+  it('runs every service in one of its instances', () => {
+    const all = roles.flatMap((r) =>
+      (envFile(`deploy/ha/systemd/${r}.env.example`).get('SERVICES') ?? '').split(','),
+    );
+    expect(all.sort()).toEqual(['api', 'broker', 'ingest', 'rules']);
   });
 
   it('listens where HAProxy sends to', () => {
