@@ -226,3 +226,28 @@ describe('deploy/ha/systemd', () => {
     expect(run.status).toBe(0);
   });
 });
+
+describe('docs/deploy.md, "Two nodes, high availability"', () => {
+  const doc = read('docs/deploy.md');
+  const section = doc.slice(doc.indexOf('## Two nodes, high availability'));
+
+  it('lists every port of the layout in its ports table', () => {
+    const published = services.flatMap(([, s]) => (s.ports ?? []).map((p) => p.split(':').at(-2)!));
+    for (const port of [...published, '8404'])
+      expect(section, port).toMatch(new RegExp(`^\\| ${port} \\|`, 'm'));
+  });
+
+  it('names the files it installs, and the --only of every process', () => {
+    for (const path of [
+      'deploy/ha/compose.yaml',
+      'deploy/ha/node.env.example',
+      'deploy/ha/haproxy.cfg',
+      'deploy/ha/systemd/facility-monitor@.service',
+      'deploy/ha/systemd/haproxy.default.example',
+    ]) {
+      expect(existsSync(repo(path)), path).toBe(true);
+      expect(section, path).toContain(path.split('/').at(-1)!);
+    }
+    for (const [, s] of platform) expect(section).toContain(`\`${onlyOf(s)}\``);
+  });
+});
