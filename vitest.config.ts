@@ -19,6 +19,8 @@ const INTEGRATION = [
   'tests/broker/corpus.test.ts',
   // Broker nodes clustered on a real redis-server; cluster.test.ts kills node processes.
   'tests/broker/cluster*.test.ts',
+  // 10,000 devices reconnecting at once, on one node and on two clustered on redis-server.
+  'tests/broker/storm.test.ts',
   'tests/broker/fuzz.test.ts',
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',
