@@ -96,6 +96,7 @@ type Persistence = NonNullable<AedesOptions['persistence']> & {
   destroy(): Promise<void>;
   streamWill(brokers: object): AsyncIterable<StoredWill>;
   delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+  addSubscriptions(client: object, subs: object[]): Promise<unknown>;
 };
 
 /**
@@ -130,6 +131,18 @@ export function clusterParts(
   const persistenceRedis = require('aedes-persistence-redis') as (opts: object) => Persistence;
   // It disconnects `conn` itself on destroy.
   const persistence = persistenceRedis({ conn: db });
+  // aedes 1.x stores a SUBSCRIBE's whole list of filters once per filter, in parallel
+  // (handlers/subscribe.js, storeSubscriptions). The shared persistence keys its wait for the
+  // bus's echo by client and first filter, so of N such stores only one ever settles and a
+  // persistent session subscribing to several filters in one SUBSCRIBE never got its SUBACK.
+  // Calls for the same packet's list share one store.
+  const addSubscriptions = persistence.addSubscriptions.bind(persistence);
+  const storing = new WeakMap<object, Promise<unknown>>();
+  persistence.addSubscriptions = (client: object, subs: object[]) => {
+    const stored = storing.get(subs) ?? Promise.resolve(addSubscriptions(client, subs));
+    storing.set(subs, stored);
+    return stored;
+  };
   const streamWill = persistence.streamWill.bind(persistence);
   persistence.streamWill = async function* screened(brokers: object) {
     for await (const will of streamWill(brokers)) {
