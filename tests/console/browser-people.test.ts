@@ -49,15 +49,12 @@ describe('editing a person in a browser', () => {
     });
 
     // A site the supervisor does not have, added to the form by hand: the API refuses it.
-    await page.evaluate(() => {
+    await page.evaluate(`{
       const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.name = 'sites';
-      box.value = 'estate-2';
-      box.checked = true;
+      Object.assign(box, { type: 'checkbox', name: 'sites', value: 'estate-2', checked: true });
       box.setAttribute('aria-label', 'estate-2');
-      document.querySelector('#edit-person fieldset')!.append(box);
-    });
+      document.querySelector('#edit-person fieldset').append(box);
+    }`);
     await page.uncheck('#edit-person [name=notifyVia][value="sms"]');
     await page.click('#edit-person button[type=submit]');
     const error = page.locator('#edit-error');

@@ -13,6 +13,7 @@ export const PEOPLE_WORDS = {
   'pe.channels': ['Own notifications by', '个人通知方式'],
   'pe.via.sms': ['SMS', '短信'],
   'pe.via.email': ['e-mail', '邮件'],
+  'pe.quietNow': ['Quiet hours', '免打扰时段'],
   'pe.quiet': [
     'Quiet hours, site local time (only emergencies reach them then)',
     '免打扰时段，项目当地时间（期间只发紧急通知）',

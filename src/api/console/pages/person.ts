@@ -70,12 +70,12 @@ export function personPage(p: PageContext, o: PersonPageOptions): Html {
 <dt>${w('pe.phone')}</dt><dd data-field="phone">${s.phone ?? w('pe.none')}</dd>
 <dt>${w('pe.email')}</dt><dd data-field="email">${s.email ?? w('pe.none')}</dd>
 <dt>${w('pe.channels')}</dt><dd data-field="notifyVia">${list(s.notifyVia, (x) => wk(`pe.via.${x}`))}</dd>
-<dt>${w('pe.quiet')}</dt><dd data-field="quietHours">${s.quietHours ?? w('pe.none')}</dd>
+<dt>${w('pe.quietNow')}</dt><dd data-field="quietHours">${s.quietHours ?? w('pe.none')}</dd>
 </dl></section>
 <section class="card" aria-labelledby="edit-h"><h2 id="edit-h">${w('pe.change')}</h2>
 ${o.saved ? html`<p class="notice" role="status" id="edit-saved">${w('pe.saved')}</p>` : ''}
 ${o.error ? html`<p class="error" role="alert" id="edit-error">${o.error.message}</p>` : ''}
-<form method="post" action="/manage/people/${encodeURIComponent(s.id)}" id="edit-person" class="stack">
+<form method="post" action="/manage/people/${encodeURIComponent(s.id)}" id="edit-person" class="stack edit-person">
 <input type="hidden" name="_csrf" value="${p.csrf ?? ''}">
 <input type="hidden" name="back" value="${o.back}">
 <fieldset class="row"><legend>${w('pe.trades')}</legend>${TRADES.map((x) => box('trades', x, f.trades.includes(x), wk(`trade.${x}`)))}</fieldset>
