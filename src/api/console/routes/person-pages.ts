@@ -5,7 +5,7 @@
  * exactly as for a script or a token; its refusal comes back next to the form in the person's
  * language. Nothing here decides who may change what.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Records } from '../../../records/index.ts';
 import type { ServiceDesk } from '../../desk.ts';
 import { scopeOf } from '../../plugins/sites.ts';
@@ -100,13 +100,17 @@ export function personPages(app: FastifyInstance, d: PersonPagesOptions): void {
     return { person, sites: await d.records.listSites(scope) };
   }
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
-  const notFound = (p: PageContext) => t(p.lang, 'pe.notFound');
+  /** No such person for this sign-in: 404, as the API answers; no desk at all: 503, as it does. */
+  const missing = (p: PageContext, reply: FastifyReply) =>
+    d.desk
+      ? reply.code(404).type('text/plain; charset=utf-8').send(t(p.lang, 'pe.notFound'))
+      : reply.code(503).type('text/plain; charset=utf-8').send('the service desk is not running');
 
   app.get('/manage/people/:id', async (request, reply) => {
     const p = await staffPage(request, reply, d.state, DUTY_WRITERS);
     if (!p) return;
     const found = await load(p, idOf(request));
-    if (!found) return reply.code(404).type('text/plain; charset=utf-8').send(notFound(p));
+    if (!found) return missing(p, reply);
     const q = request.query as Form;
     return sendPage(
       reply,
@@ -120,7 +124,7 @@ export function personPages(app: FastifyInstance, d: PersonPagesOptions): void {
     const id = idOf(request);
     const body = (request.body ?? {}) as Form;
     const found = await load(p, id);
-    if (!found) return reply.code(404).type('text/plain; charset=utf-8').send(notFound(p));
+    if (!found) return missing(p, reply);
     const form = readForm(body);
     const back = backOf(body.back);
     const again = (status: number, error: { message: string; field?: string }) =>
