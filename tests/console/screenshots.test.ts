@@ -135,6 +135,7 @@ describe('every main page at both sizes', () => {
     { name: 'slip', as: 'eng-1', path: () => `/m/records/${recordId}`, ready: '#record[aria-busy="false"]' },
     { name: 'alerts', as: 'guard-1', path: () => '/m/alerts', ready: 'li[data-alert]' },
     { name: 'people', as: 'admin-1', path: () => '/admin/people', ready: 'tr[data-staff]' },
+    { name: 'person', as: 'mgr-1', path: () => '/manage/people/eng-1', ready: '#edit-person' },
     { name: 'qr', as: 'admin-1', path: () => '/admin/qr?site=estate-1', ready: '.qr-sheet figure' },
     { name: 'rounds', as: 'guard-1', path: () => '/m/rounds', ready: 'li[data-route]' },
     { name: 'round', as: 'guard-1', path: () => `/m/rounds/${roundId}`, ready: '#points li[data-point]' },

@@ -31,6 +31,7 @@ import { peoplePage } from './pages/people.ts';
 import { plansPage } from './pages/plans.ts';
 import { recordPage } from './pages/record.ts';
 import { PlaceStore } from './places.ts';
+import { personPages } from './routes/person-pages.ts';
 import { residentRoutes } from './routes/resident-routes.ts';
 import { roundPages } from './routes/round-pages.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
@@ -134,6 +135,7 @@ export async function consolePages(app: FastifyInstance, { state, desk, records,
   residentRoutes(app, { state, places: new PlaceStore(records.db, now), desk, records, attachments, now });
 
   roundPages(app, { state, desk, records, walkers: ROUND_WALKERS, planners: ROUND_PLANNERS });
+  personPages(app, { state, desk, records });
 
   app.get('/', async (request, reply) => {
     const p = await staffPage(request, reply, state);

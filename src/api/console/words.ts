@@ -1,6 +1,7 @@
 /** [English, 简体中文] for every word the console shows; i18n.ts looks them up. */
 import { DESK_WORDS, MANAGE_WORDS, MOBILE_WORDS } from './words-desk.ts';
 import { DUTY_WORDS } from './words-manage.ts';
+import { PEOPLE_WORDS } from './words-people.ts';
 import { RESIDENT_WORDS } from './words-resident.ts';
 import { ROUND_WORDS } from './words-rounds.ts';
 
@@ -97,4 +98,5 @@ export const WORDS = {
   ...RESIDENT_WORDS,
   ...DUTY_WORDS,
   ...ROUND_WORDS,
+  ...PEOPLE_WORDS,
 } as const;

@@ -60,6 +60,7 @@ export {
 } from './device-faults.ts';
 export {
   type DutyPick,
+  NOTIFY_VIA,
   type Shift,
   type ShiftInput,
   type Staff,

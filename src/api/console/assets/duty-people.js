@@ -1,5 +1,6 @@
 // The duty page's people: who works this site, added and taken off the duty table through the
-// API's /staff (POST, PATCH), which decides who may give which role. duty.js owns the rest.
+// API's /staff (POST, PATCH), which decides who may give which role; each links to the person's
+// page (/manage/people/:id) for the rest of their fields. duty.js owns the rest of the page.
 const { api, el, w, fail, toast } = globalThis.fm;
 const siteSelect = document.getElementById('site');
 const body = document.querySelector('#people tbody');
@@ -21,7 +22,20 @@ function row(p) {
     el('td', {}, p.phone ?? '—'),
     el('td', {}, p.roles.map((r) => w(`role.${r}`)).join(', ')),
     el('td', {}, p.trades.map((t) => w(`trade.${t}`)).join(', ') || '—'),
-    el('td', {}, p.sites.length ? '' : `${w('du.everySite')} · `, toggle),
+    el('td', {}, p.sites.length ? '' : `${w('du.everySite')} · `, toggle, ' · ', editLink(p)),
+  );
+}
+
+/** The person's own page: trades, sites, contact and notifications, a plain form to the API. */
+function editLink(p) {
+  const back = `/manage/duty?site=${encodeURIComponent(currentSite())}`;
+  return el(
+    'a',
+    {
+      href: `/manage/people/${encodeURIComponent(p.id)}?back=${encodeURIComponent(back)}`,
+      'aria-label': w('pe.editWho', { name: p.name }),
+    },
+    w('pe.edit'),
   );
 }
 

@@ -48,6 +48,15 @@ function row(p) {
           w('people.setPassword'),
         ),
         el('button', { type: 'button', onclick: () => endSessions(id) }, w('people.signOutAll')),
+        // Trades, sites, contact and notifications: the person's page, a plain form to the API.
+        el(
+          'a',
+          {
+            href: `/manage/people/${encodeURIComponent(id)}?back=${encodeURIComponent('/admin/people')}`,
+            'aria-label': w('pe.editWho', { name: p.name }),
+          },
+          w('pe.edit'),
+        ),
       ),
       pwForm,
     ),

@@ -20,7 +20,7 @@ export function dutyPage(p: PageContext, o: { canEditLimits: boolean }) {
   return page(p, {
     title: w('du.title'),
     scripts: ['duty.js', 'duty-people.js'],
-    words: ['du.', 'trade.', 'type.', 'lim.', 'scope.', 'mw.', 'role.'],
+    words: ['du.', 'trade.', 'type.', 'lim.', 'scope.', 'mw.', 'role.', 'pe.edit'],
     data: { limits: Object.keys(DEFAULT_LIMITS), types: RECORD_TYPES, canEditLimits: o.canEditLimits },
     body: html`<div class="row"><h1>${w('du.title')}</h1>
 <label for="site" class="sr-only">${w('desk.site')}</label><select id="site"></select></div>

@@ -8,7 +8,7 @@ export function peoplePage(p: PageContext) {
   return page(p, {
     title: w('people.title'),
     scripts: ['people.js'],
-    words: ['people.', 'pw.'],
+    words: ['people.', 'pw.', 'pe.edit'],
     body: html`<h1>${w('people.title')}</h1>
 <p id="invite-link" class="notice" hidden></p>
 <div class="scroll" tabindex="0" role="region" aria-label="${w('people.title')}"><table id="people" class="grid">
