@@ -68,9 +68,13 @@ export async function startPlatform(options: Omit<PlatformOptions, 'only'>): Pro
   return (await startServices(options)) as Platform;
 }
 
-/** `service.rules`, or `service.rules-<worker>` for a named worker (the broker allows a `-suffix`). */
-function rulesAccount<T extends { clientId: string }>(account: T, worker: string | undefined): T {
-  return worker ? { ...account, clientId: `${account.clientId}-${worker}` } : account;
+/**
+ * `service.<name>`, or `service.<name>-<copy>` for one of several copies (a rules worker, an API
+ * replica's command sender; the broker allows a `-suffix`): each its own persistent session, as
+ * copies sharing one client id would take it from each other.
+ */
+export function copyAccount<T extends { clientId: string }>(account: T, copy: string | undefined): T {
+  return copy ? { ...account, clientId: `${account.clientId}-${copy}` } : account;
 }
 
 /**
@@ -199,8 +203,7 @@ export async function startServices({
             now: systemClock,
             records,
             desk,
-            // Each worker its own persistent session: workers sharing one client id would take it from each other.
-            ...(bus ? { bus } : { mqtt: rulesAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
+            ...(bus ? { bus } : { mqtt: copyAccount(account('rules'), config.FM_RULES_WORKER_ID) }),
           }),
         )
       : undefined;
@@ -213,7 +216,7 @@ export async function startServices({
             db: records.db,
             log: log.child({ service: 'commands' }),
             now: systemClock,
-            mqtt: account('commands'),
+            mqtt: copyAccount(account('commands'), config.FM_API_REPLICA_ID),
           }),
         )
       : undefined;

@@ -45,7 +45,7 @@ describe('facility start --only', () => {
     });
     const tcp = brokerSide.broker!.addresses.tcp;
     apiSide = await startServices({
-      config: settings(dirs[1]!, { FM_MQTT_URL: `mqtt://127.0.0.1:${tcp.port}` }),
+      config: settings(dirs[1]!, { FM_MQTT_URL: `mqtt://127.0.0.1:${tcp.port}`, FM_API_REPLICA_ID: 'a' }),
       log,
       demo: false,
       only: new Set(['rules', 'api']),
@@ -94,6 +94,29 @@ describe('facility start --only', () => {
       reconnectPeriod: 0,
     });
     await device.endAsync();
+  });
+
+  it('gives each API replica its own command session, so replicas do not take it from each other', async () => {
+    const tcp = brokerSide.broker!.addresses.tcp;
+    const before = { ...brokerSide.broker!.counters() };
+    const dir = tempDir('only-c');
+    const replica = await startServices({
+      config: settings(dir, { FM_MQTT_URL: `mqtt://127.0.0.1:${tcp.port}`, FM_API_REPLICA_ID: 'b' }),
+      log,
+      demo: false,
+      only: new Set(['api']),
+    });
+    try {
+      const broker = brokerSide.broker!;
+      // Sharing one client id, each replica's reconnect (every second) ended the other's session:
+      // the connects went on growing and one of the two was connected at any moment.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(broker.counters().connects - before.connects).toBe(1);
+      expect(broker.counters().clientsConnected - before.clientsConnected).toBe(1);
+    } finally {
+      await replica.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
