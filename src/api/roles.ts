@@ -30,6 +30,25 @@ export const STATS_READERS: readonly Role[] = ['front_desk', 'supervisor', 'mana
 /** Staff and the duty table dispatch reads: the people who run the rota. Everyone may read it. */
 export const DUTY_WRITERS: readonly Role[] = ['supervisor', 'manager', 'admin'];
 /**
+ * The staff roles each writer of the duty table may give, and so whose rows they may change: a
+ * supervisor runs the front desk, the engineers and the guards (and fellow supervisors' rota, not
+ * their roles); a manager also the supervisors; an admin everyone. Nobody gives a role above their
+ * own or changes the row of a person who holds one, so a supervisor cannot make an admin, nor take
+ * an admin's or a manager's roles away or deactivate them.
+ */
+const GRANTS: Partial<Record<Role, readonly Role[]>> = {
+  supervisor: ['front_desk', 'engineer', 'guard'],
+  manager: ['front_desk', 'engineer', 'guard', 'supervisor'],
+  admin: ['front_desk', 'engineer', 'guard', 'supervisor', 'manager', 'admin'],
+};
+
+/** The roles in `wanted` that a caller holding `roles` may not give. */
+export function rolesNotGivable(roles: readonly Role[], wanted: readonly Role[]): Role[] {
+  const may = new Set(roles.flatMap((r) => GRANTS[r] ?? []));
+  return wanted.filter((r) => !may.has(r));
+}
+
+/**
  * A site's deadlines: the managers' policy, since the rates they report are measured against them
  * (a supervisor does not loosen the clock their own team runs on).
  */

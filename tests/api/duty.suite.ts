@@ -106,7 +106,7 @@ export function dutyApiSuite(name: string, databaseUrl: () => string | undefined
     });
 
     it('an ended shift and a deactivated person no longer get slips; the supervisor does', async () => {
-      await t.call(sup, 'POST', '/staff', {
+      await t.call(manager, 'POST', '/staff', {
         id: 'sup-eng',
         name: 'Zhang',
         roles: ['supervisor'],
@@ -198,6 +198,34 @@ export function dutyApiSuite(name: string, databaseUrl: () => string | undefined
       expect([noDevice.statusCode, noDevice.json().error.code]).toEqual([404, 'device-not-found']);
       const dup = await t.call(manager, 'POST', '/staff', { id: 'eng-li', name: 'Li', roles: ['engineer'] });
       expect([dup.statusCode, dup.json().error.code]).toEqual([409, 'staff-exists']);
+    });
+
+    it('lets nobody give a role above their own, nor change the row of a person who holds one', async () => {
+      const person = (id: string, roles: string[]) => ({ id, name: id, roles, sites: [SITE] });
+      const code = async (token: string, method: string, url: string, body: unknown) =>
+        (await t.call(token, method, url, body)).statusCode;
+      // A supervisor runs the desk, the engineers and the guards.
+      expect(await code(sup, 'POST', '/staff', person('g-new', ['guard']))).toBe(201);
+      const up = await t.call(sup, 'POST', '/staff', person('m-new', ['manager']));
+      expect(up.statusCode).toBe(403);
+      expect(up.json().error.message).toContain('manager');
+      expect(await code(sup, 'POST', '/staff', person('s-new', ['supervisor']))).toBe(403);
+      expect(await code(sup, 'PATCH', '/staff/g-new', { roles: ['guard', 'admin'] })).toBe(403);
+      // A manager also the supervisors, not the managers and admins.
+      expect(await code(manager, 'POST', '/staff', person('s-new', ['supervisor']))).toBe(201);
+      expect(await code(manager, 'POST', '/staff', person('a-new', ['admin']))).toBe(403);
+      expect(await code(ADMIN, 'POST', '/staff', person('a-new', ['admin']))).toBe(201);
+      // An admin's or a supervisor's row is beyond a supervisor: no deactivating, no phone change.
+      expect(await code(sup, 'PATCH', '/staff/a-new', { active: false })).toBe(403);
+      expect(await code(sup, 'PATCH', '/staff/s-new', { phone: '13800000000' })).toBe(403);
+      expect(await code(manager, 'PATCH', '/staff/a-new', { active: false })).toBe(403);
+      expect(await code(manager, 'PATCH', '/staff/s-new', { active: false })).toBe(200);
+      expect(await code(sup, 'PATCH', '/staff/g-new', { phone: '13800000001' })).toBe(200);
+      const admins = (await t.call(ADMIN, 'GET', '/staff')).json().items;
+      expect(admins.find((p: { id: string }) => p.id === 'a-new')).toMatchObject({
+        active: true,
+        roles: ['admin'],
+      });
     });
 
     it('lets the front desk read but not write the duty table, deadlines or maintenance (403)', async () => {

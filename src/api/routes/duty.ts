@@ -2,13 +2,15 @@
  * Staff and the duty table that dispatch reads (records/service/dispatch.ts). Nothing is deleted:
  * people are deactivated and shifts ended, so every past dispatch stays explainable.
  */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiContext } from '../context.ts';
 import { requireDesk } from '../desk.ts';
+import { forbidden } from '../errors.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { scopeFilter } from '../plugins/sites.ts';
-import { ANY_ROLE, DUTY_WRITERS } from '../roles.ts';
+import { ANY_ROLE, DUTY_WRITERS, type Role, rolesNotGivable } from '../roles.ts';
 import { commonErrors, conflict, errorBody, notFound } from '../schemas/common.ts';
 import {
   dutyNow,
@@ -28,6 +30,12 @@ import { siteLookups } from '../site-lookups.ts';
 
 const tags = ['duty'];
 const unavailable = { 503: errorBody };
+
+/** 403 unless the caller may give every one of `roles` (roles.ts, rolesNotGivable). */
+function mayGive(request: FastifyRequest, roles: readonly Role[] | undefined, what: string): void {
+  const over = rolesNotGivable(principalOf(request).roles, roles ?? []);
+  if (over.length > 0) throw forbidden(`your roles may not ${what} ${over.join(', ')}`);
+}
 
 export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const at = siteLookups(ctx.records.db);
@@ -60,7 +68,10 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         response: { 201: staff, ...commonErrors, ...conflict, ...unavailable },
       },
     },
-    async (request, reply) => reply.code(201).send(await requireDesk(ctx.desk).addStaff(request.body)),
+    async (request, reply) => {
+      mayGive(request, request.body.roles, 'give');
+      return reply.code(201).send(await requireDesk(ctx.desk).addStaff(request.body));
+    },
   );
 
   app.patch(
@@ -75,7 +86,14 @@ export const dutyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         response: { 200: staff, ...commonErrors, ...notFound, ...unavailable },
       },
     },
-    async (request) => requireDesk(ctx.desk).updateStaff(request.params.id, request.body),
+    async (request) => {
+      const desk = requireDesk(ctx.desk);
+      // Out of the caller's sites it is already a 404 (config.sites); here, out of their rank.
+      const person = await desk.getStaff(request.params.id);
+      if (person) mayGive(request, person.roles, 'change the row of a person who holds');
+      if (request.body.roles) mayGive(request, request.body.roles, 'give');
+      return desk.updateStaff(request.params.id, request.body);
+    },
   );
 
   app.get(

@@ -234,6 +234,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
 
     addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, dateOf(ctx.now)),
     listStaff: (site?: string, sites?: readonly string[]) => dispatch.listStaff(ctx.db, site, sites),
+    getStaff: (id: string) => dispatch.getStaff(ctx.db, id),
     /** Changes name, phone, roles, trades, sites or active (false leaves the duty table); the id stays. */
     updateStaff: (id: string, patch: unknown) => dutyTable.updateStaff(ctx.db, id, patch),
     addShift: (input: unknown) => dispatch.addShift(ctx.db, input, dateOf(ctx.now)),
