@@ -202,7 +202,7 @@ export function dutyApiSuite(name: string, databaseUrl: () => string | undefined
 
     it('lets nobody give a role above their own, nor change the row of a person who holds one', async () => {
       const person = (id: string, roles: string[]) => ({ id, name: id, roles, sites: [SITE] });
-      const code = async (token: string, method: string, url: string, body: unknown) =>
+      const code = async (token: string, method: 'POST' | 'PATCH', url: string, body: unknown) =>
         (await t.call(token, method, url, body)).statusCode;
       // A supervisor runs the desk, the engineers and the guards.
       expect(await code(sup, 'POST', '/staff', person('g-new', ['guard']))).toBe(201);
