@@ -100,6 +100,7 @@ export function buildApp(deps: ApiDeps): App {
         db: deps.records.db,
         now: deps.now,
         session: { ttlMs: options.console.sessionTtlMs, idleMs: options.console.sessionIdleMs },
+        passwordCost: options.console.passwordCost,
       })
     : undefined;
   const ctx: ApiContext = {

@@ -42,6 +42,11 @@ export interface ApiOptions {
     sessionTtlMs?: number;
     /** A session ends after this long without a request, ms. Default 4 h. */
     sessionIdleMs?: number;
+    /**
+     * The scrypt cost of new staff password hashes. Default N 2^16, r 8, p 1 (console/passwords.ts
+     * says why); no setting, since a weaker one only helps whoever copies the table. Tests lower it.
+     */
+    passwordCost?: { N: number; r: number; p: number };
   };
 }
 
@@ -77,6 +82,9 @@ export const apiOptionsSchema = z.object({
         .int()
         .min(60_000)
         .default(4 * 3600_000),
+      passwordCost: z
+        .object({ N: z.number().int().min(2), r: z.number().int().min(1), p: z.number().int().min(1) })
+        .optional(),
     })
     .prefault({}),
 });

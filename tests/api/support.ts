@@ -56,7 +56,13 @@ export async function openTestApi(
     desk,
     log: opts.log ?? silent,
     now,
-    options: { dataDir, adminToken: ADMIN, rateLimitMax: 0, ...options },
+    options: {
+      dataDir,
+      adminToken: ADMIN,
+      rateLimitMax: 0,
+      ...options,
+      console: { passwordCost: TEST_PASSWORD_COST, ...options?.console },
+    },
     ...rest,
   });
   await app.ready();
@@ -92,6 +98,13 @@ export async function openTestApi(
  * A second API process on the same store and clock (as a replica behind a load balancer): what it
  * shares with the first must live in the database. Close it with `app.close()`.
  */
+/**
+ * Staff password hashes in test APIs: scrypt at 1/64 of the production cost (1 MiB instead of
+ * 64 MiB), since every sign-in of the suite pays it. replicaOf keeps the production cost, and
+ * tests/console/sign-in.test.ts checks a login stored through it.
+ */
+export const TEST_PASSWORD_COST = { N: 1024, r: 8, p: 1 };
+
 export async function replicaOf(t: TestApi): Promise<App> {
   const replica = buildApp({
     records: t.records,

@@ -9,7 +9,7 @@ import { type Clock, dateOf } from '../../clock.ts';
 import type { Queryable } from '../../records/index.ts';
 import { ApiError } from '../errors.ts';
 import type { Role } from '../roles.ts';
-import { hashPassword, passwordProblem } from './passwords.ts';
+import { DEFAULT_PARAMS, hashPassword, passwordProblem, type ScryptParams } from './passwords.ts';
 
 export interface LoginRow {
   staffId: string;
@@ -60,6 +60,8 @@ export class LoginStore {
   constructor(
     private readonly db: Queryable,
     private readonly now: Clock,
+    /** The cost of new hashes (passwords.ts says why this one); tests pass a cheaper one. */
+    readonly passwordCost: ScryptParams = DEFAULT_PARAMS,
   ) {}
 
   /**
@@ -108,7 +110,7 @@ export class LoginStore {
     ]);
     if (taken.length > 0)
       throw new ApiError(409, 'username-exists', `the username "${name}" belongs to someone else`);
-    const hash = await hashPassword(input.password);
+    const hash = await hashPassword(input.password, this.passwordCost);
     await this.db.query(
       `INSERT INTO console_logins (staff_id, username, roles, password_hash, password_set_at, password_set_by)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -132,7 +134,7 @@ export class LoginStore {
   async rehash(staffId: string, password: string): Promise<void> {
     await this.db.query('UPDATE console_logins SET password_hash = $2 WHERE staff_id = $1', [
       staffId,
-      await hashPassword(password),
+      await hashPassword(password, this.passwordCost),
     ]);
   }
 

@@ -12,6 +12,7 @@ import type { SessionAuthenticator } from '../plugins/auth.ts';
 import { Assets } from './assets.ts';
 import { csrfMatches } from './csrf.ts';
 import { LoginStore } from './logins.ts';
+import type { ScryptParams } from './passwords.ts';
 import { type Session, type SessionOptions, SessionStore } from './sessions.ts';
 import { SignInThrottle, type ThrottleOptions } from './throttle.ts';
 
@@ -49,6 +50,8 @@ export function openConsoleState(deps: {
   now: Clock;
   session?: SessionOptions;
   throttle?: ThrottleOptions;
+  /** The scrypt cost of new password hashes; default passwords.ts's. */
+  passwordCost?: ScryptParams;
 }): ConsoleState {
   const sessions = new SessionStore(deps.db, deps.now, deps.session);
   const signIns: Record<SignInOutcome, number> = {
@@ -65,7 +68,7 @@ export function openConsoleState(deps: {
   };
   return {
     sessions,
-    logins: new LoginStore(deps.db, deps.now),
+    logins: new LoginStore(deps.db, deps.now, deps.passwordCost),
     throttle: new SignInThrottle(deps.db, deps.now, deps.throttle),
     assets: new Assets(),
     signIns,

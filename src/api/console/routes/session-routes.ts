@@ -67,14 +67,15 @@ export function sessionRoutes(app: FastifyInstance, state: ConsoleState, now: Cl
     }
     const row = await state.logins.find(login);
     const ok = row?.passwordHash && row.active ? await verifyPassword(password, row.passwordHash) : false;
-    if (!row?.passwordHash || !row.active) await burnVerification(password);
+    if (!row?.passwordHash || !row.active) await burnVerification(password, state.logins.passwordCost);
     if (!ok || !row) {
       if (row) await state.logins.noteFailure(row.staffId);
       count(!row ? 'unknown-login' : !row.passwordHash ? 'no-password' : 'wrong-password');
       return again(401, t(p.lang, 'signIn.wrong'));
     }
     await state.throttle.succeed(login, address);
-    if (needsRehash(row.passwordHash!)) await state.logins.rehash(row.staffId, password);
+    if (needsRehash(row.passwordHash!, state.logins.passwordCost))
+      await state.logins.rehash(row.staffId, password);
     if (!(await state.logins.hasRoles(row.staffId))) {
       count('no-role');
       return again(403, t(p.lang, 'signIn.noRole'));
