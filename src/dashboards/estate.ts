@@ -16,7 +16,7 @@ import {
   words,
   ZERO_IS_GOOD,
 } from './common.ts';
-import { INTACT_BY_KIND_AND_ZONE_SQL } from './intact-sql.ts';
+import { DEVICE_TIME_CTES, INTACT_BY_KIND_AND_ZONE_SQL } from './intact-sql.ts';
 import { shippedRules } from './limits.ts';
 import { INFLUX, influxql } from './queries.ts';
 import { bars, coloured, number, OPEN, priorities, rows } from './records-panels.ts';
@@ -41,18 +41,7 @@ const FAULT_WINDOW = `(extract(epoch FROM r.fault_at) * 1000)::bigint - 900000 A
  * (records/service/stats.ts), down while the records' view device_downtime says so; overlapping
  * spans count once.
  */
-export const EQUIPMENT_INTACT_SQL = `WITH w AS (SELECT $__timeFrom()::timestamptz AS f, LEAST($__timeTo()::timestamptz, now()) AS t),
-dev AS (
-  SELECT d.id, tstzrange(GREATEST(d.created_at, w.f), LEAST(COALESCE(d.revoked_at, w.t), w.t)) AS span
-  FROM devices d, w
-  WHERE d.site_id = '$site' AND d.created_at < w.t AND (d.revoked_at IS NULL OR d.revoked_at > w.f)
-),
-down AS (
-  SELECT x.device_id, range_agg(tstzrange(x.down_from, GREATEST(x.down_from, COALESCE(x.down_until, w.t)))) AS spans
-  FROM device_downtime x, w
-  WHERE x.site_id = '$site' AND x.down_from < w.t
-  GROUP BY x.device_id
-)
+export const EQUIPMENT_INTACT_SQL = `${DEVICE_TIME_CTES}
 SELECT round((100 * (1 - COALESCE(sum(dn.s), 0) / NULLIF(sum(extract(epoch FROM upper(dev.span) - lower(dev.span))), 0)))::numeric, 2) AS intact_pct
 FROM dev LEFT JOIN LATERAL (
   SELECT sum(extract(epoch FROM upper(x) - lower(x))) AS s

@@ -5,7 +5,12 @@
  * the outages of the view device_downtime over device-time, each device from its registration (or
  * the range's start) to its revocation (or the range's end, or now), overlapping outages once.
  */
-export const INTACT_BY_KIND_AND_ZONE_SQL = `WITH w AS (SELECT $__timeFrom()::timestamptz AS f, LEAST($__timeTo()::timestamptz, now()) AS t),
+/**
+ * The range (w), each device's span in it (dev: from its registration or the range's start to its
+ * revocation, the range's end or now) and each device's outages (down), shared by the intact-rate
+ * queries.
+ */
+export const DEVICE_TIME_CTES = `WITH w AS (SELECT $__timeFrom()::timestamptz AS f, LEAST($__timeTo()::timestamptz, now()) AS t),
 dev AS (
   SELECT d.id, d.kind, d.building_id,
     tstzrange(GREATEST(d.created_at, w.f), LEAST(COALESCE(d.revoked_at, w.t), w.t)) AS span
@@ -17,7 +22,9 @@ down AS (
   FROM device_downtime x, w
   WHERE x.site_id = '$site' AND x.down_from < w.t
   GROUP BY x.device_id
-),
+)`;
+
+export const INTACT_BY_KIND_AND_ZONE_SQL = `${DEVICE_TIME_CTES},
 per AS (
   SELECT dev.kind, dev.building_id, extract(epoch FROM upper(dev.span) - lower(dev.span)) AS total,
     COALESCE(dn.s, 0) AS down
