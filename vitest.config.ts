@@ -6,7 +6,8 @@ import { LongestFirst } from './tests/support/sequencer.ts';
  *
  * The rule: a test file belongs in `integration` when it (or a helper it calls) starts another
  * process (mosquitto, PostgreSQL, influxd, the CLI, a fixture it kills), or floods, sleeps through
- * or waits out real time by design (outages, rate limits, reconnects). Everything else is `fast`:
+ * or waits out real time by design (outages, rate limits, reconnects), or builds an embedded store
+ * from nothing (PGlite's initdb and every migration, about 10 s). Everything else is `fast`:
  * pure logic and in-process collaborators (the API by inject(), the broker on loopback, PGlite
  * copied from the migrated template in tests/support/store.ts). A new file is `fast` unless listed
  * below; tests/support/fast-guard.ts fails a fast file that starts a process, naming this list.
@@ -18,6 +19,8 @@ const INTEGRATION = [
   'tests/broker/corpus.test.ts',
   // Broker nodes clustered on a real redis-server; cluster.test.ts kills node processes.
   'tests/broker/cluster*.test.ts',
+  // 10,000 devices reconnecting at once, on one node and on two clustered on redis-server.
+  'tests/broker/storm.test.ts',
   'tests/broker/fuzz.test.ts',
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',
@@ -33,6 +36,8 @@ const INTEGRATION = [
   'tests/ingest/kill.test.ts',
   'tests/ingest/mqtt-source.test.ts',
   'tests/ingest/outage.test.ts',
+  'tests/ingest/share-leave.test.ts',
+  'tests/ingest/shared.test.ts',
   'tests/mosquitto/cli.test.ts',
   'tests/mosquitto/dynsec.test.ts',
   'tests/mosquitto/platform.test.ts',
@@ -40,6 +45,8 @@ const INTEGRATION = [
   'tests/records/lock.test.ts',
   'tests/records/notify.test.ts',
   'tests/records/postgres.test.ts',
+  // Creates stores without the seed, and from a seed that does not open.
+  'tests/records/seed.test.ts',
   'tests/records/service/pglite-kill.test.ts',
   'tests/records/service/plans.pglite.test.ts',
   'tests/records/service/postgres.test.ts',

@@ -189,7 +189,7 @@ async function benchEngine(
       records,
       desk,
       log,
-      now: () => new Date(),
+      now: Date.now,
       options: { dataDir, port: 0, adminToken, rateLimitMax: 0, docs: false },
     });
     api.stop = running.stop;

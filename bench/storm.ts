@@ -16,6 +16,9 @@
  *    reconnects within the spread from the moment it listens.
  * Printed per phase: seconds until every device was back (or how many were after the limit), how
  * many were back at 5, 10, 15 and 30 s, and the failed attempts by cause. Bounded; stops by itself.
+ *
+ * The fleet and the brokers are exported: tests/broker/storm.test.ts runs the network drop as a
+ * test, on one node and on two nodes clustered on Redis.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,30 +29,38 @@ import { type RunningServer, startMosquitto, startRedis, tempDir } from '../test
 import { benchDeviceId, benchSecret } from './broker-server.ts';
 import { childBroker, type Running } from './children.ts';
 
-const { values } = parseArgs({
-  options: {
-    devices: { type: 'string', default: '10000' },
-    'spread-s': { type: 'string', default: '10' },
-    'limit-s': { type: 'string', default: '60' },
-    brokers: { type: 'string', default: 'ours,mosquitto' },
-  },
-});
-const N = Number(values.devices);
-const SPREAD_MS = Number(values['spread-s']) * 1000;
-const LIMIT_MS = Number(values['limit-s']) * 1000;
-const ids = Array.from({ length: N }, (_, i) => benchDeviceId(i));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const passwords = tempDir('storm');
-process.on('exit', () => rmSync(passwords, { recursive: true, force: true }));
 
-async function mosquitto(): Promise<Running> {
+/** A broker under the storm; `ports`, when set, says where each device goes (device i: i mod n). */
+export type StormBroker = Running & { ports?: number[] };
+
+/** The platform's broker alone in its process, every device with its own secret. */
+export const startOne = (): Promise<StormBroker> => childBroker('ours', ['ours', '1000', 'distinct']);
+
+/** Two platform broker nodes on the Redis at `redisUrl`, the devices split evenly between them. */
+export async function startCluster(redisUrl: string): Promise<StormBroker> {
+  const env = { FM_BENCH_REDIS_URL: redisUrl };
+  const nodes = await Promise.all(
+    [0, 1].map((k) => childBroker(`cluster-${k}`, ['ours', '1000', 'distinct'], env)),
+  );
+  return {
+    ...nodes[0]!,
+    name: 'cluster',
+    ports: nodes.map((n) => n.port),
+    alive: () => nodes.every((n) => n.alive()),
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
+}
+
+/** Debian's mosquitto with a password file of the devices' secrets, written once into `dir`. */
+async function startMosquittoFor(ids: string[], dir: string): Promise<StormBroker> {
   // The password file, hashed by mosquitto_passwd itself (its default PBKDF2-SHA512).
-  const file = join(passwords, 'passwords');
+  const file = join(dir, 'passwords');
   if (!existsSync(file)) {
     writeFileSync(file, ids.map((id) => `${id}:${benchSecret(id)}`).join('\n'));
     execFileSync('mosquitto_passwd', ['-U', file]);
     // mosquitto started as root reads it after dropping to its own user.
-    chmodSync(passwords, 0o755);
+    chmodSync(dir, 0o755);
     chmodSync(file, 0o644);
   }
   const started = await startMosquitto(['max_connections -1', `password_file ${file}`]);
@@ -63,37 +74,6 @@ async function mosquitto(): Promise<Running> {
   };
 }
 
-let redis: (RunningServer & { url: string }) | undefined;
-process.on('exit', () => {
-  try {
-    if (redis) process.kill(redis.pid, 'SIGKILL');
-  } catch {
-    // Already stopped.
-  }
-});
-
-/** Two nodes on one Redis; `ports` says where each device goes. */
-async function cluster(): Promise<Running & { ports: number[] }> {
-  redis ??= await startRedis();
-  const env = { FM_BENCH_REDIS_URL: redis.url };
-  const nodes = await Promise.all(
-    [0, 1].map((k) => childBroker(`cluster-${k}`, ['ours', '1000', 'distinct'], env)),
-  );
-  return {
-    ...nodes[0]!,
-    name: 'cluster',
-    ports: nodes.map((n) => n.port),
-    alive: () => nodes.every((n) => n.alive()),
-    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
-  };
-}
-
-const starters: Record<string, () => Promise<Running & { ports?: number[] }>> = {
-  ours: () => childBroker('ours', ['ours', '1000', 'distinct']),
-  mosquitto,
-  cluster,
-};
-
 /** The kernel's count of connections dropped because a listen queue was full (all listeners). */
 function listenOverflows(): number {
   const lines = readFileSync('/proc/net/netstat', 'utf8')
@@ -104,7 +84,9 @@ function listenOverflows(): number {
   return Number(values[names.indexOf('ListenOverflows')]);
 }
 
-interface Fleet {
+export interface Fleet {
+  /** How many devices the fleet has. */
+  size: number;
   clients: (MqttClient | undefined)[];
   connected: number;
   failures: Record<string, number>;
@@ -116,7 +98,7 @@ interface Fleet {
 
 /** Connects device `i`, retrying 1-2 s after each failure until `deadline`. */
 function connectDevice(fleet: Fleet, ports: number[], i: number, t0: number, deadline: number): void {
-  const id = ids[i]!;
+  const id = benchDeviceId(i);
   const c = mqtt.connect(`mqtt://127.0.0.1:${ports[i % ports.length]}`, {
     clientId: id,
     username: id,
@@ -144,30 +126,46 @@ function connectDevice(fleet: Fleet, ports: number[], i: number, t0: number, dea
   c.once('close', () => fail('closed before CONNACK'));
 }
 
-function newFleet(): Fleet {
-  return { clients: new Array(N), connected: 0, failures: {}, backAt: [], overflows: 0 };
-}
-
-/** Every device connects within `spreadMs`; resolves when all are back or at the limit. */
-async function storm(ports: number[], spreadMs: number): Promise<Fleet> {
-  const fleet = newFleet();
+/**
+ * Devices `d0`..`d<n-1>` connect to `broker`, each at a random moment within `spreadMs`; resolves
+ * when all are back or `limitMs` after the start.
+ */
+export async function storm(
+  broker: StormBroker,
+  n: number,
+  spreadMs: number,
+  limitMs: number,
+): Promise<Fleet> {
+  const ports = broker.ports ?? [broker.port];
+  const fleet: Fleet = {
+    size: n,
+    clients: new Array(n),
+    connected: 0,
+    failures: {},
+    backAt: [],
+    overflows: 0,
+  };
   const overflowsBefore = listenOverflows();
   const t0 = performance.now();
-  const deadline = t0 + LIMIT_MS;
-  for (let i = 0; i < N; i++)
+  const deadline = t0 + limitMs;
+  for (let i = 0; i < n; i++)
     setTimeout(() => connectDevice(fleet, ports, i, t0, deadline), Math.random() * spreadMs);
-  while (fleet.connected < N && performance.now() < deadline) await sleep(100);
+  while (fleet.connected < n && performance.now() < deadline) await sleep(100);
   fleet.overflows = listenOverflows() - overflowsBefore;
   return fleet;
 }
 
-function summary(broker: string, phase: string, fleet: Fleet) {
+/** Seconds until every device was back, or undefined when some were not. */
+export const allBackS = (fleet: Fleet): number | undefined =>
+  fleet.connected === fleet.size ? Math.max(...fleet.backAt) / 1000 : undefined;
+
+export function summary(broker: string, phase: string, fleet: Fleet) {
   const back = (s: number) => fleet.backAt.filter((t) => t <= s * 1000).length;
-  const last = fleet.connected === N ? Math.max(...fleet.backAt) / 1000 : Number.NaN;
+  const last = allBackS(fleet);
   return {
     broker,
     phase,
-    allBackS: Number.isNaN(last) ? `not all: ${fleet.connected}` : last.toFixed(1),
+    allBackS: last === undefined ? `not all: ${fleet.connected}` : last.toFixed(1),
     at5s: back(5),
     at10s: back(10),
     at15s: back(15),
@@ -177,45 +175,94 @@ function summary(broker: string, phase: string, fleet: Fleet) {
   };
 }
 
-function dropAll(fleet: Fleet): void {
+/** Every socket goes away without DISCONNECT, as when a switch reboots. */
+export function dropAll(fleet: Fleet): void {
   for (const c of fleet.clients) {
     c?.removeAllListeners('close');
-    c?.stream.destroy(); // the socket goes away without DISCONNECT, as when a switch reboots
+    c?.stream.destroy();
     c?.end(true);
   }
 }
 
-const results: ReturnType<typeof summary>[] = [];
-for (const name of values.brokers.split(',')) {
-  const start = starters[name];
-  if (!start) throw new Error(`unknown broker ${name}; choose from ${Object.keys(starters).join(', ')}`);
-  let broker = await start();
-  try {
-    // Everyone connected first, at 1,000/s.
-    const initial = await storm(broker.ports ?? [broker.port], (N / 1000) * 1000);
-    if (initial.connected < N)
-      throw new Error(`${name}: only ${initial.connected} of ${N} connected at first`);
-    await sleep(2000);
-
+/**
+ * Everyone connects first (1,000/s) and, 2 s later, drops at once and reconnects within `spreadMs`.
+ * Resolves with the reconnect phase; the devices stay connected (dropAll them when done).
+ */
+export async function networkDrop(
+  broker: StormBroker,
+  n: number,
+  spreadMs: number,
+  limitMs: number,
+): Promise<Fleet> {
+  const initial = await storm(broker, n, n, limitMs);
+  if (initial.connected < n) {
     dropAll(initial);
-    const drop = await storm(broker.ports ?? [broker.port], SPREAD_MS);
-    results.push(summary(name, 'network drop', drop));
-    console.log(JSON.stringify(results.at(-1)));
-    await sleep(2000);
-
-    await broker.stop(); // SIGKILL for ours; mosquitto is stopped and started again
-    dropAll(drop);
-    broker = await start();
-    const restart = await storm(broker.ports ?? [broker.port], SPREAD_MS);
-    results.push(summary(name, 'broker restart', restart));
-    console.log(JSON.stringify(results.at(-1)));
-    dropAll(restart);
-  } finally {
-    await broker.stop();
+    throw new Error(`${broker.name}: only ${initial.connected} of ${n} connected at first`);
   }
+  await sleep(2000);
+  dropAll(initial);
+  return storm(broker, n, spreadMs, limitMs);
 }
-console.log(`\n${N} devices reconnecting within ${SPREAD_MS / 1000} s (limit ${LIMIT_MS / 1000} s):`);
-console.table(results);
-await redis?.stop();
-redis = undefined;
-process.exit(0);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string', default: '10000' },
+      'spread-s': { type: 'string', default: '10' },
+      'limit-s': { type: 'string', default: '60' },
+      brokers: { type: 'string', default: 'ours,mosquitto' },
+    },
+  });
+  const n = Number(values.devices);
+  const spreadMs = Number(values['spread-s']) * 1000;
+  const limitMs = Number(values['limit-s']) * 1000;
+  const passwords = tempDir('storm');
+  let redis: (RunningServer & { url: string }) | undefined;
+  process.on('exit', () => {
+    rmSync(passwords, { recursive: true, force: true });
+    try {
+      if (redis) process.kill(redis.pid, 'SIGKILL');
+    } catch {
+      // Already stopped.
+    }
+  });
+  const ids = Array.from({ length: n }, (_, i) => benchDeviceId(i));
+  const starters: Record<string, () => Promise<StormBroker>> = {
+    ours: startOne,
+    mosquitto: () => startMosquittoFor(ids, passwords),
+    cluster: async () => {
+      redis ??= await startRedis();
+      return startCluster(redis.url);
+    },
+  };
+
+  const results: ReturnType<typeof summary>[] = [];
+  for (const name of values.brokers.split(',')) {
+    const start = starters[name];
+    if (!start) throw new Error(`unknown broker ${name}; choose from ${Object.keys(starters).join(', ')}`);
+    let broker = await start();
+    try {
+      const drop = await networkDrop(broker, n, spreadMs, limitMs);
+      results.push(summary(name, 'network drop', drop));
+      console.log(JSON.stringify(results.at(-1)));
+      await sleep(2000);
+
+      await broker.stop(); // SIGKILL for ours; mosquitto is stopped and started again
+      dropAll(drop);
+      broker = await start();
+      const restart = await storm(broker, n, spreadMs, limitMs);
+      results.push(summary(name, 'broker restart', restart));
+      console.log(JSON.stringify(results.at(-1)));
+      dropAll(restart);
+    } finally {
+      await broker.stop();
+    }
+  }
+  console.log(`\n${n} devices reconnecting within ${spreadMs / 1000} s (limit ${limitMs / 1000} s):`);
+  console.table(results);
+  await redis?.stop();
+  redis = undefined;
+  process.exit(0);
+}
+
+if (process.argv[1]?.endsWith('storm.ts')) await main();

@@ -4,7 +4,7 @@
  */
 import type { Kind, Lang } from './protocol/index.ts';
 
-export type DashboardName = Kind | 'overview' | 'desk' | 'platform';
+export type DashboardName = Kind | 'overview' | 'desk' | 'planned' | 'platform';
 
 /**
  * `fm-lift` for zh-CN (the default language), `fm-lift-en` for en: both sets live in one Grafana.

@@ -58,6 +58,11 @@ export interface MqttSession {
   stop(): Promise<void>;
 }
 
+/** An MQTT session that can also end its subscriptions (what the broker queued for it still comes). */
+export interface SubscribedSession extends MqttSession {
+  unsubscribe(): Promise<void>;
+}
+
 /** Tells mqtt.js not to acknowledge; the ack is ours to send. Not a failure. */
 const DEFERRED = Object.assign(new Error('ack deferred to the service'), { deferred: true });
 
@@ -70,7 +75,7 @@ export async function openMqttSession(
   o: SessionOptions,
   log: Logger,
   handlers: SessionHandlers,
-): Promise<MqttSession> {
+): Promise<SubscribedSession> {
   const client = mqtt.connect(o.url, {
     protocolVersion: 4,
     clientId: o.clientId,
@@ -116,7 +121,10 @@ export async function openMqttSession(
   };
 
   client.on('connect', (connack) => {
-    log.info({ url: o.url, sessionPresent: connack.sessionPresent }, `${o.service} connected to the broker`);
+    log.info(
+      { url: o.url, clientId: o.clientId, sessionPresent: connack.sessionPresent },
+      `${o.service} connected to the broker`,
+    );
     handlers.onConnectionChange?.(true);
   });
   client.on('close', () => handlers.onConnectionChange?.(false));
@@ -142,7 +150,15 @@ export async function openMqttSession(
         }
       });
     });
-    const granted = await client.subscribeAsync([...o.filters], { qos: 1 });
+    const granted = await client
+      .subscribeAsync([...o.filters], { qos: 1 })
+      .catch((err: Error & { packet?: { granted?: number[] } }) => {
+        // mqtt.js rejects a SUBACK holding a failure code (0x80 and up [MQTT-3.9.3]) with the
+        // packet attached: read which filters were refused from it.
+        const codes = err.packet?.granted;
+        if (codes?.length !== o.filters.length) throw err;
+        return codes.map((code, i) => ({ topic: o.filters[i]!, qos: code >= 0x80 ? 128 : code }));
+      });
     const refused = granted.filter((g) => g.qos === 128);
     if (refused.length > 0)
       throw new Error(
@@ -156,6 +172,9 @@ export async function openMqttSession(
   return {
     async pause() {
       paused = true;
+    },
+    async unsubscribe() {
+      await client.unsubscribeAsync([...o.filters]);
     },
     async stop() {
       paused = true;
@@ -179,25 +198,26 @@ export class SessionHealth {
   #since: number;
   #losses: number[] = [];
 
-  constructor(private readonly now: () => number = () => performance.now()) {
-    this.#since = now();
+  /** `monotonic`: ms on a clock no wall-clock step moves (not a `Clock`); tests pass a fake one. */
+  constructor(private readonly monotonic: () => number = () => performance.now()) {
+    this.#since = monotonic();
   }
 
   up(): void {
     this.#up = true;
-    this.#since = this.now();
+    this.#since = this.monotonic();
   }
 
   /** Called on every close, including failed reconnect attempts: only the first one starts the outage. */
   lost(): void {
     if (!this.#up) return;
-    this.#losses.push(this.now());
+    this.#losses.push(this.monotonic());
     this.#up = false;
-    this.#since = this.now();
+    this.#since = this.monotonic();
   }
 
   health(): ServiceHealth {
-    const now = this.now();
+    const now = this.monotonic();
     this.#losses = this.#losses.filter((t) => now - t < 60_000);
     const losses = this.#losses.length;
     if (!this.#up && now - this.#since > OFFLINE_GRACE_MS)

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts';
 import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
+import { systemClock } from './clock.ts';
 import { type Config, planSettings } from './config.ts';
 import {
   DEMO_SITE,
@@ -13,7 +14,7 @@ import {
   startDemoFaults,
 } from './demo/index.ts';
 import { type CommandSender, startCommandSender } from './device-commands/index.ts';
-import { influxQuery, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
+import { influxQuery, ingestMqttOptions, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
 import { startDynsecSync } from './mosquitto/index.ts';
 import { notifyOptionsFromConfig, type RunningNotify, startNotify } from './notify/index.ts';
@@ -23,6 +24,7 @@ import { rulesOptionsFromConfig, startRules } from './rules/index.ts';
 import { loadServiceSecret } from './service-secret.ts';
 import {
   brokerLines,
+  ingestCopyProblem,
   missingBroker,
   probes,
   type Running,
@@ -85,6 +87,9 @@ export async function startServices({
   only,
 }: PlatformOptions): Promise<Services> {
   const has = (name: ServiceName) => !only || only.has(name);
+  // Before anything starts: copies of ingest need a broker with shared subscriptions.
+  const copyProblem = has('ingest') ? ingestCopyProblem(config) : undefined;
+  if (copyProblem) throw new Error(copyProblem);
   // The simulated estate needs the whole pipeline beside it.
   const demo = demoAsked && SERVICES.every(has);
   const running: Running[] = [];
@@ -179,7 +184,7 @@ export async function startServices({
           'ingest',
           await startIngest({
             options: ingestOptions,
-            ...(bus ? { bus } : { mqtt: account('ingest') }),
+            ...(bus ? { bus } : { mqtt: ingestMqttOptions(account('ingest'), config.FM_INGEST_COPY) }),
             log: log.child({ service: 'ingest' }),
             devices: records,
           }),
@@ -191,7 +196,7 @@ export async function startServices({
           await startRules({
             options: rulesOptionsFromConfig(config),
             log: log.child({ service: 'rules' }),
-            now: () => new Date(),
+            now: systemClock,
             records,
             desk,
             // Each worker its own persistent session: workers sharing one client id would take it from each other.
@@ -207,7 +212,7 @@ export async function startServices({
           await startCommandSender({
             db: records.db,
             log: log.child({ service: 'commands' }),
-            now: () => new Date(),
+            now: systemClock,
             mqtt: account('commands'),
           }),
         )
@@ -221,7 +226,7 @@ export async function startServices({
             desk,
             serviceSecret: service.secret,
             log, // the app names itself service=api
-            now: () => new Date(),
+            now: systemClock,
             options: apiOptionsFromConfig(config),
             influx: target ? (q) => influxQuery(target, q) : undefined,
             recentReadings: ingest?.recent,

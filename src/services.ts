@@ -40,6 +40,16 @@ export function selectionProblem(
   return `FM_MQTT_URL=null: ${clients.join(' and ')} without the broker in this process connect to a broker: set FM_MQTT_URL (the broker nodes, or their load balancer)`;
 }
 
+/**
+ * Why FM_INGEST_COPY cannot be used with this configuration, or undefined. Without FM_MQTT_URL
+ * ingest reads the platform broker's bus in its process, and that broker (aedes) has no shared
+ * subscriptions: it would refuse `$share/...` anyway (docs/broker.md).
+ */
+export function ingestCopyProblem(c: { FM_INGEST_COPY?: string; FM_MQTT_URL?: string }): string | undefined {
+  if (!c.FM_INGEST_COPY || c.FM_MQTT_URL) return undefined;
+  return `FM_INGEST_COPY=${JSON.stringify(c.FM_INGEST_COPY)}: ingest copies share the readings through shared subscriptions ($share/ingest/...) of mosquitto 2 or EMQX, and need FM_MQTT_URL pointing at one; the platform's own broker has none (with clustered broker nodes run one ingest per node instead, docs/deploy.md). Set FM_MQTT_URL or unset FM_INGEST_COPY`;
+}
+
 export function missingBroker(service: string): never {
   throw new Error(`${service} has no broker to connect to: run the broker beside it or set FM_MQTT_URL`);
 }

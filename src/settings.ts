@@ -172,6 +172,13 @@ export const settings = {
     schema: positiveInt.max(100_000).default(200),
     doc: 'Rejected messages kept for the CLI and API.',
   },
+  FM_INGEST_COPY: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and -, at most 32')
+      .optional(),
+    doc: 'mosquitto 2 or EMQX (FM_MQTT_URL): this ingest copy\'s name among several that share the readings through shared subscriptions (`$share/ingest/...`); its MQTT client id becomes `service.ingest-<name>`, a persistent session of its own. Give each copy its own, stable across restarts (docs/deploy.md, "Several ingest copies"). Refused with the platform\'s own broker, which has no shared subscriptions.',
+  },
   FM_API_HOST: {
     schema: z.string().min(1).default('127.0.0.1'),
     doc: 'Interface the API listens on. Loopback by default: widen it only behind a TLS-terminating proxy.',

@@ -8,13 +8,14 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { consoleApiRoutes, consolePages, openConsoleState } from '../console/index.ts';
+import type { Clock } from '../clock.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { ChangeFeed, toChange } from './changes.ts';
+import { consoleApiRoutes, consolePages, openConsoleState } from './console/index.ts';
 import type { ApiContext, App } from './context.ts';
 import type { ServiceDesk } from './desk.ts';
 import { createEmqxAuth } from './emqx.ts';
@@ -58,7 +59,7 @@ export interface ApiDeps {
   /** The service desk (records/service): without it the record, alert and stats routes answer 503. */
   desk?: ServiceDesk;
   log: Logger;
-  now: () => Date;
+  now: Clock;
   options: ApiOptions;
   /** InfluxQL over /query, where device status, last readings and history are read. */
   influx?: InfluxQuery;
@@ -93,7 +94,7 @@ export function buildApp(deps: ApiDeps): App {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
-  // The web console (src/console/): its sessions are one more way into the same routes.
+  // The web console (src/api/console/): its sessions are one more way into the same routes.
   const consoleState = options.console.enabled
     ? openConsoleState({
         db: deps.records.db,

@@ -4,6 +4,7 @@
  * decided by the routes with the record's own rules.
  */
 import { createHash } from 'node:crypto';
+import { type Clock, dateOf } from '../clock.ts';
 import type { Queryable } from '../records/index.ts';
 import { ApiError } from './errors.ts';
 
@@ -50,7 +51,7 @@ const COLUMNS = `id, record_id AS "recordId", site_id AS site, filename, mime, s
 export class AttachmentStore {
   constructor(
     private readonly db: Queryable,
-    private readonly now: () => Date,
+    private readonly now: Clock,
   ) {}
 
   /** Checks the bytes and stores them; throws 415 for what is not an image we take, 409 past the count. */
@@ -94,7 +95,7 @@ export class AttachmentStore {
         createHash('sha256').update(input.data).digest('hex'),
         input.label ?? null,
         input.data,
-        this.now(),
+        dateOf(this.now),
         input.by,
       ],
     );

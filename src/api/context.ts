@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Clock } from '../clock.ts';
 import type { ServiceProbe } from '../health.ts';
 import type { RejectedMessage } from '../ingest/index.ts';
 import type { Logger } from '../log.ts';
@@ -21,7 +22,7 @@ export interface ApiContext {
   /** One-time tickets that open GET /stream without an Authorization header. */
   streamTickets: StreamTickets;
   log: Logger;
-  now: () => Date;
+  now: Clock;
   options: ResolvedApiOptions;
   /** Where device readings are read from; undefined when they are not kept at all. */
   readings: ReadingsSource | undefined;

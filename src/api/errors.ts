@@ -30,6 +30,7 @@ export function statusForCode(code: string): number {
     code === 'maintenance-started' ||
     code === 'maintenance-not-started' ||
     code === 'checklist-incomplete' ||
+    code === 'last-checkpoint' ||
     code === 'illegal-transition' ||
     code === 'no-assignee' ||
     code === 'device-not-tripped' ||

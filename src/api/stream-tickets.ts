@@ -4,6 +4,7 @@
  * ticket is issued to a caller who has a token, opens one stream within a minute, and is then gone.
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
 import type { Principal } from './tokens.ts';
 
 export const TICKET_TTL_MS = 60_000;
@@ -13,10 +14,10 @@ const MAX_TICKETS = 10_000;
 export class StreamTickets {
   readonly #tickets = new Map<string, { principal: Principal; expiresAt: number }>();
 
-  constructor(private readonly now: () => Date) {}
+  constructor(private readonly now: Clock) {}
 
   issue(principal: Principal): { ticket: string; expiresAt: Date } {
-    const now = this.now().getTime();
+    const now = this.now();
     if (this.#tickets.size >= MAX_TICKETS) this.#prune(now);
     const ticket = randomBytes(24).toString('base64url');
     const expiresAt = now + TICKET_TTL_MS;
@@ -29,7 +30,7 @@ export class StreamTickets {
     const entry = this.#tickets.get(ticket);
     if (!entry) return undefined;
     this.#tickets.delete(ticket);
-    return entry.expiresAt > this.now().getTime() ? entry.principal : undefined;
+    return entry.expiresAt > this.now() ? entry.principal : undefined;
   }
 
   #prune(now: number): void {

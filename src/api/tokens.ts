@@ -3,6 +3,7 @@
  * by hash, so a request costs one indexed read and the comparison happens inside the index.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type Clock, dateOf } from '../clock.ts';
 import type { Queryable } from '../records/index.ts';
 import { ApiError } from './errors.ts';
 import type { Role } from './roles.ts';
@@ -65,7 +66,7 @@ export class TokenStore {
 
   constructor(
     private readonly db: Queryable,
-    private readonly now: () => Date,
+    private readonly now: Clock,
   ) {}
 
   /** The principal behind a bearer token, or undefined for an unknown or revoked one. */
@@ -73,8 +74,7 @@ export class TokenStore {
     if (token.length < 32 || token.length > 512) return undefined;
     const hash = hashToken(token);
     const cached = this.verified.get(hash);
-    // Wall time, not the injected clock: this bounds staleness in real seconds.
-    if (cached && cached.until > Date.now()) {
+    if (cached && cached.until > this.now()) {
       this.touch(cached.principal.tokenId);
       return cached.principal;
     }
@@ -88,17 +88,19 @@ export class TokenStore {
     this.touch(row.id);
     const principal = { tokenId: row.id, userId: row.userId, roles: row.roles };
     if (this.verified.size >= MAX_CACHED) this.verified.clear();
-    this.verified.set(hash, { principal, until: Date.now() + VERIFIED_TTL_MS });
+    this.verified.set(hash, { principal, until: this.now() + VERIFIED_TTL_MS });
     return principal;
   }
 
   private touch(id: string): void {
     const at = this.now();
     const last = this.lastUsedWritten.get(id) ?? 0;
-    if (at.getTime() - last < LAST_USED_EVERY_MS) return;
-    this.lastUsedWritten.set(id, at.getTime());
+    if (at - last < LAST_USED_EVERY_MS) return;
+    this.lastUsedWritten.set(id, at);
     // Best effort: a failed hint must not fail the request.
-    this.db.query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [id, at]).catch(() => {});
+    this.db
+      .query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [id, new Date(at)])
+      .catch(() => {});
   }
 
   async create(input: { userId: string; label?: string; roles: Role[] }, by: string) {
@@ -106,7 +108,7 @@ export class TokenStore {
     const [row] = await this.db.query<ApiToken>(
       `INSERT INTO api_tokens (id, user_id, label, roles, token_hash, created_at, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [id, input.userId, input.label ?? null, input.roles, hashToken(token), this.now(), by],
+      [id, input.userId, input.label ?? null, input.roles, hashToken(token), dateOf(this.now), by],
     );
     return { ...row!, token };
   }
@@ -128,7 +130,7 @@ export class TokenStore {
     const [row] = await this.db.query<ApiToken>(
       `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2), revoked_by = COALESCE(revoked_by, $3)
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, this.now(), by],
+      [id, dateOf(this.now), by],
     );
     if (!row) throw new ApiError(404, 'token-not-found', `API token "${id}" does not exist; see GET /tokens`);
     this.forget(id); // a request verified while the UPDATE ran must not keep it alive
@@ -157,7 +159,7 @@ export class TokenStore {
     const inserted = await this.db.query(
       `INSERT INTO api_tokens (id, user_id, label, roles, token_hash, created_at, created_by)
        VALUES ($1, 'admin', 'first admin', '{admin}', $2, $3, 'bootstrap') ON CONFLICT DO NOTHING RETURNING id`,
-      [BOOTSTRAP_ID, hash, this.now()],
+      [BOOTSTRAP_ID, hash, dateOf(this.now)],
     );
     return inserted.length > 0 ? 'created' : 'unchanged';
   }

@@ -1,4 +1,5 @@
 import type { AedesOptions, Client } from 'aedes';
+import type { Clock } from '../clock.ts';
 import type { DeviceDirectory } from '../records/index.ts';
 import { principals } from './auth.ts';
 import type { BrokerStats, RefusalReason } from './counters.ts';
@@ -11,7 +12,7 @@ export interface AclOptions {
   /** Sustained publishes per second per device; bursts up to twice that. */
   deviceRate: number;
   outboundQueueBytes: number;
-  now: () => number;
+  now: Clock;
   /** Holds an authorized publish until the broker has room to deliver it (see gate.ts). */
   admit: (go: () => void) => void;
 }

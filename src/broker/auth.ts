@@ -1,4 +1,5 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { DeviceDirectory } from '../records/index.ts';
 import type { FailureBans, FlapDetector } from './bans.ts';
@@ -22,7 +23,7 @@ export interface AuthDeps {
   flapping: FlapDetector;
   failures: FailureBans;
   log: Logger;
-  now: () => number;
+  now: Clock;
 }
 
 function refusal(code: number, reason: RefusalReason): AuthenticateError {

@@ -12,7 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Aedes, AedesOptions } from 'aedes';
+import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
+import type { Clock } from '../clock.ts';
 
 export interface ClusterOptions {
   /** redis:// or rediss:// URL of the Redis every node shares. */
@@ -27,7 +29,7 @@ export interface ClusterParts {
   nodeId: string;
   mq: NonNullable<AedesOptions['mq']>;
   persistence: NonNullable<AedesOptions['persistence']>;
-  /** Whether the bus's connections to Redis are up. */
+  /** Whether the node's connections to Redis (the bus's and the persistence's) are up. */
   connected(): boolean;
   /** Closes the persistence's connection (aedes.close closes the bus). */
   close(): Promise<void>;
@@ -44,6 +46,34 @@ function redisOptions(redisUrl: string) {
     password: u.password ? decodeURIComponent(u.password) : undefined,
     db: Number.isInteger(db) ? db : 0,
     tls: u.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+/** How a node hears of its Redis: once when it is lost, once when it is back (not per retry). */
+export interface RedisOutage {
+  down(err: Error): void;
+  up(): void;
+}
+
+/**
+ * One report per outage for the node's three Redis connections (the bus's two, the persistence's
+ * one). ioredis retries every connection by itself, up to every 2 s, and each failed attempt is an
+ * 'error' event: logging them all would bury the log, and an unheard one is printed to stderr by
+ * ioredis as "Unhandled error event".
+ */
+function outageWatch(conns: readonly Redis[], report: RedisOutage): (err: Error) => void {
+  let down = false;
+  const check = () => {
+    if (down && conns.every((c) => c.status === 'ready')) {
+      down = false;
+      report.up();
+    }
+  };
+  for (const c of conns) c.on('ready', check);
+  return (err) => {
+    if (down) return;
+    down = true;
+    report.down(err);
   };
 }
 
@@ -66,6 +96,7 @@ type Persistence = NonNullable<AedesOptions['persistence']> & {
   destroy(): Promise<void>;
   streamWill(brokers: object): AsyncIterable<StoredWill>;
   delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+  addSubscriptions(client: object, subs: object[]): Promise<unknown>;
 };
 
 /**
@@ -75,12 +106,17 @@ type Persistence = NonNullable<AedesOptions['persistence']> & {
 export function clusterParts(
   o: ClusterOptions,
   screen: (will: StoredWill) => Promise<boolean>,
-  onError: (err: Error) => void,
+  outage: RedisOutage,
 ): ClusterParts {
   const nodeId = randomUUID();
   const options = redisOptions(o.redisUrl);
   // Not concurrency-limited here: the delivery gate bounds what is in flight (gate.ts says why).
   const mq = mqemitterRedis({ ...options, concurrency: 0, matchEmptyLevels: true }); // [MQTT-4.7.1-3]
+  const conns = mq as unknown as { subConn: Redis; pubConn: Redis };
+  // The persistence's connection is ours, so that its errors are heard too.
+  const db = new Redis(options);
+  const onError = outageWatch([conns.subConn, conns.pubConn, db], outage);
+  db.on('error', onError);
   // The bus reports Redis's errors on `state`; unheard, an 'error' event would end the process
   // (ioredis reconnects by itself, and /health says the node is down meanwhile).
   (mq as unknown as { state: import('node:events').EventEmitter }).state.on('error', onError);
@@ -93,7 +129,20 @@ export function clusterParts(
   // No type declarations ship with it; aedes 1.x calls its promise API.
   const require = createRequire(import.meta.url);
   const persistenceRedis = require('aedes-persistence-redis') as (opts: object) => Persistence;
-  const persistence = persistenceRedis({ ...options });
+  // It disconnects `conn` itself on destroy.
+  const persistence = persistenceRedis({ conn: db });
+  // aedes 1.x stores a SUBSCRIBE's whole list of filters once per filter, in parallel
+  // (handlers/subscribe.js, storeSubscriptions). The shared persistence keys its wait for the
+  // bus's echo by client and first filter, so of N such stores only one ever settles and a
+  // persistent session subscribing to several filters in one SUBSCRIBE never got its SUBACK.
+  // Calls for the same packet's list share one store.
+  const addSubscriptions = persistence.addSubscriptions.bind(persistence);
+  const storing = new WeakMap<object, Promise<unknown>>();
+  persistence.addSubscriptions = (client: object, subs: object[]) => {
+    const stored = storing.get(subs) ?? Promise.resolve(addSubscriptions(client, subs));
+    storing.set(subs, stored);
+    return stored;
+  };
   const streamWill = persistence.streamWill.bind(persistence);
   persistence.streamWill = async function* screened(brokers: object) {
     for await (const will of streamWill(brokers)) {
@@ -101,13 +150,12 @@ export function clusterParts(
       else await persistence.delWill({ id: will.clientId, brokerId: will.brokerId });
     }
   };
-  const conns = mq as unknown as { subConn: { status: string }; pubConn: { status: string } };
   let closed = false;
   return {
     nodeId,
     mq,
     persistence,
-    connected: () => conns.subConn.status === 'ready' && conns.pubConn.status === 'ready',
+    connected: () => [conns.subConn, conns.pubConn, db].every((c) => c.status === 'ready'),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -132,7 +180,7 @@ export async function shareBans(
   aedes: Aedes,
   nodeId: string,
   lists: Record<string, SharedBans>,
-  now: () => number,
+  now: Clock,
 ): Promise<void> {
   const topic = `$SYS/${nodeId}/fm/bans`;
   for (const [list, bans] of Object.entries(lists)) {

@@ -1,4 +1,5 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { type Clock, systemClock } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
@@ -27,7 +28,8 @@ export interface BrokerDeps {
   devices: DeviceDirectory;
   /** Password of the `service.<name>` accounts. */
   serviceSecret: string;
-  now?: () => number;
+  /** Wall clock for bans and rate buckets; tests pass a fake one. */
+  now?: Clock;
 }
 
 /** A message as the broker's bus carries it. Read-only: the same object goes to every subscriber. */
@@ -77,7 +79,7 @@ export async function startBroker({
   log,
   devices,
   serviceSecret,
-  now = Date.now,
+  now = systemClock,
 }: BrokerDeps): Promise<Broker> {
   const stats = new BrokerStats(log);
   const bans = {
@@ -96,9 +98,10 @@ export async function startBroker({
   };
   const cluster: ClusterParts | undefined =
     options.cluster &&
-    clusterParts(options.cluster, screenWill, (err) =>
-      log.error({ err: err.message }, "the cluster's Redis failed; reconnecting"),
-    );
+    clusterParts(options.cluster, screenWill, {
+      down: (err) => log.error({ err: err.message }, "lost the cluster's Redis; reconnecting"),
+      up: () => log.info("the cluster's Redis is back"),
+    });
   const gate = new DeliveryGate(
     undefined,
     () => stats.counters.overloadDelayed++,

@@ -49,6 +49,10 @@ export async function watchSessions(o: {
           { clientId: device.deviceId, site: device.site, reason },
           `device session ended: ${reason}`,
         );
+        // A revoked device's will is not its to send any more: without a principal the ACL
+        // refuses it (counted as will-denied) and aedes deletes the stored will. A rotated device
+        // is still ours, and its `offline` is true until it reconnects with the new secret.
+        if (reason === 'revoked') principals.delete(client);
         client.close();
       }
     } catch (err) {

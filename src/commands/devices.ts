@@ -1,16 +1,15 @@
-import { parseArgs } from 'node:util';
+import { dateOf, systemClock } from '../clock.ts';
 import { COMMAND_NAMES, type CommandName } from '../protocol/index.ts';
 import { type Device, listCommands, queueCommand } from '../records/index.ts';
 import { withMosquitto } from './mosquitto-push.ts';
 import {
-  dispatch,
-  type Group,
-  groupHelp,
+  groupCommand,
+  idAndJson,
   intOption,
-  positionals,
+  parseOptions,
+  printListing,
   type Subcommand,
   stringOptions,
-  table,
   UsageError,
 } from './support.ts';
 import type { CommandContext } from './usage.ts';
@@ -61,45 +60,36 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'list [--site S] [--kind K] [--all] [--json]',
     about: 'registered devices (--all includes revoked)',
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: {
-          site: { type: 'string' },
-          kind: { type: 'string' },
-          all: { type: 'boolean' },
-          json: { type: 'boolean' },
-        },
-      });
+      const { values } = parseOptions(args, { strings: ['site', 'kind'], flags: ['all', 'json'] });
       const filter = {
         site: values.site,
         kind: values.kind as Device['kind'],
         includeRevoked: values.all ?? false,
       };
-      return async (records) => {
-        const devices = await records.listDevices(filter);
-        if (values.json) return ctx.out(JSON.stringify(devices, null, 2));
-        if (devices.length === 0) return ctx.out('no devices match');
-        const rows = devices.map((d) => [
-          d.id,
-          d.site,
-          d.kind,
-          d.building ?? '-',
-          d.floor === null ? '-' : String(d.floor),
-          `${d.intervalS}s`,
-          d.revokedAt ? 'revoked' : 'active',
-          d.location ?? '',
-        ]);
-        const header = ['ID', 'SITE', 'KIND', 'BUILDING', 'FLOOR', 'EVERY', 'STATUS', 'LOCATION'];
-        for (const line of table([header, ...rows])) ctx.out(line.trimEnd());
-        ctx.out(`${devices.length} device${devices.length === 1 ? '' : 's'}`);
-      };
+      return async (records) =>
+        printListing(ctx, await records.listDevices(filter), values.json, {
+          empty: 'no devices match',
+          header: ['ID', 'SITE', 'KIND', 'BUILDING', 'FLOOR', 'EVERY', 'STATUS', 'LOCATION'],
+          row: (d) => [
+            d.id,
+            d.site,
+            d.kind,
+            d.building ?? '-',
+            d.floor === null ? '-' : String(d.floor),
+            `${d.intervalS}s`,
+            d.revokedAt ? 'revoked' : 'active',
+            d.location ?? '',
+          ],
+          trim: true,
+          footer: (devices) => `${devices.length} device${devices.length === 1 ? '' : 's'}`,
+        });
     },
   },
   rotate: {
     usage: 'rotate ID',
     about: 'issue a new secret; the old one stops working',
     parse: (args, ctx) => {
-      const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
+      const [id] = parseOptions(args, { args: ['ID'] }).args;
       return async (records) => {
         const secret = await withMosquitto(ctx, records, () => records.rotateDeviceSecret(id));
         ctx.out(`new secret issued for ${id}; the old one no longer works from the device's next connect`);
@@ -111,7 +101,7 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'revoke ID',
     about: 'take a device out of service for good',
     parse: (args, ctx) => {
-      const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
+      const [id] = parseOptions(args, { args: ['ID'] }).args;
       return async (records) => {
         const d = await withMosquitto(ctx, records, () => records.revokeDevice(id));
         ctx.out(`device ${d.id} revoked at ${d.revokedAt!.toISOString()}; it can no longer connect`);
@@ -123,12 +113,10 @@ const subcommands: Record<string, Subcommand> = {
     about:
       "queue a command to the device; the running platform's command sender publishes it\n(reset: a tripped lighting circuit; report-now: any device). See the answer with `commands ID`",
     parse: (args, ctx) => {
-      const { values, positionals: given } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { record: { type: 'string' }, note: { type: 'string' }, by: { type: 'string' } },
-      });
-      const [id, command] = positionals(given, ['ID', 'COMMAND']);
+      const {
+        values,
+        args: [id, command],
+      } = stringOptions(args, ['record', 'note', 'by'], [], ['ID', 'COMMAND']);
       if (!(COMMAND_NAMES as readonly string[]).includes(command))
         throw new UsageError(`unknown command "${command}"; commands: ${COMMAND_NAMES.join(', ')}`);
       const input = {
@@ -141,7 +129,7 @@ const subcommands: Record<string, Subcommand> = {
         ttlMs: ctx.config.FM_COMMAND_TTL_S * 1000,
       };
       return async (records) => {
-        const c = await queueCommand(records.db, input, new Date());
+        const c = await queueCommand(records.db, input, dateOf(systemClock));
         ctx.out(
           `command ${c.command} ${c.id} queued for ${c.deviceId}; it expires at ${c.expiresAt.toISOString()}`,
         );
@@ -152,42 +140,30 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'commands ID [--json]',
     about: "the device's commands, newest first, with the device's answers",
     parse: (args, ctx) => {
-      const { values, positionals: given } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const [id] = positionals(given, ['ID']);
+      const { id, json } = idAndJson(args);
       return async (records) => {
         await records.getDevice(id);
-        const list = await listCommands(records.db, id);
-        if (values.json) return ctx.out(JSON.stringify(list, null, 2));
-        if (list.length === 0) return ctx.out(`no commands for ${id}`);
-        const rows = list.map((c) => [
-          c.createdAt.toISOString(),
-          c.command,
-          c.state,
-          c.result ?? '-',
-          c.requestedBy,
-          c.detail ?? c.lastError ?? '',
-        ]);
-        for (const line of table([['GIVEN', 'COMMAND', 'STATE', 'RESULT', 'BY', 'DETAIL'], ...rows]))
-          ctx.out(line.trimEnd());
+        await printListing(ctx, await listCommands(records.db, id), json, {
+          empty: `no commands for ${id}`,
+          header: ['GIVEN', 'COMMAND', 'STATE', 'RESULT', 'BY', 'DETAIL'],
+          row: (c) => [
+            c.createdAt.toISOString(),
+            c.command,
+            c.state,
+            c.result ?? '-',
+            c.requestedBy,
+            c.detail ?? c.lastError ?? '',
+          ],
+          trim: true,
+        });
       };
     },
   },
 };
 
-const group: Group = {
+/** `facility devices ...` and its help (`facility devices --help`, a subcommand's). */
+export const { help, run } = groupCommand({
   name: 'devices',
   subcommands,
   notes: 'kinds: lift, pump, lighting, cctv. Basement floors are negative: --floor=-2',
-};
-
-/** `facility devices --help` and its subcommands' help. */
-export const help = (args: string[]): string => groupHelp(group, args);
-
-/** `facility devices ...` */
-export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, group);
-}
+});

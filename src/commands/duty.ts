@@ -1,19 +1,16 @@
-import { parseArgs } from 'node:util';
 import type { Shift } from '../records/service/index.ts';
 import {
   deskOn,
-  dispatch,
-  type Group,
-  groupHelp,
+  groupCommand,
   listOption,
-  positionals,
+  numberArg,
+  parseOptions,
+  printListing,
   type Subcommand,
   stringOptions,
-  table,
   timeOption,
   UsageError,
 } from './support.ts';
-import type { CommandContext } from './usage.ts';
 
 function weekdays(value: string | undefined): number[] | undefined {
   const list = listOption(value);
@@ -72,33 +69,23 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'list [--site S] [--trade T] [--staff ID] [--json]',
     about: 'the shifts of the duty table, ended ones included',
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: {
-          site: { type: 'string' },
-          trade: { type: 'string' },
-          staff: { type: 'string' },
-          json: { type: 'boolean' },
-        },
-      });
+      const { values } = parseOptions(args, { strings: ['site', 'trade', 'staff'], flags: ['json'] });
       const filter = { site: values.site, trade: values.trade, staffId: values.staff };
-      return async (records) => {
-        const shifts = await deskOn(records, ctx).listShifts(filter);
-        if (values.json) return ctx.out(JSON.stringify(shifts, null, 2));
-        if (shifts.length === 0) return ctx.out('no shifts match; add one with `facility duty add`');
-        const rows = shifts.map((s) => [
-          String(s.id),
-          s.site,
-          s.trade,
-          s.area ?? '*',
-          `${s.starts}-${s.ends}`,
-          s.weekdays.join(','),
-          s.validUntil ? `until ${s.validUntil.toISOString()}` : '-',
-          s.staffId,
-        ]);
-        const header = ['ID', 'SITE', 'TRADE', 'AREA', 'HOURS', 'WEEKDAYS', 'ENDS', 'STAFF'];
-        for (const line of table([header, ...rows])) ctx.out(line);
-      };
+      return async (records) =>
+        printListing(ctx, await deskOn(records, ctx).listShifts(filter), values.json, {
+          empty: 'no shifts match; add one with `facility duty add`',
+          header: ['ID', 'SITE', 'TRADE', 'AREA', 'HOURS', 'WEEKDAYS', 'ENDS', 'STAFF'],
+          row: (s) => [
+            String(s.id),
+            s.site,
+            s.trade,
+            s.area ?? '*',
+            `${s.starts}-${s.ends}`,
+            s.weekdays.join(','),
+            s.validUntil ? `until ${s.validUntil.toISOString()}` : '-',
+            s.staffId,
+          ],
+        });
     },
   },
   now: {
@@ -131,32 +118,23 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'end ID [--until ISO] [--by NAME]',
     about: 'end a shift now (or at --until); it stays in the table',
     parse: (args, ctx) => {
-      const { values, positionals: pos } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { until: { type: 'string' }, by: { type: 'string' } },
-      });
-      const [raw] = positionals(pos, ['ID']);
-      if (!/^\d+$/.test(raw)) throw new UsageError(`ID must be a shift number, got "${raw}"`);
+      const {
+        values,
+        args: [raw],
+      } = stringOptions(args, ['until', 'by'], [], ['ID']);
+      const id = numberArg(raw, 'ID', 'a shift number');
       const until = timeOption('until', values.until);
       return async (records) => {
-        const s = await deskOn(records, ctx).endShift(Number(raw), { until, by: values.by ?? 'cli' });
+        const s = await deskOn(records, ctx).endShift(id, { until, by: values.by ?? 'cli' });
         ctx.out(`shift ${s.id} ends ${s.validUntil!.toISOString()}: ${describe(s)}`);
       };
     },
   },
 };
 
-const group: Group = {
+/** `facility duty ...` and its help (`facility duty --help`, a subcommand's). */
+export const { help, run } = groupCommand({
   name: 'duty',
   subcommands,
   notes: 'times are ISO 8601 with an offset: 2025-03-03T18:00:00+08:00',
-};
-
-/** `facility duty --help` and its subcommands' help. */
-export const help = (args: string[]): string => groupHelp(group, args);
-
-/** `facility duty ...` */
-export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, group);
-}
+});

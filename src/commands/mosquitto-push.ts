@@ -34,8 +34,9 @@ export async function withMosquitto<T>(
   });
   try {
     const result = await work();
-    const deadline = Date.now() + CONNECT_WAIT_MS;
-    while (sync.health().detail?.startsWith('not connected') && Date.now() < deadline)
+    // A wait, not a time of day: the monotonic clock, which no wall-clock step moves.
+    const deadline = performance.now() + CONNECT_WAIT_MS;
+    while (sync.health().detail?.startsWith('not connected') && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     await sync.check();
     const health = sync.health();

@@ -1,19 +1,17 @@
 /** `facility plans ...`: maintenance plans, the month's calendar, and a job's checklist. */
-import { parseArgs } from 'node:util';
 import type { Actor, Plan } from '../records/service/index.ts';
 import {
   deskOn,
-  dispatch,
-  type Group,
-  groupHelp,
+  groupCommand,
+  idAndJson,
   intOption,
-  positionals,
+  numberArg,
+  parseOptions,
+  printListing,
   type Subcommand,
   stringOptions,
-  table,
   UsageError,
 } from './support.ts';
-import type { CommandContext } from './usage.ts';
 
 /** `15d`, `6m` (months) or `1y`. */
 function everyOption(value: string | undefined) {
@@ -34,11 +32,6 @@ function meterOption(value: string | undefined) {
   const m = /^([a-z][a-z0-9_]*):(\d+(?:\.\d+)?)$/.exec(value);
   if (!m) throw new UsageError(`--meter must look like runs_total:50000 (or none), got "${value}"`);
   return { field: m[1]!, every: Number(m[2]) };
-}
-
-function idArg(raw: string, what: string): number {
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${what} must be a number, got "${raw}"`);
-  return Number(raw);
 }
 
 function trigger(p: Plan): string {
@@ -86,23 +79,25 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'list [--site S] [--all] [--json]',
     about: 'maintenance plans (--all: ended ones too)',
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: { site: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
-      });
-      return async (records) => {
-        const plans = await deskOn(records, ctx).listPlans({ site: values.site, active: !values.all });
-        if (values.json) return ctx.out(JSON.stringify(plans, null, 2));
-        if (plans.length === 0) return ctx.out('no maintenance plans match');
-        const rows = plans.map((p) => [
-          String(p.id),
-          p.site,
-          p.scope === 'device' ? `device ${p.device}` : p.scope === 'kind' ? `every ${p.kind}` : 'site',
-          p.endedAt ? 'ended' : 'active',
-          `${p.name}: ${trigger(p)}`,
-        ]);
-        for (const line of table([['ID', 'SITE', 'FOR', 'STATE', 'PLAN'], ...rows])) ctx.out(line.trimEnd());
-      };
+      const { values } = parseOptions(args, { strings: ['site'], flags: ['all', 'json'] });
+      return async (records) =>
+        printListing(
+          ctx,
+          await deskOn(records, ctx).listPlans({ site: values.site, active: !values.all }),
+          values.json,
+          {
+            empty: 'no maintenance plans match',
+            header: ['ID', 'SITE', 'FOR', 'STATE', 'PLAN'],
+            row: (p) => [
+              String(p.id),
+              p.site,
+              p.scope === 'device' ? `device ${p.device}` : p.scope === 'kind' ? `every ${p.kind}` : 'site',
+              p.endedAt ? 'ended' : 'active',
+              `${p.name}: ${trigger(p)}`,
+            ],
+            trim: true,
+          },
+        );
     },
   },
   end: {
@@ -113,7 +108,7 @@ const subcommands: Record<string, Subcommand> = {
         values,
         args: [raw],
       } = stringOptions(args, ['by'], [], ['ID']);
-      const id = idArg(raw, 'ID');
+      const id = numberArg(raw, 'ID');
       return async (records) => {
         const p = await deskOn(records, ctx).endPlan(id, values.by ?? 'cli');
         ctx.out(`maintenance plan ${p.id} ended: ${p.name}`);
@@ -124,48 +119,41 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'calendar --site S --month YYYY-MM [--json]',
     about: "the month's maintenance jobs, generated and to come",
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: { site: { type: 'string' }, month: { type: 'string' }, json: { type: 'boolean' } },
-      });
-      if (!values.site || !values.month) throw new UsageError('--site and --month are required');
-      return async (records) => {
-        const items = await deskOn(records, ctx).planCalendar(values.site!, values.month!);
-        if (values.json) return ctx.out(JSON.stringify(items, null, 2));
-        if (items.length === 0) return ctx.out(`nothing due at ${values.site} in ${values.month}`);
-        const rows = items.map((c) => [
-          c.dueDate,
-          c.recordId === null ? '-' : String(c.recordId),
-          c.state ?? (c.overdue ? 'overdue' : 'to come'),
-          c.assigneeId ?? '-',
-          `${c.plan}${c.deviceId ? ` ${c.deviceId}` : ''}`,
-        ]);
-        for (const line of table([['DUE', 'RECORD', 'STATE', 'ASSIGNEE', 'JOB'], ...rows]))
-          ctx.out(line.trimEnd());
-      };
+      const { values } = parseOptions(args, { strings: ['site', 'month'], flags: ['json'] });
+      const { site, month } = values;
+      if (!site || !month) throw new UsageError('--site and --month are required');
+      return async (records) =>
+        printListing(ctx, await deskOn(records, ctx).planCalendar(site, month), values.json, {
+          empty: `nothing due at ${site} in ${month}`,
+          header: ['DUE', 'RECORD', 'STATE', 'ASSIGNEE', 'JOB'],
+          row: (c) => [
+            c.dueDate,
+            c.recordId === null ? '-' : String(c.recordId),
+            c.state ?? (c.overdue ? 'overdue' : 'to come'),
+            c.assigneeId ?? '-',
+            `${c.plan}${c.deviceId ? ` ${c.deviceId}` : ''}`,
+          ],
+          trim: true,
+        });
     },
   },
   checklist: {
     usage: 'checklist JOB [--json]',
     about: "a maintenance job's checklist and answers",
     parse: (args, ctx) => {
-      const { values, positionals: pos } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const id = idArg(positionals(pos, ['JOB'])[0], 'JOB');
-      return async (records) => {
-        const items = await deskOn(records, ctx).getChecklist(id);
-        if (values.json) return ctx.out(JSON.stringify(items, null, 2));
-        const rows = items.map((i) => [
-          String(i.position),
-          i.result ?? '-',
-          i.faultRecordId === null ? '' : `record ${i.faultRecordId}`,
-          i.note ? `${i.text} (${i.note})` : i.text,
-        ]);
-        for (const line of table([['#', 'RESULT', 'FAULT', 'ITEM'], ...rows])) ctx.out(line.trimEnd());
-      };
+      const { id: job, json } = idAndJson(args, 'JOB');
+      const id = numberArg(job, 'JOB');
+      return async (records) =>
+        printListing(ctx, await deskOn(records, ctx).getChecklist(id), json, {
+          header: ['#', 'RESULT', 'FAULT', 'ITEM'],
+          row: (i) => [
+            String(i.position),
+            i.result ?? '-',
+            i.faultRecordId === null ? '' : `record ${i.faultRecordId}`,
+            i.note ? `${i.text} (${i.note})` : i.text,
+          ],
+          trim: true,
+        });
     },
   },
   check: {
@@ -176,8 +164,8 @@ const subcommands: Record<string, Subcommand> = {
         values,
         args: [job, position, result],
       } = stringOptions(args, ['note', 'by'], [], ['JOB', 'POSITION', 'RESULT']);
-      const jobId = idArg(job, 'JOB');
-      const pos = idArg(position, 'POSITION');
+      const jobId = numberArg(job, 'JOB');
+      const pos = numberArg(position, 'POSITION');
       // The command line is the supervisors' tool: it answers for the job's engineer.
       const actor: Actor = { id: values.by ?? 'cli', role: 'supervisor' };
       return async (records) => {
@@ -195,17 +183,10 @@ const subcommands: Record<string, Subcommand> = {
   },
 };
 
-const group: Group = {
+/** `facility plans ...` and its help (`facility plans --help`, a subcommand's). */
+export const { help, run } = groupCommand({
   name: 'plans',
   subcommands,
   notes:
     'due dates are the site’s local dates; a job is a service record (type maintenance) worked like any other',
-};
-
-/** `facility plans --help` and its subcommands' help. */
-export const help = (args: string[]): string => groupHelp(group, args);
-
-/** `facility plans ...` */
-export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, group);
-}
+});

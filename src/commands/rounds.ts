@@ -1,19 +1,17 @@
-import { parseArgs } from 'node:util';
 import type { Route } from '../records/service/index.ts';
 import {
   deskOn,
-  dispatch,
-  type Group,
-  groupHelp,
+  groupCommand,
   intOption,
   listOption,
-  positionals,
+  parseOptions,
+  printListing,
   type Subcommand,
+  siteAndJson,
   stringOptions,
   table,
   UsageError,
 } from './support.ts';
-import type { CommandContext } from './usage.ts';
 
 const PLACE_KEYS = { building: 'building', area: 'area', device: 'deviceId', location: 'location' } as const;
 
@@ -52,23 +50,15 @@ const subcommands: Record<string, Subcommand> = {
     about:
       "add an inspection route of checkpoints in walking order; each gets the code of its QR link\n(print them from the console's route page). --fault-kinds: devices of these kinds seen faulty head the list",
     parse: (args, ctx) => {
-      const { values, positionals: pos } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          site: { type: 'string' },
-          name: { type: 'string' },
-          trade: { type: 'string' },
-          zone: { type: 'string' },
-          'time-limit': { type: 'string' },
-          'fault-kinds': { type: 'string' },
-          'lookback-hours': { type: 'string' },
-          point: { type: 'string', multiple: true },
-        },
+      const {
+        values,
+        args: [id],
+      } = parseOptions(args, {
+        strings: ['site', 'name', 'trade', 'zone', 'time-limit', 'fault-kinds', 'lookback-hours'],
+        required: ['site', 'name', 'trade'],
+        repeated: ['point'],
+        args: ['ID'],
       });
-      const [id] = positionals(pos, ['ID']);
-      for (const r of ['site', 'name', 'trade'] as const)
-        if (!values[r]) throw new UsageError(`--${r} is required`);
       if (!values.point?.length) throw new UsageError('--point is required (one per checkpoint, in order)');
       const input = {
         site: values.site,
@@ -113,37 +103,26 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'routes --site S [--json]',
     about: "a site's routes, their checkpoints with codes, and schedules",
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: { site: { type: 'string' }, json: { type: 'boolean' } },
-      });
-      if (!values.site) throw new UsageError('--site is required');
-      const site = values.site;
-      return async (records) => {
-        const routes = await deskOn(records, ctx).listRoutes(site);
-        if (values.json) return ctx.out(JSON.stringify(routes, null, 2));
-        if (routes.length === 0)
-          return ctx.out(`no routes at ${site}; add one with \`facility rounds add-route\``);
-        for (const r of routes) for (const line of describeRoute(r)) ctx.out(line);
-      };
+      const { site, json } = siteAndJson(args);
+      return async (records) =>
+        printListing(ctx, await deskOn(records, ctx).listRoutes(site), json, {
+          empty: `no routes at ${site}; add one with \`facility rounds add-route\``,
+          lines: describeRoute,
+        });
     },
   },
   list: {
     usage: 'list [--site S] [--state due,in_progress,finished] [--json]',
     about: 'rounds, latest due first: who walks them, late or not, points confirmed',
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: { site: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } },
-      });
+      const { values } = parseOptions(args, { strings: ['site', 'state'], flags: ['json'] });
       const filter = { site: values.site, state: listOption(values.state) };
       return async (records) => {
         const desk = deskOn(records, ctx);
-        const rounds = await desk.listRounds(filter);
-        if (values.json) return ctx.out(JSON.stringify(rounds, null, 2));
-        if (rounds.length === 0) return ctx.out('no rounds match');
-        const rows = await Promise.all(
-          rounds.map(async (r) => {
+        await printListing(ctx, await desk.listRounds(filter), values.json, {
+          empty: 'no rounds match',
+          header: ['ID', 'SITE', 'ROUTE', 'DUE', 'STATE', 'LATE', 'POINTS', 'WHO'],
+          row: async (r) => {
             const points = (await desk.getRound(r.id)).points;
             const confirmed = points.filter((p) => p.state === 'confirmed').length;
             return [
@@ -156,25 +135,16 @@ const subcommands: Record<string, Subcommand> = {
               r.state === 'due' ? '-' : `${confirmed}/${points.length}`,
               r.startedBy ?? r.assigneeId ?? '-',
             ];
-          }),
-        );
-        const header = ['ID', 'SITE', 'ROUTE', 'DUE', 'STATE', 'LATE', 'POINTS', 'WHO'];
-        for (const line of table([header, ...rows])) ctx.out(line);
+          },
+        });
       };
     },
   },
 };
 
-const group: Group = {
+/** `facility rounds ...` and its help (`facility rounds --help`, a subcommand's). */
+export const { help, run } = groupCommand({
   name: 'rounds',
   subcommands,
   notes: 'rounds are walked on the phone page (/m/rounds); times are the site local time',
-};
-
-/** `facility rounds --help` and its subcommands' help. */
-export const help = (args: string[]): string => groupHelp(group, args);
-
-/** `facility rounds ...` */
-export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, group);
-}
+});

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type Clock, systemClock } from '../clock.ts';
 import { RecordsError } from '../records/index.ts';
 import {
   CredentialsError,
@@ -39,6 +40,8 @@ export interface SimulateDeps {
   provisionFleet?: ProvisionFleet;
   /** Resolves when the run should stop early (tests); SIGINT/SIGTERM otherwise. */
   stopSignal?: Promise<void>;
+  /** The wall clock the run starts from and the fleet runs on (default the system's). */
+  clock?: Clock;
 }
 
 function count(name: string, value: string | undefined): number {
@@ -151,7 +154,8 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
       return USAGE_EXIT;
     }
     const log = ctx.log.child({ service: 'simulator' });
-    const now = Date.now();
+    const clock = deps.clock ?? systemClock;
+    const now = clock();
     // A fast run replays the recent past and ends at the present, so device timestamps are never
     // in the future (ingest replaces those with its receive time).
     const start =
@@ -166,6 +170,7 @@ export function createSimulate(deps: SimulateDeps = {}): (ctx: CommandContext) =
         devices,
         scenario: plan.scenario,
         log,
+        clock,
         speed: plan.speed,
         start,
         seed: plan.seed,

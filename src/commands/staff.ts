@@ -1,16 +1,12 @@
-import { parseArgs } from 'node:util';
 import {
   deskOn,
-  dispatch,
-  type Group,
-  groupHelp,
+  groupCommand,
   listOption,
-  positionals,
+  parseOptions,
+  printListing,
   type Subcommand,
   stringOptions,
-  table,
 } from './support.ts';
-import type { CommandContext } from './usage.ts';
 
 const subcommands: Record<string, Subcommand> = {
   add: {
@@ -51,33 +47,28 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'list [--site S] [--json]',
     about: 'staff, active and deactivated',
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: { site: { type: 'string' }, json: { type: 'boolean' } },
-      });
-      return async (records) => {
-        const staff = await deskOn(records, ctx).listStaff(values.site);
-        if (values.json) return ctx.out(JSON.stringify(staff, null, 2));
-        if (staff.length === 0) return ctx.out('no staff yet; add someone with `facility staff add`');
-        const rows = staff.map((s) => [
-          s.id,
-          s.active ? 'active' : 'inactive',
-          s.roles.join(','),
-          s.trades.join(',') || '-',
-          s.sites.join(',') || '*',
-          s.phone ?? '-',
-          s.name,
-        ]);
-        const header = ['ID', 'STATUS', 'ROLES', 'TRADES', 'SITES', 'PHONE', 'NAME'];
-        for (const line of table([header, ...rows])) ctx.out(line);
-      };
+      const { values } = parseOptions(args, { strings: ['site'], flags: ['json'] });
+      return async (records) =>
+        printListing(ctx, await deskOn(records, ctx).listStaff(values.site), values.json, {
+          empty: 'no staff yet; add someone with `facility staff add`',
+          header: ['ID', 'STATUS', 'ROLES', 'TRADES', 'SITES', 'PHONE', 'NAME'],
+          row: (s) => [
+            s.id,
+            s.active ? 'active' : 'inactive',
+            s.roles.join(','),
+            s.trades.join(',') || '-',
+            s.sites.join(',') || '*',
+            s.phone ?? '-',
+            s.name,
+          ],
+        });
     },
   },
   deactivate: {
     usage: 'deactivate ID',
     about: 'take a person off the duty table (nobody is deleted)',
     parse: (args, ctx) => {
-      const [id] = positionals(parseArgs({ args, allowPositionals: true }).positionals, ['ID']);
+      const [id] = parseOptions(args, { args: ['ID'] }).args;
       return async (records) => {
         const s = await deskOn(records, ctx).updateStaff(id, { active: false });
         ctx.out(`staff ${s.id} deactivated: their shifts no longer count; their records keep their name`);
@@ -86,17 +77,10 @@ const subcommands: Record<string, Subcommand> = {
   },
 };
 
-const group: Group = {
+/** `facility staff ...` and its help (`facility staff --help`, a subcommand's). */
+export const { help, run } = groupCommand({
   name: 'staff',
   subcommands,
   notes: `roles: front_desk, engineer, guard, supervisor, manager, admin, service
 trades: engineering, security, fire, cleaning, customer_service`,
-};
-
-/** `facility staff --help` and its subcommands' help. */
-export const help = (args: string[]): string => groupHelp(group, args);
-
-/** `facility staff ...` */
-export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, group);
-}
+});

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tightenDataDir } from '../data-dir.ts';
 import type { Services } from '../platform.ts';
-import { parseServices, SERVICES, type ServiceName, selectionProblem } from '../services.ts';
+import {
+  ingestCopyProblem,
+  parseServices,
+  SERVICES,
+  type ServiceName,
+  selectionProblem,
+} from '../services.ts';
 import { startFailure } from './start-failure.ts';
 import { type CommandContext, UsageError, version } from './usage.ts';
 
@@ -50,6 +56,11 @@ export async function run(ctx: CommandContext): Promise<number> {
       ctx.err(`facility: bad configuration: ${problem}`);
       return 1;
     }
+  }
+  const copyProblem = !only || only.has('ingest') ? ingestCopyProblem(config) : undefined;
+  if (copyProblem) {
+    ctx.err(`facility: bad configuration: ${copyProblem}`);
+    return 1;
   }
   const signal = nextSignal();
   // Said at once, before the seconds the records database takes to open (more on a first start,

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { closest } from '../closest.ts';
 import { planSettings } from '../config.ts';
 import { openRecords, type Records, RecordsError } from '../records/index.ts';
@@ -6,6 +5,7 @@ import { openServiceDesk, type ServiceDesk } from '../records/service/index.ts';
 import type { CommandContext } from './usage.ts';
 import { USAGE_EXIT, UsageError, usageLine, usageMessage, wantsHelp } from './usage.ts';
 
+export * from './options.ts';
 export { UsageError };
 
 /**
@@ -73,11 +73,13 @@ export async function dispatch(ctx: CommandContext, group: Group): Promise<numbe
   }
   let records: Records;
   try {
-    records = await openRecords({
-      databaseUrl: ctx.config.DATABASE_URL,
-      dataDir: ctx.config.FM_DATA_DIR,
-      log: ctx.log.child({ service: 'records' }),
-    });
+    records =
+      ctx.store ??
+      (await openRecords({
+        databaseUrl: ctx.config.DATABASE_URL,
+        dataDir: ctx.config.FM_DATA_DIR,
+        log: ctx.log.child({ service: 'records' }),
+      }));
   } catch (err) {
     ctx.err(
       `facility: ${err instanceof RecordsError ? err.message : `cannot open the records database: ${(err as Error).message}`}`,
@@ -92,28 +94,16 @@ export async function dispatch(ctx: CommandContext, group: Group): Promise<numbe
     ctx.err(`facility: ${err.message}`);
     return err.code === 'invalid-input' ? USAGE_EXIT : 1;
   } finally {
-    await records.close();
+    if (records !== ctx.store) await records.close();
   }
 }
 
-/** `--floor=-2` style integer option; undefined when absent. */
-export function intOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
-  return Number(value);
-}
-
-/** Exactly the named positional arguments, typed as a tuple of that length. */
-export function positionals<const N extends readonly string[]>(
-  got: string[],
-  names: N,
-): { [K in keyof N]: string } {
-  if (got.length !== names.length) {
-    throw new UsageError(
-      `expected ${names.join(' ') || 'no arguments'}, got ${got.length ? got.join(' ') : 'nothing'}`,
-    );
-  }
-  return got as unknown as { [K in keyof N]: string };
+/** A group's module as cli.ts loads it: the help (a subcommand's when `args` names one) and the run. */
+export function groupCommand(group: Group): {
+  help: (args: string[]) => string;
+  run: (ctx: CommandContext) => Promise<number>;
+} {
+  return { help: (args) => groupHelp(group, args), run: (ctx) => dispatch(ctx, group) };
 }
 
 /** Aligned columns; the last column is not padded, so put free text (which may be CJK) there. */
@@ -132,46 +122,32 @@ export function deskOn(records: Records, ctx: CommandContext): ServiceDesk {
   });
 }
 
-/** `--roles a,b` style list; undefined when absent. */
-export function listOption(value: string | undefined): string[] | undefined {
-  return value === undefined
-    ? undefined
-    : value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean);
-}
+/** How a listing subcommand shows its items as a table (or as lines of its own making). */
+export type Listing<T> = {
+  /** Said instead of the table when there are no items; without it the table's header stands alone. */
+  empty?: string;
+  /** Cut the blanks a line may end with (the last column can be empty). */
+  trim?: boolean;
+  /** A closing line under the table (a count). */
+  footer?: (items: readonly T[]) => string;
+} & (
+  | { header: string[]; row: (item: T) => string[] | Promise<string[]>; lines?: undefined }
+  | { lines: (item: T) => string[]; header?: undefined }
+);
 
-/** `--at 2025-03-03T18:00:00+08:00` style time: an offset is required (the site's zone may not be ours). */
-export function timeOption(name: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(d.getTime())) {
-    throw new UsageError(`--${name} must be an ISO 8601 time with an offset, e.g. 2025-03-03T18:00:00+08:00`);
-  }
-  return d;
-}
-
-/**
- * The `add` subcommands' shape: `--name value` options, all strings, the `required` ones present,
- * and the positionals named by `args` (none by default).
- */
-export function stringOptions<
-  const O extends string,
-  const R extends O,
-  const P extends readonly string[] = [],
->(
-  args: string[],
-  options: readonly O[],
-  required: readonly R[],
-  names: P = [] as unknown as P,
-): { values: Record<R, string> & Partial<Record<O, string>>; args: { [K in keyof P]: string } } {
-  const { values, positionals: got } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: Object.fromEntries(options.map((o) => [o, { type: 'string' as const }])),
-  });
-  const named = positionals(got, names);
-  for (const r of required) if (!values[r]) throw new UsageError(`--${r} is required`);
-  return { values: values as Record<R, string> & Partial<Record<O, string>>, args: named };
+/** A listing's output: the items as JSON with `--json`, else the `empty` sentence or the table. */
+export async function printListing<T>(
+  ctx: CommandContext,
+  items: readonly T[],
+  json: boolean | undefined,
+  show: Listing<T>,
+): Promise<void> {
+  if (json) return ctx.out(JSON.stringify(items, null, 2));
+  if (items.length === 0 && show.empty !== undefined) return ctx.out(show.empty);
+  const lines =
+    show.lines === undefined
+      ? table([show.header, ...(await Promise.all(items.map(show.row)))])
+      : items.flatMap(show.lines);
+  for (const line of lines) ctx.out(show.trim ? line.trimEnd() : line);
+  if (show.footer) ctx.out(show.footer(items));
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { Records } from '../records/index.ts';
 
 /**
  * The command line's conventions, shared by every command and kept free of heavy imports so that
@@ -17,6 +18,11 @@ export interface CommandContext {
   out: (line: string) => void;
   /** Messages for the operator (stderr). */
   err: (line: string) => void;
+  /**
+   * An open store for the command to use and leave open, instead of opening the configured one
+   * itself: a program that runs several commands in one process (the tests) opens it once.
+   */
+  store?: Records;
 }
 
 /** A mistake in the command line: exit 2 with one line naming it and where the usage is. */

@@ -1,17 +1,14 @@
-import { parseArgs } from 'node:util';
 import type { Zone } from '../records/service/index.ts';
 import {
   deskOn,
-  dispatch,
-  type Group,
-  groupHelp,
+  groupCommand,
   listOption,
-  positionals,
+  parseOptions,
+  printListing,
   type Subcommand,
-  table,
+  siteAndJson,
   UsageError,
 } from './support.ts';
-import type { CommandContext } from './usage.ts';
 
 /** `--people engineering=eng-1,eng-2` (repeated per trade) as the desk's { trade: [ids] }. */
 function people(values: string[] | undefined): Record<string, string[]> {
@@ -25,19 +22,15 @@ function people(values: string[] | undefined): Record<string, string[]> {
 }
 
 function zoneArgs(args: string[]) {
-  const { values, positionals: pos } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      site: { type: 'string' },
-      name: { type: 'string' },
-      buildings: { type: 'string' },
-      areas: { type: 'string' },
-      people: { type: 'string', multiple: true },
-    },
+  const {
+    values,
+    args: [id],
+  } = parseOptions(args, {
+    strings: ['site', 'name', 'buildings', 'areas'],
+    required: ['site', 'name'],
+    repeated: ['people'],
+    args: ['ID'],
   });
-  const [id] = positionals(pos, ['ID']);
-  for (const r of ['site', 'name'] as const) if (!values[r]) throw new UsageError(`--${r} is required`);
   return {
     site: values.site,
     id,
@@ -80,40 +73,27 @@ const subcommands: Record<string, Subcommand> = {
     usage: 'list --site S [--json]',
     about: "a site's zones and their people",
     parse: (args, ctx) => {
-      const { values } = parseArgs({
-        args,
-        options: { site: { type: 'string' }, json: { type: 'boolean' } },
-      });
-      if (!values.site) throw new UsageError('--site is required');
-      const site = values.site;
-      return async (records) => {
-        const zones = await deskOn(records, ctx).listZones(site);
-        if (values.json) return ctx.out(JSON.stringify(zones, null, 2));
-        if (zones.length === 0) return ctx.out(`no zones at ${site}; add one with \`facility zones add\``);
-        const rows = zones.map((z) => [
-          z.id,
-          z.buildings.join(',') || '-',
-          z.areas.join(',') || '-',
-          Object.entries(z.people)
-            .map(([t, ids]) => `${t}=${ids.join(',')}`)
-            .join(' ') || '-',
-        ]);
-        for (const line of table([['ZONE', 'BUILDINGS', 'AREAS', 'PEOPLE'], ...rows])) ctx.out(line);
-      };
+      const { site, json } = siteAndJson(args);
+      return async (records) =>
+        printListing(ctx, await deskOn(records, ctx).listZones(site), json, {
+          empty: `no zones at ${site}; add one with \`facility zones add\``,
+          header: ['ZONE', 'BUILDINGS', 'AREAS', 'PEOPLE'],
+          row: (z) => [
+            z.id,
+            z.buildings.join(',') || '-',
+            z.areas.join(',') || '-',
+            Object.entries(z.people)
+              .map(([t, ids]) => `${t}=${ids.join(',')}`)
+              .join(' ') || '-',
+          ],
+        });
     },
   },
 };
 
-const group: Group = {
+/** `facility zones ...` and its help (`facility zones --help`, a subcommand's). */
+export const { help, run } = groupCommand({
   name: 'zones',
   subcommands,
   notes: 'trades: engineering, security, fire, cleaning, customer_service (the steward)',
-};
-
-/** `facility zones --help` and its subcommands' help. */
-export const help = (args: string[]): string => groupHelp(group, args);
-
-/** `facility zones ...` */
-export function run(ctx: CommandContext): Promise<number> {
-  return dispatch(ctx, group);
-}
+});

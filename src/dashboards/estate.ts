@@ -16,6 +16,7 @@ import {
   words,
   ZERO_IS_GOOD,
 } from './common.ts';
+import { INTACT_BY_KIND_AND_ZONE_SQL } from './intact-sql.ts';
 import { shippedRules } from './limits.ts';
 import { INFLUX, influxql } from './queries.ts';
 import { bars, coloured, number, OPEN, priorities, rows } from './records-panels.ts';
@@ -195,6 +196,38 @@ ORDER BY raised_at DESC LIMIT 200`,
         'priority',
         priorities(tr),
       ),
+    )
+    .withPanel(
+      rows(
+        tr('设备完好率（按类别、按片区）', 'Equipment intact rate by kind and by zone'),
+        tr(
+          `所选时间段内各类设备、各片区（其楼栋内的设备）无未恢复故障的时间占比，与统计接口按类别、按片区的口径相同。目标不低于 ${INTACT_TARGET_PCT}%（绿色），低于为红色。`,
+          `Share of device-time in the time range without an open device fault, per kind of device and per zone (the devices in its buildings), as the statistics API counts it per kind and with a zone. The target is at least ${INTACT_TARGET_PCT}% (green); below is red.`,
+        ),
+        INTACT_BY_KIND_AND_ZONE_SQL,
+      )
+        .overrideByName('intact_pct', [
+          { id: 'unit', value: 'percent' },
+          { id: 'thresholds', value: steps([null, 'red'], [INTACT_TARGET_PCT, 'green']).build() },
+          { id: 'custom.cellOptions', value: { type: 'color-text' } },
+        ])
+        .overrideByName('per', [
+          {
+            id: 'mappings',
+            value: words(tr, { kind: ['类别', 'kind', 'text'], zone: ['片区', 'zone', 'text'] }),
+          },
+        ])
+        .overrideByName('name', [
+          {
+            id: 'mappings',
+            value: words(tr, {
+              lift: ['电梯', 'lifts', 'text'],
+              pump: ['水泵房', 'pump rooms', 'text'],
+              lighting: ['照明', 'lighting', 'text'],
+              cctv: ['监控', 'CCTV', 'text'],
+            }),
+          },
+        ]),
     );
   return d;
 }

@@ -13,6 +13,7 @@ import { deskDashboard } from './desk.ts';
 import { overviewDashboard } from './estate.ts';
 import { liftDashboard } from './lift.ts';
 import { lightingDashboard } from './lighting.ts';
+import { plannedDashboard } from './planned.ts';
 import { platformDashboard } from './platform.ts';
 import { pumpDashboard } from './pump.ts';
 import { DATASOURCE_NAMES, INFLUX, PROMETHEUS, RECORDS } from './queries.ts';
@@ -32,6 +33,7 @@ const BUILDERS: Record<DashboardName, (lang: Lang) => { build(): Dashboard }> = 
   lighting: lightingDashboard,
   cctv: cctvDashboard,
   desk: deskDashboard,
+  planned: plannedDashboard,
   platform: platformDashboard,
 };
 

@@ -4,6 +4,7 @@
  * dark; the record appears on the desk, is dispatched, lands on the engineer's phone. Each fault
  * clears by itself a few minutes later, as most real ones are cleared by the engineer's visit.
  */
+import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Kind } from '../protocol/index.ts';
 
@@ -43,7 +44,7 @@ interface Target {
 
 /**
  * Starts the demo's faults on `devices` (id and kind); returns stop(), which clears any fault still
- * raised. `random` is injectable so tests choose the faults.
+ * raised. `random` and `now` are injectable so tests choose the faults and the time.
  */
 export function startDemoFaults(
   fleet: Target,
@@ -51,6 +52,7 @@ export function startDemoFaults(
   log: Logger,
   o: DemoFaultOptions = {},
   random: () => number = Math.random,
+  now: Clock = systemClock,
 ): { stop(): void; raised(): number } {
   const firstAfterMs = o.firstAfterMs ?? 2 * 60_000;
   const meanEveryMs = o.meanEveryMs ?? 20 * 60_000;
@@ -82,18 +84,18 @@ export function startDemoFaults(
     // Kinds take turns, so the first few faults show different trades; the device is random.
     // A kind over its downtime budget passes the turn on (at most once round all of them).
     const lasts = clearAfterMs * (1 + random());
-    const now = Date.now();
+    const at = now();
     let fault = DEMO_FAULTS[turn++ % DEMO_FAULTS.length]!;
-    for (let i = 1; i < DEMO_FAULTS.length && !fits(fault.kind, lasts, now); i++)
+    for (let i = 1; i < DEMO_FAULTS.length && !fits(fault.kind, lasts, at); i++)
       fault = DEMO_FAULTS[turn++ % DEMO_FAULTS.length]!;
     const candidates = devices.filter((d) => d.kind === fault.kind && !active.has(d.deviceId));
-    const device = fits(fault.kind, lasts, now)
+    const device = fits(fault.kind, lasts, at)
       ? candidates[Math.floor(random() * candidates.length)]
       : undefined;
     if (device && fleet.inject(device.deviceId, fault.fault, 'raise')) {
       count += 1;
       active.set(device.deviceId, fault.fault);
-      recent.get(fault.kind)!.push({ at: now, ms: lasts });
+      recent.get(fault.kind)!.push({ at, ms: lasts });
       log.info(
         { deviceId: device.deviceId, fault: fault.fault },
         `demo: ${device.deviceId} develops ${fault.fault}`,

@@ -5,6 +5,7 @@
  * Added once: a start that finds the site's plans leaves them as they are. The first due dates are a
  * week or more ahead, so a first start does not fill the desk's queue with jobs before its first fault.
  */
+import { type Clock, dateOf, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { PlanInput, ServiceDesk } from '../records/service/index.ts';
 import { DEMO_SITE } from './estate.ts';
@@ -29,11 +30,11 @@ function localDate(at: Date, days: number): string {
 export async function provisionDemoPlans(
   desk: ServiceDesk,
   log: Logger,
-  now: () => Date = () => new Date(),
+  now: Clock = systemClock,
 ): Promise<number> {
   if ((await desk.listPlans({ site, active: false })).length > 0) return 0;
   for (const { inDays, ...p } of DEMO_PLANS) {
-    const startsOn = inDays === undefined ? undefined : localDate(now(), inDays);
+    const startsOn = inDays === undefined ? undefined : localDate(dateOf(now), inDays);
     await desk.addPlan({ ...p, startsOn, createdBy: 'demo' });
   }
   log.info({ plans: DEMO_PLANS.length }, 'demo maintenance plans ready');

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LoginStore } from '../console/logins.ts';
+import { LoginStore } from '../api/index.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
 import type { Role, ServiceDesk, StaffInput, Trade } from '../records/service/index.ts';
@@ -76,7 +77,7 @@ export async function provisionDemoStaff(
   desk: ServiceDesk,
   dataDir: string,
   log: Logger,
-  now: () => Date = () => new Date(),
+  now: Clock = systemClock,
 ): Promise<DemoSignIn[]> {
   const path = join(dataDir, FILE);
   const known = readFile(path);

@@ -7,6 +7,7 @@
  * the broker only once it is recorded, so a failed write has it delivered again.
  */
 import mqtt, { type IPublishPacket } from 'mqtt';
+import { type Clock, dateOf } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
@@ -32,7 +33,8 @@ export interface CommandSenderDeps {
   /** The records database the commands are queued in. */
   db: Db;
   log: Logger;
-  now: () => Date;
+  /** The clock deadlines and retries run on; tests pass a fake one. */
+  now: Clock;
   /** A service account (`service.commands`): the broker's ACL lets services publish only on command topics. */
   mqtt: { url: string; username: string; password: string; clientId: string };
   options?: CommandOptions;
@@ -105,7 +107,7 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
       [c.deviceId],
     );
     if (device?.revoked) {
-      await markAttemptFailed(db, c.id, now(), 'device revoked before the command went out', undefined);
+      await markAttemptFailed(db, c.id, dateOf(now), 'device revoked before the command went out', undefined);
       counters.count(c.command, 'failed');
       return;
     }
@@ -119,8 +121,8 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
       counters.publishFailures++;
       const attempts = c.attempts + 1;
       const wait = Math.min(o.retryMaxMs, o.retryMinMs * 2 ** (attempts - 1));
-      const retryAt = attempts >= o.maxAttempts ? undefined : new Date(now().getTime() + wait);
-      const row = await markAttemptFailed(db, c.id, now(), (err as Error).message, retryAt);
+      const retryAt = attempts >= o.maxAttempts ? undefined : new Date(now() + wait);
+      const row = await markAttemptFailed(db, c.id, dateOf(now), (err as Error).message, retryAt);
       if (row?.state === 'failed') counters.count(c.command, 'failed');
       log.warn(
         { commandId: c.id, deviceId: c.deviceId, attempts, err: (err as Error).message },
@@ -130,7 +132,7 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
     }
     // The broker has it; the row may already be answered (a quick device) or expired meanwhile.
     counters.count(c.command, 'sent');
-    if (await markSent(db, c.id, now())) {
+    if (await markSent(db, c.id, dateOf(now))) {
       log.info(
         { commandId: c.id, deviceId: c.deviceId, command: c.command, by: c.requestedBy },
         `command ${c.command} sent to ${c.deviceId}`,
@@ -139,7 +141,7 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
   }
 
   async function pass(): Promise<void> {
-    for (const c of await expireCommands(db, now())) {
+    for (const c of await expireCommands(db, dateOf(now))) {
       counters.count(c.command, 'expired');
       log.info(
         { commandId: c.id, deviceId: c.deviceId, command: c.command },
@@ -148,7 +150,7 @@ export async function startCommandSender(deps: CommandSenderDeps): Promise<Comma
     }
     // Offline, nothing is handed to mqtt.js to queue: the command stays queued in the database.
     if (!client.connected) return;
-    for (const c of await claimDueCommands(db, now(), 2 * o.publishTimeoutMs)) await send(c);
+    for (const c of await claimDueCommands(db, dateOf(now), 2 * o.publishTimeoutMs)) await send(c);
   }
 
   // One pass at a time; a wake-up during a pass runs one more after it.

@@ -3,6 +3,7 @@
  * no command of that device, repeats an answer or breaks the contract, logged and counted only.
  * The device id comes from the topic, which the broker's ACL lets only that device publish on.
  */
+import { type Clock, dateOf } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { decodeReply } from '../protocol/index.ts';
 import { type Db, recordReply } from '../records/index.ts';
@@ -11,7 +12,7 @@ import type { CommandCounters } from './counters.ts';
 export interface ReplyDeps {
   db: Db;
   log: Logger;
-  now: () => Date;
+  now: Clock;
   counters: CommandCounters;
 }
 
@@ -30,7 +31,7 @@ export async function recordDeviceReply(
     return;
   }
   const { deviceId } = decoded.address;
-  const { outcome, command } = await recordReply(db, deviceId, decoded.reply, now());
+  const { outcome, command } = await recordReply(db, deviceId, decoded.reply, dateOf(now));
   if (outcome === 'unknown' || outcome === 'repeat') {
     counters.ignore(outcome);
     log.warn(

@@ -4,7 +4,7 @@
  * src/config.ts (see docs/ingest.md for their meaning).
  */
 import { influxSettingProblems } from '../settings.ts';
-import { type IngestOptions, ingestOptions } from './options.ts';
+import { type IngestMqttOptions, type IngestOptions, ingestOptions } from './options.ts';
 
 export interface IngestConfig {
   FM_DATA_DIR: string;
@@ -23,6 +23,21 @@ export interface IngestConfig {
   FM_INGEST_SPOOL_MAX_BYTES: number;
   FM_INGEST_RETRY_MAX_MS: number;
   FM_INGEST_REJECTS_KEPT: number;
+}
+
+/** The shared subscriptions' group of every ingest copy: `$share/ingest/<filter>`. */
+export const INGEST_SHARE_GROUP = 'ingest';
+
+/**
+ * Ingest's MQTT account for copy `copy` (FM_INGEST_COPY): client id `service.ingest-<copy>` (the
+ * broker, EMQX's endpoints and mosquitto's service clients allow a service's `-suffix`), so each
+ * copy keeps a persistent session of its own, and subscriptions shared in INGEST_SHARE_GROUP.
+ * Without a copy name, the account as given: one ingest, every message.
+ */
+export function ingestMqttOptions(account: IngestMqttOptions, copy: string | undefined): IngestMqttOptions {
+  if (!copy) return account;
+  const clientId = `${account.clientId ?? account.username}-${copy}`;
+  return { ...account, clientId, shareGroup: INGEST_SHARE_GROUP };
 }
 
 /** Throws with one line per missing setting (call after loadConfig, or move the check into it). */

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { LocalBus } from '../broker/index.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
@@ -22,7 +23,7 @@ import { Sink } from './sink.ts';
 import { Spool } from './spool.ts';
 
 export type { IngestCounters } from './counters.ts';
-export { type IngestConfig, ingestOptionsFromConfig } from './from-config.ts';
+export { type IngestConfig, ingestMqttOptions, ingestOptionsFromConfig } from './from-config.ts';
 export { influxQuery, quoteIdent, quoteString, seriesRows } from './influx.ts';
 export { EVENT_MEASUREMENT, MEASUREMENT_FIELDS, measurementOf, STATUS_MEASUREMENT } from './line-protocol.ts';
 export { INGEST_DEFAULTS, type IngestMqttOptions, type IngestOptions, ingestOptions } from './options.ts';
@@ -46,7 +47,7 @@ export type IngestDeps = IngestSource & {
   options: IngestOptions;
   log: Logger;
   /** Clock, epoch ms: the broker-side time used when a device's time is absent or absurd. */
-  now?: () => number;
+  now?: Clock;
   /** Device registry: refuses devices whose topic does not match their registered site/kind. */
   devices?: IngestDeviceLookup;
 };
@@ -70,7 +71,7 @@ const DEVICE_CACHE_MAX = 100_000;
 
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const { options, log } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const counters = emptyCounters();
   const rejectLog = new RejectLog(options.rejectsKept, options.rejectBytesKept);
   const devices = new Map<string, { at: number; info: DeviceInfo }>();

@@ -104,6 +104,13 @@ export interface IngestMqttOptions {
    * QoS 1 messages) under it while ingest is away. Default `service.ingest`.
    */
   clientId?: string;
+  /**
+   * Shares the readings with the other sessions subscribed under this group name: each filter is
+   * subscribed as `$share/<group>/<filter>` (MQTT 5 §4.8.2; mosquitto 2 and EMQX take it from
+   * MQTT 3.1.1 clients too), so the broker hands each message to one member. Each member needs a
+   * client id of its own. Unset: plain subscriptions, every message.
+   */
+  shareGroup?: string;
   /** Keepalive, seconds. Default 30. */
   keepaliveS?: number;
   /** How long startIngest waits for the first connection before failing, ms. Default 30,000. */

@@ -4,6 +4,7 @@
  * a device sends can be seen on the first run. Bounded per device by time and count, and in all
  * by points; what falls out is gone (InfluxDB is the history store).
  */
+import type { Clock } from '../clock.ts';
 import type { DecodedMessage } from '../protocol/index.ts';
 
 export type Reading = number | string | boolean | null;
@@ -30,7 +31,7 @@ export class RecentReadings {
   #total = 0;
 
   constructor(
-    private readonly now: () => number,
+    private readonly now: Clock,
     private readonly limits: RecentLimits = RECENT_DEFAULTS,
   ) {}
 

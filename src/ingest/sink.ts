@@ -11,6 +11,7 @@
  *   the spool and acknowledged; new lines go to the spool too, behind the older ones; the writer
  *   replays the spool in order. When it has caught up, lines go back to memory.
  */
+import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { IngestCounters } from './counters.ts';
 import { LatencyWindow } from './counters.ts';
@@ -32,7 +33,7 @@ export interface SinkDeps {
   options: IngestOptions;
   log: Logger;
   counters: IngestCounters;
-  now: () => number;
+  now: Clock;
   /** Told about each line InfluxDB refused for good (kept for operators next to rejected messages). */
   onRefused?: (line: string, error: string) => void;
 }

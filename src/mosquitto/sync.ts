@@ -11,6 +11,7 @@
  *   registry does not know. A client deleted behind our back comes back with its password from the
  *   rebuilt file (restart), or at once if its secret is still waiting here.
  */
+import { type Clock, systemClock } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { Records } from '../records/index.ts';
@@ -34,7 +35,8 @@ export interface DynsecSyncDeps {
   checkMs: number;
   /** How often the registry's change feed (revocations, rotations) is read, ms. Default 2000. */
   followMs?: number;
-  now?: () => number;
+  /** Wall clock for how long an issued secret is held; tests pass a fake one. */
+  now?: Clock;
   /** The admin connection; tests pass one of their own. Default: connectDynsec. */
   connect?: typeof connectDynsec;
 }
@@ -50,7 +52,7 @@ export interface DynsecSync {
 const SECRET_HELD_MS = 10 * 60_000;
 
 export async function startDynsecSync(deps: DynsecSyncDeps): Promise<DynsecSync> {
-  const { log, records, now = Date.now } = deps;
+  const { log, records, now = systemClock } = deps;
   const conn: DynsecConnection = (deps.connect ?? connectDynsec)(deps.admin, log);
   const secrets = new Map<string, { secret: string; at: number }>();
   let needSecret: string[] = [];

@@ -3,6 +3,7 @@
  * the sender that delivers what it wrote. startNotify follows the services' shape: start, then
  * stop() undoes it; health is degraded while a receiver is down.
  */
+import type { Clock } from '../clock.ts';
 import type { ServiceHealth } from '../health.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
@@ -26,7 +27,8 @@ export interface NotifyDeps {
   log: Logger;
   options: NotifyOptions;
   lang: Lang;
-  now?: () => Date;
+  /** The clock sending, retries and quiet hours run on; tests pass a fake one. */
+  now?: Clock;
   /** How often the sender looks for due notifications (ms, default 1000). */
   intervalMs?: number;
 }

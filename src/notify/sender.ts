@@ -6,6 +6,7 @@
  * jittered) until maxAttempts, then the row is given up. A claim is a lease: a sender killed
  * mid-send leaves the row to be sent again once the lease runs out, with the same key.
  */
+import { type Clock, dateOf, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../metrics.ts';
 import type { Db } from '../records/index.ts';
@@ -23,7 +24,7 @@ export interface SenderDeps {
   db: Db;
   log: Logger;
   options: NotifyOptions;
-  now?: () => Date;
+  now?: Clock;
   /** Jitter source in [0, 1); tests pass a constant. */
   random?: () => number;
   /** How long a claim holds a row (ms, default 30 s). */
@@ -48,7 +49,7 @@ const receiverOf = (row: Outgoing) =>
 
 export class OutboxSender {
   readonly #deps: SenderDeps;
-  readonly #now: () => Date;
+  readonly #now: Clock;
   readonly #deliver = new Map<string, Deliver>();
   readonly #closers: (() => void)[] = [];
   readonly #counts = new Map<string, number>();
@@ -59,7 +60,7 @@ export class OutboxSender {
 
   constructor(deps: SenderDeps) {
     this.#deps = deps;
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now ?? systemClock;
     const o = deps.options;
     for (const [name, r] of Object.entries(o.receivers)) {
       const d =
@@ -116,7 +117,7 @@ export class OutboxSender {
   }
 
   async #pass(): Promise<number> {
-    const at = this.#now();
+    const at = dateOf(this.#now);
     // The head of each queue, if due and not held by another sender. A row deferred by quiet
     // hours and never tried is not a head (it does not hold back an emergency behind it); a row
     // being retried is, and holds back the rest of its queue (order per person).
@@ -140,7 +141,7 @@ export class OutboxSender {
   }
 
   #leaseEnd(): Date {
-    return new Date(this.#now().getTime() + (this.#deps.leaseMs ?? 30_000));
+    return new Date(this.#now() + (this.#deps.leaseMs ?? 30_000));
   }
 
   /** Sends a queue's rows one after the other while they go through (at most CHAIN per pass). */
@@ -157,7 +158,7 @@ export class OutboxSender {
 
   /** The queue's next row, claimed, if it is due and nobody holds it. */
   async #claimNext(queue: string): Promise<Claimed | undefined> {
-    const at = this.#now();
+    const at = dateOf(this.#now);
     const [row] = await this.#deps.db.query<Claimed>(
       `UPDATE notify_outbox SET claimed_until = $3 WHERE id = (
          SELECT id FROM notify_outbox WHERE queue = $1 AND state IN ('queued', 'failed')
@@ -177,7 +178,7 @@ export class OutboxSender {
     else if (row.channel === 'sms' && !row.emergency && (await this.#overCap(row)))
       return this.#finish(row, 'gave_up', { ok: false, status: null, answer: 'daily SMS cap reached' });
     else answer = await deliver(row);
-    if (deliver) this.health.report(receiver, answer, this.#now());
+    if (deliver) this.health.report(receiver, answer, dateOf(this.#now));
     const attempts = row.attempts + 1;
     if (answer.ok) return this.#finish(row, 'sent', answer);
     return this.#finish(row, attempts >= this.#deps.options.maxAttempts ? 'gave_up' : 'failed', answer);
@@ -190,13 +191,13 @@ export class OutboxSender {
       `SELECT count(*)::int AS n FROM notify_outbox o, sites s
        WHERE s.id = $2 AND o.channel = 'sms' AND o.staff_id = $1 AND o.state = 'sent' AND NOT o.emergency
          AND o.sent_at >= (date_trunc('day', $3::timestamptz AT TIME ZONE s.timezone) AT TIME ZONE s.timezone)`,
-      [row.staffId, row.site, this.#now()],
+      [row.staffId, row.site, dateOf(this.#now)],
     );
     return (r?.n ?? 0) >= cap;
   }
 
   async #finish(row: Claimed, outcome: Outcome, a: Answer): Promise<Outcome> {
-    const at = this.#now();
+    const at = dateOf(this.#now);
     const attempts = row.attempts + 1;
     const { retryMinMs, retryMaxMs } = this.#deps.options;
     const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (attempts - 1));

@@ -32,6 +32,8 @@ export type RecordsErrorCode =
   | 'route-not-found'
   | 'route-exists'
   | 'checkpoint-not-found'
+  | 'last-checkpoint'
+  | 'schedule-not-found'
   | 'round-not-found'
   | 'plan-not-found'
   | 'plan-ended'

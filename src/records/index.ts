@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Clock, dateOf, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from './db.ts';
 import * as devices from './devices.ts';
@@ -76,7 +77,7 @@ export interface RecordsOptions {
   dataDir: string;
   log: Logger;
   /** Clock for created/rotated/revoked times; tests pass a fake one. */
-  now?: () => Date;
+  now?: Clock;
   /**
    * A migrated embedded store to start a new one from (default: the build's, dist/seed/records,
    * when running from dist/); `false` always creates. PostgreSQL ignores it.
@@ -145,7 +146,7 @@ async function openDb({
 
 /** Opens the store (PostgreSQL or embedded), applies pending migrations, and binds the domain functions. */
 export async function openRecords(options: RecordsOptions): Promise<Records> {
-  const { log, now = () => new Date() } = options;
+  const { log, now = systemClock } = options;
   const { db, release } = await openDb(options);
   try {
     await migrate(db, log);
@@ -171,23 +172,23 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
   };
   return {
     db,
-    addSite: (input) => sites.addSite(db, input, now()),
+    addSite: (input) => sites.addSite(db, input, dateOf(now)),
     listSites: (only) => sites.listSites(db, only),
     getSite: (id) => sites.getSite(db, id),
-    addBuilding: (input) => sites.addBuilding(db, input, now()),
+    addBuilding: (input) => sites.addBuilding(db, input, dateOf(now)),
     listBuildings: (site) => sites.listBuildings(db, site),
-    addArea: (input) => sites.addArea(db, input, now()),
+    addArea: (input) => sites.addArea(db, input, dateOf(now)),
     listAreas: (site) => sites.listAreas(db, site),
-    addDevice: async (input) => added(await devices.addDevices(db, [input], now()))[0]!,
-    addDevices: async (inputs) => added(await devices.addDevices(db, inputs, now())),
+    addDevice: async (input) => added(await devices.addDevices(db, [input], dateOf(now)))[0]!,
+    addDevices: async (inputs) => added(await devices.addDevices(db, inputs, dateOf(now))),
     getDevice: (id) => devices.getDevice(db, id),
     listDevices: (filter) => devices.listDevices(db, filter),
     rotateDeviceSecret: async (id) => {
-      const secret = await devices.rotateDeviceSecret(db, id, now());
+      const secret = await devices.rotateDeviceSecret(db, id, dateOf(now));
       issued([{ deviceId: id, secret }]);
       return secret;
     },
-    revokeDevice: (id) => devices.revokeDevice(db, id, now()),
+    revokeDevice: (id) => devices.revokeDevice(db, id, dateOf(now)),
     brokerAccounts: (ids) => devices.brokerAccounts(db, ids),
     onSecretsIssued: (listener) => {
       issuedListeners.add(listener);
@@ -196,11 +197,11 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
     findDevice: (id) => devices.findDevice(db, id),
     changedDevices: (cursor) => devices.changedDevices(db, cursor),
     upgradeSecretHash: (id, from, to) => devices.upgradeSecretHash(db, id, from, to),
-    addMaintenanceWindow: (input) => maintenance.addMaintenanceWindow(db, input, now()),
-    listMaintenanceWindows: (filter = {}) => maintenance.listMaintenanceWindows(db, filter, now()),
-    getMaintenanceWindow: (id) => maintenance.getMaintenanceWindow(db, id, now()),
-    endMaintenanceWindow: (id, by) => maintenance.endMaintenanceWindow(db, id, now(), by),
-    cancelMaintenanceWindow: (id, by) => maintenance.cancelMaintenanceWindow(db, id, now(), by),
+    addMaintenanceWindow: (input) => maintenance.addMaintenanceWindow(db, input, dateOf(now)),
+    listMaintenanceWindows: (filter = {}) => maintenance.listMaintenanceWindows(db, filter, dateOf(now)),
+    getMaintenanceWindow: (id) => maintenance.getMaintenanceWindow(db, id, dateOf(now)),
+    endMaintenanceWindow: (id, by) => maintenance.endMaintenanceWindow(db, id, dateOf(now), by),
+    cancelMaintenanceWindow: (id, by) => maintenance.cancelMaintenanceWindow(db, id, dateOf(now), by),
     close: async () => {
       try {
         await db.close();

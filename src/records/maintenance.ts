@@ -85,7 +85,7 @@ async function requireTarget(db: Queryable, site: string, scope: MaintenanceScop
 export async function addMaintenanceWindow(
   db: Queryable,
   input: unknown,
-  at = new Date(),
+  at: Date,
 ): Promise<MaintenanceWindow> {
   const m = parseInput(maintenanceInput, input, 'maintenance window');
   await requireSite(db, m.site);
@@ -148,7 +148,7 @@ export async function getMaintenanceWindow(db: Queryable, id: number, at: Date):
 export async function endMaintenanceWindow(
   db: Queryable,
   id: number,
-  at = new Date(),
+  at: Date,
   by = 'rules',
 ): Promise<MaintenanceWindow> {
   const w = await getMaintenanceWindow(db, id, at);

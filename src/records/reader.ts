@@ -26,6 +26,17 @@ export const REPORTING_TABLES: Readonly<Record<string, readonly string[]>> = {
   maintenance_windows: [],
   device_fault_occurrences: [],
   device_downtime: [],
+  // Zones (the intact rate per zone) and planned work (the planned-work dashboard): plans, their
+  // jobs, rounds and their points. A checkpoint's code is the proof of presence printed in its QR
+  // link: whoever reads it can confirm the point without walking there. A point's note is the
+  // walker's free text, where a resident's name or number may be written.
+  zones: [],
+  maintenance_plans: [],
+  maintenance_jobs: [],
+  round_routes: [],
+  round_checkpoints: ['code'],
+  rounds: [],
+  round_points: ['note'],
 };
 
 /** A column named like a secret is hidden even when a migration adds it to a listed table unannounced. */

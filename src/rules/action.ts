@@ -1,4 +1,4 @@
-/** What the engine asks of the desk (index.ts performs it through actions.ts, in order). */
+/** What the engine asks of the desk (outbox.ts performs it through actions.ts, in order). */
 import type { Outcome } from './rule-file.ts';
 import type { Incident } from './storm.ts';
 

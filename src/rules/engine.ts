@@ -1,6 +1,6 @@
 /**
  * Turns decoded messages and the passing of time into actions for the desk: raise, recover, site
- * incident. Synchronous and free of I/O so a test can drive it reading by reading; index.ts
+ * incident. Synchronous and free of I/O so a test can drive it reading by reading; outbox.ts
  * performs the actions in order and saves the state before acknowledging the messages.
  */
 import type { Logger } from '../log.ts';

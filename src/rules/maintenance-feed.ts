@@ -6,6 +6,7 @@
  * a moment before (the API has answered, the announcement is still on its way) holds it back. The
  * periodic refresh stays as a safety net.
  */
+import { type Clock, dateOf } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../records/index.ts';
 import { currentWindows, type MaintenanceCalendar } from './maintenance.ts';
@@ -22,7 +23,7 @@ export async function watchMaintenance(o: {
   db: Db;
   calendar: MaintenanceCalendar;
   log: Logger;
-  now: () => Date;
+  now: Clock;
   /** The windows changed: evaluate held faults now. */
   changed: () => void;
 }): Promise<MaintenanceFeed> {
@@ -33,7 +34,7 @@ export async function watchMaintenance(o: {
     if (queued) return queued;
     const next = chain.then(async () => {
       queued = undefined;
-      o.calendar.set(await currentWindows(o.db, o.now()));
+      o.calendar.set(await currentWindows(o.db, dateOf(o.now)));
     });
     queued = next;
     chain = next.catch(() => {});

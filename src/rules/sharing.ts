@@ -9,6 +9,7 @@
  * handled is harmless: its raise carries the episode's idempotency key, which the desk turns into
  * nothing (device_fault_occurrences), and the open-fault index allows one open record per fault.
  */
+import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { DecodedMessage } from '../protocol/index.ts';
 import type { Db } from '../records/index.ts';
@@ -24,7 +25,11 @@ const REPLAY_MARGIN_MS = 2000;
 /** At most this many messages kept per site not held (a bound on memory, not a goal). */
 const MAX_KEPT_PER_SITE = 20_000;
 
-type Kept = { message: DecodedMessage; wall: number; at: number };
+/** A message and when this worker received it (its clock, the one its saved states are stamped with). */
+type Kept = { message: DecodedMessage; at: number };
+
+/** What sharing asks of the engine: take a site's devices and saved state, replay, drop a site. */
+export type SharingEngine = Pick<Engine, 'addDevices' | 'restore' | 'handle' | 'dropSites'>;
 
 export interface SharingDeps {
   db: Db;
@@ -32,8 +37,8 @@ export interface SharingDeps {
   workerId: string;
   ttlMs: number;
   sites?: readonly string[] | undefined;
-  engine: Engine;
-  now: () => number;
+  engine: SharingEngine;
+  now: Clock;
   /** Runs `fn` alone among registry reloads and site changes (a reload must not drop a site just taken). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
   /** Resolves once every action so far is performed and the state saved. */
@@ -63,9 +68,9 @@ export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promi
   const kept = new Map<string, Kept[]>();
   const keepMs = 3 * deps.ttlMs;
 
-  const prune = (list: Kept[], wall: number) => {
+  const prune = (list: Kept[], at: number) => {
     let drop = 0;
-    while (drop < list.length && (wall - list[drop]!.wall > keepMs || list.length - drop > MAX_KEPT_PER_SITE))
+    while (drop < list.length && (at - list[drop]!.at > keepMs || list.length - drop > MAX_KEPT_PER_SITE))
       drop++;
     if (drop > 0) list.splice(0, drop);
   };
@@ -91,8 +96,8 @@ export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promi
         for (const site of sites) {
           owned.add(site);
           for (const k of kept.get(site) ?? []) {
-            const at = saved.get(k.message.deviceId);
-            if (at !== undefined && k.wall < at - REPLAY_MARGIN_MS) continue;
+            const savedAt = saved.get(k.message.deviceId);
+            if (savedAt !== undefined && k.at < savedAt - REPLAY_MARGIN_MS) continue;
             engine.handle(k.message, k.at);
             replayed++;
           }
@@ -119,14 +124,14 @@ export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promi
     start: () => ownership.start(),
     owned,
     keep: (message) => {
-      const wall = Date.now();
+      const at = deps.now();
       let list = kept.get(message.site);
       if (!list) {
         list = [];
         kept.set(message.site, list);
       }
-      list.push({ message, wall, at: deps.now() });
-      prune(list, wall);
+      list.push({ message, at });
+      prune(list, at);
     },
     rebalance: () => ownership.rebalance(),
     stop: () => ownership.stop(),

@@ -1,5 +1,6 @@
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
 import type { DeviceChannel } from '../protocol/index.ts';
 import type { OutMessage } from './model.ts';
 import type { AnyModel, SimDevice } from './models.ts';
@@ -15,7 +16,7 @@ export interface FleetOptions {
   devices: readonly SimDevice[];
   scenario?: Scenario;
   /** Wall clock, epoch ms; tests may pass a fake one. */
-  clock?: { now(): number };
+  clock?: Clock;
   log: Logger;
   /** Simulated ms per wall-clock ms (default 1). */
   speed?: number;

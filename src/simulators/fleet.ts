@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { systemClock } from '../clock.ts';
 import { COMMAND_CHANNEL, deviceTopic, lastWill } from '../protocol/index.ts';
 import { answerCommand } from './commands.ts';
 import type { Fleet, FleetOptions, FleetStats } from './fleet-types.ts';
@@ -26,7 +27,7 @@ interface Member {
  */
 export async function runFleet(options: FleetOptions): Promise<Fleet> {
   const { log, site } = options;
-  const clock = options.clock ?? { now: () => Date.now() };
+  const clock = options.clock ?? systemClock;
   const speed = options.speed ?? 1;
   const tickMs = options.tickMs ?? 250;
   const qos: Record<OutMessage['channel'], Qos> = {
@@ -38,9 +39,9 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
   };
   const perDevice = options.maxInflightPerDevice ?? 20;
   const maxInflight = options.maxInflight ?? 20_000;
-  const realStart = clock.now();
+  const realStart = clock();
   const simStart = options.start ?? realStart;
-  const simNow = () => simStart + (clock.now() - realStart) * speed;
+  const simNow = () => simStart + (clock() - realStart) * speed;
   const stats: FleetStats = {
     devices: 0,
     connected: 0,
@@ -167,7 +168,7 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
   }
 
   function onCommand(m: Member, payload: Buffer): void {
-    const outcome = answerCommand(m.model, payload, clock.now());
+    const outcome = answerCommand(m.model, payload, clock());
     if (outcome.answered) stats.commandsAnswered++;
     else stats.commandsDropped++;
     log.info(
@@ -194,7 +195,7 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
   let failures = 0;
 
   function loop(): void {
-    const started = clock.now();
+    const started = clock();
     connectBudget += ((options.connectsPerSecond ?? 200) * tickMs) / 1000;
     while (connectBudget >= 1 && pending.length > 0) {
       connect(pending.shift()!);
@@ -212,7 +213,7 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
       }
     }
     // setTimeout, not setInterval: a slow tick delays the next one instead of piling them up.
-    if (!stopping) timer = setTimeout(loop, Math.max(0, tickMs - (clock.now() - started)));
+    if (!stopping) timer = setTimeout(loop, Math.max(0, tickMs - (clock() - started)));
   }
   loop();
 

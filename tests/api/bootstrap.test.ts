@@ -18,7 +18,7 @@ describe('first admin token', () => {
   async function start(dataDir: string, adminToken?: string) {
     const logs = captureLog();
     records ??= await openRecords({ dataDir, log: silent });
-    const app = buildApp({ records, log: logs.log, now: () => new Date(), options: { dataDir, adminToken } });
+    const app = buildApp({ records, log: logs.log, now: Date.now, options: { dataDir, adminToken } });
     await app.ready();
     return { app, logs };
   }
@@ -68,7 +68,7 @@ describe('first admin token', () => {
       buildApp({
         records: records!,
         log: silent,
-        now: () => new Date(),
+        now: Date.now,
         options: { dataDir, adminToken: 'short' },
       }),
     ).toThrow(/at least 32 characters/);

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/api/index.ts';
-import { ADMIN, openTestApi, type TestApi } from './support.ts';
+import { VERIFIED_TTL_MS } from '../../src/api/tokens.ts';
+import { ADMIN, openTestApi, replicaOf, type TestApi } from './support.ts';
 
 export function coreSuite(name: string, databaseUrl: () => string | undefined) {
   describe(`API core on ${name}`, () => {
@@ -35,6 +36,26 @@ export function coreSuite(name: string, databaseUrl: () => string | undefined) {
       const revoked = await t.call(token, 'GET', '/sites');
       expect(revoked.statusCode).toBe(401);
       expect(revoked.json().error.message).toMatch(/revoked/);
+    });
+
+    it('sees a token revoked by another API process within VERIFIED_TTL_MS of its clock', async () => {
+      const token = await t.token(['front_desk']);
+      const id = /^fm_([a-z0-9]+)_/.exec(token)![1];
+      const other = await replicaOf(t);
+      try {
+        const sites = () =>
+          other
+            .inject({ url: '/sites', headers: { authorization: `Bearer ${token}` } })
+            .then((r) => r.statusCode);
+        expect(await sites()).toBe(200); // verified once: trusted for VERIFIED_TTL_MS without asking again
+        expect((await t.call(ADMIN, 'POST', `/tokens/${id}/revoke`)).statusCode).toBe(200);
+        t.clock.t += VERIFIED_TTL_MS - 1;
+        expect(await sites()).toBe(200);
+        t.clock.t += 2;
+        expect(await sites()).toBe(401);
+      } finally {
+        await other.close();
+      }
     });
 
     it('issues tokens once, stores only their hash, and keeps them to admins', async () => {

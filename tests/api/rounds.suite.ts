@@ -117,5 +117,62 @@ export function roundsApiSuite(name: string, databaseUrl: () => string | undefin
         },
       });
     });
+
+    it('retires a point, a schedule and a route: later rounds skip them, the open round is walked to the end', async () => {
+      const added = await t.call(sup, 'POST', `/sites/${SITE}/round-routes`, {
+        id: 'garage',
+        name: 'Garage patrol',
+        trade: 'security',
+        checkpoints: [{ name: 'Ramp' }, { name: 'Pump room door' }, { name: 'Exit' }],
+      });
+      expect(added.statusCode, added.body).toBe(201);
+      const [ramp, door, exit] = added.json().checkpoints as { id: number; code: string }[];
+      const sched = await t.call(sup, 'POST', `/sites/${SITE}/round-routes/garage/schedules`, {
+        starts: '02:00',
+      });
+      const open = (await t.call(guard, 'POST', '/rounds', { site: SITE, route: 'garage' })).json();
+      expect(open.points).toHaveLength(3);
+
+      const base = `/sites/${SITE}/round-routes/garage`;
+      expect((await t.call(guard, 'DELETE', `${base}/checkpoints/${door!.id}`)).statusCode).toBe(403);
+      expect((await t.call(sup, 'DELETE', `${base}/checkpoints/${door!.id}`)).statusCode).toBe(204);
+      expect((await t.call(sup, 'DELETE', `${base}/checkpoints/${door!.id}`)).statusCode).toBe(404);
+      const route = (await t.call(sup, 'GET', base)).json();
+      expect(route.checkpoints.map((c: { name: string }) => c.name)).toEqual(['Ramp', 'Exit']);
+      // The round opened before keeps its three points, and the retired point's code still confirms it there.
+      for (const c of [ramp, door, exit]) {
+        const res = await t.call(guard, 'POST', `/rounds/${open.id}/confirm`, { code: c!.code });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      const next = (await t.call(guard, 'POST', '/rounds', { site: SITE, route: 'garage' })).json();
+      expect(next.points.map((p: { name: string }) => p.name)).toEqual(['Ramp', 'Exit']);
+      expect(
+        (await t.call(guard, 'POST', `/rounds/${next.id}/confirm`, { code: door!.code })).statusCode,
+      ).toBe(404);
+
+      expect((await t.call(sup, 'DELETE', `${base}/checkpoints/${ramp!.id}`)).statusCode).toBe(204);
+      const last = await t.call(sup, 'DELETE', `${base}/checkpoints/${exit!.id}`);
+      expect(last.statusCode).toBe(409);
+      expect(last.json().error).toMatchObject({
+        code: 'last-checkpoint',
+        message: expect.stringContaining('retire the route instead'),
+      });
+
+      const id = sched.json().id as number;
+      expect((await t.call(sup, 'DELETE', `${base}/schedules/${id}`)).statusCode).toBe(204);
+      expect((await t.call(sup, 'GET', base)).json().schedules).toEqual([]);
+      expect((await t.call(sup, 'DELETE', `${base}/schedules/${id}`)).statusCode).toBe(404);
+
+      expect((await t.call(sup, 'DELETE', base)).statusCode).toBe(204);
+      expect((await t.call(sup, 'GET', base)).statusCode).toBe(404);
+      const routes = (await t.call(sup, 'GET', `/sites/${SITE}/round-routes`)).json().items;
+      expect(routes.map((r: { id: string }) => r.id)).not.toContain('garage');
+      expect((await t.call(guard, 'POST', '/rounds', { site: SITE, route: 'garage' })).statusCode).toBe(404);
+      // Its rounds stay in the history.
+      const history = (await t.call(desk, 'GET', `/rounds?site=${SITE}`)).json().items;
+      expect(history.map((r: { id: number }) => r.id)).toEqual(expect.arrayContaining([open.id, next.id]));
+      const again = { id: 'garage', name: 'Garage', trade: 'security', checkpoints: [{ name: 'Ramp' }] };
+      expect((await t.call(sup, 'POST', `/sites/${SITE}/round-routes`, again)).statusCode).toBe(409);
+    });
   });
 }

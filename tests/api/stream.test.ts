@@ -17,7 +17,7 @@ describe('GET /stream', () => {
       records,
       desk,
       log: silent,
-      now: () => new Date(),
+      now: Date.now,
       options: { dataDir, port: 0, adminToken: ADMIN, sseHeartbeatS: 0.1 },
     });
     const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };

@@ -46,7 +46,7 @@ export async function openTestApi(
   // With PostgreSQL the data directory holds only the admin token file.
   const dataDir = opts.databaseUrl ? tempDir('api') : migratedDataDir('api');
   const clock = { t: Date.parse('2025-03-03T01:00:00Z') };
-  const now = () => new Date(clock.t);
+  const now = () => clock.t;
   const records = await openRecords({ databaseUrl: opts.databaseUrl, dataDir, log: silent, now });
   const desk =
     opts.desk === false ? undefined : openServiceDesk({ db: records.db, log: silent, now, lang: 'en' });
@@ -97,7 +97,7 @@ export async function replicaOf(t: TestApi): Promise<App> {
     records: t.records,
     desk: t.desk,
     log: silent,
-    now: () => new Date(t.clock.t),
+    now: () => t.clock.t,
     options: { dataDir: t.dataDir, adminToken: ADMIN, rateLimitMax: 0 },
   });
   await replica.ready();

@@ -15,9 +15,11 @@ import { type RunningServer, startRedis, tempDir } from '../support/servers.ts';
 import {
   brokerWith,
   collect,
+  connect,
   device,
   MemoryDirectory,
   refusalCode,
+  SERVICE_SECRET,
   service,
   sleep,
   testOptions,
@@ -134,6 +136,36 @@ it('lets a device on node 1 and a service on node 2 see each other', async () =>
   await until(() => seen.length >= 1 && commands.length >= 1);
   expect(seen[0]!.topic).toBe(m.topic);
   expect(commands[0]!.topic).toBe(commandTopic);
+  await Promise.all([svc.endAsync(), dev.endAsync()]);
+});
+
+it('answers a persistent session subscribing to several filters in one SUBSCRIBE, and delivers on each', async () => {
+  const [one, two] = nodes as [Broker, Broker];
+  const d = devices[0]!;
+  const svc = await connect(two, {
+    clientId: 'service.multi',
+    username: 'service.multi',
+    password: SERVICE_SECRET,
+    clean: false,
+  });
+  const seen = collect(svc);
+  const filters = [`fm/${SITE}/+/+/telemetry`, `fm/${SITE}/+/+/status`, `fm/${SITE}/+/+/event`];
+  // aedes stored the whole list once per filter, and all but one of those stores never settled on
+  // the shared persistence: no SUBACK came. A timeout makes that a failure, not a hung test.
+  const granted = await Promise.race([
+    svc.subscribeAsync(filters, { qos: 1 }),
+    sleep(5000).then(() => 'no SUBACK within 5 s'),
+  ]);
+  expect(Array.isArray(granted) ? granted.map((g) => g.qos) : granted).toEqual([1, 1, 1]);
+  await sleep(200); // the subscriptions reach the other node through the bus
+  const dev = await device(one, d.deviceId);
+  await dev.publishAsync(`fm/${SITE}/${d.kind}/${d.deviceId}/status`, 'online', { qos: 1, retain: true });
+  const m = telemetry(d, 2, Date.now());
+  await dev.publishAsync(m.topic, m.payload, { qos: 1 });
+  await until(() => seen.length >= 2).catch(() => {}); // the comparison says what was missing
+  expect(seen.map((x) => x.topic).sort()).toEqual(
+    [m.topic, `fm/${SITE}/${d.kind}/${d.deviceId}/status`].sort(),
+  );
   await Promise.all([svc.endAsync(), dev.endAsync()]);
 });
 

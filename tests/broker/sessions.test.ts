@@ -32,11 +32,15 @@ describe('live sessions follow the registry', () => {
   });
   afterAll(() => broker.stop());
 
-  it('ends a revoked device’s session; what it sends afterwards is not delivered', async () => {
+  it('ends a revoked device’s session; what it sends afterwards, and its will, are not delivered', async () => {
     const sub = await service(broker, 'rules');
     const got = collect(sub);
     await sub.subscribeAsync('fm/#', { qos: 1 });
-    const dev = await device(broker, 'L-1', { reconnectPeriod: 0 });
+    const denied = broker.counters().refusals['will-denied'] ?? 0;
+    const dev = await device(broker, 'L-1', {
+      reconnectPeriod: 0,
+      will: { topic: 'fm/demo/lift/L-1/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     const gone = closed(dev);
     directory.revoke('L-1');
     await gone;
@@ -44,7 +48,8 @@ describe('live sessions follow the registry', () => {
     dev.publish('fm/demo/lift/L-1/status', 'online', { qos: 1, retain: true });
     expect(await refusalCode(device(broker, 'L-1'))).toBe(5);
     await sleep(200);
-    expect(got.filter((m) => m.payload === 'online')).toEqual([]);
+    expect(got.filter((m) => m.payload === 'online' || m.payload === 'offline')).toEqual([]);
+    expect(broker.counters().refusals['will-denied']).toBe(denied + 1);
     await sub.endAsync();
   });
 

@@ -3,7 +3,7 @@
  * in its history, served only to those who may see the record (another site's staff get 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceStore } from '../../src/console/places.ts';
+import { PlaceStore } from '../../src/api/console/places.ts';
 import type { TestApi } from '../api/support.ts';
 import {
   ADMIN,
@@ -156,7 +156,7 @@ describe('photos on records', () => {
   });
 
   it('keeps a resident’s photo from a QR report with the record, and refuses a disguised one', async () => {
-    const places = new PlaceStore(t.records.db, () => new Date(t.clock.t));
+    const places = new PlaceStore(t.records.db, () => t.clock.t);
     await places.ensure('estate-1', 'admin');
     const code = (await places.list('estate-1')).find((p) => p.kind === 'device')!.code;
     const form = await t.app.inject({ url: `/r/${code}` });

@@ -4,7 +4,7 @@
  * reports are limited per address and per place.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceStore } from '../../src/console/places.ts';
+import { PlaceStore } from '../../src/api/console/places.ts';
 import { replicaOf, type TestApi } from '../api/support.ts';
 import { ADMIN, cookiesOf, openTestApi, raiseEntrapment, seedEstate } from './support.ts';
 
@@ -16,7 +16,7 @@ describe('residents’ QR reports', () => {
   beforeAll(async () => {
     t = await openTestApi();
     await seedEstate(t);
-    places = new PlaceStore(t.records.db, () => new Date(t.clock.t));
+    places = new PlaceStore(t.records.db, () => t.clock.t);
     expect(await places.ensure('estate-1', 'admin')).toBe(2);
     expect(await places.ensure('estate-1', 'admin')).toBe(0);
     const all = await places.list('estate-1');

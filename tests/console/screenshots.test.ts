@@ -4,7 +4,7 @@
  * (with FM_SCREENSHOTS=1; docs/console.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceStore } from '../../src/console/places.ts';
+import { PlaceStore } from '../../src/api/console/places.ts';
 import type { TestApi } from '../api/support.ts';
 import {
   axeSerious,
@@ -65,7 +65,7 @@ describe('every main page at both sizes', () => {
       floor: 6,
       unit: '602',
     });
-    const places = new PlaceStore(t.records.db, () => new Date());
+    const places = new PlaceStore(t.records.db, Date.now);
     await places.ensure('estate-1', 'admin');
     placeCode = (await places.list('estate-1')).find((p) => p.kind === 'device')!.code;
     const form = await t.app.inject({ url: `/r/${placeCode}` });
@@ -135,6 +135,7 @@ describe('every main page at both sizes', () => {
     { name: 'slip', as: 'eng-1', path: () => `/m/records/${recordId}`, ready: '#record[aria-busy="false"]' },
     { name: 'alerts', as: 'guard-1', path: () => '/m/alerts', ready: 'li[data-alert]' },
     { name: 'people', as: 'admin-1', path: () => '/admin/people', ready: 'tr[data-staff]' },
+    { name: 'person', as: 'mgr-1', path: () => '/manage/people/eng-1', ready: '#edit-person' },
     { name: 'qr', as: 'admin-1', path: () => '/admin/qr?site=estate-1', ready: '.qr-sheet figure' },
     { name: 'rounds', as: 'guard-1', path: () => '/m/rounds', ready: 'li[data-route]' },
     { name: 'round', as: 'guard-1', path: () => `/m/rounds/${roundId}`, ready: '#points li[data-point]' },

@@ -3,8 +3,8 @@
  * throttled and counted failures, invitations, and the API's own roles applied to sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, verifyPassword } from '../../src/console/passwords.ts';
-import { cookieOptions, safeNext } from '../../src/console/web.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../../src/api/console/passwords.ts';
+import { cookieOptions, safeNext } from '../../src/api/console/web.ts';
 import { replicaOf, type TestApi } from '../api/support.ts';
 import { ADMIN, addPerson, asSession, cookiesOf, openTestApi, signIn, signInForm } from './support.ts';
 
@@ -157,7 +157,7 @@ describe('console sign-in', () => {
 
     const gone = asSession(t, await signIn(t, 'sup-1', 'pw-sup-1-secret'));
     expect((await t.call(ADMIN, 'PATCH', '/staff/sup-1', { active: false })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 5_100)); // past the 5 s verified-session cache
+    t.clock.t += 5_100; // past the 5 s verified-session cache, on the app's clock
     expect((await gone('GET', '/me')).statusCode).toBe(401);
     expect((await signInForm(t, 'sup-1', 'pw-sup-1-secret')).res.statusCode).toBe(401);
   });
@@ -171,7 +171,7 @@ describe('console sign-in', () => {
     expect((await again('GET', '/logins')).statusCode).toBe(403);
     expect((await t.call(ADMIN, 'PATCH', '/staff/sup-2', { roles: ['front_desk'] })).statusCode).toBe(200);
     // No granted role left: the session already held ends, and signing in is refused.
-    await new Promise((r) => setTimeout(r, 5_100)); // past the 5 s verified-session cache
+    t.clock.t += 5_100; // past the 5 s verified-session cache, on the app's clock
     expect((await again('GET', '/me')).statusCode).toBe(401);
     const demoted = await signInForm(t, 'sup-2', 'pw-sup-2-secret');
     expect(demoted.res.statusCode).toBe(403);

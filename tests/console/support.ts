@@ -1,7 +1,7 @@
 /** The console over a real store: staff with passwords, and sign-ins through the real form. */
 
 import { afterAll, beforeAll } from 'vitest';
-import { maskCsrf } from '../../src/console/csrf.ts';
+import { maskCsrf } from '../../src/api/console/csrf.ts';
 import { ADMIN, openTestApi, type TestApi } from '../api/support.ts';
 import { type Browser, launchBrowser } from '../support/browser.ts';
 

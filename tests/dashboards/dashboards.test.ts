@@ -91,6 +91,7 @@ describe('dashboards as code', () => {
       ['fm-cctv-en', ['Disks failed']],
       ['fm-overview-en', ['Open patrol alerts', 'Open service records']],
       ['fm-desk-en', ['Deadline breaches per hour, by step']],
+      ['fm-planned-en', ['Maintenance jobs overdue now', 'Rounds missed']],
       ['fm-platform-en', ['Readings in the spool', 'Rules actions waiting']],
     ]);
     for (const [uid, titles] of zeroGood) {
@@ -248,7 +249,7 @@ describe('every panel, variable and annotation query against real data', () => {
     // The platform dashboard queries Prometheus: tests/dashboards/prometheus.test.ts runs it.
     const queries = dashboards
       .filter(({ name }) => name !== 'platform')
-      .flatMap(({ dashboard }) => queriesOf(dashboard as never).map((q) => ({ q, dashboard })));
+      .flatMap(({ name, dashboard }) => queriesOf(dashboard as never).map((q) => ({ q, name, dashboard })));
     expect(queries.every(({ q }) => q.datasource !== 'prometheus')).toBe(true);
     expect(queries.length).toBeGreaterThan(60);
     let empty: string[] = [];
@@ -262,14 +263,16 @@ describe('every panel, variable and annotation query against real data', () => {
       };
       const resolved = new Map<string, Record<string, Resolved>>();
       empty = [];
-      for (const { q, dashboard } of queries) {
+      for (const { q, name, dashboard } of queries) {
         const json = dashboard as Json;
         if (!resolved.has(json.uid)) resolved.set(json.uid, await resolve(json, range));
         const text = interpolate(q.text, q.datasource, resolved.get(json.uid)!, range);
         expect(text, q.where).not.toMatch(/\$(?!\$)[a-zA-Z_{]/); // every variable and macro expanded
         const { rows, error } = await run(q.datasource, text);
         expect(error, `${q.where}: ${text}`).toBeUndefined();
-        if (rows.length === 0) empty.push(q.where);
+        // A demo estate that just started has no job due and few rounds: planned-work.test.ts runs
+        // the planned-work queries over a fortnight of them and checks their values.
+        if (rows.length === 0 && name !== 'planned') empty.push(q.where);
       }
     } while (empty.length > 0 && Date.now() < deadline);
     expect(empty).toEqual([]);

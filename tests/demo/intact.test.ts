@@ -76,7 +76,7 @@ describe('demo maintenance plans', () => {
     const dataDir = migratedDataDir('demo-plans');
     const records = await openRecords({ dataDir, log });
     try {
-      const now = () => new Date('2025-06-02T02:00:00Z');
+      const now = () => Date.parse('2025-06-02T02:00:00Z');
       const desk = openServiceDesk({ db: records.db, log, now });
       await provisionDemoEstate(records, dataDir, log);
       expect(await provisionDemoPlans(desk, log, now)).toBe(DEMO_PLANS.length);

@@ -7,8 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { LoginStore } from '../../src/console/logins.ts';
-import { verifyPassword } from '../../src/console/passwords.ts';
+import { LoginStore } from '../../src/api/console/logins.ts';
+import { verifyPassword } from '../../src/api/console/passwords.ts';
 import { demoDevices } from '../../src/demo/estate.ts';
 import { DEMO_FAULTS, startDemoFaults } from '../../src/demo/faults.ts';
 import { provisionDemoEstate } from '../../src/demo/provision.ts';
@@ -39,7 +39,7 @@ describe('demo staff', async () => {
       'manager',
       'supervisor',
     ]);
-    const logins = new LoginStore(records.db, () => new Date());
+    const logins = new LoginStore(records.db, Date.now);
     for (const s of first) {
       const row = await logins.find(s.username);
       expect(await verifyPassword(s.password, row!.passwordHash!)).toBe(true);

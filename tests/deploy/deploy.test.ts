@@ -326,6 +326,10 @@ describe('deploy/postgres/10-roles.sql on a real PostgreSQL', () => {
       expect(rows.map((r) => r.name).sort()).toEqual(Object.keys(REPORTING_TABLES).sort());
       await expect(reader.query('SELECT id, state, device_id FROM service_records')).resolves.toBeTruthy();
       await expect(reader.query('SELECT id, kind, site_id FROM devices')).resolves.toBeTruthy();
+      await expect(
+        reader.query('SELECT id, route_id, name, active FROM round_checkpoints'),
+      ).resolves.toBeTruthy();
+      await expect(reader.query('SELECT id, round_id, state FROM round_points')).resolves.toBeTruthy();
       for (const secret of [
         'SELECT contact_phone FROM service_records',
         'SELECT content FROM service_records',
@@ -335,6 +339,10 @@ describe('deploy/postgres/10-roles.sql on a real PostgreSQL', () => {
         'SELECT password_hash FROM console_logins',
         'SELECT token_hash FROM api_tokens',
         'SELECT phone FROM staff',
+        // A checkpoint's code proves presence; a point's note is free text.
+        'SELECT code FROM round_checkpoints',
+        'SELECT * FROM round_checkpoints',
+        'SELECT note FROM round_points',
       ])
         await expect(reader.query(secret), secret).rejects.toThrow(/permission denied/);
       await expect(reader.query("DELETE FROM sites WHERE id = 'x'")).rejects.toThrow(/read-only/);

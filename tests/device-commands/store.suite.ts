@@ -39,7 +39,7 @@ export function commandStoreSuite(
       );
 
     beforeAll(async () => {
-      records = await openRecords({ ...(await setup()), log: silent, now: at });
+      records = await openRecords({ ...(await setup()), log: silent, now: () => clock.t });
       await records.addSite({ id: 's1', name: 'S1' });
       await records.addSite({ id: 's2', name: 'S2' });
       for (const [id, kind, site] of [
@@ -61,7 +61,7 @@ export function commandStoreSuite(
       expect(await refusal(queue('L-1', 'reset'))).toBe('command-not-supported');
       expect(await refusal(queue('LC-1', 'reset'))).toBe('device-not-tripped');
       expect(await refusal(queue('LC-1', 'report-now', { recordId: 999_999 }))).toBe('record-not-found');
-      const desk = openServiceDesk({ db: records.db, log: silent, now: at, lang: 'en' });
+      const desk = openServiceDesk({ db: records.db, log: silent, now: () => clock.t, lang: 'en' });
       const other = await desk.createRecord(
         {
           site: 's2',

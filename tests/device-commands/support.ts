@@ -52,12 +52,11 @@ export async function openRig(): Promise<Rig> {
     if (m.topic.endsWith('/status') && payload.includes('"online"')) online.add(m.topic.split('/')[3]!);
     done();
   });
-  const clock = { now: () => api.clock.t };
   const fleet = await runFleet({
     brokerUrl: url,
     site: SITE,
     log: silent,
-    clock,
+    clock: () => api.clock.t,
     tickMs: 50,
     devices: [
       { deviceId: 'LC-1', kind: 'lighting', secret: SECRET },
@@ -77,7 +76,7 @@ export async function openRig(): Promise<Rig> {
       const sender = await startCommandSender({
         db: records.db,
         log: silent,
-        now: () => new Date(api.clock.t),
+        now: () => api.clock.t,
         mqtt: { url, username: 'service.commands', password: SERVICE_SECRET, clientId: 'service.commands' },
         // Passes are driven by the commit notification and by the test; the timer stays out of the way.
         options: { pollMs: 60_000, publishTimeoutMs: 2000 },

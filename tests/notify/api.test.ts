@@ -46,7 +46,7 @@ beforeAll(async () => {
     records,
     desk,
     log: silent,
-    now: () => new Date(),
+    now: Date.now,
     options: { dataDir: dir, adminToken: ADMIN, rateLimitMax: 0 },
     services: [{ name: 'notify', health: () => notify.health(), metrics: () => notify.metrics() }],
   });

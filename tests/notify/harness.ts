@@ -66,7 +66,7 @@ export function notifySuite(
     let h: NotifyHarness;
     beforeAll(async () => {
       const clock = { t: Date.parse('2025-03-10T02:00:00Z') }; // 10:00 in Shanghai
-      const now = () => new Date(clock.t);
+      const now = () => clock.t;
       const receivers = await startReceivers(() => clock.t);
       const records = await openRecords({ ...(await setup()), log: silent, now });
       const options = notifyOptions(receivers.url);

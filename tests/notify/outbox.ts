@@ -205,7 +205,7 @@ export function outboxTests(get: () => NotifyHarness) {
           db: h.records.db,
           log: silent,
           options: h.options,
-          now: () => new Date(h.clock.t),
+          now: () => h.clock.t,
         }),
     );
     for (let i = 0; i < 20; i++) await Promise.all([h.sender.tick(), ...others.map((o) => o.tick())]);

@@ -4,11 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as devices } from '../../src/commands/devices.ts';
 import { run as sites } from '../../src/commands/sites.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openRecords } from '../../src/records/index.ts';
 import { verifySecret } from '../../src/records/secrets.ts';
 import { migratedDataDir } from '../support/store.ts';
 import { commandRunner } from './cli-support.ts';
-import { silent } from './suite.ts';
 
 const dataDir = migratedDataDir('records-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir });
@@ -22,12 +20,7 @@ function secretOf(output: string): string {
 }
 
 async function storedHash(id: string): Promise<string | undefined> {
-  const records = await openRecords({ dataDir, log: silent });
-  try {
-    return (await records.findDevice(id))?.secretHash;
-  } finally {
-    await records.close();
-  }
+  return (await (await facility.store()).findDevice(id))?.secretHash;
 }
 
 describe('facility sites / devices', () => {
@@ -36,7 +29,10 @@ describe('facility sites / devices', () => {
       (await facility(sites, 'add', 'estate-1', '--name', '一号小区', '--address', '1 Example Road')).code,
     ).toBe(0);
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await facility.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('adds buildings and areas and lists sites as a table and as JSON', async () => {
     const b = await facility(
@@ -157,11 +153,14 @@ describe('facility sites / devices', () => {
     const dup = await facility(devices, 'add', '--site', 'estate-1', '--kind', 'lift', '--id', 'L-B3-2');
     expect(dup).toMatchObject({ code: 1, err: expect.stringContaining('"L-B3-2" already registered') });
 
+    // Opened as from the shell, so the command itself finds the store in use.
+    await facility.close();
+    const alone = commandRunner(config, { shareStore: false });
     const lock = join(dataDir, 'records', '.lock');
     mkdirSync(join(dataDir, 'records'), { recursive: true });
     writeFileSync(lock, `${process.ppid}\n`);
     try {
-      const busy = await facility(devices, 'list');
+      const busy = await alone(devices, 'list');
       expect(busy.code).toBe(1);
       expect(busy.err).toContain(`in use by process ${process.ppid}`);
     } finally {

@@ -6,11 +6,9 @@ import { run as maintenance } from '../../src/commands/maintenance.ts';
 import { run as sites } from '../../src/commands/sites.ts';
 import { run as staff } from '../../src/commands/staff.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openRecords } from '../../src/records/index.ts';
 import { currentWindows } from '../../src/rules/maintenance.ts';
 import { migratedDataDir } from '../support/store.ts';
 import { commandRunner } from './cli-support.ts';
-import { silent } from './suite.ts';
 
 const dataDir = migratedDataDir('duty-cli');
 const config = loadConfig({ FM_DATA_DIR: dataDir, FM_LANG: 'en' });
@@ -25,7 +23,10 @@ describe('facility staff / duty / maintenance', () => {
       (await facility(sites, 'add-area', 'est', 'lobby', '--name', 'Lobby', '--building', 'T1')).code,
     ).toBe(0);
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await facility.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('staff: adds, lists and deactivates; refuses bad roles with exit 2 and duplicates with exit 1', async () => {
     const added = await facility(
@@ -194,13 +195,8 @@ describe('facility staff / duty / maintenance', () => {
     );
     const plannedId = /window (\d+)/.exec(planned.out)![1]!;
 
-    const records = await openRecords({ dataDir, log: silent });
-    try {
-      const windows = await currentWindows(records.db, new Date());
-      expect(windows.find((w) => String(w.id) === id)).toMatchObject({ scope: 'area', building: 'T1' });
-    } finally {
-      await records.close();
-    }
+    const windows = await currentWindows((await facility.store()).db, new Date());
+    expect(windows.find((w) => String(w.id) === id)).toMatchObject({ scope: 'area', building: 'T1' });
     const list = await facility(maintenance, 'list', '--state', 'active');
     expect(list.out).toMatch(
       new RegExp(`^${id}\\s+est\\s+area\\s+lobby\\s+\\S+\\s+\\S+\\s+active\\s+repainting$`, 'm'),

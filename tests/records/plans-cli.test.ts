@@ -6,7 +6,6 @@ import { run as plans } from '../../src/commands/plans.ts';
 import { run as sites } from '../../src/commands/sites.ts';
 import { run as staff } from '../../src/commands/staff.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
 import { migratedDataDir } from '../support/store.ts';
 import { commandRunner } from './cli-support.ts';
@@ -39,7 +38,10 @@ describe('facility plans', () => {
       ).code,
     ).toBe(0);
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await facility.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('adds plans with the settings’ intervals, lists, shows the calendar and ends one', async () => {
     const lift = await facility(
@@ -92,20 +94,16 @@ describe('facility plans', () => {
   });
 
   it('shows and answers a job’s checklist', async () => {
-    const records = await openRecords({ dataDir, log: silent });
-    try {
-      const desk = openServiceDesk({
-        db: records.db,
-        log: silent,
-        now: () => new Date('2029-12-29T16:00:00Z'),
-      });
-      const [job] = await desk.generateDueJobs();
-      expect(job).toMatchObject({ state: 'dispatched', assigneeId: 'sup-1' });
-      for (const a of ['acknowledge', 'arrive'])
-        await desk.transition(job!.id, a, { id: 'sup-1', role: 'supervisor' });
-    } finally {
-      await records.close();
-    }
+    const records = await facility.store();
+    const desk = openServiceDesk({
+      db: records.db,
+      log: silent,
+      now: () => Date.parse('2029-12-29T16:00:00Z'),
+    });
+    const [job] = await desk.generateDueJobs();
+    expect(job).toMatchObject({ state: 'dispatched', assigneeId: 'sup-1' });
+    for (const a of ['acknowledge', 'arrive'])
+      await desk.transition(job!.id, a, { id: 'sup-1', role: 'supervisor' });
     const checked = await facility(
       plans,
       'check',

@@ -44,7 +44,10 @@ describe('facility zones / rounds', () => {
       expect((await facility(duty, ...shift)).code).toBe(0);
     }
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await facility.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('zones: adds, lists, and duty now prefers the zone person on duty; refuses a bad --people', async () => {
     const added = await facility(

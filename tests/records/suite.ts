@@ -33,7 +33,7 @@ export function recordsSuite(
     let store: StoreUnderTest;
     let records: Records;
     const clock = { t: Date.parse('2025-03-01T08:00:00Z') };
-    const open = () => openRecords({ ...store.options(), log: silent, now: () => new Date(clock.t) });
+    const open = () => openRecords({ ...store.options(), log: silent, now: () => clock.t });
 
     beforeAll(async () => {
       store = await setup();

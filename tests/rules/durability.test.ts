@@ -43,7 +43,7 @@ let pg: RunningServer & { url: string };
 let store: Store;
 let pub: MqttClient;
 const clock = new FakeClock(0);
-clock.now = () => new Date();
+clock.now = Date.now;
 
 async function publish(site: string, id: string, seq: number, state: 'raised' | 'cleared') {
   const m = encode({ site, kind: 'lift', deviceId: id }, 'event', {

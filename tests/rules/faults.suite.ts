@@ -178,6 +178,15 @@ export function faultsSuite(name: string, databaseUrl: () => string | undefined,
       }
     });
 
+    it('stamps the saved rule state with the rules clock (a handover compares it with the receipts kept)', async () => {
+      const rows = await store.records.db.query<{ at: Date }>('SELECT updated_at AS at FROM rules_state');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { at } of rows) {
+        expect(new Date(at).getTime()).toBeGreaterThanOrEqual(START);
+        expect(new Date(at).getTime()).toBeLessThanOrEqual(clock.t);
+      }
+    });
+
     it('raises patrol alerts for the security-relevant faults only', async () => {
       const { alerts } = await store.desk.listAlerts({ limit: 500 });
       const want = [...expectedCode]

@@ -50,7 +50,7 @@ let pg: RunningServer & { url: string };
 let store: Store;
 let pub: MqttClient;
 const clock = new FakeClock(0);
-clock.now = () => new Date();
+clock.now = Date.now;
 const children = new Set<ChildProcess>();
 let seq = 0;
 

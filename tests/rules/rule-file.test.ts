@@ -75,7 +75,7 @@ describe('rule files', () => {
     const start = startRules({
       options: rulesOptions({ ruleFiles: [DEFAULT_RULE_FILE, file] }),
       log: silent,
-      now: () => new Date(),
+      now: Date.now,
       records: {} as never,
       desk: {} as never,
       mqtt: { url: 'mqtt://127.0.0.1:1', username: 'x', password: 'x', clientId: 'x' },

@@ -36,7 +36,7 @@ let store: Store;
 let rules: Rules;
 let fleet: Fleet;
 const clock = new FakeClock(Date.now());
-clock.now = () => new Date();
+clock.now = Date.now;
 
 const incidents = () =>
   store.records.db.query<{ recordId: number; devices: string[]; endedAt: Date | null }>(

@@ -25,7 +25,7 @@ declare module 'fastify' {
 const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
- * Another way in than a bearer token: the web console's session cookie (src/console/state.ts).
+ * Another way in than a bearer token: the web console's session cookie (src/api/console/state.ts).
  * The roles and per-record rules stay the routes' own, so the console and the API cannot differ.
  */
 export interface SessionAuthenticator {

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import { RecordsError } from '../../records/index.ts';
 import { ACTIONS, type Action, decide, TRANSITIONS } from '../../records/service/index.ts';
 import type { ApiContext } from '../context.ts';
@@ -51,7 +52,7 @@ export const allowedActionRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
     async (request) => {
       const record = await requireDesk(ctx.desk).getRecord(request.params.id);
       const principal = principalOf(request);
-      const at = ctx.now();
+      const at = dateOf(ctx.now);
       const items = ACTIONS.filter((action) => {
         try {
           decide(record, action, actorFor(principal, TRANSITIONS[action].roles), SAMPLES[action] ?? {}, at);

@@ -7,6 +7,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import { decide, TRANSITIONS } from '../../records/service/index.ts';
 import { AttachmentStore, MAX_PHOTO_BYTES, PHOTO_LABELS, type PhotoLabel } from '../attachments.ts';
 import type { ApiContext } from '../context.ts';
@@ -72,7 +73,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, c
       const record = await visibleRecord(request.params.id);
       const actor = actorFor(principal, NOTE_ROLES);
       // The record's own rule for notes, before a byte is read: roles, and the record still open.
-      decide(record, 'note', actor, { note: 'photo' }, ctx.now());
+      decide(record, 'note', actor, { note: 'photo' }, dateOf(ctx.now));
       if (!request.isMultipart())
         throw new ApiError(
           415,

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import { listCommands, queueCommand } from '../../records/index.ts';
 import type { ApiContext } from '../context.ts';
 import { forbidden } from '../errors.ts';
@@ -52,7 +53,7 @@ export const deviceCommandRoutes: FastifyPluginAsyncZod<ApiContext> = async (
           by: { id: principal.userId, role },
           ttlMs: options.commandTtlMs,
         },
-        now(),
+        dateOf(now),
       );
       log.info(
         { commandId: queued.id, deviceId: queued.deviceId, command, by: principal.userId, recordId },

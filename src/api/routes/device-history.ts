@@ -4,6 +4,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { dateOf } from '../../clock.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type ReadingsSource, TAGS } from '../history.ts';
@@ -73,8 +74,7 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
         statusAt: status?.time ?? null,
         lastReadingAt: lastAt,
         heartbeatLost:
-          !device.revokedAt &&
-          (!lastAt || ctx.now().getTime() - lastAt.getTime() > 3 * device.intervalS * 1000),
+          !device.revokedAt && (!lastAt || ctx.now() - lastAt.getTime() > 3 * device.intervalS * 1000),
         readings: values,
       };
     },
@@ -96,7 +96,7 @@ export const deviceHistoryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app
       const device = await ctx.records.getDevice(request.params.id);
       const readings = requireReadings(ctx.readings);
       const { from, limit } = request.query;
-      const to = request.query.to ?? ctx.now();
+      const to = request.query.to ?? dateOf(ctx.now);
       const fields = request.query.fields?.split(',');
       // One more than asked tells whether the range held more.
       const rows = await run(

@@ -31,6 +31,9 @@ export const routeBody = routeInput
   .omit({ site: true })
   .extend({ checkpoints: z.array(checkpointInput).min(1).max(200) });
 export const routeParams = z.object({ site: id, route: id });
+const serial = serialParams.shape.id;
+export const checkpointParams = routeParams.extend({ checkpoint: serial });
+export const scheduleParams = routeParams.extend({ schedule: serial });
 export const scheduleBody = scheduleInput.omit({ site: true, route: true });
 export const schedule = z
   .object({

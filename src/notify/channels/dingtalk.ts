@@ -5,6 +5,7 @@
  * `at.atMobiles` and `@number` in the text. Answer: HTTP 200 with `errcode` 0.
  */
 import { createHmac } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
 import { type Deliver, type Outgoing, postJson, vendorAnswer } from './types.ts';
 
 export function dingtalkSign(secret: string, timestampMs: string): string {
@@ -24,9 +25,9 @@ export function dingtalkBody(o: Outgoing): Record<string, unknown> {
   };
 }
 
-export function dingtalkChannel(url: string, secret: string, now: () => Date): Deliver {
+export function dingtalkChannel(url: string, secret: string, now: Clock): Deliver {
   return async (o) => {
-    const ts = String(now().getTime());
+    const ts = String(now());
     const signed = new URL(url);
     signed.searchParams.set('timestamp', ts);
     // URLSearchParams percent-encodes the Base64 (+, /, =) as the vendor's urlEncode does.

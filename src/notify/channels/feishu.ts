@@ -6,15 +6,16 @@
  * Answer: HTTP 200 with `code` 0 (older deployments: `StatusCode` 0).
  */
 import { createHmac } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
 import { type Deliver, type Outgoing, postJson, vendorAnswer } from './types.ts';
 
 export function feishuSign(secret: string, timestampS: string): string {
   return createHmac('sha256', `${timestampS}\n${secret}`).update('').digest('base64');
 }
 
-export function feishuChannel(url: string, secret: string, now: () => Date): Deliver {
+export function feishuChannel(url: string, secret: string, now: Clock): Deliver {
   return async (o: Outgoing) => {
-    const timestamp = String(Math.floor(now().getTime() / 1000));
+    const timestamp = String(Math.floor(now() / 1000));
     const m = o.message;
     const body = {
       timestamp,

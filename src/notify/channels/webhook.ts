@@ -4,6 +4,7 @@
  * lets a receiver refuse replays outside its window; the idempotency key lets it drop repeats.
  */
 import { createHmac } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
 import { type Deliver, type Outgoing, postJson, short } from './types.ts';
 
 export const SIGNATURE_HEADER = 'x-fm-signature';
@@ -31,10 +32,10 @@ export function webhookBody(o: Outgoing): string {
   });
 }
 
-export function webhookChannel(url: string, secret: string, now: () => Date): Deliver {
+export function webhookChannel(url: string, secret: string, now: Clock): Deliver {
   return async (o) => {
     const body = webhookBody(o);
-    const ts = String(Math.floor(now().getTime() / 1000));
+    const ts = String(Math.floor(now() / 1000));
     const r = await postJson(url, body, {
       [TIMESTAMP_HEADER]: ts,
       [SIGNATURE_HEADER]: webhookSignature(secret, ts, body),

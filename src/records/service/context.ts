@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import type { Db, Queryable } from '../db.ts';
 import type { Limits } from './clock.ts';
@@ -10,7 +11,8 @@ import type { PlanSettings } from './plan-templates.ts';
 export interface DeskContext {
   db: Db;
   log: Logger;
-  now: () => Date;
+  /** The clock every deadline runs on (`dateOf` where a Date is written). */
+  now: Clock;
   lang: Lang;
   /** Service-wide limit overrides, below the per-site/type table. */
   limits: Partial<Limits>;

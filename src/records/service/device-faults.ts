@@ -3,6 +3,7 @@
  * device and fault; repeats add occurrences; the same idempotency key twice changes nothing.
  */
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import { sqlState } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema } from '../sites.ts';
@@ -66,7 +67,7 @@ interface DeviceRow {
 }
 
 async function attempt(ctx: DeskContext, f: z.output<typeof deviceFaultInput>, actor: Actor) {
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   return ctx.db.transaction(async (tx) => {
     const [seen] = await tx.query<{ recordId: number }>(
       'SELECT record_id AS "recordId" FROM device_fault_occurrences WHERE idempotency_key = $1',
@@ -180,7 +181,7 @@ export async function raiseDeviceFault(
   const { breaches, ...out } = result;
   if (!out.duplicate) await announce(ctx, out.created ? 'create' : 'occurred', actor, out.record, breaches);
   if (out.created && f.autoDispatch) {
-    const at = ctx.now();
+    const at = dateOf(ctx.now);
     const assigneeId = await pickAssignee(ctx.db, {
       site: out.record.site,
       trade: out.record.trade,
@@ -214,7 +215,7 @@ export async function noteRecovery(
   actor = RULES,
 ): Promise<Recovery | undefined> {
   const r = parseInput(recoveryInput, input, 'device recovery');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const out = await ctx.db.transaction(async (tx) => {
     const [open] = await tx.query<{ id: number; state: string; timezone: string }>(
       `SELECT r.id, r.state, s.timezone FROM service_records r JOIN sites s ON s.id = r.site_id
@@ -267,7 +268,7 @@ export async function selfCloseRecovered(
   note: string,
   actor = RULES,
 ): Promise<ServiceRecord | undefined> {
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const record = await ctx.db.transaction(async (tx) => {
     const [row] = await tx.query<{ state: string }>(
       `SELECT state FROM service_records WHERE id = $1 AND priority = 'low' AND source = 'device' FOR UPDATE`,

@@ -6,6 +6,7 @@
  * the subject's history (action `notify_escalate`, counted in the statistics); an acknowledgement
  * (or any later state) ends the chain when its next step comes due.
  */
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import { limitsFor } from './clock.ts';
 import type { DeskContext } from './context.ts';
@@ -28,7 +29,7 @@ interface Step {
 /** Takes every chain step due by the clock's time; returns how many were sent. */
 export async function stepEscalations(ctx: DeskContext): Promise<number> {
   if (!ctx.outbox) return 0;
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const due = await ctx.db.query<Step>(
     `SELECT subject, subject_id AS "subjectId", step, level, site_id AS site FROM notify_escalations
      WHERE done_at IS NULL AND due_at <= $1 ORDER BY due_at, subject, subject_id LIMIT 200`,

@@ -2,6 +2,7 @@
  * The service desk: the front desk's procedure over the records store. openServiceDesk binds the
  * domain functions to a database, a clock and a language; start()/stop() run the breach watcher.
  */
+import { type Clock, dateOf, systemClock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import type { Db } from '../db.ts';
 import { runSingleton, type SingletonJob } from '../singleton.ts';
@@ -59,6 +60,7 @@ export {
 } from './device-faults.ts';
 export {
   type DutyPick,
+  NOTIFY_VIA,
   type Shift,
   type ShiftInput,
   type Staff,
@@ -146,7 +148,7 @@ export interface ServiceDeskDeps {
   db: Db;
   log: Logger;
   /** The clock every deadline runs on; tests pass a fake one. */
-  now?: () => Date;
+  now?: Clock;
   /** Language of generated text (FM_LANG). */
   lang?: Lang;
   /** Service-wide limits replacing the procedure's defaults; per site/type overrides still win. */
@@ -170,7 +172,7 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
   const ctx: DeskContext = {
     db: deps.db,
     log: deps.log,
-    now: deps.now ?? (() => new Date()),
+    now: deps.now ?? systemClock,
     lang: deps.lang ?? 'zh-CN',
     limits: deps.deadlines ?? {},
     events,
@@ -230,22 +232,22 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     getAlert: (id: number) => patrol.getAlert(ctx, id),
     listAlerts: (filter?: Parameters<typeof patrol.listAlerts>[1]) => patrol.listAlerts(ctx, filter),
 
-    addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, ctx.now()),
+    addStaff: (input: unknown) => dispatch.addStaff(ctx.db, input, dateOf(ctx.now)),
     listStaff: (site?: string, sites?: readonly string[]) => dispatch.listStaff(ctx.db, site, sites),
     /** Changes name, phone, roles, trades, sites or active (false leaves the duty table); the id stays. */
     updateStaff: (id: string, patch: unknown) => dutyTable.updateStaff(ctx.db, id, patch),
-    addShift: (input: unknown) => dispatch.addShift(ctx.db, input, ctx.now()),
+    addShift: (input: unknown) => dispatch.addShift(ctx.db, input, dateOf(ctx.now)),
     listShifts: (filter?: unknown) => dutyTable.listShifts(ctx.db, filter),
     /** Ends a shift at `until` (default now); it stays in the table. */
     endShift: (id: number, o: { until?: Date | undefined; by: string }) =>
-      dutyTable.endShift(ctx.db, id, o, ctx.now()),
+      dutyTable.endShift(ctx.db, id, o, dateOf(ctx.now)),
     /** Who would get a slip now (or at `at`): on duty, else the trade supervisor. */
     whoIsOnDuty: (q: Omit<dispatch.DutyQuery, 'at'> & { at?: Date }) =>
-      dispatch.pickAssignee(ctx.db, { ...q, at: q.at ?? ctx.now() }),
+      dispatch.pickAssignee(ctx.db, { ...q, at: q.at ?? dateOf(ctx.now) }),
     /** The same pick as dispatch's, saying whether a shift or the supervisor fallback made it, and who that is. */
     dutyNow: async (q: Omit<dispatch.DutyQuery, 'at'> & { at?: Date }) => {
       await requireSite(ctx.db, q.site);
-      const at = q.at ?? ctx.now();
+      const at = q.at ?? dateOf(ctx.now);
       const pick = await dispatch.pickDuty(ctx.db, { ...q, at });
       return { ...pick, at, staff: await dispatch.getStaff(ctx.db, pick.staffId) };
     },
@@ -262,10 +264,10 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
       contacts.workingOn(ctx.db, staffId, recordIds),
     /** Keeps in the audit trail that `actor` was shown these records' contacts in full. */
     noteContactReads: (actor: Actor, recordIds: readonly number[], via: contacts.ContactView) =>
-      contacts.noteContactReads(ctx.db, actor, recordIds, via, ctx.now()),
+      contacts.noteContactReads(ctx.db, actor, recordIds, via, dateOf(ctx.now)),
     listContactReads: (filter: contacts.ContactReadsFilter = {}) => contacts.listContactReads(ctx.db, filter),
 
-    addZone: (input: unknown) => zones.addZone(ctx.db, input, ctx.now()),
+    addZone: (input: unknown) => zones.addZone(ctx.db, input, dateOf(ctx.now)),
     /** Replaces a zone's name, buildings, areas and people. */
     replaceZone: (input: unknown) => zones.replaceZone(ctx.db, input),
     listZones: (site: string) => zones.listZones(ctx.db, site),
@@ -274,35 +276,40 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
     zoneOf: (site: string, place: { building?: string | null; area?: string | null }) =>
       zones.zoneOf(ctx.db, site, place),
 
-    addRoute: (input: unknown) => routes.addRoute(ctx.db, input, ctx.now()),
+    addRoute: (input: unknown) => routes.addRoute(ctx.db, input, dateOf(ctx.now)),
     getRoute: (site: string, id: string) => routes.getRoute(ctx.db, site, id),
     listRoutes: (site: string) => routes.listRoutes(ctx.db, site),
-    addRoundSchedule: (input: unknown) => routes.addSchedule(ctx.db, input, ctx.now()),
+    addRoundSchedule: (input: unknown) => routes.addSchedule(ctx.db, input, dateOf(ctx.now)),
+    retireRoute: (site: string, id: string) => routes.retireRoute(ctx.db, site, id),
+    retireCheckpoint: (site: string, route: string, id: number) =>
+      routes.retireCheckpoint(ctx.db, site, route, id),
+    retireRoundSchedule: (site: string, route: string, id: number) =>
+      routes.retireSchedule(ctx.db, site, route, id),
     /** The checkpoint a printed QR code names (its site and route too); undefined for an unknown code. */
     checkpointByCode: (code: string) => routes.checkpointByCode(ctx.db, code),
     /** Opens the rounds whose schedule has come due (the watcher does it before each pass). */
-    openDueRounds: () => openDueRounds(ctx, ctx.now()),
+    openDueRounds: () => openDueRounds(ctx, dateOf(ctx.now)),
     startRound: (input: unknown, actor: Actor) => rounds.startRound(ctx, input, actor),
     confirmPoint: (id: number, input: unknown, actor: Actor) => rounds.confirmPoint(ctx, id, input, actor),
     finishRound: (id: number, actor: Actor) => rounds.finishRound(ctx, id, actor),
     /** A finding at a confirmed point: a service record at the point (joining its device's open one). */
     reportFinding: (id: number, input: unknown, actor: Actor) => reportFinding(ctx, id, input, actor),
-    getRound: (id: number) => roundReads.getRound(ctx.db, id, ctx.now()),
-    listRounds: (filter: unknown = {}) => roundReads.listRounds(ctx.db, filter, ctx.now()),
+    getRound: (id: number) => roundReads.getRound(ctx.db, id, dateOf(ctx.now)),
+    listRounds: (filter: unknown = {}) => roundReads.listRounds(ctx.db, filter, dateOf(ctx.now)),
     /** The notifications written for a record, an alert or a person, with their delivery state. */
     deliveryLog: (filter: DeliveryLogFilter) => deliveryLog(ctx.db, filter),
 
-    stats: (q: StatsQuery) => siteStats(ctx.db, q, ctx.now()),
-    statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, ctx.now()), lang),
-    statsCsv: async (q: StatsQuery) => statsCsv(await siteStats(ctx.db, q, ctx.now()), lang),
+    stats: (q: StatsQuery) => siteStats(ctx.db, q, dateOf(ctx.now)),
+    statsJson: async (q: StatsQuery) => statsJson(await siteStats(ctx.db, q, dateOf(ctx.now)), lang),
+    statsCsv: async (q: StatsQuery) => statsCsv(await siteStats(ctx.db, q, dateOf(ctx.now)), lang),
 
     /** A maintenance plan (docs/service-records.md, "Maintenance plans"); intervals default to the settings. */
-    addPlan: (input: unknown) => plans.addPlan(ctx.db, ctx.plans, input, ctx.now()),
+    addPlan: (input: unknown) => plans.addPlan(ctx.db, ctx.plans, input, dateOf(ctx.now)),
     listPlans: (filter?: plans.PlanFilter) => plans.listPlans(ctx.db, filter),
     getPlan: (id: number) => plans.getPlan(ctx.db, id),
-    endPlan: (id: number, by: string) => plans.endPlan(ctx.db, id, ctx.now(), by),
+    endPlan: (id: number, by: string) => plans.endPlan(ctx.db, id, dateOf(ctx.now), by),
     /** A site's jobs due in a local month (YYYY-MM): generated ones with their records, and the ones to come. */
-    planCalendar: (site: string, month: string) => planCalendar(ctx.db, site, month, ctx.now()),
+    planCalendar: (site: string, month: string) => planCalendar(ctx.db, site, month, dateOf(ctx.now)),
     /** Generates the calendar jobs whose time has come (the watcher does it once a minute). */
     generateDueJobs: () => planJobs.generateDue(ctx),
     /** A device's counters from its telemetry (rules forwards them): meter plans may generate jobs. */

@@ -5,6 +5,7 @@
  * checklist is answered item by item; a fault found becomes its own repair record naming the job.
  */
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import { parseInput, RecordsError } from '../errors.ts';
 import type { DeskContext } from './context.ts';
@@ -137,7 +138,7 @@ export async function checkItem(
   actor: Actor,
 ): Promise<{ item: ChecklistItem; fault?: ServiceRecord }> {
   const c = parseInput(checkInput, input, 'checklist answer');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const done = await ctx.db.transaction(async (tx) => {
     const job = await requireJob(tx, jobId, true);
     mayWork(job, actor);
@@ -239,7 +240,7 @@ export async function reportJobFault(
   actor: Actor,
 ): Promise<ServiceRecord> {
   const f = parseInput(jobFaultInput, input, 'fault found');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const out = await ctx.db.transaction(async (tx) => {
     const job = await requireJob(tx, jobId, true);
     mayWork(job, actor);

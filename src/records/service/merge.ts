@@ -3,6 +3,7 @@
  * open record joins it as a linked report, and the caller gets the return visit too, instead of a
  * second dispatch.
  */
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import type { DeskContext } from './context.ts';
 import { stageRecord } from './notices.ts';
@@ -76,7 +77,7 @@ export async function attachReport(
   report: Report,
   actor: Actor,
 ): Promise<ServiceRecord> {
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const record = await ctx.db.transaction(async (tx) => {
     const r = await loadRecord(tx, id, true);
     if (FINAL_STATES.includes(r.state)) {

@@ -42,7 +42,7 @@ export interface Notice {
 /** Writes notices to the outbox in `tx`; given by the notification service (src/notify). */
 export type OutboxHook = (tx: Queryable, notices: readonly Notice[], at: Date) => Promise<void>;
 
-/** The actor the console's QR report pages enter residents' reports as (src/console/routes/resident-routes.ts). */
+/** The actor the console's QR report pages enter residents' reports as (src/api/console/routes/resident-routes.ts). */
 const RESIDENT_QR = 'qr';
 
 const recordNotice = (r: ServiceRecord, event: NoticeEvent, to: string[], step?: string): Notice => ({

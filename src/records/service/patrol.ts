@@ -3,6 +3,7 @@
  * Acknowledge within 90 s for emergencies (3 min otherwise), on scene within 10 min.
  */
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import { sqlState } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema } from '../sites.ts';
@@ -79,7 +80,7 @@ export async function raisePatrolAlert(
   actor = SYSTEM,
 ): Promise<PatrolAlert> {
   const a = parseInput(patrolAlertInput, input, 'patrol alert');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   // Guards are timed from the moment the alert reaches them, not from when the fault began.
   const raisedAt = at;
   const occurredAt = a.occurredAt && a.occurredAt < at ? a.occurredAt : at;
@@ -172,7 +173,7 @@ export async function transitionAlert(
   const p = parseInput(alertPayload, payload, `${action} payload`);
   if (rule.needsNote && !p.note)
     throw serviceError('invalid-input', `invalid ${action} payload: note: say what was found`);
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const out = await ctx.db.transaction(async (tx) => {
     const [before] = await tx.query<PatrolAlert>(
       `SELECT ${COLUMNS} FROM patrol_alerts WHERE id = $1 FOR UPDATE`,

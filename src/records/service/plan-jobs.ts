@@ -5,6 +5,7 @@
  * breach watcher records it once when passed), and is dispatched by the duty table at once.
  * Generating twice is harmless: maintenance_jobs' unique key refuses a second job for an occurrence.
  */
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import type { DeskContext } from './context.ts';
 import { pickAssignee } from './dispatch.ts';
@@ -78,7 +79,7 @@ async function insertJob(ctx: DeskContext, tx: Queryable, j: NewJob, at: Date) {
 
 /** Enters one job and dispatches it by the duty table; undefined if the occurrence already has one. */
 export async function createJob(ctx: DeskContext, j: NewJob): Promise<ServiceRecord | undefined> {
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   let entered: Awaited<ReturnType<typeof insertJob>>;
   try {
     entered = await ctx.db.transaction((tx) => insertJob(ctx, tx, j, at));
@@ -107,7 +108,7 @@ export async function createJob(ctx: DeskContext, j: NewJob): Promise<ServiceRec
  * first occurrence due after the plan (or the device) appeared: a plan never back-fills the past.
  */
 export async function generateDue(ctx: DeskContext): Promise<ServiceRecord[]> {
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const out: ServiceRecord[] = [];
   for (const plan of await listPlans(ctx.db, { active: true })) {
     if (!plan.every) continue;

@@ -2,6 +2,7 @@
  * The desk's top-level record operations: a report entered (or merged), an action taken. The steps
  * they share with device faults, merging and the watcher are in procedure.ts.
  */
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { requireBuilding, requireSite } from '../sites.ts';
@@ -56,7 +57,7 @@ export async function createRecord(
   actor: Actor,
 ): Promise<Created> {
   const i = parseInput(createRecordInput, input, 'service record');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const receivedAt = i.receivedAt && i.receivedAt < at ? i.receivedAt : at;
   await checkPlace(ctx.db, i);
   const report = {
@@ -99,7 +100,7 @@ export async function transition(
   payload: Record<string, unknown> = {},
 ): Promise<ServiceRecord> {
   if (!isAction(action)) throw serviceError('illegal-transition', `"${action}" is not an action on a record`);
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   let p = payload;
   if ((action === 'dispatch' || action === 'reassign') && p.assigneeId === undefined) {
     const r = await loadRecord(ctx.db, id);

@@ -1,5 +1,6 @@
 /** A finding on a round: what the walker saw at a point becomes a service record there. */
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import { parseInput } from '../errors.ts';
 import type { DeskContext } from './context.ts';
 import { createRecord } from './records.ts';
@@ -22,7 +23,7 @@ export const findingInput = z.object({
  */
 export async function reportFinding(ctx: DeskContext, id: number, input: unknown, actor: Actor) {
   const f = parseInput(findingInput, input, 'finding');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const round = await loadRound(ctx.db, id, at);
   mayWalk(round, actor);
   const point = (await roundPoints(ctx.db, id)).find((p) => p.id === f.point);

@@ -188,6 +188,53 @@ export async function addSchedule(db: Queryable, input: unknown, at: Date): Prom
   return row!;
 }
 
+/**
+ * Retires a route: no round is scheduled on it any more and it leaves the lists, while its rounds
+ * and their points stay in the history. Rounds already open can still be walked to the end. One
+ * statement, so the route and its schedules retire together. Its id is not given out again.
+ */
+export async function retireRoute(db: Queryable, site: string, id: string): Promise<void> {
+  const rows = await db.query(
+    `WITH s AS (UPDATE round_schedules SET active = false WHERE site_id = $1 AND route_id = $2)
+     UPDATE round_routes SET active = false WHERE site_id = $1 AND id = $2 AND active RETURNING id`,
+    [site, id],
+  );
+  if (rows.length === 0)
+    throw serviceError('route-not-found', `route "${id}" does not exist in site "${site}"`);
+}
+
+/**
+ * Takes a point off a route (a door walled up, a panel moved): rounds opened from now on skip it
+ * and its printed code stops answering. Points already in an open round stay there. The last point
+ * of a route cannot go: retire the route instead.
+ */
+export async function retireCheckpoint(
+  db: Queryable,
+  site: string,
+  route: string,
+  id: number,
+): Promise<void> {
+  const points = (await getRoute(db, site, route)).checkpoints;
+  if (!points.some((c) => c.id === id))
+    throw serviceError('checkpoint-not-found', `checkpoint ${id} is not on route "${route}"`);
+  if (points.length === 1)
+    throw serviceError(
+      'last-checkpoint',
+      `checkpoint ${id} is the last of route "${route}": retire the route instead`,
+    );
+  await db.query('UPDATE round_checkpoints SET active = false WHERE id = $1', [id]);
+}
+
+/** Ends a schedule: the route is no longer opened as a round at that time. */
+export async function retireSchedule(db: Queryable, site: string, route: string, id: number): Promise<void> {
+  const rows = await db.query(
+    'UPDATE round_schedules SET active = false WHERE site_id = $1 AND route_id = $2 AND id = $3 AND active RETURNING id',
+    [site, route, id],
+  );
+  if (rows.length === 0)
+    throw serviceError('schedule-not-found', `schedule ${id} is not a schedule of route "${route}"`);
+}
+
 /** A checkpoint by the code of its QR link, with its route; undefined for a code nobody printed. */
 export async function checkpointByCode(
   db: Queryable,

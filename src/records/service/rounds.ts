@@ -5,6 +5,7 @@
  * finished after its deadline is late and breached on the desk's clock like any other deadline.
  */
 import { z } from 'zod';
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import { parseInput } from '../errors.ts';
 import { idSchema } from '../sites.ts';
@@ -118,7 +119,7 @@ async function addPoints(ctx: DeskContext, tx: Queryable, round: Round, at: Date
 /** Starts a scheduled round, or an unscheduled one of a route at once. */
 export async function startRound(ctx: DeskContext, input: unknown, actor: Actor): Promise<RoundDetail> {
   const i = parseInput(startRoundInput, input, 'round start');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const breaches = await ctx.db.transaction(async (tx) => {
     let id: number;
     if ('round' in i) {
@@ -167,7 +168,7 @@ export async function confirmPoint(
   actor: Actor,
 ): Promise<RoundDetail> {
   const c = parseInput(confirmInput, input, 'point confirmation');
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const breaches = await ctx.db.transaction(async (tx) => {
     const round = await loadRound(tx, id, at, true);
     mayWalk(round, actor);
@@ -230,7 +231,7 @@ async function finishIn(tx: Queryable, round: Round, at: Date, actor: Actor): Pr
 
 /** Ends a round: the points not confirmed are missed; after the deadline it is late (and breached). */
 export async function finishRound(ctx: DeskContext, id: number, actor: Actor): Promise<RoundDetail> {
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const breaches = await ctx.db.transaction(async (tx) => {
     const round = await loadRound(tx, id, at, true);
     mayWalk(round, actor);

@@ -4,6 +4,7 @@
  * reads them) and its record; every operation is keyed by the incident's idempotency key, so the
  * rules service may repeat any of them after a crash or a database outage.
  */
+import { dateOf } from '../../clock.ts';
 import type { Queryable } from '../db.ts';
 import { RecordsError } from '../errors.ts';
 import { requireSite } from '../sites.ts';
@@ -48,7 +49,7 @@ export async function openSiteIncident(
   actor: Actor,
 ): Promise<SiteIncident> {
   await requireSite(ctx.db, i.site);
-  const at = ctx.now();
+  const at = dateOf(ctx.now);
   const out = await ctx.db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO site_incidents (site_id, idempotency_key, opened_at, devices) VALUES ($1, $2, $3, $4)

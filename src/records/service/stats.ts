@@ -184,16 +184,29 @@ async function equipmentIntact(
 }
 
 /**
+ * A record `r` at a zone's places: its buildings (or their areas) and its own areas, given as $4 and
+ * $5 ($1 the site); both null: the whole site.
+ */
+const AT_ZONE = `($4::text[] IS NULL OR r.building_id = ANY($4::text[]) OR r.area_id = ANY($5::text[])
+  OR r.area_id IN (SELECT a.id FROM areas a WHERE a.site_id = $1 AND a.building_id = ANY($4::text[])))`;
+
+/**
  * Maintenance jobs due in the period (their due date's end falls in it, and has passed): completed
  * (the work done, `complete`) at all, and by the end of the due date. Abandoned jobs count as not done.
  */
-async function planRates(db: Queryable, site: string, from: Date, until: Date) {
+async function planRates(
+  db: Queryable,
+  site: string,
+  from: Date,
+  until: Date,
+  zone: { buildings: string[]; areas: string[] } | undefined,
+) {
   const [row] = await db.query<{ due: number; done: number; onTime: number }>(
     `SELECT count(*)::int AS due, count(r.completed_at)::int AS done,
        count(*) FILTER (WHERE r.completed_at <= j.due_at)::int AS "onTime"
      FROM maintenance_jobs j JOIN service_records r ON r.id = j.record_id
-     WHERE r.site_id = $1 AND j.due_at > $2 AND j.due_at <= $3`,
-    [site, from, until],
+     WHERE r.site_id = $1 AND j.due_at > $2 AND j.due_at <= $3 AND ${AT_ZONE}`,
+    [site, from, until, zone?.buildings ?? null, zone?.areas ?? null],
   );
   return { completion: rate(row!.done, row!.due), onTime: rate(row!.onTime, row!.due) };
 }
@@ -226,8 +239,7 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
          WHERE d.subject = 'record' AND d.subject_id = r.id AND d.step = 'complaint_result') AS "resultOnTime"
      FROM service_records r
      WHERE r.site_id = $1 AND r.received_at >= $2 AND r.received_at < $3 AND r.state <> 'cancelled'
-       AND ($4::text[] IS NULL OR r.building_id = ANY($4::text[]) OR r.area_id = ANY($5::text[])
-         OR r.area_id IN (SELECT a.id FROM areas a WHERE a.site_id = $1 AND a.building_id = ANY($4::text[])))`,
+       AND ${AT_ZONE}`,
     [q.site, from, to, zone?.buildings ?? null, zone?.areas ?? null],
   );
   const count = (pred: (r: Row) => boolean, among: Row[] = rows) => among.filter(pred).length;
@@ -243,7 +255,7 @@ export async function siteStats(db: Queryable, query: StatsQuery, now: Date): Pr
     until > from
       ? equipmentIntact(db, q.site, from, until, zone?.buildings ?? null, kind)
       : Promise.resolve(rate(0, 0));
-  const plans = await planRates(db, q.site, from, until);
+  const plans = await planRates(db, q.site, from, until, zone);
   return {
     site: q.site,
     period: q.period,

@@ -3,6 +3,7 @@
  * people are told, and a passed escalation deadline escalates the record (step "in progress":
  * escalate within 5 min; not solved the same day, to the managers' meeting).
  */
+import { dateOf } from '../../clock.ts';
 import { ESCALATING_STEPS } from './clock.ts';
 import type { DeskContext } from './context.ts';
 import { notifyFor } from './dispatch.ts';
@@ -73,7 +74,7 @@ export class BreachWatcher {
 
   async #pass(): Promise<Breach[]> {
     const ctx = this.#ctx;
-    const at = ctx.now();
+    const at = dateOf(ctx.now);
     // Jobs come due on the same clock as deadlines: generated before the overdue ones are judged.
     const since = at.getTime() - this.#plannedAt;
     if (since >= this.#planEveryMs || since < 0) {
@@ -114,7 +115,7 @@ export class BreachWatcher {
   async #escalate(b: Breach): Promise<void> {
     const ctx = this.#ctx;
     try {
-      const at = ctx.now();
+      const at = dateOf(ctx.now);
       const note =
         b.step === 'same_day'
           ? 'not solved the same day: to the managers\u2019 meeting'

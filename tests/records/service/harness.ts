@@ -66,7 +66,7 @@ export function serviceSuite(
     beforeAll(async () => {
       const options = await setup();
       const clock = { t: Date.parse('2025-03-10T01:00:00Z') };
-      const now = () => new Date(clock.t);
+      const now = () => clock.t;
       const records = await openRecords({ ...options, log: silent, now });
       const events: DeskEvent[] = [];
       const d = openServiceDesk({ db: records.db, log: silent, now, lang: 'zh-CN' });

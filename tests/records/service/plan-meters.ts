@@ -47,4 +47,32 @@ export function meterResetTests(get: () => Harness) {
       { seq: 2, value: 80 },
     ]);
   });
+
+  it('counts a zone’s jobs only in the zone’s plan rates', async () => {
+    const h = get();
+    await seedSite(h, 'pmz');
+    await h.desk.addZone({ site: 'pmz', id: 'north', name: '北区', buildings: ['B1'] });
+    h.clock.t = local('2027-02-01', 9);
+    for (const [id, building] of [
+      ['pz-lift-b1', 'B1'],
+      ['pz-lift-out', undefined],
+    ] as const) {
+      await h.records.addDevice({ id, site: 'pmz', kind: 'lift', building, secret: SECRET });
+      await h.desk.addPlan({
+        site: 'pmz',
+        scope: 'device',
+        device: id,
+        template: 'lift-runs',
+        meter: { field: 'runs_total', every: 100 },
+      });
+      for (const runs of [0, 100])
+        await h.desk.noteMeters({ deviceId: id, readings: { runs_total: runs }, at: new Date(h.clock.t) });
+    }
+    h.clock.t = local('2027-03-15');
+    const month = { site: 'pmz', period: 'month' as const, date: '2027-02-01' };
+    expect((await h.desk.stats(month)).rates.planCompletion).toMatchObject({ numerator: 0, denominator: 2 });
+    const north = await h.desk.stats({ ...month, zone: 'north' });
+    expect(north.rates.planCompletion).toMatchObject({ numerator: 0, denominator: 1 });
+    expect(north.rates.planOnTime).toMatchObject({ numerator: 0, denominator: 1 });
+  });
 }
