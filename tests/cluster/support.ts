@@ -129,6 +129,8 @@ export interface AckedReading {
   kind: Kind;
   deviceId: string;
   seq: number;
+  /** When its PUBACK came, wall ms. */
+  at: number;
 }
 
 /**
@@ -162,7 +164,12 @@ export async function runSite(
     onPublished: (m, qos) => {
       if (m.channel !== 'telemetry' || qos !== 1) return;
       const { seq } = JSON.parse(m.payload.toString()) as { seq: number };
-      acked.push({ kind: devices.find((d) => d.deviceId === m.deviceId)!.kind, deviceId: m.deviceId, seq });
+      acked.push({
+        kind: devices.find((d) => d.deviceId === m.deviceId)!.kind,
+        deviceId: m.deviceId,
+        seq,
+        at: Date.now(),
+      });
     },
   });
 }
