@@ -122,7 +122,10 @@ export async function openMqttSession(
 
   // Whether the filters are ours to hold: from the first SUBACK until unsubscribe().
   let subscribed = false;
-  const again = Object.assign(Object.fromEntries(o.filters.map((f) => [f, { qos: 1 as const }])), {
+  // Only shared filters: those are what mosquitto loses (below). A plain one, subscribed again,
+  // makes aedes drop and re-add its listener, and on a cluster a message can pass in between.
+  const shared = o.filters.filter((f) => f.startsWith('$share/'));
+  const again = Object.assign(Object.fromEntries(shared.map((f) => [f, { qos: 1 as const }])), {
     resubscribe: true,
   }) as ISubscriptionMap;
   client.on('connect', (connack) => {
@@ -132,10 +135,9 @@ export async function openMqttSession(
     );
     // mqtt.js subscribes again only when the session is gone. mosquitto 2.0 restarted from its
     // persistence says the session is present, yet its shared (`$share/`) subscriptions are lost,
-    // and a copy would hear nothing more. Subscribing again costs nothing: a SUBSCRIBE for a filter
-    // the session holds replaces it, queued messages stay [MQTT-3.8.4-3].
-    // (`resubscribe`: mqtt.js would otherwise drop filters it believes held.)
-    if (subscribed && connack.sessionPresent)
+    // and a copy would hear nothing more. A SUBSCRIBE for a filter the session holds replaces it,
+    // queued messages stay [MQTT-3.8.4-3]. (`resubscribe`: else mqtt.js drops filters it holds.)
+    if (subscribed && connack.sessionPresent && shared.length > 0)
       client.subscribe(again, (err) => {
         if (err) log.warn({ err: err.message }, `${o.service} could not subscribe again`);
       });
