@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { ingestOptions, startIngest } from '../../src/ingest/index.ts';
 import { type Delivery, startMqttSource } from '../../src/ingest/mqtt-source.ts';
 import { createLogger } from '../../src/log.ts';
@@ -95,6 +95,11 @@ it('subscribes again when a restarted broker says the session is present but los
     'autosave_on_changes true',
   ];
   let broker = await startMosquitto(config);
+  // Stopped whatever the outcome: each start is a mosquitto of its own.
+  onTestFinished(async () => {
+    await broker.stop();
+    rmSync(store, { recursive: true, force: true });
+  });
   const port = broker.port;
   const url = `mqtt://127.0.0.1:${port}`;
   const seen: Delivery[] = [];
@@ -132,7 +137,5 @@ it('subscribes again when a restarted broker says the session is present but los
   expect(seen.map((d) => d.payload.toString())).toEqual(['{"after":"restart"}']);
   await publisher.endAsync();
   await source.stop();
-  await broker.stop();
   rmSync(dead.dir, { recursive: true, force: true });
-  rmSync(store, { recursive: true, force: true });
 });
