@@ -14,7 +14,7 @@
  * nothing is acknowledged that was not made durable. Callers ack in arrival order
  * [MQTT-4.6.0-2]. tests/ingest/mqtt-source.test.ts pins this behaviour of mqtt.js.
  */
-import mqtt, { type IPublishPacket } from 'mqtt';
+import mqtt, { type IPublishPacket, type ISubscriptionMap } from 'mqtt';
 import type { ServiceHealth } from './health.ts';
 import type { Logger } from './log.ts';
 
@@ -120,11 +120,27 @@ export async function openMqttSession(
     else done();
   };
 
+  // Whether the filters are ours to hold: from the first SUBACK until unsubscribe().
+  let subscribed = false;
+  // Only shared filters: those are what mosquitto loses (below). A plain one, subscribed again,
+  // makes aedes drop and re-add its listener, and on a cluster a message can pass in between.
+  const shared = o.filters.filter((f) => f.startsWith('$share/'));
+  const again = Object.assign(Object.fromEntries(shared.map((f) => [f, { qos: 1 as const }])), {
+    resubscribe: true,
+  }) as ISubscriptionMap;
   client.on('connect', (connack) => {
     log.info(
       { url: o.url, clientId: o.clientId, sessionPresent: connack.sessionPresent },
       `${o.service} connected to the broker`,
     );
+    // mqtt.js subscribes again only when the session is gone. mosquitto 2.0 restarted from its
+    // persistence says the session is present, yet its shared (`$share/`) subscriptions are lost,
+    // and a copy would hear nothing more. A SUBSCRIBE for a filter the session holds replaces it,
+    // queued messages stay [MQTT-3.8.4-3]. (`resubscribe`: else mqtt.js drops filters it holds.)
+    if (subscribed && connack.sessionPresent && shared.length > 0)
+      client.subscribe(again, (err) => {
+        if (err) log.warn({ err: err.message }, `${o.service} could not subscribe again`);
+      });
     handlers.onConnectionChange?.(true);
   });
   client.on('close', () => handlers.onConnectionChange?.(false));
@@ -164,6 +180,7 @@ export async function openMqttSession(
       throw new Error(
         `${o.service}: the broker refused subscriptions ${refused.map((g) => g.topic).join(', ')}`,
       );
+    subscribed = true;
   } catch (err) {
     await client.endAsync(true);
     throw err;
@@ -174,6 +191,7 @@ export async function openMqttSession(
       paused = true;
     },
     async unsubscribe() {
+      subscribed = false;
       await client.unsubscribeAsync([...o.filters]);
     },
     async stop() {

@@ -219,3 +219,26 @@ export async function shareBans(
       err ? reject(err) : resolve()) as () => void),
   );
 }
+
+/**
+ * Which node each client id last connected to, as the nodes announce it on the bus (aedes's own
+ * `$SYS/<node>/new/clients`, the notice that ends an older session elsewhere [MQTT-3.1.4-2]). A
+ * dead node's will for a client that has connected to another node since is stale: the device is
+ * back, and its will, sent seconds later, would leave `offline` retained for a device that is online
+ * (and the rules holding it offline). Forgotten on a clean disconnect, whose will is deleted anyway.
+ */
+export async function followConnections(aedes: Aedes): Promise<(clientId: string) => string | undefined> {
+  const latest = new Map<string, string>();
+  const follow = (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+    const [, node, what] = packet.topic.split('/');
+    const clientId = packet.payload.toString();
+    if (node && what === 'new') latest.set(clientId, node);
+    else if (node && latest.get(clientId) === node) latest.delete(clientId);
+    done();
+  };
+  for (const filter of ['$SYS/+/new/clients', '$SYS/+/disconnect/clients'])
+    await new Promise<void>((resolve, reject) =>
+      aedes.subscribe(filter, follow, ((err?: Error) => (err ? reject(err) : resolve())) as () => void),
+    );
+  return (clientId) => latest.get(clientId);
+}

@@ -7,7 +7,7 @@ import type { DeviceDirectory } from '../records/index.ts';
 import { createAcl, orphanWillAllowed } from './acl.ts';
 import { createAuthenticate } from './auth.ts';
 import { FailureBans, FlapDetector } from './bans.ts';
-import { type ClusterParts, clusterParts, originOf, shareBans } from './cluster.ts';
+import { type ClusterParts, clusterParts, followConnections, originOf, shareBans } from './cluster.ts';
 import { connackSent, holdUntilConnack } from './connack-first.ts';
 import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
@@ -90,8 +90,15 @@ export async function startBroker({
   };
   const flapping = new FlapDetector(bans);
   const failures = new FailureBans(bans);
-  // A dead node's wills are sent by a survivor only as far as the registry allows their device.
-  const screenWill = async (will: { topic: string; clientId: string }) => {
+  // A dead node's wills are sent by a survivor only as far as the registry allows their device, and
+  // not for a client that has connected to another node since (followConnections says why).
+  let connectedTo: ((clientId: string) => string | undefined) | undefined;
+  const screenWill = async (will: { topic: string; clientId: string; brokerId: string }) => {
+    const now = connectedTo?.(will.clientId);
+    if (now && now !== will.brokerId) {
+      log.info({ clientId: will.clientId, node: now }, "a dead node's will not sent: its client is back");
+      return false;
+    }
     const ok = await orphanWillAllowed(will.topic, will.clientId, devices);
     if (!ok) stats.refuse('will-denied', will.clientId, { topic: will.topic.slice(0, 200) });
     return ok;
@@ -144,6 +151,7 @@ export async function startBroker({
   }
   if (cluster) {
     await shareBans(aedes, cluster.nodeId, { flap: flapping, failure: failures }, now);
+    connectedTo = await followConnections(aedes);
     log.info({ node: cluster.nodeId }, 'broker node joined the cluster on Redis');
   }
 

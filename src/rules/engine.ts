@@ -131,10 +131,28 @@ export class Engine {
     }
   }
 
+  /**
+   * This worker's link to the broker is down: it hears no device, so silence says nothing about
+   * them and no heartbeat is judged until the link is back (else every device it watches would
+   * get a `heartbeat_lost` record each time its broker restarts).
+   */
+  linkLost(): void {
+    this.linked = false;
+  }
+
+  /** The link is back: every heartbeat clock restarts, as on a device's own reconnect. */
+  linkRestored(now: number): void {
+    this.linked = true;
+    for (const d of this.devices.values()) d.lastSeen = Math.max(d.lastSeen, now);
+  }
+
+  private linked = true;
+
   tick(now: number): void {
     for (const d of this.devices.values()) {
       const limit = d.eff.heartbeat.missedIntervals * d.info.intervalS * 1000;
-      if (!d.offline && now - d.lastSeen > limit) this.feed(d, HEARTBEAT, true, d.lastSeen + limit, now);
+      if (this.linked && !d.offline && now - d.lastSeen > limit)
+        this.feed(d, HEARTBEAT, true, d.lastSeen + limit, now);
       for (const rule of d.eff.rules) {
         if (rule.type !== 'count') continue;
         const list = d.counts.get(rule.id);

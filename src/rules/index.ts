@@ -80,7 +80,17 @@ export async function startRules(deps: RulesDeps): Promise<Rules> {
     counters[name] = (counters[name] ?? 0) + n;
   };
   const calendar = new MaintenanceCalendar();
-  const session = new SessionHealth();
+  // The session's ups and downs also start and stop the heartbeat clocks (Engine.linkLost says why).
+  const session = new (class extends SessionHealth {
+    override up(): void {
+      super.up();
+      engine.linkRestored(now());
+    }
+    override lost(): void {
+      super.lost();
+      engine.linkLost();
+    }
+  })();
   const engine = new Engine({
     file,
     lang: o.lang,

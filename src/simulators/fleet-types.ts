@@ -2,6 +2,7 @@ import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { DeviceChannel } from '../protocol/index.ts';
+import type { OutMessage } from './model.ts';
 import type { AnyModel, SimDevice } from './models.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -43,8 +44,13 @@ export interface FleetOptions {
    * sessions are clean: a command sent while a simulated device is offline is not kept for it.
    */
   commands?: boolean;
-  /** Extra MQTT client options (TLS, reconnect period). */
+  /** Extra MQTT client options (TLS, reconnect period, `servers` to fail over between broker nodes). */
   mqttOptions?: IClientOptions;
+  /**
+   * Called for each message the client accepted: at QoS 1 once the broker's PUBACK arrived, the
+   * point from which the platform owes the message to its stores (the cluster tests count on it).
+   */
+  onPublished?: (message: OutMessage, qos: Qos) => void;
 }
 
 export interface FleetStats {

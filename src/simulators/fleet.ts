@@ -108,7 +108,10 @@ export async function runFleet(options: FleetOptions): Promise<Fleet> {
       m.inflight--;
       inflight--;
       if (err) stats.failed++;
-      else stats.published++;
+      else {
+        stats.published++;
+        options.onPublished?.(msg, level);
+      }
     });
   }
 

@@ -107,7 +107,7 @@ beforeAll(async () => {
   records = await openRecords({ databaseUrl: pg.url, dataDir: recordsDir, log: pino({ level: 'silent' }) });
   cleanup.push(() => records.close());
   await records.addSite({ id: SITE, name: 'Estate K' });
-  for (const id of ['lift-t', 'lift-r', 'lift-s', 'lift-w', 'lift-x', 'lift-e'])
+  for (const id of ['lift-t', 'lift-r', 'lift-s', 'lift-w', 'lift-x', 'lift-e', 'lift-m'])
     await records.addDevice({ id, site: SITE, kind: 'lift', secret: SECRET });
   const env = {
     DATABASE_URL: pg.url,
@@ -155,6 +155,11 @@ describe("node A's death (SIGKILL)", () => {
     await deviceOn(a.port, 'lift-x', {
       will: { topic: topic('lift-s', 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
+    // A device that moves: on A now, back on B right after A's death.
+    const willOf = (id: string) => ({
+      will: { topic: topic(id, 'status'), payload: Buffer.from('offline'), qos: 1 as const, retain: true },
+    });
+    await deviceOn(a.port, 'lift-m', willOf('lift-m'));
     const keeper = await serviceOn(a.port, 'keeper', { clean: false });
     await keeper.subscribeAsync(`fm/${SITE}/+/+/event`, { qos: 1 });
     // On node B: a service watching statuses.
@@ -165,6 +170,9 @@ describe("node A's death (SIGKILL)", () => {
 
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
+    // lift-m reconnects on B (as a balancer places it) before B takes A for dead.
+    const moved = await deviceOn(b.port, 'lift-m', willOf('lift-m'));
+    await moved.publishAsync(topic('lift-m', 'status'), 'online', { qos: 1, retain: true });
 
     // Published on B while the keeper's node is dead and the keeper away.
     const e = await deviceOn(b.port, 'lift-e');
@@ -200,6 +208,12 @@ describe("node A's death (SIGKILL)", () => {
     expect(statuses.filter((m) => m.topic === topic('lift-s', 'status')).map((m) => m.payload)).toEqual([
       'online',
     ]);
+    // A's will for lift-m is stale: lift-m is connected to B. Sent, it would leave `offline`
+    // retained for a device that is online, and the rules would hold it offline.
+    expect(statuses.filter((m) => m.topic === topic('lift-m', 'status')).map((m) => m.payload)).toEqual([
+      'online',
+    ]);
+    expect(moved.connected).toBe(true);
   }, 60_000);
 });
 

@@ -5,14 +5,14 @@
  */
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { ingestOptions, startIngest } from '../../src/ingest/index.ts';
 import { type Delivery, startMqttSource } from '../../src/ingest/mqtt-source.ts';
 import { createLogger } from '../../src/log.ts';
 import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
 import { connectPublisher, telemetry, waitFor } from './support.ts';
 
-const log = createLogger({ level: 'silent', format: 'json' });
+const log = createLogger({ level: (process.env.FM_TEST_LOG as 'info') ?? 'silent', format: 'json' });
 let mosquitto: RunningServer;
 beforeAll(async () => {
   mosquitto = await startMosquitto();
@@ -75,4 +75,67 @@ it('without InfluxDB: says once that only the last hour is kept, still consumes 
   const warnings = lines.filter((l) => l.includes('THE LAST HOUR is kept, in memory'));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toContain('FM_INFLUX_URL');
+});
+
+it('subscribes again when a restarted broker says the session is present but lost its shared subscriptions', async () => {
+  // mosquitto 2.0.11 restarted from its persistence (after SIGKILL, saved at every change) answers
+  // sessionPresent for an ingest copy's session, yet the copy's `$share/` subscriptions are gone:
+  // mqtt.js does not subscribe again for a present session, and every reading went unheard.
+  const store = tempDir('mosquitto-store');
+  if (process.getuid?.() === 0) {
+    const { execFileSync } = await import('node:child_process');
+    const { chownSync } = await import('node:fs');
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'mosquitto']).toString());
+    chownSync(store, id('-u'), id('-g'));
+  }
+  const config = [
+    'persistence true',
+    `persistence_location ${store}/`,
+    'autosave_interval 1',
+    'autosave_on_changes true',
+  ];
+  let broker = await startMosquitto(config);
+  // Stopped whatever the outcome: each start is a mosquitto of its own.
+  onTestFinished(async () => {
+    await broker.stop();
+    rmSync(store, { recursive: true, force: true });
+  });
+  const port = broker.port;
+  const url = `mqtt://127.0.0.1:${port}`;
+  const seen: Delivery[] = [];
+  let ups = 0;
+  const source = await startMqttSource(
+    {
+      url,
+      username: 'service.ingest',
+      password: 'secret',
+      clientId: 'service.ingest-restart',
+      shareGroup: 'ingest',
+    },
+    log,
+    {
+      onMessage: (d: Delivery) => {
+        seen.push(d);
+        d.ack();
+      },
+      backpressure: () => undefined,
+      onConnectionChange: (up) => {
+        if (up) ups++;
+      },
+    },
+  );
+  await new Promise((r) => setTimeout(r, 1500)); // saved
+  process.kill(broker.pid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 300));
+  const dead = broker;
+  broker = await startMosquitto(config, port);
+  await waitFor('the session back', () => ups >= 2, 10_000);
+  await new Promise((r) => setTimeout(r, 500));
+  const publisher = await connectPublisher(url);
+  await publisher.publishAsync('fm/s/lift/l1/telemetry', '{"after":"restart"}', { qos: 1 });
+  await waitFor('the reading after the restart', () => seen.length >= 1, 5000);
+  expect(seen.map((d) => d.payload.toString())).toEqual(['{"after":"restart"}']);
+  await publisher.endAsync();
+  await source.stop();
+  rmSync(dead.dir, { recursive: true, force: true });
 });

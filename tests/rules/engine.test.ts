@@ -112,6 +112,20 @@ describe('rules engine, driven directly', () => {
     expect(kinds(h.actions)).toEqual(['raise:P1:outlet_pressure_low', 'recover:P1:outlet_pressure_low']);
   });
 
+  it('judges no heartbeat while its link to the broker is down, and restarts every clock when it is back', () => {
+    // A rules worker whose broker restarts hears nobody meanwhile: that is not its devices' silence.
+    const h = harness([pump('P4')]);
+    h.run(30_000, ['P4'], 0.5);
+    h.engine.linkLost();
+    h.silence(10 * 60_000);
+    expect(h.actions).toEqual([]);
+    h.engine.linkRestored(h.now());
+    h.silence(25_000); // within 3 intervals of the link's return
+    expect(h.actions).toEqual([]);
+    h.silence(30_000); // past 3 intervals, and the storm watch's settling (settleS)
+    expect(kinds(h.actions)).toEqual(['raise:P4:heartbeat_lost']);
+  });
+
   it('gives one record to a device that falls silent, and nothing while a maintenance window covers it', () => {
     const h = harness([pump('P2')]);
     h.run(30_000, ['P2'], 0.5);
