@@ -1,4 +1,4 @@
-/** Signing in and out, invitation links and the language switch: the console's only form posts. */
+/** Signing in and out, invitation links and the language switch, as plain form posts. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../clock.ts';
 import { csrfMatches } from '../csrf.ts';
