@@ -77,5 +77,7 @@ form.addEventListener('submit', async (e) => {
   }
 });
 
-// duty.js picks the site (an API call, so after this script has run) and says so.
-document.addEventListener('fm:site', () => load().catch(fail), { once: true });
+// duty.js picks the site and says so; it may have done so before this script ran (a site in the
+// address needs no API call), and then it has left the site on the document.
+if (document.documentElement.dataset.site) load().catch(fail);
+else document.addEventListener('fm:site', () => load().catch(fail), { once: true });

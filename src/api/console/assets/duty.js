@@ -167,6 +167,8 @@ function formBody(form) {
 async function main() {
   site = await pickSite();
   if (!site) return;
+  // For the page's other scripts (duty-people.js), whether they ran before this or after.
+  document.documentElement.dataset.site = site;
   document.dispatchEvent(new CustomEvent('fm:site', { detail: site }));
   const [people, detail, devices] = await Promise.all([
     api('GET', `/staff?site=${encodeURIComponent(site)}&active=true`),
