@@ -70,10 +70,9 @@ const INTEGRATION = [
 ];
 
 /**
- * Out of `npm test` until it passes reliably (issue 17 is open for it): on clustered aedes, a device
- * that moved to the other node when its first node was killed sometimes loses its next `offline`
- * (its will reaches no rules worker), in 5 of 8 runs on the 2-core machine. `npm run test:cluster`
- * runs it.
+ * Out of `npm test` until it passes reliably (issue 17 is open for it): on clustered aedes, after a
+ * node was killed and started again, a device's later `offline` is sometimes lost (its will reaches
+ * no rules worker), in 5 of 8 runs on the 2-core machine. `npm run test:cluster` runs it.
  */
 const NOT_YET_RELIABLE = process.env.FM_TEST_UNRELIABLE ? [] : ['tests/cluster/aedes.test.ts'];
 
