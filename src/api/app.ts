@@ -44,6 +44,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { planRoutes } from './routes/plans.ts';
 import { recordActionRoutes } from './routes/record-actions.ts';
 import { recordRoutes } from './routes/records.ts';
+import { roundRetireRoutes } from './routes/round-retire.ts';
 import { roundRoutes } from './routes/rounds.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { slaRoutes } from './routes/sla.ts';
@@ -171,6 +172,7 @@ export function buildApp(deps: ApiDeps): App {
       await api.register(ingestRoutes, ctx);
       await api.register(emqxRoutes, ctx);
       await api.register(roundRoutes, ctx);
+      await api.register(roundRetireRoutes, ctx);
       if (consoleState) await api.register(consoleApiRoutes, { console: consoleState });
     });
     if (consoleState) {

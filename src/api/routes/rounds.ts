@@ -11,7 +11,6 @@ import { scopeFilter } from '../plugins/sites.ts';
 import { ANY_ROLE, ROUND_PLANNERS, ROUND_WALKERS } from '../roles.ts';
 import { commonErrors, conflict, errorBody, siteParams } from '../schemas/common.ts';
 import {
-  checkpointParams,
   confirmBody,
   findingBody,
   findingCreated,
@@ -24,7 +23,6 @@ import {
   routeParams,
   schedule,
   scheduleBody,
-  scheduleParams,
   startBody,
   zone,
   zoneBody,
@@ -154,57 +152,6 @@ export const roundRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
           route: request.params.route,
         }),
       ),
-  );
-
-  app.delete(
-    '/sites/:site/round-routes/:route',
-    {
-      config: { roles: ROUND_PLANNERS, sites: 'named' },
-      schema: {
-        ...rounds,
-        summary: 'Retire a route: no more rounds on it; its rounds stay in the history',
-        params: routeParams,
-        response: { 204: z.null(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      await desk().retireRoute(request.params.site, request.params.route);
-      return reply.code(204).send(null);
-    },
-  );
-  app.delete(
-    '/sites/:site/round-routes/:route/checkpoints/:checkpoint',
-    {
-      config: { roles: ROUND_PLANNERS, sites: 'named' },
-      schema: {
-        ...rounds,
-        summary: 'Take a point off a route: rounds opened from now on skip it, and its code stops answering',
-        params: checkpointParams,
-        response: { 204: z.null(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      const { site, route, checkpoint } = request.params;
-      await desk().retireCheckpoint(site, route, checkpoint);
-      return reply.code(204).send(null);
-    },
-  );
-  app.delete(
-    '/sites/:site/round-routes/:route/schedules/:schedule',
-    {
-      config: { roles: ROUND_PLANNERS, sites: 'named' },
-      schema: {
-        ...rounds,
-        summary: 'End a schedule of a route',
-        params: scheduleParams,
-        response: { 204: z.null(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      const { site, route, schedule } = request.params;
-      await desk().retireRoundSchedule(site, route, schedule);
-      return reply.code(204).send(null);
-    },
   );
 
   app.get(
