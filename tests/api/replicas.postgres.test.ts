@@ -5,13 +5,14 @@
  * replica running the clock is SIGKILLed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type IncomingMessage, request } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../../src/records/service/index.ts';
 import { RULES_ACTOR } from '../../src/rules/actions.ts';
 import { type RunningServer, startPostgres, tempDir } from '../support/servers.ts';
+import { openSse } from '../support/sse.ts';
 import { ADMIN } from './support.ts';
 
 const TTL_MS = 1500;
@@ -83,27 +84,9 @@ function spawnReplica(): Promise<Replica> {
 
 /** Opens GET /stream and collects its events. */
 async function stream(r: Replica): Promise<Event[]> {
-  const events: Event[] = [];
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(`${r.address}/stream`, { headers }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
+  const { res, events } = await openSse<Event['data']>(`${r.address}/stream`, headers);
   streams.push(res);
   expect(res.statusCode).toBe(200);
-  res.setEncoding('utf8');
-  let text = '';
-  res.on('data', (chunk: string) => {
-    text += chunk;
-    const blocks = text.split('\n\n');
-    text = blocks.pop()!;
-    for (const b of blocks) {
-      const event = /^event: (.*)$/m.exec(b)?.[1];
-      const data = /^data: (.*)$/m.exec(b)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) });
-    }
-  });
-  res.on('error', () => {});
   return events;
 }
 

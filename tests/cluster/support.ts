@@ -6,8 +6,8 @@
  * PostgreSQL, every change on a replica's live stream, no breach twice.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type IncomingMessage, request } from 'node:http';
 import pino from 'pino';
+import { expect } from 'vitest';
 import { influxQuery, quoteIdent, seriesRows } from '../../src/ingest/influx.ts';
 import type { Kind } from '../../src/protocol/index.ts';
 import type { Records } from '../../src/records/index.ts';
@@ -19,6 +19,7 @@ import {
   type SimDevice,
 } from '../../src/simulators/index.ts';
 import { tempDir } from '../support/servers.ts';
+import { openSse, type SseEvent } from '../support/sse.ts';
 
 export const ADMIN = 'cluster-admin-token-0123456789abcdefghij';
 export const SERVICE_SECRET = 'cluster-service-secret-0123456789';
@@ -205,30 +206,12 @@ export async function missingReadings(
   return acked.map((a) => `${a.deviceId} ${a.seq}`).filter((k) => !stored.has(k));
 }
 
-export type StreamEvent = { event: string; data: Record<string, unknown> };
+export type StreamEvent = SseEvent;
 
 /** GET /stream on a replica, collecting its events until the test ends. */
 export async function openStream(address: string): Promise<{ events: StreamEvent[]; close(): void }> {
-  const events: StreamEvent[] = [];
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(`${address}/stream`, { headers: { authorization: `Bearer ${ADMIN}` } }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
+  const { res, events } = await openSse(`${address}/stream`, { authorization: `Bearer ${ADMIN}` });
   if (res.statusCode !== 200) throw new Error(`/stream answered ${res.statusCode}`);
-  res.setEncoding('utf8');
-  let text = '';
-  res.on('data', (chunk: string) => {
-    text += chunk;
-    const blocks = text.split('\n\n');
-    text = blocks.pop()!;
-    for (const b of blocks) {
-      const event = /^event: (.*)$/m.exec(b)?.[1];
-      const data = /^data: (.*)$/m.exec(b)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) });
-    }
-  });
-  res.on('error', () => {});
   return { events, close: () => res.destroy() };
 }
 
@@ -278,3 +261,39 @@ export function streamed(events: StreamEvent[]): { changes: string[]; breaches: 
 
 /** Items that occur more than once. */
 export const duplicates = (items: string[]) => [...new Set(items.filter((x, i) => items.indexOf(x) !== i))];
+
+/** Short deadlines on every site, so the SLA clock breaches records while its replica is killed. */
+export async function shortDeadlines(address: string, sites: readonly string[]): Promise<void> {
+  for (const site of sites)
+    await api(address, 'PUT', `/sites/${site}/sla`, {
+      overrides: [
+        { step: 'emergency_relay', limitMs: 8_000 },
+        { step: 'dispatch', limitMs: 12_000 },
+      ],
+    });
+}
+
+/** Of two API replicas, the one holding the SLA clock's lease now, and the other. */
+export async function clockHolder(
+  records: Records,
+  replicas: [Service, Service],
+): Promise<[Service, Service]> {
+  const [clock] = await records.db.query<{ holder: string }>(
+    "SELECT holder FROM leases WHERE name = 'job:sla-clock' AND expires_at > now()",
+  );
+  const pid = Number(clock?.holder.split(':').at(-2));
+  const [a, b] = replicas;
+  expect([a.child?.pid, b.child?.pid]).toContain(pid);
+  return pid === a.child?.pid ? [a, b] : [b, a];
+}
+
+/** The surviving replica's stream showed every change, and breaches fired (each once, everywhere). */
+export async function expectStreamedOnce(records: Records, events: StreamEvent[]): Promise<void> {
+  const { changes, breaches } = await history(records);
+  const onSurvivor = streamed(events);
+  expect(breaches.length).toBeGreaterThan(0);
+  expect(duplicates(breaches)).toEqual([]);
+  expect(duplicates(onSurvivor.breaches)).toEqual([]);
+  expect(onSurvivor.breaches.sort()).toEqual([...breaches].sort());
+  expect(changes.filter((c) => !onSurvivor.changes.includes(c))).toEqual([]);
+}
