@@ -9,8 +9,8 @@
  * each copy writes through its own counting proxy here, which records every line influxd accepted
  * (204) and which copy (and which life of `a`) sent it.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -20,7 +20,7 @@ import { afterAll, expect, it } from 'vitest';
 import { dynsecFile } from '../../src/mosquitto/export.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { startInfluxd } from '../support/influxd.ts';
-import { startMosquitto, startPostgres, tempDir } from '../support/servers.ts';
+import { startMosquitto, startPostgres, tempDir, writeForMosquitto } from '../support/servers.ts';
 import { countPoints, devicesFor, telemetry, v1Target, waitFor } from './support.ts';
 
 const PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
@@ -38,16 +38,6 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Run as root, mosquitto drops to its own user before the plugin reads (and rewrites) its file. */
-function writeForMosquitto(file: string, contents: unknown): void {
-  writeFileSync(file, JSON.stringify(contents));
-  if (process.getuid?.() !== 0) return;
-  const uid = Number(execFileSync('id', ['-u', 'mosquitto']).toString());
-  const gid = Number(execFileSync('id', ['-g', 'mosquitto']).toString());
-  chownSync(dirname(file), uid, gid);
-  chownSync(file, uid, gid);
-}
 
 /** Which copies (`a1`, `a2`, `b`) influxd accepted each reading (`device/seq`) from. */
 const stored = new Map<string, string[]>();

@@ -2,9 +2,8 @@
  * The registry kept in step with a real mosquitto 2.0 (Debian's) and its dynamic security plugin:
  * devices connect, rotate, are revoked and drift is repaired, checked by connecting as the devices.
  */
-import { execFileSync } from 'node:child_process';
-import { chownSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,13 @@ import { dynsecFile } from '../../src/mosquitto/export.ts';
 import { type DynsecSync, startDynsecSync } from '../../src/mosquitto/sync.ts';
 import { rotateDeviceSecret } from '../../src/records/devices.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
-import { freePort, type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
+import {
+  freePort,
+  type RunningServer,
+  startMosquitto,
+  tempDir,
+  writeForMosquitto,
+} from '../support/servers.ts';
 import { migratedDataDir } from '../support/store.ts';
 
 const PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
@@ -21,19 +26,6 @@ const SERVICE_SECRET = 'service-secret-for-dynsec-tests-01';
 const ADMIN = { username: 'fm-admin', password: 'admin-password-for-dynsec-tests-0' };
 const S0 = 'lift-0-secret-0123456789abcdefghij';
 const log = pino({ level: process.env.DEBUG_LOG ? 'debug' : 'silent' });
-
-/**
- * Run as root, mosquitto drops to its own user before the plugin reads (and rewrites) its file:
- * the file and its directory must be that user's.
- */
-function writeForMosquitto(file: string, contents: unknown): void {
-  writeFileSync(file, JSON.stringify(contents));
-  if (process.getuid?.() !== 0) return;
-  const uid = Number(execFileSync('id', ['-u', 'mosquitto']).toString());
-  const gid = Number(execFileSync('id', ['-g', 'mosquitto']).toString());
-  chownSync(dirname(file), uid, gid);
-  chownSync(file, uid, gid);
-}
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface RunningServer {
   port: number;
@@ -90,6 +90,19 @@ export function requireBinary(path: string, pkg: string): string {
   if (!existsSync(path))
     throw new Error(`${path} is missing: install the Debian package ${pkg} (bash .ci/run does)`);
   return path;
+}
+
+/**
+ * Writes mosquitto's dynamic security file. Run as root, mosquitto drops to its own user before the
+ * plugin reads (and rewrites) it: the file and its directory must be that user's.
+ */
+export function writeForMosquitto(file: string, contents: unknown): void {
+  writeFileSync(file, JSON.stringify(contents));
+  if (process.getuid?.() !== 0) return;
+  const uid = Number(execFileSync('id', ['-u', 'mosquitto']).toString());
+  const gid = Number(execFileSync('id', ['-g', 'mosquitto']).toString());
+  chownSync(dirname(file), uid, gid);
+  chownSync(file, uid, gid);
 }
 
 /**
