@@ -72,7 +72,7 @@ const INTEGRATION = [
 /**
  * Out of `npm test` until it passes reliably (issue 17 is open for it): on clustered aedes, after a
  * node was killed and started again, a device's later `offline` is sometimes lost (its will reaches
- * no rules worker), in 5 of 8 runs on the 2-core machine. `npm run test:cluster` runs it.
+ * no rules worker), in 6 of 9 runs on the 2-core machine. `npm run test:cluster` runs it.
  */
 const NOT_YET_RELIABLE = process.env.FM_TEST_UNRELIABLE ? [] : ['tests/cluster/aedes.test.ts'];
 
