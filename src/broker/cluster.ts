@@ -9,7 +9,7 @@
  *   node sends the stored wills of nodes silent for more than 3, so a dead node's devices still
  *   get their `offline` status [MQTT-3.1.2-8].
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Aedes, AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
@@ -100,6 +100,17 @@ type Persistence = NonNullable<AedesOptions['persistence']> & {
 };
 
 /**
+ * The number a dead node's will is sent under. aedes sends it under the dead node's id (the stored
+ * will's `brokerId`, which it deletes the will by afterwards) and numbers it from the sending node's
+ * own counter, so it could share a number with one of the dead node's own messages, and a
+ * subscriber that had that message would take the will for a copy of it (dedupe.ts). The dead node
+ * never numbered this high; two survivors sending wills of the same node draw apart.
+ */
+function willCounter(): number {
+  return 2 ** 52 + randomInt(2 ** 47);
+}
+
+/**
  * `screen` decides whether a will of another node may be sent by this one (aedes sends what
  * streamWill yields with no client, so past the ACL): refused wills are deleted, never sent.
  */
@@ -146,7 +157,7 @@ export function clusterParts(
   const streamWill = persistence.streamWill.bind(persistence);
   persistence.streamWill = async function* screened(brokers: object) {
     for await (const will of streamWill(brokers)) {
-      if (await screen(will)) yield will;
+      if (await screen(will)) yield { ...will, brokerCounter: willCounter() };
       else await persistence.delWill({ id: will.clientId, brokerId: will.brokerId });
     }
   };

@@ -10,6 +10,7 @@ import { FailureBans, FlapDetector } from './bans.ts';
 import { type ClusterParts, clusterParts, followConnections, originOf, shareBans } from './cluster.ts';
 import { connackSent, holdUntilConnack } from './connack-first.ts';
 import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
+import { dedupeExactly } from './dedupe.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
@@ -125,6 +126,8 @@ export async function startBroker({
       }),
       mq: gate.mq,
       preConnect: (client, _packet, callback) => {
+        // First, so the copy check runs when a held delivery is finally handed over.
+        dedupeExactly(client);
         holdUntilConnack(client, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
         callback(null, true);
       },

@@ -1,0 +1,52 @@
+/**
+ * A message goes to a client once, however many of its subscriptions match and in whatever order
+ * messages reach it (src/broker/dedupe.ts). The cluster's case, where the order changes on the
+ * way, is in cluster-bus.test.ts and cluster.test.ts.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Broker } from '../../src/broker/index.ts';
+import {
+  brokerWith,
+  collect,
+  connect,
+  device,
+  MemoryDirectory,
+  SERVICE_SECRET,
+  sleep,
+  until,
+} from './support.ts';
+
+const directory = new MemoryDirectory();
+let broker: Broker;
+
+beforeAll(async () => {
+  await directory.add('L-9', 'demo', 'lift');
+  broker = await brokerWith(directory);
+});
+afterAll(() => broker.stop());
+
+it.each([
+  ['a persistent', false],
+  ['a clean', true],
+])('hands %s session one copy of a message its overlapping subscriptions all match', async (_, clean) => {
+  const svc = await connect(broker, {
+    clientId: `service.overlap-${clean}`,
+    username: `service.overlap-${clean}`,
+    password: SERVICE_SECRET,
+    clean,
+  });
+  const seen = collect(svc);
+  await svc.subscribeAsync(['fm/demo/#', 'fm/demo/lift/+/telemetry', 'fm/demo/+/L-9/telemetry'], { qos: 1 });
+  const dev = await device(broker, 'L-9');
+  const topic = 'fm/demo/lift/L-9/telemetry';
+  for (const [seq, qos] of [
+    [1, 1],
+    [2, 0],
+    [3, 1],
+  ] as const)
+    await dev.publishAsync(topic, JSON.stringify({ ts: Date.now(), seq }), { qos });
+  await until(() => seen.length >= 3);
+  await sleep(300); // copies would have arrived by now
+  expect(seen.map((m) => JSON.parse(m.payload).seq)).toEqual([1, 2, 3]);
+  await Promise.all([svc.endAsync(), dev.endAsync()]);
+});
