@@ -33,9 +33,9 @@ export const REMEMBERED = 2048;
  */
 export function dedupeExactly(client: Client): void {
   const c = client as DedupingClient;
+  // Oldest first (a Set keeps insertion order); it grows only with what the client is handed, and
+  // most devices are handed a command now and then.
   const seen = new Set<string>();
-  const order: string[] = new Array(REMEMBERED);
-  let next = 0;
   const exact =
     (deliver: Deliver, qos: boolean): Deliver =>
     (packet, done) => {
@@ -47,11 +47,8 @@ export function dedupeExactly(client: Client): void {
         if (seen.has(key)) c.duplicates[brokerId] = brokerCounter;
         else {
           delete c.duplicates[brokerId];
-          const oldest = order[next];
-          if (oldest !== undefined) seen.delete(oldest);
-          order[next] = key;
-          next = (next + 1) % REMEMBERED;
           seen.add(key);
+          if (seen.size > REMEMBERED) seen.delete(seen.values().next().value as string);
         }
       }
       deliver(packet, done);
