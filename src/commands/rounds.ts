@@ -122,20 +122,16 @@ const subcommands: Record<string, Subcommand> = {
         await printListing(ctx, await desk.listRounds(filter), values.json, {
           empty: 'no rounds match',
           header: ['ID', 'SITE', 'ROUTE', 'DUE', 'STATE', 'LATE', 'POINTS', 'WHO'],
-          row: async (r) => {
-            const points = (await desk.getRound(r.id)).points;
-            const confirmed = points.filter((p) => p.state === 'confirmed').length;
-            return [
-              String(r.id),
-              r.site,
-              r.route,
-              r.dueAt.toISOString(),
-              r.state,
-              r.late ? 'late' : '-',
-              r.state === 'due' ? '-' : `${confirmed}/${points.length}`,
-              r.startedBy ?? r.assigneeId ?? '-',
-            ];
-          },
+          row: (r) => [
+            String(r.id),
+            r.site,
+            r.route,
+            r.dueAt.toISOString(),
+            r.state,
+            r.late ? 'late' : '-',
+            r.state === 'due' ? '-' : `${r.pointsConfirmed}/${r.pointsTotal}`,
+            r.startedBy ?? r.assigneeId ?? '-',
+          ],
         });
       };
     },

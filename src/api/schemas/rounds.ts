@@ -114,6 +114,8 @@ export const round = z
     finishedAt: atOrNull,
     finishedBy: z.string().nullable(),
     late: z.boolean().describe('finished after its deadline, or still walking past it'),
+    pointsConfirmed: z.number().int().describe("of the round's points, how many are confirmed"),
+    pointsTotal: z.number().int(),
   })
   .meta({ id: 'Round' });
 export const roundDetail = round

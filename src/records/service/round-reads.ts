@@ -29,6 +29,9 @@ export interface Round {
   finishedBy: string | null;
   /** Finished after its deadline, or still walking past it. */
   late: boolean;
+  /** Of the round's points, how many are confirmed. */
+  pointsConfirmed: number;
+  pointsTotal: number;
 }
 
 export interface RoundPoint {
@@ -59,7 +62,10 @@ const COLUMNS = `r.id, r.site_id AS site, r.route_id AS route,
   rr.name AS "routeName", r.schedule_id AS "scheduleId", r.zone_id AS zone, r.trade, r.state, r.due_at AS "dueAt",
   r.assignee_id AS "assigneeId", r.started_at AS "startedAt", r.started_by AS "startedBy",
   r.deadline_at AS "deadlineAt", r.finished_at AS "finishedAt", r.finished_by AS "finishedBy",
-  r.late`;
+  r.late,
+  (SELECT count(*) FILTER (WHERE p.state = 'confirmed') FROM round_points p WHERE p.round_id = r.id)::int
+    AS "pointsConfirmed",
+  (SELECT count(*) FROM round_points p WHERE p.round_id = r.id)::int AS "pointsTotal"`;
 const FROM = 'rounds r JOIN round_routes rr ON rr.site_id = r.site_id AND rr.id = r.route_id';
 const POINT_COLUMNS = `id, seq, checkpoint_id AS "checkpointId", device_id AS "deviceId", record_id AS "recordId",
   fault_code AS "faultCode", name, location, state, confirmed_at AS "confirmedAt", confirmed_by AS "confirmedBy",

@@ -144,7 +144,12 @@ export function roundsTests(get: () => Harness) {
     const stats = await h.desk.stats({ site: 'rd', period: 'day', date: '2025-03-10' });
     expect(stats.rates.roundCompletion).toEqual({ numerator: 5, denominator: 6, rate: 5 / 6 });
     expect(stats.rates.roundsOnTime).toEqual({ numerator: 1, denominator: 2, rate: 0.5 });
-    expect((await h.desk.listRounds({ site: 'rd' })).map((x) => x.id)).toEqual([second.id, id]);
+    expect(
+      (await h.desk.listRounds({ site: 'rd' })).map((x) => [x.id, x.pointsConfirmed, x.pointsTotal]),
+    ).toEqual([
+      [second.id, 3, 3],
+      [id, 2, 3],
+    ]);
   });
 
   it('turns a finding at a confirmed point into a record at that place', async () => {
