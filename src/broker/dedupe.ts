@@ -33,9 +33,11 @@ export const REMEMBERED = 2048;
  */
 export function dedupeExactly(client: Client): void {
   const c = client as DedupingClient;
-  // Oldest first (a Set keeps insertion order); it grows only with what the client is handed, and
-  // most devices are handed a command now and then.
+  // The keys, and the same keys oldest first in a ring that grows to REMEMBERED with what the client
+  // is handed (most devices are handed a command now and then, so nothing is allocated up front).
   const seen = new Set<string>();
+  const ring: string[] = [];
+  let oldest = 0;
   const exact =
     (deliver: Deliver, qos: boolean): Deliver =>
     (packet, done) => {
@@ -48,7 +50,12 @@ export function dedupeExactly(client: Client): void {
         else {
           delete c.duplicates[brokerId];
           seen.add(key);
-          if (seen.size > REMEMBERED) seen.delete(seen.values().next().value as string);
+          if (ring.length < REMEMBERED) ring.push(key);
+          else {
+            seen.delete(ring[oldest]!);
+            ring[oldest] = key;
+            oldest = (oldest + 1) % REMEMBERED;
+          }
         }
       }
       deliver(packet, done);

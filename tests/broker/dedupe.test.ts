@@ -4,6 +4,7 @@
  * way, is in cluster-bus.test.ts and cluster.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { REMEMBERED } from '../../src/broker/dedupe.ts';
 import type { Broker } from '../../src/broker/index.ts';
 import {
   brokerWith,
@@ -48,5 +49,24 @@ it.each([
   await until(() => seen.length >= 3);
   await sleep(300); // copies would have arrived by now
   expect(seen.map((m) => JSON.parse(m.payload).seq)).toEqual([1, 2, 3]);
+  await Promise.all([svc.endAsync(), dev.endAsync()]);
+});
+
+it('still hands one copy each once the client has been handed more messages than it remembers', async () => {
+  const svc = await connect(broker, {
+    clientId: 'service.overlap-many',
+    username: 'service.overlap-many',
+    password: SERVICE_SECRET,
+  });
+  const seen = collect(svc);
+  await svc.subscribeAsync(['fm/demo/#', 'fm/demo/lift/+/telemetry'], { qos: 0 });
+  const dev = await device(broker, 'L-9');
+  const count = REMEMBERED + 100;
+  for (let seq = 1; seq <= count; seq++)
+    dev.publish('fm/demo/lift/L-9/telemetry', JSON.stringify({ ts: Date.now(), seq }), { qos: 0 });
+  await until(() => seen.length >= count, 15_000);
+  await sleep(300); // copies would have arrived by now
+  expect(seen).toHaveLength(count);
+  expect(new Set(seen.map((m) => JSON.parse(m.payload).seq)).size).toBe(count);
   await Promise.all([svc.endAsync(), dev.endAsync()]);
 });
