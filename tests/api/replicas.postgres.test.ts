@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
+import { createConnection, createServer, type Server } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRecords, type Records } from '../../src/records/index.ts';
@@ -58,11 +59,11 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-function spawnReplica(): Promise<Replica> {
+function spawnReplica(databaseUrl = pg.url): Promise<Replica> {
   const child = spawn(process.execPath, ['bin/run-ts.js', 'tests/api/fixtures/run-replica.ts'], {
     env: {
       ...process.env,
-      FM_TEST_DATABASE_URL: pg.url,
+      FM_TEST_DATABASE_URL: databaseUrl,
       FM_TEST_DATA_DIR: tempDir('replica'),
       FM_TEST_LOG: process.env.FM_TEST_LOG ?? 'error',
       FM_TEST_ADMIN_TOKEN: ADMIN,
@@ -182,3 +183,52 @@ it('streams every change on every replica, runs the SLA clock once and fails it 
   await new Promise((r) => setTimeout(r, 500));
   expect(breaches(survivorStream, afterKill)).toHaveLength(1);
 }, 90_000);
+
+/**
+ * A TCP relay to PostgreSQL that holds back, by `delayMs`, what a client sends from its LISTEN on
+ * (and everything after it, in order): a replica whose LISTEN is slow to take effect.
+ */
+async function slowListen(target: string, delayMs: number): Promise<{ url: string; server: Server }> {
+  const url = new URL(target);
+  const server = createServer((client) => {
+    const upstream = createConnection(Number(url.port), url.hostname);
+    let held: Promise<void> = Promise.resolve();
+    client.on('data', (chunk) => {
+      if (chunk.includes('LISTEN')) held = held.then(() => new Promise((r) => setTimeout(r, delayMs)));
+      held = held.then(() => void upstream.write(chunk));
+    });
+    upstream.pipe(client);
+    for (const s of [client, upstream]) s.on('error', () => (s === client ? upstream : client).destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `${url.protocol}//${url.username}:${url.password}@127.0.0.1:${port}${url.pathname}`, server };
+}
+
+it("shows on a stream every change made after it opened, though the replica's LISTEN was slow", async () => {
+  const relay = await slowListen(pg.url, 4000);
+  try {
+    const replica = await spawnReplica(relay.url);
+    const events = await stream(replica);
+    // Another process's change, made at once: it is announced to the listeners PostgreSQL has then.
+    const fault = await worker.desk.raiseDeviceFault(
+      {
+        deviceId: 'r-L1',
+        faultCode: 'door_open_failure',
+        priority: 'normal',
+        trade: 'engineering',
+        idempotencyKey: 'r-L1/door_open_failure/1',
+        occurredAt: new Date(),
+      },
+      RULES_ACTOR,
+    );
+    await until('the change made right after the stream opened', () =>
+      recordEvents(events, fault.record.id).some((e) => e.data.action === 'create'),
+    );
+    replica.child.kill('SIGKILL');
+  } finally {
+    relay.server.close();
+  }
+}, 60_000);

@@ -203,6 +203,14 @@ export function openServiceDesk(deps: ServiceDeskDeps) {
         );
       return changes.on(listener);
     },
+    /**
+     * Resolves once this process hears the changes other processes make as well (at once when there
+     * are none to hear), so a stream opened after it misses none of them. A LISTEN that failed
+     * resolves it too: onChange has logged why.
+     */
+    hearingOthers: async (): Promise<void> => {
+      await shared?.listen().catch(() => {});
+    },
 
     createRecord: (input: CreateRecordInput, actor: Actor) => createRecord(ctx, input, actor),
     findMergeCandidates: (q: MergeQuery) => findMergeCandidates(ctx.db, q),
