@@ -121,8 +121,14 @@ export function clusterParts(
 ): ClusterParts {
   const nodeId = randomUUID();
   const options = redisOptions(o.redisUrl);
+  // The bus's subscribing connection skips ioredis's handshake (CLIENT SETINFO, then INFO as a
+  // ready check). aedes subscribes while the node starts, a PSUBSCRIBE is written at once on a
+  // connection still in that handshake, and the INFO after it is refused in subscriber mode: ioredis
+  // 5.8-5.11 then drops and reconnects the connection, and a subscription made meanwhile could be
+  // lost with it (ioredis#2037; seen as a node whose clients' SUBSCRIBEs were never answered).
+  const subConn = new Redis({ ...options, enableReadyCheck: false, disableClientInfo: true });
   // Not concurrency-limited here: the delivery gate bounds what is in flight (gate.ts says why).
-  const mq = mqemitterRedis({ ...options, concurrency: 0, matchEmptyLevels: true }); // [MQTT-4.7.1-3]
+  const mq = mqemitterRedis({ ...options, subConn, concurrency: 0, matchEmptyLevels: true }); // [MQTT-4.7.1-3]
   const conns = mq as unknown as { subConn: Redis; pubConn: Redis };
   // The persistence's connection is ours, so that its errors are heard too.
   const db = new Redis(options);

@@ -4,8 +4,10 @@
  * its own node's clients published, so two ingests store every reading exactly once.
  */
 import { rmSync } from 'node:fs';
+import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { clusterParts } from '../../src/broker/cluster.ts';
 import type { Broker, BusMessage } from '../../src/broker/index.ts';
 import { type Ingest, ingestOptions, startIngest } from '../../src/ingest/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -248,4 +250,36 @@ it('bans on every node a device banned for flapping on one', async () => {
   expect(await refusalCode(device(one, 'flapper'))).toBe(5); // banned here...
   await sleep(300); // the ban crosses the bus
   expect(await refusalCode(device(two, 'flapper'))).toBe(5); // ...and there
+});
+
+it("keeps a subscription made while the bus's connection to Redis is still being set up", async () => {
+  const outages: string[] = [];
+  const parts = clusterParts({ redisUrl: redis.url, heartbeatMs: 1000 }, async () => true, {
+    down: (err) => outages.push(err.message),
+    up: () => {},
+  });
+  try {
+    const heard: string[] = [];
+    const subscribed = new Promise<void>((resolve) =>
+      // The moment the socket connects, as aedes subscribing during a node's start can hit it.
+      (parts.mq as unknown as { subConn: Redis }).subConn.once('connect', () =>
+        parts.mq.on(
+          'fm/setup/#',
+          (m: { topic: string }, done: () => void) => {
+            heard.push(m.topic);
+            done();
+          },
+          () => resolve(),
+        ),
+      ),
+    );
+    await subscribed;
+    await sleep(500); // ioredis's ready check would have failed on it by now
+    parts.mq.emit({ topic: 'fm/setup/1', payload: Buffer.from('x') } as never);
+    await until(() => heard.length > 0).catch(() => {});
+    expect({ outages, heard }).toEqual({ outages: [], heard: ['fm/setup/1'] });
+  } finally {
+    await new Promise((r) => parts.mq.close(r as () => void));
+    await parts.close();
+  }
 });
