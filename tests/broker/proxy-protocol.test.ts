@@ -1,31 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ipv6Text, type ProxyHeader, ProxyHeaderReader } from '../../src/broker/proxy-protocol.ts';
+import { inet, inet6, SIGNATURE, v2 } from './proxy-headers.ts';
 
-/** HAProxy's proxy-protocol.txt §2.2: the v2 signature. */
-const SIGNATURE = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
 const CONNECT = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x1e]);
-
-/** A v2 header: version 2 and `command`, `familyTransport`, then `block` (addresses and TLVs). */
-function v2(command: number, familyTransport: number, block: Buffer): Buffer {
-  const fixed = Buffer.from([0x20 | command, familyTransport, 0, 0]);
-  fixed.writeUInt16BE(block.length, 2);
-  return Buffer.concat([SIGNATURE, fixed, block]);
-}
-
-/** An AF_INET block: source, destination, source port, destination port, then `tlvs`. */
-function inet(source: number[], sourcePort: number, tlvs = Buffer.alloc(0)): Buffer {
-  const ports = Buffer.alloc(4);
-  ports.writeUInt16BE(sourcePort, 0);
-  ports.writeUInt16BE(1883, 2);
-  return Buffer.concat([Buffer.from(source), Buffer.from([10, 0, 0, 11]), ports, tlvs]);
-}
-
-function inet6(source: Buffer, sourcePort: number): Buffer {
-  const ports = Buffer.alloc(4);
-  ports.writeUInt16BE(sourcePort, 0);
-  ports.writeUInt16BE(1883, 2);
-  return Buffer.concat([source, Buffer.alloc(16, 0), ports]);
-}
 
 function whole(bytes: Buffer): ProxyHeader {
   return new ProxyHeaderReader().feed(bytes);
