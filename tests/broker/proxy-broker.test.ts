@@ -115,6 +115,15 @@ describe('broker behind a proxy: the PROXY protocol header', () => {
     expect(broker.counters().refusals).toEqual(before);
   });
 
+  it("is no refusal to open and close a connection without a byte (compose's port check)", async () => {
+    const before = broker.counters().refusals;
+    const check = exchange(port, []);
+    await new Promise((r) => check.socket.once('connect', r));
+    check.socket.end();
+    expect(await check.reply).toHaveLength(0);
+    expect(broker.counters().refusals).toEqual(before);
+  });
+
   it('refuses and counts MQTT that did not come through the proxy', async () => {
     const before = refused('proxy-header');
     const { reply } = exchange(port, [connectOf(SECRET)]);
