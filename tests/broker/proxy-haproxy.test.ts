@@ -151,6 +151,40 @@ describe('broker behind HAProxy (PROXY protocol)', () => {
     expect(logged('address-ban').map((e) => e.address)).not.toContain(HAPROXY_SOURCE);
   });
 
+  it.each(['ws', 'tls'] as const)(
+    'hands the %s server what came in the same read as the header (the handshake is not lost)',
+    async (way) => {
+      // The header and the client's first bytes written in one turn: the broker, in this process,
+      // reads them together, and must put back what follows the header for the TLS or HTTP server.
+      const withHeader = () => {
+        const { ws, tls: tlsAddress } = broker.addresses;
+        const raw = createConnection({ host: '127.0.0.1', port: way === 'ws' ? ws.port : tlsAddress!.port });
+        raw.write(v2From('203.0.113.20'));
+        return raw;
+      };
+      const options: IClientOptions = {
+        clientId: `H-${way}`,
+        username: `H-${way}`,
+        password: SECRET,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      };
+      const client =
+        way === 'ws'
+          ? mqtt.connect(`ws://127.0.0.1:${broker.addresses.ws.port}/mqtt`, {
+              ...options,
+              wsOptions: { createConnection: withHeader },
+            })
+          : new MqttClient(
+              () => tlsConnect({ socket: withHeader(), host: '127.0.0.1', ca: tls.cert }),
+              options,
+            );
+      await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject));
+      await client.publishAsync(`fm/demo/lift/H-${way}/event`, '{"seq":2,"code":"alarm_button"}', { qos: 1 });
+      await client.endAsync();
+    },
+  );
+
   it('refuses and counts a device that goes around HAProxy, on every listener', async () => {
     const before = refused('proxy-header');
     const { tcp, ws } = broker.addresses;
