@@ -1,6 +1,12 @@
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Broker, type RefusalReason, startBroker } from '../../src/broker/index.ts';
+import {
+  type Broker,
+  brokerOptionsFromConfig,
+  type RefusalReason,
+  startBroker,
+} from '../../src/broker/index.ts';
+import { loadConfig } from '../../src/config.ts';
 import { captureLog } from '../support/log.ts';
 import { defaultConnect } from './corpus/sequences.ts';
 import { v1From, v2, v2From } from './proxy-headers.ts';
@@ -140,6 +146,14 @@ describe('broker behind a proxy: the PROXY protocol header', () => {
     const { reply } = exchange(port, [Buffer.from('PROXY TCP4 1.2.3.4 5.6.7.8 99999 1883\r\n')]);
     expect(await reply).toHaveLength(0);
     expect(refused('proxy-header')).toBe(before + 1);
+  });
+});
+
+describe('FM_MQTT_PROXY_PROTOCOL', () => {
+  const options = (env: Record<string, string>) => brokerOptionsFromConfig(loadConfig(env), () => '');
+  it('is off unless set, and reaches the broker when it is', () => {
+    expect(options({}).proxyProtocol).toBe(false);
+    expect(options({ FM_MQTT_PROXY_PROTOCOL: 'true' }).proxyProtocol).toBe(true);
   });
 });
 
