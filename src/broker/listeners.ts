@@ -184,6 +184,9 @@ export async function listenWebSocket(
   });
   const server = proxy ? proxied(proxy, sockets, (s) => http.emit('connection', s)) : http;
   const address = await listen(server, host, port);
+  // Node's HTTP server enforces headersTimeout from its 'listening' event on (it starts checking
+  // its connections then): behind the proxy it does not listen itself, so it is told.
+  if (server !== http) http.emit('listening');
   return {
     address,
     listening: () => server.listening,
@@ -191,6 +194,8 @@ export async function listenWebSocket(
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await closer(server, sockets)();
+      // Stops that checking (Node answers that a server which never listened was not running).
+      if (server !== http) http.close();
     },
   };
 }
