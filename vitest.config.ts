@@ -25,6 +25,8 @@ const INTEGRATION = [
   'tests/broker/limits.test.ts',
   'tests/broker/listeners.test.ts',
   'tests/broker/mosquitto-clients.test.ts',
+  // Debian's haproxy in front of the broker, sending the PROXY protocol.
+  'tests/broker/proxy-haproxy.test.ts',
   'tests/cli/**/*.test.ts',
   'tests/config/config.test.ts',
   'tests/console/browser-*.test.ts',

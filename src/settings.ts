@@ -114,6 +114,10 @@ export const settings = {
     schema: positiveInt.default(1_048_576),
     doc: 'Bytes waiting to be written to one subscriber beyond which further QoS 0 messages to it are dropped and counted.',
   },
+  FM_MQTT_PROXY_PROTOCOL: {
+    schema: z.stringbool().default(false),
+    doc: "The broker's listeners (TCP, TLS, WebSocket) are behind a load balancer that sends the PROXY protocol (HAProxy `send-proxy` or `send-proxy-v2`): each connection must start with its header, whose address is the device's for the bans and the log; a connection without one is refused. Only behind such a proxy: a client reaching the broker directly could claim any address.",
+  },
   FM_MQTT_URL: {
     schema: url(
       ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'],

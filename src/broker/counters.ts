@@ -34,7 +34,9 @@ export type RefusalReason =
   | 'connect-timeout'
   /** The listener's own handshake failed or timed out, before any MQTT. */
   | 'tls-handshake-failed'
-  | 'ws-handshake-failed';
+  | 'ws-handshake-failed'
+  /** Behind a proxy (FM_MQTT_PROXY_PROTOCOL): the connection did not start with a valid PROXY protocol header. */
+  | 'proxy-header';
 
 export type DropReason = 'slow-subscriber' | 'rate-limit' | 'delivery-failed';
 

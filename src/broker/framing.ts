@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InflightAcks } from './acks.ts';
 import type { RefusalReason } from './counters.ts';
+import { proxiedAddress } from './proxied.ts';
 import {
   CONNECT,
   checkBody,
@@ -131,9 +132,13 @@ export class FrameGuard {
 /** aedes's default: a connection that sends no CONNECT within this is closed (and counted). */
 export const CONNECT_TIMEOUT_MS = 30_000;
 
-/** The client's address, for the log: of the TCP or TLS socket, or of the one under the WebSocket. */
+/**
+ * The client's address, for the log and the failed-authentication bans: of the TCP or TLS socket,
+ * or of the one under the WebSocket; behind a proxy, the one its PROXY protocol header gave.
+ */
 export function remoteAddress(conn: unknown, req: IncomingMessage | undefined): string | undefined {
-  return (req?.socket ?? (conn as Partial<Socket>)).remoteAddress;
+  const socket = req?.socket ?? (conn as Partial<Socket>);
+  return proxiedAddress(socket) ?? socket.remoteAddress;
 }
 
 /** How long a refused client has to read its CONNACK before the connection is cut. */

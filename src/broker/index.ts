@@ -233,19 +233,29 @@ export async function startBroker({
   };
   try {
     sessions = await watchSessions({ aedes, devices, stats, log, everyMs: options.sessionCheckMs ?? 2000 });
-    const tcp = await listenTcp(options.host, options.tcpPort, handle);
-    listeners.push(tcp);
     const refuse = (reason: RefusalReason, detail: Record<string, unknown>) =>
       stats.refuse(reason, undefined, detail);
-    const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, handle, refuse);
+    const proxy = options.proxyProtocol
+      ? { timeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, refuse }
+      : undefined;
+    const tcp = await listenTcp(options.host, options.tcpPort, handle, proxy);
+    listeners.push(tcp);
+    const ws = await listenWebSocket(
+      options.host,
+      options.wsPort,
+      options.maxPacketBytes,
+      handle,
+      refuse,
+      proxy,
+    );
     listeners.push(ws);
     const tls = options.tls
-      ? await listenTls(options.host, options.tlsPort, options.tls, handle, refuse)
+      ? await listenTls(options.host, options.tlsPort, options.tls, handle, refuse, proxy)
       : undefined;
     if (tls) listeners.push(tls);
     const addresses = { tcp: tcp.address, ws: ws.address, tls: tls?.address };
     const counters = () => ({ ...stats.snapshot(), clientsConnected: aedes.connectedClients });
-    log.info(addresses, 'broker listening');
+    log.info({ ...addresses, proxyProtocol: proxy !== undefined }, 'broker listening');
     return {
       addresses,
       bus,

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { RefusalReason } from './counters.ts';
+import { expectProxyHeader, type ProxyFront, proxiedAddress } from './proxied.ts';
 
 export interface Address {
   host: string;
@@ -61,9 +62,33 @@ function accept(handle: Handle, sockets: Set<Duplex>) {
   };
 }
 
-export async function listenTcp(host: string, port: number, handle: Handle): Promise<Listener> {
+/** The client's address: the one a PROXY protocol header gave, else the socket's own. */
+function addressOf(socket: Duplex & { remoteAddress?: string }): string | undefined {
+  return proxiedAddress(socket) ?? socket.remoteAddress;
+}
+
+/**
+ * Behind a proxy (FM_MQTT_PROXY_PROTOCOL), the server that listens: it reads each connection's
+ * PROXY protocol header, then hands the connection to `next` (MQTT, or the TLS or HTTP server,
+ * which then take it as if they had accepted it themselves: both read what was put back first).
+ */
+function proxied(proxy: ProxyFront, sockets: Set<Duplex>, next: (socket: Socket) => void): NetServer {
+  return createNetServer((socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    expectProxyHeader(socket, proxy, next);
+  });
+}
+
+export async function listenTcp(
+  host: string,
+  port: number,
+  handle: Handle,
+  proxy?: ProxyFront,
+): Promise<Listener> {
   const sockets = new Set<Duplex>();
-  const server = createNetServer(accept(handle, sockets));
+  const server = proxy ? proxied(proxy, sockets, handle) : createNetServer(accept(handle, sockets));
   return {
     address: await listen(server, host, port),
     listening: () => server.listening,
@@ -77,16 +102,18 @@ export async function listenTls(
   tls: { cert: string; key: string },
   handle: Handle,
   refuse: Refuse = () => {},
+  proxy?: ProxyFront,
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
-  const server = createTlsServer(
+  const tlsServer = createTlsServer(
     { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     accept(handle, sockets),
   );
   // Plain MQTT on the TLS port, TLS 1.0, a handshake that never ends: refused before MQTT begins.
-  server.on('tlsClientError', (err: Error & { code?: string }, socket) =>
-    refuse('tls-handshake-failed', { remote: socket.remoteAddress, error: err.code ?? err.message }),
+  tlsServer.on('tlsClientError', (err: Error & { code?: string }, socket) =>
+    refuse('tls-handshake-failed', { remote: addressOf(socket), error: err.code ?? err.message }),
   );
+  const server = proxy ? proxied(proxy, sockets, (s) => tlsServer.emit('connection', s)) : tlsServer;
   return {
     address: await listen(server, host, port),
     listening: () => server.listening,
@@ -105,6 +132,7 @@ export async function listenWebSocket(
   maxPacketBytes: number,
   handle: Handle,
   refuse: Refuse = () => {},
+  proxy?: ProxyFront,
 ): Promise<Listener> {
   const sockets = new Set<Duplex>();
   const http = createHttpServer((_req, res) => {
@@ -125,14 +153,14 @@ export async function listenWebSocket(
   // answered 400 as Node and ws would, and counted.
   const badHandshake = (err: Error & { code?: string }, socket: Duplex & { remoteAddress?: string }) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy(); // the client went away
-    refuse('ws-handshake-failed', { remote: socket.remoteAddress, error: err.code ?? err.message });
+    refuse('ws-handshake-failed', { remote: addressOf(socket), error: err.code ?? err.message });
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   };
   http.on('clientError', badHandshake);
   wss.on('wsClientError', badHandshake);
   wss.on('connection', (ws, req) => {
-    const remote = req.socket.remoteAddress;
+    const remote = addressOf(req.socket);
     // MQTT travels in binary frames only [MQTT-6.0.0-1]. Listening before the stream does means a
     // text frame is refused before its bytes reach the broker.
     ws.on('message', (_data, isBinary) => {
@@ -154,14 +182,20 @@ export async function listenWebSocket(
     stream.once('close', () => sockets.delete(stream));
     handle(stream, req);
   });
-  const address = await listen(http, host, port);
+  const server = proxy ? proxied(proxy, sockets, (s) => http.emit('connection', s)) : http;
+  const address = await listen(server, host, port);
+  // Node's HTTP server enforces headersTimeout from its 'listening' event on (it starts checking
+  // its connections then): behind the proxy it does not listen itself, so it is told.
+  if (server !== http) http.emit('listening');
   return {
     address,
-    listening: () => http.listening,
+    listening: () => server.listening,
     close: async () => {
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await closer(http, sockets)();
+      await closer(server, sockets)();
+      // Stops that checking (Node answers that a server which never listened was not running).
+      if (server !== http) http.close();
     },
   };
 }

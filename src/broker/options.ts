@@ -32,6 +32,12 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
   /** Clustered with other nodes over a shared Redis (cluster.ts); unset: alone, in memory. */
   cluster?: ClusterOptions;
+  /**
+   * Every listener (TCP, TLS, WebSocket) sits behind a load balancer that starts each connection
+   * with a PROXY protocol header (v1 or v2) naming the client: the header is required, and its
+   * address is the client's for the bans and the log (proxied.ts). Never set without such a proxy.
+   */
+  proxyProtocol?: boolean;
 }
 
 /** The FM_MQTT_* settings the broker reads; the entry point's Config satisfies it structurally. */
@@ -52,6 +58,7 @@ export interface BrokerConfig {
   FM_MQTT_OUTBOUND_QUEUE_BYTES: number;
   FM_REDIS_URL?: string;
   FM_BROKER_HEARTBEAT_S: number;
+  FM_MQTT_PROXY_PROTOCOL: boolean;
 }
 
 export function brokerOptionsFromConfig(
@@ -78,5 +85,6 @@ export function brokerOptionsFromConfig(
     cluster: config.FM_REDIS_URL
       ? { redisUrl: config.FM_REDIS_URL, heartbeatMs: config.FM_BROKER_HEARTBEAT_S * 1000 }
       : undefined,
+    proxyProtocol: config.FM_MQTT_PROXY_PROTOCOL,
   };
 }

@@ -122,6 +122,9 @@ beforeAll(async () => {
       FM_MQTT_HOST: '127.0.0.1',
       FM_MQTT_PORT: String(node.mqttPort),
       FM_MQTT_WS_PORT: '0',
+      // No HAProxy in front here, so no PROXY protocol header to require (tests/broker/proxy-haproxy.test.ts
+      // runs HAProxy's send-proxy-v2 in front of a broker).
+      FM_MQTT_PROXY_PROTOCOL: 'false',
       FM_REDIS_URL: redis.url,
       FM_RULES_WORKER_ID: node.name,
     });

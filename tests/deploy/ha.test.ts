@@ -66,6 +66,13 @@ const backendPorts = (backend: string) => {
     Number(m[3]),
   ]);
 };
+/** Each server line of a backend of haproxy.cfg. */
+const serverLines = (backend: string) =>
+  haproxy
+    .split(/^backend /m)
+    .find((b) => b.startsWith(`${backend}\n`))!
+    .split('\n')
+    .filter((l) => /^\s+server /.test(l));
 const frontendPort = (frontend: string) =>
   Number(
     /^\s+bind :(\d+)$/m.exec(haproxy.split(/^frontend /m).find((b) => b.startsWith(`${frontend}\n`))!)![1],
@@ -159,6 +166,29 @@ describe('deploy/ha/compose.yaml', () => {
       NODE_B_ADDR: expect.any(String),
     });
   });
+
+  it('sends the PROXY protocol to the brokers, which require it, and not to the APIs', () => {
+    for (const backend of ['brokers', 'brokers-ws'])
+      for (const line of serverLines(backend)) expect(line, backend).toMatch(/ send-proxy-v2 /);
+    for (const line of serverLines('apis')) expect(line).not.toMatch(/send-proxy/);
+    const broker = compose.services.broker!.environment!;
+    expect(loadConfig({ FM_MQTT_PROXY_PROTOCOL: broker.FM_MQTT_PROXY_PROTOCOL }).FM_MQTT_PROXY_PROTOCOL).toBe(
+      true,
+    );
+    expect(compose.services.api!.environment!.FM_MQTT_PROXY_PROTOCOL).toBeUndefined();
+  });
+
+  it("is a configuration Debian's HAProxy accepts", () => {
+    if (!existsSync('/usr/sbin/haproxy'))
+      throw new Error('install the Debian package haproxy (bash .ci/run does)');
+    const addresses = envFile('deploy/ha/systemd/haproxy.default.example');
+    const run = spawnSync('/usr/sbin/haproxy', ['-c', '-f', repo('deploy/ha/haproxy.cfg')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...Object.fromEntries(addresses) },
+    });
+    expect(run.stderr + run.stdout).toMatch(/Configuration file is valid/);
+    expect(run.status).toBe(0);
+  });
 });
 
 describe('deploy/ha/systemd', () => {
@@ -205,6 +235,10 @@ describe('deploy/ha/systemd', () => {
     ]);
     expect(backendPorts('brokers-ws')[0]![2]).toBe(Number(broker.get('FM_MQTT_WS_PORT')));
     expect(backendPorts('apis')[0]![2]).toBe(Number(api.get('FM_API_PORT')));
+    // HAProxy sends these ports the PROXY protocol (send-proxy-v2), which the broker then requires.
+    expect(
+      loadConfig({ FM_MQTT_PROXY_PROTOCOL: broker.get('FM_MQTT_PROXY_PROTOCOL') }).FM_MQTT_PROXY_PROTOCOL,
+    ).toBe(true);
     const addresses = envFile('deploy/ha/systemd/haproxy.default.example');
     expect([...addresses.keys()]).toEqual(['NODE_A_ADDR', 'NODE_B_ADDR']);
     expect(broker.get('FM_MQTT_HOST')).toBe(addresses.get('NODE_A_ADDR'));

@@ -246,3 +246,40 @@ export async function startRedis(): Promise<RunningServer & { url: string }> {
     },
   };
 }
+
+/**
+ * HAProxy in the foreground (`-db`) with `config`, from a temp directory (the config may name
+ * `${dir}` for its stats socket). `port`: one it binds, waited for. The config is checked first
+ * (`-c`), so a mistake in it fails with HAProxy's own words rather than as a port never opened.
+ */
+export async function startHaproxy(
+  config: (dir: string) => string,
+  port: number,
+): Promise<RunningServer & { run(command: string): Promise<string> }> {
+  const bin = requireBinary('/usr/sbin/haproxy', 'haproxy');
+  const dir = tempDir('haproxy');
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, config(dir));
+  execFileSync(bin, ['-c', '-q', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, ['-db', '-f', file], { stdio: 'ignore' });
+  await waitForPort(port, child, 'haproxy');
+  return {
+    port,
+    dir,
+    pid: child.pid!,
+    /** A command on the stats socket (`stats socket ${dir}/admin.sock` in the config's global). */
+    run: (command) =>
+      new Promise((resolve, reject) => {
+        const s = new Socket();
+        const got: Buffer[] = [];
+        s.on('data', (d: Buffer) => got.push(d));
+        s.once('error', reject);
+        s.once('close', () => resolve(Buffer.concat(got).toString()));
+        s.connect(join(dir, 'admin.sock'), () => s.end(`${command}\n`));
+      }),
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
