@@ -71,13 +71,6 @@ const INTEGRATION = [
   'tests/cluster/**/*.test.ts',
 ];
 
-/**
- * Out of `npm test` until it passes reliably (issue 17 is open for it): on clustered aedes, after a
- * node was killed and started again, a device's later `offline` is sometimes lost (its will reaches
- * no rules worker), in 6 of 9 runs on the 2-core machine. `npm run test:cluster` runs it.
- */
-const NOT_YET_RELIABLE = process.env.FM_TEST_UNRELIABLE ? [] : ['tests/cluster/aedes.test.ts'];
-
 // Options every project shares (a project does not inherit the root's `test` options).
 const shared = {
   testTimeout: 30_000,
@@ -107,7 +100,7 @@ export default defineConfig({
         },
       },
       {
-        test: { ...shared, name: 'integration', include: INTEGRATION, exclude: NOT_YET_RELIABLE },
+        test: { ...shared, name: 'integration', include: INTEGRATION },
       },
     ],
   },
