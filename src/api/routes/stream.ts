@@ -18,8 +18,6 @@ import { commonErrors, errorBody, id } from '../schemas/common.ts';
 /** The longest a stream waits to hear other processes' changes before it opens anyway. */
 const HEARING_WAIT_MS = 10_000;
 
-const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
 /** A client this far behind is dropped; EventSource reconnects and the screen reloads its lists. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -76,7 +74,14 @@ export const streamRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       // A replica just started may still be connecting its LISTEN: the stream opens once other
       // processes' changes are heard too, so it shows every change from its first line on (not
       // waiting long on a database that takes connections but does not answer).
-      await Promise.race([ctx.desk?.hearingOthers(), wait(HEARING_WAIT_MS)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        ctx.desk?.hearingOthers(),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, HEARING_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
