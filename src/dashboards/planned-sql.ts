@@ -42,14 +42,15 @@ ORDER BY j.due_at LIMIT 500`;
 
 /**
  * Rounds due in the range [from, min(to, now)), as roundCounts takes them: a scheduled round by its
- * time, an unscheduled one by its start. Late: finished late, still walking past its deadline, or
- * any deadline of it breached (started late; never started, so also every missed round). Points due:
+ * time, an unscheduled one by its start. Late: finished late, still walking past its deadline, any
+ * deadline of it breached (started late), or missed (whose open deadlines were voided, breached or
+ * not, when it was). Points due:
  * the round's list, or for a round never started (due, missed) its route's checkpoints as they are.
  */
 const ROUNDS_DUE = `WITH w AS (SELECT $__timeFrom()::timestamptz AS f, LEAST($__timeTo()::timestamptz, now()) AS t),
 rd AS (
   SELECT r.id, r.state, r.route_id, r.zone_id, r.due_at, r.assignee_id, r.started_at, r.finished_at,
-    (r.late OR (r.state = 'in_progress' AND r.deadline_at < w.t) OR EXISTS (
+    (r.late OR r.state = 'missed' OR (r.state = 'in_progress' AND r.deadline_at < w.t) OR EXISTS (
       SELECT 1 FROM sla_deadlines d JOIN sla_breaches b ON b.deadline_id = d.id
       WHERE d.subject = 'round' AND d.subject_id = r.id)) AS late,
     CASE WHEN r.state IN ('due', 'missed')

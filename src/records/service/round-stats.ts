@@ -2,7 +2,8 @@
  * Round statistics (docs/service-records.md, "Statistics"): the round completion rate, points
  * confirmed over points due, and rounds on time, rounds neither started late nor finished late over
  * rounds due. Rounds due in the period up to now count; a round never started (due or missed) has all
- * its route's checkpoints due and none confirmed, and is late by its round_start breach.
+ * its route's checkpoints due and none confirmed, and is late by its round_start breach, or for
+ * being missed.
  */
 import type { Queryable } from '../db.ts';
 
@@ -26,7 +27,8 @@ export async function roundCounts(
        FROM rounds r
        WHERE r.site_id = $1 AND ($2::text IS NULL OR r.zone_id = $2) AND r.due_at >= $3 AND r.due_at < $4)
      SELECT count(*)::int AS rounds,
-       count(*) FILTER (WHERE r.late OR r.breached OR r.overdue)::int AS "lateRounds",
+       -- Missed: never walked, so not on time, breach or none (missing voids its open deadlines).
+       count(*) FILTER (WHERE r.late OR r.breached OR r.overdue OR r.state = 'missed')::int AS "lateRounds",
        (COALESCE(sum(CASE WHEN r.state IN ('due', 'missed')
           THEN (SELECT count(*) FROM round_checkpoints c WHERE c.site_id = $1 AND c.route_id = r.route_id AND c.active)
           ELSE (SELECT count(*) FROM round_points p WHERE p.round_id = r.id) END), 0))::int AS "pointsDue",

@@ -186,6 +186,28 @@ export function roundsTests(get: () => Harness) {
     expect(h.events.some((e) => e.type === 'record' && e.record.id === out.record.id)).toBe(true);
   });
 
+  it('counts a missed round late, though its start limit outlasted it and never breached', async () => {
+    const h = get();
+    await seedSite(h, 'ms');
+    // Longer to start than a day: the next day's round makes this one missed first, and being
+    // missed voids its start deadline, so no breach says it was late.
+    await h.desk.replaceSiteLimits('ms', {
+      overrides: [{ step: 'round_start', limitMs: 2 * 24 * 60 * MIN }],
+    });
+    h.at('2025-03-10T12:00:00Z');
+    await route(h, 'ms');
+    await h.desk.addRoundSchedule({ site: 'ms', route: 'patrol', starts: '04:00' });
+    h.at('2025-03-10T20:00:00Z');
+    await h.desk.tick();
+    h.at('2025-03-11T20:00:00Z');
+    await h.desk.tick();
+    const [second, first] = await h.desk.listRounds({ site: 'ms' });
+    expect([first!.state, second!.state]).toEqual(['missed', 'due']);
+    expect((await h.desk.getRound(first!.id)).deadlines.map((d) => d.breachedAt)).toEqual([null]);
+    const stats = await h.desk.stats({ site: 'ms', period: 'day', date: '2025-03-11' });
+    expect(stats.rates.roundsOnTime).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+  });
+
   it('heads the scheduled night round with the lighting and lift faults seen overnight', async () => {
     const h = get();
     await seedSite(h, 'nt');
