@@ -16,13 +16,13 @@ import { provisionDemoStaff } from '../../src/demo/staff.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
 import { TEST_PASSWORD_COST } from '../api/support.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 const log = pino({ level: 'silent' });
 
 describe('demo staff', async () => {
-  const dataDir = migratedDataDir('demo-staff');
-  const records = await openRecords({ dataDir, log });
+  const dataDir = storeDataDir('demo-staff');
+  const records = await openRecords({ dataDir, db: await lendStore(), log });
   const desk = openServiceDesk({ db: records.db, log, lang: 'en' });
   // The console's test cost for scrypt (tests/api/support.ts): the production cost is 18 hashes of 64 MiB here.
   const provision = () => provisionDemoStaff(records, desk, dataDir, log, Date.now, TEST_PASSWORD_COST);
