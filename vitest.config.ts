@@ -46,6 +46,8 @@ const INTEGRATION = [
   'tests/platform/**/*.test.ts',
   'tests/records/lock.test.ts',
   'tests/records/notify.test.ts',
+  // The store built from nothing: PGlite's initdb and every migration, as on a first start.
+  'tests/records/pglite.test.ts',
   'tests/records/postgres.test.ts',
   // Creates stores without the seed, and from a seed that does not open.
   'tests/records/seed.test.ts',

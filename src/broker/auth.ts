@@ -24,6 +24,8 @@ export interface AuthDeps {
   failures: FailureBans;
   log: Logger;
   now: Clock;
+  /** TARPIT_MS unless set (tests). */
+  tarpitMs?: number;
 }
 
 function refusal(code: number, reason: RefusalReason): AuthenticateError {
@@ -32,7 +34,7 @@ function refusal(code: number, reason: RefusalReason): AuthenticateError {
 
 /** aedes's authenticate hook: the shared credential check (identity.ts), then this broker's bans. */
 export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['authenticate']> {
-  const { stats, flapping, failures, now } = deps;
+  const { stats, flapping, failures, now, tarpitMs = TARPIT_MS } = deps;
   const check = createCredentialCheck(deps);
 
   return (client, username, password, done) => {
@@ -49,7 +51,7 @@ export function createAuthenticate(deps: AuthDeps): NonNullable<AedesOptions['au
         const address = remoteAddress(client.conn, client.req) ?? 'unknown';
         if (!failures.count(address, now())) return refuse(verdict.code, verdict.reason, verdict.detail);
         stats.refuse('address-ban', id, { username, address, failed: verdict.reason });
-        setTimeout(() => done(refusal(NOT_AUTHORIZED, 'address-ban'), false), TARPIT_MS);
+        setTimeout(() => done(refusal(NOT_AUTHORIZED, 'address-ban'), false), tarpitMs);
         return;
       }
       // Services are never banned for flapping: their reconnects are the platform's own, reported

@@ -132,7 +132,16 @@ export async function startBroker({
         callback(null, true);
       },
       concurrency: gate.limit, // only sizes aedes's per-socket listener limit once `mq` is given
-      authenticate: createAuthenticate({ devices, serviceSecret, stats, flapping, failures, log, now }),
+      authenticate: createAuthenticate({
+        devices,
+        serviceSecret,
+        stats,
+        flapping,
+        failures,
+        log,
+        now,
+        tarpitMs: options.tarpitMs,
+      }),
       ...createAcl({
         stats,
         deviceRate: options.deviceRate,

@@ -30,6 +30,8 @@ export interface BrokerOptions {
   sessionCheckMs?: number;
   /** A connection that sends no CONNECT within this is closed and counted; 30 s unless set (tests). */
   connectTimeoutMs?: number;
+  /** How late a failed authentication from a banned address is answered; TARPIT_MS unless set (tests). */
+  tarpitMs?: number;
   /** Clustered with other nodes over a shared Redis (cluster.ts); unset: alone, in memory. */
   cluster?: ClusterOptions;
   /**

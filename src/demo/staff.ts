@@ -78,10 +78,12 @@ export async function provisionDemoStaff(
   dataDir: string,
   log: Logger,
   now: Clock = systemClock,
+  /** scrypt's cost for the passwords set here; the console's own default unless given (tests lower it). */
+  passwordCost?: ConstructorParameters<typeof LoginStore>[2],
 ): Promise<DemoSignIn[]> {
   const path = join(dataDir, FILE);
   const known = readFile(path);
-  const logins = new LoginStore(records.db, now);
+  const logins = new LoginStore(records.db, now, passwordCost);
   const existing = new Set((await desk.listStaff()).map((s) => s.id));
   const result: DemoSignIn[] = [];
   for (const p of DEMO_PEOPLE) {

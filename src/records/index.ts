@@ -83,6 +83,11 @@ export interface RecordsOptions {
    * when running from dist/); `false` always creates. PostgreSQL ignores it.
    */
   seed?: string | false;
+  /**
+   * A database already open, used instead of opening one (the tests lend one embedded store to
+   * many openers: tests/support/shared-store.ts). Migrations still run; `close()` closes it.
+   */
+  db?: Db;
 }
 
 /** The sites and devices registry. Inputs are `unknown` because they are validated here. */
@@ -131,7 +136,9 @@ async function openDb({
   dataDir,
   seed = BUILT_SEED,
   log,
+  db: given,
 }: RecordsOptions): Promise<{ db: Db; release: () => void }> {
+  if (given) return { db: given, release: () => {} };
   if (databaseUrl) return { db: await openPostgres(databaseUrl), release: () => {} };
   const dir = join(dataDir, 'records');
   mkdirSync(dir, { recursive: true });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { captureLog } from '../support/log.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { silent } from './support.ts';
 
 describe('first admin token', () => {
@@ -17,14 +17,14 @@ describe('first admin token', () => {
 
   async function start(dataDir: string, adminToken?: string) {
     const logs = captureLog();
-    records ??= await openRecords({ dataDir, log: silent });
+    records ??= await openRecords({ dataDir, db: await lendStore(), log: silent });
     const app = buildApp({ records, log: logs.log, now: Date.now, options: { dataDir, adminToken } });
     await app.ready();
     return { app, logs };
   }
 
   it('is generated once into <dataDir>/admin-token with mode 0600 and never logged in full', async () => {
-    const dataDir = migratedDataDir('api-boot');
+    const dataDir = storeDataDir('api-boot');
     const { app, logs } = await start(dataDir);
     const file = join(dataDir, 'admin-token');
     const token = readFileSync(file, 'utf8').trim();
@@ -42,7 +42,7 @@ describe('first admin token', () => {
   });
 
   it('comes from FM_ADMIN_TOKEN, replaces an earlier one, and stays revoked once revoked', async () => {
-    const dataDir = migratedDataDir('api-boot');
+    const dataDir = storeDataDir('api-boot');
     const first = `fm_admin_${'b'.repeat(40)}`;
     const { app, logs } = await start(dataDir, first);
     expect(logs.text()).not.toContain(first);
@@ -62,8 +62,8 @@ describe('first admin token', () => {
   });
 
   it('refuses a short FM_ADMIN_TOKEN', async () => {
-    const dataDir = migratedDataDir('api-boot');
-    records = await openRecords({ dataDir, log: silent });
+    const dataDir = storeDataDir('api-boot');
+    records = await openRecords({ dataDir, db: await lendStore(), log: silent });
     expect(() =>
       buildApp({
         records: records!,

@@ -3,13 +3,13 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startApi } from '../../src/api/index.ts';
 import { openRecords } from '../../src/records/index.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { ADMIN, silent } from './support.ts';
 
 describe('startApi', () => {
   it('finishes in-flight requests on stop and then refuses connections', async () => {
-    const dataDir = migratedDataDir('api-server');
-    const records = await openRecords({ dataDir, log: silent });
+    const dataDir = storeDataDir('api-server');
+    const records = await openRecords({ dataDir, db: await lendStore(), log: silent });
     let release!: () => void;
     const entered = new Promise<void>((resolve) => {
       release = resolve;

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { startApi } from '../../src/api/index.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { ADMIN, openTestApi, silent } from './support.ts';
 
 describe('GET /stream', () => {
   it('delivers changes as server-sent events and closes on stop', { timeout: 90_000 }, async () => {
-    const dataDir = migratedDataDir('api-stream');
-    const records = await openRecords({ dataDir, log: silent });
+    const dataDir = storeDataDir('api-stream');
+    const records = await openRecords({ dataDir, db: await lendStore(), log: silent });
     const desk = openServiceDesk({ db: records.db, log: silent });
     const api = await startApi({
       records,

@@ -6,7 +6,7 @@ import { type ApiDeps, buildApp } from '../../src/api/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../../src/records/service/index.ts';
 import { tempDir } from '../support/servers.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 export const silent = pino({ level: 'silent' });
 export const ADMIN = `fm_admin_${'a'.repeat(43)}`;
@@ -43,11 +43,13 @@ export async function openTestApi(
     deps?: Partial<Omit<ApiDeps, 'records' | 'log' | 'now'>>;
   } = {},
 ): Promise<TestApi> {
-  // With PostgreSQL the data directory holds only the admin token file.
-  const dataDir = opts.databaseUrl ? tempDir('api') : migratedDataDir('api');
+  // The data directory holds what the API keeps beside its store (the admin token file); the
+  // embedded store itself is one the worker keeps open, lent to this API until it closes.
+  const dataDir = opts.databaseUrl ? tempDir('api') : storeDataDir('api');
+  const db = opts.databaseUrl ? undefined : await lendStore();
   const clock = { t: Date.parse('2025-03-03T01:00:00Z') };
   const now = () => clock.t;
-  const records = await openRecords({ databaseUrl: opts.databaseUrl, dataDir, log: silent, now });
+  const records = await openRecords({ databaseUrl: opts.databaseUrl, dataDir, db, log: silent, now });
   const desk =
     opts.desk === false ? undefined : openServiceDesk({ db: records.db, log: silent, now, lang: 'en' });
   const { options, ...rest } = opts.deps ?? {};

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
 import { axeSerious, type Browser, desktopContext, launchBrowser, phoneContext } from '../support/browser.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { browserSignIn, TINY_PNG } from './support.ts';
 
 describe('the chain from a device to the manager, in a browser', () => {
-  const dataDir = tempDir('console-platform');
+  const dataDir = migratedDataDir('console-platform');
   let platform: Platform;
   let browser: Browser;
   let base: string;

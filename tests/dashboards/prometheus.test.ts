@@ -14,7 +14,7 @@ import { buildDashboards, PROMETHEUS_RULES_PATH, queriesOf, SCRAPE_JOB } from '.
 import { type Platform, startPlatform } from '../../src/platform.ts';
 import { LIMIT_NAMES } from '../../src/records/service/clock.ts';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { interpolate, type Range, type Resolved } from './grafana.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus-server.ts';
 
@@ -31,7 +31,7 @@ interface Sample {
 }
 
 describe('the platform dashboard and alert rules on a real Prometheus', () => {
-  const dataDir = tempDir('dash-prometheus');
+  const dataDir = migratedDataDir('dash-prometheus');
   let influx: RunningInfluxd;
   let platform: Platform;
   let prometheus: RunningPrometheus;

@@ -13,7 +13,7 @@ import { provisionDemoEstate } from '../../src/demo/provision.ts';
 import type { Kind } from '../../src/protocol/index.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 const log = pino({ level: 'silent' });
 const DAY = 86_400_000;
@@ -73,8 +73,8 @@ describe('demo faults and the equipment intact target', () => {
 
 describe('demo maintenance plans', () => {
   it('adds the plans once, and their jobs fall due on the calendar', async () => {
-    const dataDir = migratedDataDir('demo-plans');
-    const records = await openRecords({ dataDir, log });
+    const dataDir = storeDataDir('demo-plans');
+    const records = await openRecords({ dataDir, db: await lendStore(), log });
     try {
       const now = () => Date.parse('2025-06-02T02:00:00Z');
       const desk = openServiceDesk({ db: records.db, log, now });

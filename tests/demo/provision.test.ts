@@ -6,13 +6,13 @@ import { demoDevices } from '../../src/demo/estate.ts';
 import { provisionDemoEstate } from '../../src/demo/provision.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { verifySecret } from '../../src/records/secrets.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 const log = pino({ level: 'silent' });
-const dataDir = migratedDataDir('demo');
+const dataDir = storeDataDir('demo');
 
 describe('demo estate provisioning', async () => {
-  const records = await openRecords({ dataDir, log });
+  const records = await openRecords({ dataDir, db: await lendStore(), log });
   afterAll(async () => {
     await records.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -15,14 +15,17 @@ import { provisionDemoEstate } from '../../src/demo/provision.ts';
 import { provisionDemoStaff } from '../../src/demo/staff.ts';
 import { openRecords } from '../../src/records/index.ts';
 import { openServiceDesk } from '../../src/records/service/index.ts';
-import { tempDir } from '../support/servers.ts';
+import { TEST_PASSWORD_COST } from '../api/support.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 const log = pino({ level: 'silent' });
 
 describe('demo staff', async () => {
-  const dataDir = tempDir('demo-staff');
-  const records = await openRecords({ dataDir, log });
+  const dataDir = storeDataDir('demo-staff');
+  const records = await openRecords({ dataDir, db: await lendStore(), log });
   const desk = openServiceDesk({ db: records.db, log, lang: 'en' });
+  // The console's test cost for scrypt (tests/api/support.ts): the production cost is 18 hashes of 64 MiB here.
+  const provision = () => provisionDemoStaff(records, desk, dataDir, log, Date.now, TEST_PASSWORD_COST);
   afterAll(async () => {
     await records.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -30,7 +33,7 @@ describe('demo staff', async () => {
 
   it('gives every role a sign-in, keeps it across starts, and renews it when the file is lost', async () => {
     await provisionDemoEstate(records, dataDir, log);
-    const first = await provisionDemoStaff(records, desk, dataDir, log);
+    const first = await provision();
     expect(first.map((s) => s.role).sort()).toEqual([
       'admin',
       'engineer',
@@ -44,15 +47,15 @@ describe('demo staff', async () => {
       const row = await logins.find(s.username);
       expect(await verifyPassword(s.password, row!.passwordHash!)).toBe(true);
     }
-    expect(await provisionDemoStaff(records, desk, dataDir, log)).toEqual(first);
+    expect(await provision()).toEqual(first);
     rmSync(join(dataDir, 'demo-sign-ins.json'));
-    const renewed = await provisionDemoStaff(records, desk, dataDir, log);
+    const renewed = await provision();
     expect(renewed[0]!.password).not.toBe(first[0]!.password);
     expect((await desk.listStaff('demo')).length).toBe(first.length);
   });
 
   it('puts an engineer and a guard on duty round the clock, once', async () => {
-    await provisionDemoStaff(records, desk, dataDir, log);
+    await provision();
     for (const trade of ['engineering', 'security'] as const) {
       const night = await desk.dutyNow({ site: 'demo', trade, at: new Date('2025-03-08T19:30:00Z') });
       expect(night.staffId).toBe(trade === 'engineering' ? 'engineer' : 'guard');
@@ -61,7 +64,7 @@ describe('demo staff', async () => {
   });
 
   it('divides the estate into two zones and schedules the night lighting round, once', async () => {
-    await provisionDemoStaff(records, desk, dataDir, log);
+    await provision();
     const zones = await desk.listZones('demo');
     expect(zones.map((z) => [z.id, z.buildings, z.people])).toEqual([
       ['north', ['B1', 'B2', 'B3'], { engineering: ['engineer'], security: ['guard'] }],

@@ -1,8 +1,8 @@
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { commandStoreSuite } from './store.suite.ts';
 
 commandStoreSuite(
   'embedded PGlite',
-  async () => ({ dataDir: migratedDataDir('commands') }),
+  async () => ({ dataDir: storeDataDir('commands'), db: await lendStore() }),
   async () => {},
 );

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   claimDueCommands,
+  type Db,
   expireCommands,
   getCommand,
   markAttemptFailed,
@@ -23,7 +24,7 @@ const TTL = 60_000;
 
 export function commandStoreSuite(
   name: string,
-  setup: () => Promise<{ databaseUrl?: string; dataDir: string }>,
+  setup: () => Promise<{ databaseUrl?: string; dataDir: string; db?: Db }>,
   teardown: () => Promise<void>,
 ) {
   describe(`device commands on ${name}`, () => {

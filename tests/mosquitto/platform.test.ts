@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import { dynsecFile } from '../../src/mosquitto/export.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
 import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 
 const SERVICE_SECRET = 'service-secret-platform-mosquitto-0';
 const ADMIN = { username: 'fm-dynsec-admin', password: 'admin-password-platform-0123' };
@@ -25,7 +26,7 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 10_000): Pro
 }
 
 describe('the platform on mosquitto', () => {
-  const dataDir = tempDir('platform-mosquitto');
+  const dataDir = migratedDataDir('platform-mosquitto');
   const fileDir = tempDir('platform-dynsec');
   let mosquitto: RunningServer;
   let platform: Platform;

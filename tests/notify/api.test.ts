@@ -10,13 +10,13 @@ import type { App } from '../../src/api/context.ts';
 import { startNotify } from '../../src/notify/index.ts';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../../src/records/service/index.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { notifyOptions } from './harness.ts';
 import { type Receivers, startReceivers } from './receivers.ts';
 
 const silent = pino({ level: 'silent' });
 const ADMIN = `fm_admin_${'n'.repeat(43)}`;
-const dir = migratedDataDir('notify-api');
+const dir = storeDataDir('notify-api');
 let records: Records;
 let desk: ServiceDesk;
 let app: App;
@@ -38,7 +38,7 @@ async function token(roles: string[], userId: string): Promise<string> {
 
 beforeAll(async () => {
   receivers = await startReceivers();
-  records = await openRecords({ dataDir: dir, log: silent });
+  records = await openRecords({ dataDir: dir, db: await lendStore(), log: silent });
   const options = notifyOptions(receivers.url);
   notify = startNotify({ db: records.db, log: silent, options, lang: 'en', intervalMs: 60_000 });
   desk = openServiceDesk({ db: records.db, log: silent, lang: 'en', outbox: notify.outbox });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import type { NotifyOptions } from '../../src/notify/config.ts';
 import { OutboxSender } from '../../src/notify/sender.ts';
 import { createOutboxHook } from '../../src/notify/stage.ts';
-import { openRecords, type Records } from '../../src/records/index.ts';
+import { type Db, openRecords, type Records } from '../../src/records/index.ts';
 import { openServiceDesk, type ServiceDesk } from '../../src/records/service/index.ts';
 import { type Receivers, SECRETS, SMS_TOKEN, startReceivers, WECOM_KEY } from './receivers.ts';
 
@@ -58,7 +58,7 @@ export function notifyOptions(url: string): NotifyOptions {
 
 export function notifySuite(
   name: string,
-  setup: () => Promise<{ databaseUrl?: string; dataDir: string }>,
+  setup: () => Promise<{ databaseUrl?: string; dataDir: string; db?: Db }>,
   teardown: () => Promise<void>,
   suites: ((h: () => NotifyHarness) => void)[],
 ): void {

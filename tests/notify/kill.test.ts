@@ -5,12 +5,13 @@
  * life drains the outbox. Every notification reaches the signed webhook, each key at least once,
  * no key that was never committed, and the receiver, dropping repeats by key, has each exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { openRecords } from '../../src/records/index.ts';
 import { migratedDataDir } from '../support/store.ts';
+import { go, startAhead } from '../support/turn.ts';
 import { startReceivers } from './receivers.ts';
 
 const ROUNDS = 20;
@@ -23,15 +24,24 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function life(url: string, mode: 'write' | 'drain', round: number, commits: number): Promise<number[]> {
-  const child = spawn(process.execPath, ['bin/run-ts.js', FIXTURE, dir, url, mode, String(round)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** A life of the fixture, loading while the one before it runs (turn.ts). */
+function lifeAhead(url: string, mode: 'write' | 'drain', round: number): ChildProcess {
+  const child = startAhead(FIXTURE, [dir, url, mode, String(round)]);
   alive.add(child);
+  return child;
+}
+
+function life(
+  child: ChildProcess,
+  mode: 'write' | 'drain',
+  round: number,
+  commits: number,
+): Promise<number[]> {
   const seen: number[] = [];
   let drained = false;
   let buffer = '';
   return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return reject(new Error(`notify life ${round} exited while loading`));
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const lines = buffer.split('\n');
@@ -56,6 +66,7 @@ function life(url: string, mode: 'write' | 'drain', round: number, commits: numb
       if (signal !== 'SIGKILL') reject(new Error(`life ${round} exited with ${code} before it was killed`));
       else resolve(seen);
     });
+    go(child);
   });
 }
 
@@ -64,10 +75,15 @@ it(`every notification is delivered, once by key, across ${ROUNDS} SIGKILLs betw
 }, async () => {
   const receivers = await startReceivers();
   try {
+    const url = `${receivers.url}/webhook`;
     const committed: number[] = [];
-    for (let round = 0; round < ROUNDS; round++)
-      committed.push(...(await life(`${receivers.url}/webhook`, 'write', round, 1 + (round % 3))));
-    await life(`${receivers.url}/webhook`, 'drain', ROUNDS, 0);
+    let next = lifeAhead(url, 'write', 0);
+    for (let round = 0; round < ROUNDS; round++) {
+      const current = next;
+      next = lifeAhead(url, round + 1 < ROUNDS ? 'write' : 'drain', round + 1);
+      committed.push(...(await life(current, 'write', round, 1 + (round % 3))));
+    }
+    await life(next, 'drain', ROUNDS, 0);
 
     const records = await openRecords({ dataDir: dir, log: pino({ level: 'silent' }) });
     try {

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { escalationTests } from './escalation.ts';
 import { notifySuite } from './harness.ts';
 import { outboxTests } from './outbox.ts';
@@ -8,8 +8,8 @@ let dir: string;
 notifySuite(
   'embedded PGlite',
   async () => {
-    dir = migratedDataDir('notify');
-    return { dataDir: dir };
+    dir = storeDataDir('notify');
+    return { dataDir: dir, db: await lendStore() };
   },
   async () => rmSync(dir, { recursive: true, force: true }),
   [outboxTests, escalationTests],

@@ -4,11 +4,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
-import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
+import { type RunningServer, startMosquitto } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 
 /** /health tells the truth: with the broker gone, fault detection is down and readiness fails. */
 describe('platform health', () => {
-  const dataDir = tempDir('health');
+  const dataDir = migratedDataDir('health');
   let mosquitto: RunningServer;
   let platform: Platform;
   const health = async () => {

@@ -6,12 +6,12 @@ import { createSimulate } from '../../src/commands/simulate.ts';
 import { registryProvisioner } from '../../src/commands/simulate-registry.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { until } from './support.ts';
 
 /** docs/simulators.md's one command against the running demo (`facility start` holds the registry). */
 describe('facility simulate against the running demo', () => {
-  const dataDir = tempDir('simdemo');
+  const dataDir = migratedDataDir('simdemo');
   let platform: Platform;
   let token: string;
   const log = pino({ level: 'silent' });

@@ -8,12 +8,12 @@ import { run as ingestCommand } from '../../src/commands/ingest.ts';
 import { loadConfig } from '../../src/config.ts';
 import { demoDevices } from '../../src/demo/estate.ts';
 import { type Platform, startPlatform } from '../../src/platform.ts';
-import { tempDir } from '../support/servers.ts';
+import { migratedDataDir } from '../support/store.ts';
 import { until } from './support.ts';
 
 /** The one-command start, in process: every service, the demo estate, a fault through to the front desk. */
 describe('facility start', () => {
-  const dataDir = tempDir('platform');
+  const dataDir = migratedDataDir('platform');
   let platform: Platform;
   let token: string;
   const api = async (path: string) => {

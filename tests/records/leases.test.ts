@@ -9,7 +9,7 @@ import { claimLeases, liveLeases, releaseLeases } from '../../src/records/leases
 import { runSingleton } from '../../src/records/singleton.ts';
 import { ownerOf } from '../../src/rules/ownership.ts';
 import { loadStates, saveStates } from '../../src/rules/store.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 const silent = pino({ level: 'silent' });
 const HOUR = 3_600_000;
@@ -17,7 +17,7 @@ const HOUR = 3_600_000;
 describe('leases', () => {
   let records: Records;
   beforeAll(async () => {
-    records = await openRecords({ dataDir: migratedDataDir('leases'), log: silent });
+    records = await openRecords({ dataDir: storeDataDir('leases'), db: await lendStore(), log: silent });
   });
   afterAll(async () => {
     await records?.close();

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { ownerOf, SiteOwnership } from '../../src/rules/ownership.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { silent } from './support.ts';
 
 const HOUR = 3_600_000;
@@ -14,7 +14,7 @@ describe('SiteOwnership', () => {
   let records: Records;
   const started: SiteOwnership[] = [];
   beforeAll(async () => {
-    records = await openRecords({ dataDir: migratedDataDir('ownership'), log: silent });
+    records = await openRecords({ dataDir: storeDataDir('ownership'), db: await lendStore(), log: silent });
     for (const id of ['o1', 'o2']) await records.addSite({ id, name: id });
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { type DecodedMessage, decode, encode } from '../../src/protocol/index.ts
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { createScope, type ScopeDeps } from '../../src/rules/scope.ts';
 import { saveStates } from '../../src/rules/store.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 import { registerEstate, SECRET, silent } from './support.ts';
 
 const HOUR = 3_600_000;
@@ -49,7 +49,7 @@ describe('createScope', () => {
   let records: Records;
   const lift = (deviceId: string) => ({ deviceId, kind: 'lift' as const, secret: SECRET, building: 'T1' });
   beforeAll(async () => {
-    records = await openRecords({ dataDir: migratedDataDir('scope'), log: silent });
+    records = await openRecords({ dataDir: storeDataDir('scope'), db: await lendStore(), log: silent });
     await registerEstate(records, 'p1', [lift('p1-L0'), lift('p1-L1')]);
     await registerEstate(records, 'p2', [lift('p2-L0')]);
   });

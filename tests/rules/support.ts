@@ -15,7 +15,7 @@ import { type Rules, rulesOptions, startRules } from '../../src/rules/index.ts';
 import type { RulesOptions } from '../../src/rules/options.ts';
 import { type AnyModel, createModel, type ModelSink, type SimDevice } from '../../src/simulators/index.ts';
 import { type RunningServer, startMosquitto, tempDir } from '../support/servers.ts';
-import { migratedDataDir } from '../support/store.ts';
+import { lendStore, storeDataDir } from '../support/shared-store.ts';
 
 export const silent = pino({ level: process.env.FM_TEST_LOG ?? 'silent' });
 export const SECRET = 'rules-test-secret-0123456789';
@@ -50,7 +50,8 @@ export async function openStore(
 ): Promise<Store> {
   const records = await openRecords({
     databaseUrl,
-    dataDir: databaseUrl ? tempDir('rules-data') : migratedDataDir('rules-data'),
+    dataDir: databaseUrl ? tempDir('rules-data') : storeDataDir('rules-data'),
+    db: databaseUrl ? undefined : await lendStore(),
     log: silent,
     now: clock.now,
   });

@@ -7,6 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, w
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freshCluster, PG_BIN, type Wrap } from './postgres-template.ts';
 
 export interface RunningServer {
   port: number;
@@ -137,14 +138,12 @@ export async function startMosquitto(extraConfig: string[] = [], fixedPort?: num
   };
 }
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
-
 /** PostgreSQL 15 in a temp cluster; runs as the `postgres` user when the tests run as root. */
 export async function startPostgres(): Promise<RunningServer & { url: string }> {
   requireBinary(`${PG_BIN}/initdb`, 'postgresql');
   const dir = tempDir('pg');
   const asRoot = process.getuid?.() === 0;
-  const wrap = (cmd: string, args: string[]): [string, string[]] =>
+  const wrap: Wrap = (cmd, args) =>
     asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -152,18 +151,7 @@ export async function startPostgres(): Promise<RunningServer & { url: string }> 
     chownSync(dir, uid, gid);
   }
   const data = join(dir, 'data');
-  const [initCmd, initArgs] = wrap(`${PG_BIN}/initdb`, [
-    '-D',
-    data,
-    '-U',
-    'fm',
-    '-A',
-    'trust',
-    '--no-sync',
-    '-E',
-    'UTF8',
-  ]);
-  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  freshCluster(data, wrap);
   const port = await freePort();
   const [cmd, args] = wrap(`${PG_BIN}/postgres`, [
     '-D',

@@ -5,6 +5,7 @@
  * production one minus PGlite's initdb.
  */
 import { constants, cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { tempDir } from './servers.ts';
@@ -35,4 +36,9 @@ export function migratedDataDir(prefix: string): string {
   // FICLONE: a copy-on-write clone where the filesystem has them (btrfs, XFS), else a plain copy.
   cpSync(run.template, join(dir, 'records'), { recursive: true, mode: constants.COPYFILE_FICLONE });
   return dir;
+}
+
+/** The run's store directory (a test's own data directories go there), or the system's outside vitest. */
+export function storeRoot(): string {
+  return provided()?.root ?? tmpdir();
 }

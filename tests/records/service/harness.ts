@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { openRecords, type Records, RecordsError } from '../../../src/records/index.ts';
+import { type Db, openRecords, type Records, RecordsError } from '../../../src/records/index.ts';
 import {
   type Actor,
   type DeskEvent,
@@ -57,7 +57,7 @@ export async function seedSite(h: Harness, site: string, timezone = 'Asia/Shangh
 
 export function serviceSuite(
   name: string,
-  setup: () => Promise<{ databaseUrl?: string; dataDir: string }>,
+  setup: () => Promise<{ databaseUrl?: string; dataDir: string; db?: Db }>,
   teardown: () => Promise<void>,
   suites: ((h: () => Harness) => void)[],
 ): void {

@@ -1,16 +1,18 @@
 /**
  * PGlite survives a SIGKILL (issue 3): a child writes records until it is killed mid-write; the next
  * child reopens the store and checks every record the previous ones reported committed; after the
- * twentieth kill the test reopens it once more and checks them all. About 30 s on an idle
- * two-core machine (each life is a Node start and a PGlite open); the timeout allows for a busy one.
+ * twentieth kill the test reopens it once more and checks them all. Each life is a Node start, the
+ * loading of src/ and a PGlite open; the next life starts and loads while the current one runs
+ * (support/turn.ts), and opens the store only after the kill. The timeout allows for a busy machine.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { openRecords } from '../../../src/records/index.ts';
 import { migratedDataDir } from '../../support/store.ts';
+import { go, startAhead } from '../../support/turn.ts';
 
 const ROUNDS = 20;
 const FIXTURE = 'tests/records/service/fixtures/write-records.ts';
@@ -28,18 +30,21 @@ interface Committed {
   content: string;
 }
 
-/** One life of the writer: verify what came before, commit `commits` records (or more), get killed. */
-function life(dir: string, round: number, known: Committed[], commits: number): Promise<Committed[]> {
-  const expectedFile = join(dir, 'expected.json');
-  writeFileSync(expectedFile, JSON.stringify(known));
-  const child = spawn(process.execPath, ['bin/run-ts.js', FIXTURE, dir, expectedFile, String(round)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  alive.add(child);
+/** One life of the writer, started ahead (turn.ts): verify what came before, commit `commits` records (or more), get killed. */
+function life(
+  child: ChildProcess,
+  dir: string,
+  round: number,
+  known: Committed[],
+  commits: number,
+): Promise<Committed[]> {
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify(known));
   const seen: Committed[] = [];
   let verified = false;
   let buffer = '';
   return new Promise((resolve, reject) => {
+    if (child.exitCode !== null)
+      return reject(new Error(`writer round ${round} exited with ${child.exitCode} while loading`));
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const lines = buffer.split('\n');
@@ -63,7 +68,15 @@ function life(dir: string, round: number, known: Committed[], commits: number): 
       else if (!verified) reject(new Error(`writer round ${round} did not verify the earlier records`));
       else resolve(seen);
     });
+    go(child);
   });
+}
+
+/** The writer of `round`, loading while the one before it runs. */
+function writer(dir: string, round: number): ChildProcess {
+  const child = startAhead(FIXTURE, [dir, join(dir, 'expected.json'), String(round)]);
+  alive.add(child);
+  return child;
 }
 
 async function chain(): Promise<{ dir: string; committed: Committed[] }> {
@@ -72,8 +85,12 @@ async function chain(): Promise<{ dir: string; committed: Committed[] }> {
   dirs.push(dir);
   const known: Committed[] = [];
   // Killed after one to three commits: the kill lands in the middle of the next write.
-  for (let round = 0; round < ROUNDS; round++)
-    known.push(...(await life(dir, round, known, 1 + (round % 3))));
+  let next = writer(dir, 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    const current = next;
+    if (round + 1 < ROUNDS) next = writer(dir, round + 1);
+    known.push(...(await life(current, dir, round, known, 1 + (round % 3))));
+  }
   return { dir, committed: known };
 }
 

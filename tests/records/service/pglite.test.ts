@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { migratedDataDir } from '../../support/store.ts';
+import { lendStore, storeDataDir } from '../../support/shared-store.ts';
 import { clockTests } from './clock.ts';
 import { serviceSuite } from './harness.ts';
 import { incidentTests } from './incidents.ts';
@@ -14,8 +14,8 @@ let dir: string;
 serviceSuite(
   'embedded PGlite',
   async () => {
-    dir = migratedDataDir('service');
-    return { dataDir: dir };
+    dir = storeDataDir('service');
+    return { dataDir: dir, db: await lendStore() };
   },
   async () => rmSync(dir, { recursive: true, force: true }),
   [
