@@ -16,16 +16,27 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether `port` can be bound on 127.0.0.1 now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port free on 127.0.0.1 for a server about to start, below Linux's ephemeral range (32768-60999):
+ * the kernel hands ports of that range to every port-0 bind and outgoing connection, so one chosen
+ * there could be taken before the server binds it, or before a killed server starts again on it.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free port found between 10000 and 32000 on 127.0.0.1');
 }
 
 export function tempDir(prefix: string): string {
