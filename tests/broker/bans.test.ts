@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureBans, FlapDetector } from '../../src/broker/bans.ts';
 import type { Broker } from '../../src/broker/index.ts';
-import {
-  brokerWith,
-  connect,
-  device,
-  MemoryDirectory,
-  refusalCode,
-  SERVICE_SECRET,
-  service,
-} from './support.ts';
+import { brokerWith, connect, device, MemoryDirectory, refusalCode, service } from './support.ts';
 
 const bans = { flapConnects: 4, authFailures: 6, windowMs: 60_000, banMs: 300_000 };
 
@@ -59,13 +51,7 @@ describe('bans: failed authentications count against their address', () => {
     expect(await refusalCode(device(broker, 'L-1', { password: 'wrong-again' }))).toBe(5);
     expect(broker.counters().refusals['address-ban']).toBe(1);
     await (await device(broker, 'L-1')).endAsync();
-    await (
-      await connect(broker, {
-        clientId: 'service.api',
-        username: 'service.api',
-        password: SERVICE_SECRET,
-      })
-    ).endAsync();
+    await (await service(broker, 'api')).endAsync();
   });
 });
 

@@ -17,11 +17,9 @@ import { type RunningServer, startRedis, tempDir } from '../support/servers.ts';
 import {
   brokerWith,
   collect,
-  connect,
   device,
   MemoryDirectory,
   refusalCode,
-  SERVICE_SECRET,
   service,
   sleep,
   testOptions,
@@ -144,12 +142,7 @@ it('lets a device on node 1 and a service on node 2 see each other', async () =>
 it('answers a persistent session subscribing to several filters in one SUBSCRIBE, and delivers on each', async () => {
   const [one, two] = nodes as [Broker, Broker];
   const d = devices[0]!;
-  const svc = await connect(two, {
-    clientId: 'service.multi',
-    username: 'service.multi',
-    password: SERVICE_SECRET,
-    clean: false,
-  });
+  const svc = await service(two, 'multi', { clean: false });
   const seen = collect(svc);
   const filters = [`fm/${SITE}/+/+/telemetry`, `fm/${SITE}/+/+/status`, `fm/${SITE}/+/+/event`];
   // aedes stored the whole list once per filter, and all but one of those stores never settled on
@@ -179,12 +172,7 @@ it('answers a persistent session subscribing to several filters in one SUBSCRIBE
 it('delivers a retained status that a reading published right after it overtook on the way', async () => {
   const [one, two] = nodes as [Broker, Broker];
   const d = devices[2]!;
-  const svc = await connect(two, {
-    clientId: 'service.overtaken',
-    username: 'service.overtaken',
-    password: SERVICE_SECRET,
-    clean: false,
-  });
+  const svc = await service(two, 'overtaken', { clean: false });
   const seen = collect(svc);
   await svc.subscribeAsync([`fm/${SITE}/+/+/telemetry`, `fm/${SITE}/+/+/status`], { qos: 1 });
   await sleep(200); // the subscriptions reach the other node through the bus

@@ -6,16 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { REMEMBERED } from '../../src/broker/dedupe.ts';
 import type { Broker } from '../../src/broker/index.ts';
-import {
-  brokerWith,
-  collect,
-  connect,
-  device,
-  MemoryDirectory,
-  SERVICE_SECRET,
-  sleep,
-  until,
-} from './support.ts';
+import { brokerWith, collect, device, MemoryDirectory, service, sleep, until } from './support.ts';
 
 const directory = new MemoryDirectory();
 let broker: Broker;
@@ -30,12 +21,7 @@ it.each([
   ['a persistent', false],
   ['a clean', true],
 ])('hands %s session one copy of a message its overlapping subscriptions all match', async (_, clean) => {
-  const svc = await connect(broker, {
-    clientId: `service.overlap-${clean}`,
-    username: `service.overlap-${clean}`,
-    password: SERVICE_SECRET,
-    clean,
-  });
+  const svc = await service(broker, `overlap-${clean}`, { clean });
   const seen = collect(svc);
   await svc.subscribeAsync(['fm/demo/#', 'fm/demo/lift/+/telemetry', 'fm/demo/+/L-9/telemetry'], { qos: 1 });
   const dev = await device(broker, 'L-9');
@@ -53,11 +39,7 @@ it.each([
 });
 
 it('still hands one copy each once the client has been handed more messages than it remembers', async () => {
-  const svc = await connect(broker, {
-    clientId: 'service.overlap-many',
-    username: 'service.overlap-many',
-    password: SERVICE_SECRET,
-  });
+  const svc = await service(broker, 'overlap-many');
   const seen = collect(svc);
   await svc.subscribeAsync(['fm/demo/#', 'fm/demo/lift/+/telemetry'], { qos: 0 });
   const dev = await device(broker, 'L-9');

@@ -117,11 +117,12 @@ export function device(broker: Broker, id: string, extra: IClientOptions = {}): 
   return connect(broker, { clientId: id, username: id, password: SECRET, ...extra });
 }
 
-export function service(broker: Broker, name = 'ingest'): Promise<MqttClient> {
+export function service(broker: Broker, name = 'ingest', extra: IClientOptions = {}): Promise<MqttClient> {
   return connect(broker, {
     clientId: `service.${name}`,
     username: `service.${name}`,
     password: SERVICE_SECRET,
+    ...extra,
   });
 }
 
