@@ -12,6 +12,38 @@ type DedupingClient = Client & {
 export const REMEMBERED = 2048;
 
 /**
+ * The last REMEMBERED messages handed to one client, by node and number: a Set for the lookup and a
+ * ring, oldest first, that grows with what the client is handed (most devices are handed a command
+ * now and then, so nothing is allocated up front).
+ */
+class Handed {
+  readonly #seen = new Set<string>();
+  readonly #ring: string[] = [];
+  #oldest = 0;
+
+  /** Remembers `key`; false when it was already remembered. */
+  add(key: string): boolean {
+    if (this.#seen.has(key)) return false;
+    this.#seen.add(key);
+    if (this.#ring.length < REMEMBERED) this.#ring.push(key);
+    else {
+      this.#seen.delete(this.#ring[this.#oldest]!);
+      this.#ring[this.#oldest] = key;
+      this.#oldest = (this.#oldest + 1) % REMEMBERED;
+    }
+    return true;
+  }
+}
+
+/** Each connected client's memory, for its session's queue as well as its live deliveries. */
+const handed = new WeakMap<object, Handed>();
+
+/** A message's identity across the cluster; none for one without a node (retained, sent at SUBSCRIBE). */
+function keyOf({ brokerId, brokerCounter }: Delivered): string | undefined {
+  return brokerId && brokerCounter !== undefined ? `${brokerId}:${brokerCounter}` : undefined;
+}
+
+/**
  * Every message goes to a client once, whatever order messages reach it in.
  *
  * aedes hands a message to a client once per matching subscription (`a/#` and `a/b` both match
@@ -33,33 +65,42 @@ export const REMEMBERED = 2048;
  */
 export function dedupeExactly(client: Client): void {
   const c = client as DedupingClient;
-  // The keys, and the same keys oldest first in a ring that grows to REMEMBERED with what the client
-  // is handed (most devices are handed a command now and then, so nothing is allocated up front).
-  const seen = new Set<string>();
-  const ring: string[] = [];
-  let oldest = 0;
+  const memory = new Handed();
+  handed.set(c, memory);
   const exact =
     (deliver: Deliver, qos: boolean): Deliver =>
     (packet, done) => {
       const { brokerId, brokerCounter, qos: packetQos } = packet as Delivered;
-      // Without a node (retained messages sent at SUBSCRIBE) aedes does not dedupe either, and
+      const key = keyOf(packet as Delivered);
       // `deliverQoS` hands a QoS 0 message to `deliver0`, which checks it.
-      if (brokerId && brokerCounter !== undefined && (!qos || packetQos !== 0)) {
-        const key = `${brokerId}:${brokerCounter}`;
-        if (seen.has(key)) c.duplicates[brokerId] = brokerCounter;
-        else {
-          delete c.duplicates[brokerId];
-          seen.add(key);
-          if (ring.length < REMEMBERED) ring.push(key);
-          else {
-            seen.delete(ring[oldest]!);
-            ring[oldest] = key;
-            oldest = (oldest + 1) % REMEMBERED;
-          }
-        }
+      if (brokerId && key && (!qos || packetQos !== 0)) {
+        if (memory.add(key)) delete c.duplicates[brokerId];
+        else c.duplicates[brokerId] = brokerCounter!;
       }
       deliver(packet, done);
     };
   c.deliverQoS = exact(c.deliverQoS, true);
   c.deliver0 = exact(c.deliver0, false);
+}
+
+type QueuedStream = (client: object) => AsyncIterable<Delivered>;
+
+/**
+ * A resuming persistent session's queue is written to its client directly (aedes
+ * handlers/connect.js, emptyQueue), past the check above. A message published just before the
+ * client came back is both queued (aedes queues a QoS 1 message for persistent sessions before it
+ * puts it on the bus) and, once the session's subscriptions are restored, delivered live: the
+ * client got it twice. The queue as the broker reads it now skips a message its client was already
+ * handed live (that copy's PUBACK clears it from the queue) and remembers the ones it sends, so
+ * that a live copy arriving after them is dropped instead.
+ */
+export function queueOnceBesideLive(persistence: { outgoingStream: QueuedStream }): void {
+  const stream = persistence.outgoingStream.bind(persistence);
+  persistence.outgoingStream = async function* once(client) {
+    const memory = handed.get(client);
+    for await (const packet of stream(client)) {
+      const key = keyOf(packet);
+      if (!memory || !key || memory.add(key)) yield packet;
+    }
+  };
 }

@@ -10,7 +10,7 @@ import { FailureBans, FlapDetector } from './bans.ts';
 import { type ClusterParts, clusterParts, followConnections, originOf, shareBans } from './cluster.ts';
 import { connackSent, holdUntilConnack } from './connack-first.ts';
 import { type BrokerCounters, BrokerStats, type RefusalReason } from './counters.ts';
-import { dedupeExactly } from './dedupe.ts';
+import { dedupeExactly, queueOnceBesideLive } from './dedupe.ts';
 import { CONNECT_TIMEOUT_MS, guardConnection, remoteAddress } from './framing.ts';
 import { DeliveryGate } from './gate.ts';
 import { type Address, type Listener, listenTcp, listenTls, listenWebSocket } from './listeners.ts';
@@ -161,6 +161,9 @@ export async function startBroker({
     await cluster?.close();
     throw err;
   }
+  queueOnceBesideLive(
+    (aedes as unknown as { persistence: Parameters<typeof queueOnceBesideLive>[0] }).persistence,
+  );
   if (cluster) {
     await shareBans(aedes, cluster.nodeId, { flap: flapping, failure: failures }, now);
     connectedTo = await followConnections(aedes);

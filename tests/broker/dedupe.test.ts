@@ -4,7 +4,7 @@
  * way, is in cluster-bus.test.ts and cluster.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { REMEMBERED } from '../../src/broker/dedupe.ts';
+import { dedupeExactly, queueOnceBesideLive, REMEMBERED } from '../../src/broker/dedupe.ts';
 import type { Broker } from '../../src/broker/index.ts';
 import { brokerWith, collect, device, MemoryDirectory, service, sleep, until } from './support.ts';
 
@@ -51,4 +51,35 @@ it('still hands one copy each once the client has been handed more messages than
   expect(seen).toHaveLength(count);
   expect(new Set(seen.map((m) => JSON.parse(m.payload).seq)).size).toBe(count);
   await Promise.all([svc.endAsync(), dev.endAsync()]);
+});
+
+it("skips in a resuming session's queue what its client was handed live, and drops a live copy of what the queue sent", async () => {
+  // aedes's side, as lib/client.js has it: its copy check, then the write.
+  const written: number[] = [];
+  const client = {
+    duplicates: {} as Record<string, number>,
+    deliverQoS(packet: { brokerId: string; brokerCounter: number }, done: () => void) {
+      if ((client.duplicates[packet.brokerId] ?? 0) < packet.brokerCounter) {
+        client.duplicates[packet.brokerId] = packet.brokerCounter;
+        written.push(packet.brokerCounter);
+      }
+      done();
+    },
+    deliver0() {},
+  };
+  const message = (n: number) => ({ brokerId: 'node-1', brokerCounter: n, qos: 1 });
+  const queued = [message(1), message(2), message(3)];
+  const persistence = {
+    async *outgoingStream(_client: object) {
+      yield* queued;
+    },
+  };
+  dedupeExactly(client as never);
+  queueOnceBesideLive(persistence);
+  // Message 3 reaches the client live before its queue is read; message 1 live after the queue.
+  client.deliverQoS(message(3), () => {});
+  const fromQueue: number[] = [];
+  for await (const p of persistence.outgoingStream(client)) fromQueue.push(p.brokerCounter);
+  client.deliverQoS(message(1), () => {});
+  expect({ live: written, fromQueue }).toEqual({ live: [3], fromQueue: [1, 2] });
 });
