@@ -12,7 +12,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecords, type Records } from '../../src/records/index.ts';
 import { type RunningServer, startPostgres, startRedis, tempDir } from '../support/servers.ts';
-import { collect, SECRET, sleep, until } from './support.ts';
+import { collect, type Received, SECRET, sleep, until } from './support.ts';
 
 const SERVICE_SECRET = 'service-secret-for-cluster-0123456789';
 const SITE = 'estate-k';
@@ -60,13 +60,19 @@ function startNode(env: Record<string, string>): Promise<Node> {
   });
 }
 
-function connectTo(port: number, options: IClientOptions): Promise<MqttClient> {
+/**
+ * `into` collects the client's messages from its first packet on: mqtt.js emits a message that
+ * arrives in the same read as the CONNACK (a resuming session's queue) before anything awaiting the
+ * connection can listen.
+ */
+function connectTo(port: number, options: IClientOptions, into?: Received[]): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
       reconnectPeriod: 0,
       connectTimeout: 5000,
       ...options,
     });
+    if (into) collect(client, into);
     cleanup.push(() => client.end(true));
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
@@ -78,13 +84,12 @@ function connectTo(port: number, options: IClientOptions): Promise<MqttClient> {
 }
 const deviceOn = (port: number, id: string, extra: IClientOptions = {}) =>
   connectTo(port, { clientId: id, username: id, password: SECRET, ...extra });
-const serviceOn = (port: number, name: string, extra: IClientOptions = {}) =>
-  connectTo(port, {
-    clientId: `service.${name}`,
-    username: `service.${name}`,
-    password: SERVICE_SECRET,
-    ...extra,
-  });
+const serviceOn = (port: number, name: string, extra: IClientOptions = {}, into?: Received[]) =>
+  connectTo(
+    port,
+    { clientId: `service.${name}`, username: `service.${name}`, password: SERVICE_SECRET, ...extra },
+    into,
+  );
 const topic = (id: string, channel: string) => `fm/${SITE}/lift/${id}/${channel}`;
 const closed = (c: MqttClient) =>
   new Promise<void>((r) => (c.disconnected ? r() : c.once('close', () => r())));
@@ -193,8 +198,8 @@ describe("node A's death (SIGKILL)", () => {
     // the CONNACK [MQTT-3.2.0-1] (src/broker/connack-first.ts).
     // The keeper comes back on node B (where a balancer would place it with A gone): it subscribes
     // to nothing, so the events below can only come from its session in Redis.
-    const back = await serviceOn(b.port, 'keeper', { clean: false });
-    const events = collect(back);
+    const events: Received[] = [];
+    await serviceOn(b.port, 'keeper', { clean: false }, events);
     await until(() => events.length >= 3, 10_000);
     expect(events.map((m) => JSON.parse(m.payload).seq)).toEqual([1, 2, 3]);
 

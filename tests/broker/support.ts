@@ -134,8 +134,10 @@ export function refusalCode(promise: Promise<unknown>): Promise<number | string>
 }
 
 /** Collects messages a client receives. */
-export function collect(client: MqttClient): { topic: string; payload: string }[] {
-  const got: { topic: string; payload: string }[] = [];
+export type Received = { topic: string; payload: string };
+
+/** The messages `client` receives, into `got`: pass it before the CONNACK when a session's queue may follow in the same read. */
+export function collect(client: MqttClient, got: Received[] = []): Received[] {
   client.on('message', (topic, payload) => got.push({ topic, payload: payload.toString() }));
   return got;
 }
