@@ -4,6 +4,7 @@
  * Everything but the readings and the heartbeat clock is saved, so a restart neither repeats nor loses.
  */
 
+import type { DecodedMessage } from '../protocol/index.ts';
 import { type DeviceInfo, type Effective, effectiveRules } from './compile.ts';
 import { READINGS_KEPT, type Reading } from './evidence.ts';
 import type { RuleFile } from './rule-file.ts';
@@ -34,6 +35,13 @@ export interface SavedDevice {
 
 export const HEARTBEAT = 'heartbeat';
 export const OFFLINE = 'offline';
+
+/**
+ * Whether a message restarts its device's heartbeat clock: a reading, or the device coming online
+ * (after reconnecting, the first reading is at most one interval away).
+ */
+export const showsAlive = (m: DecodedMessage): boolean =>
+  m.channel === 'telemetry' || (m.channel === 'status' && m.data.state !== 'offline');
 
 export class DeviceRuntime {
   eff: Effective;

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { type DecodedMessage, resolveTimestamp } from '../protocol/index.ts';
 import type { Action } from './action.ts';
 import { type DeviceInfo, FALLBACK_OUTCOME, judge } from './compile.ts';
-import { DeviceRuntime, HEARTBEAT, type Latch, OFFLINE, type SavedDevice } from './device.ts';
+import { DeviceRuntime, HEARTBEAT, type Latch, OFFLINE, type SavedDevice, showsAlive } from './device.ts';
 import { raiseAction } from './raise.ts';
 import type { Outcome, RuleFile } from './rule-file.ts';
 import { StormWatch } from './storm.ts';
@@ -54,10 +54,25 @@ export class Engine {
     for (const id of this.devices.keys()) if (!seen.has(id)) this.devices.delete(id);
   }
 
-  /** Devices of sites this worker has just taken (several workers): added beside the others. */
-  addDevices(list: readonly DeviceInfo[], now: number): void {
-    for (const info of list)
-      if (!this.devices.has(info.id)) this.devices.set(info.id, new DeviceRuntime(info, this.o.file, now));
+  /**
+   * Devices of sites this worker has just taken (several workers): added beside the others. A
+   * device's heartbeat clock starts where this worker last heard it alive, `heardAt` (every worker
+   * hears every site: sharing.ts), or where its link last came up if that is later; a device it has
+   * not heard starts now. So a device silent since before a handover is found `heartbeat_lost` its
+   * intervals after its last reading, as its old owner would have found it, not after the handover.
+   */
+  addDevices(
+    list: readonly DeviceInfo[],
+    now: number,
+    heardAt: (deviceId: string) => number | undefined = () => undefined,
+  ): void {
+    for (const info of list) {
+      if (this.devices.has(info.id)) continue;
+      const heard = heardAt(info.id);
+      const clock =
+        heard === undefined || this.linkedSince === undefined ? now : Math.max(heard, this.linkedSince);
+      this.devices.set(info.id, new DeviceRuntime(info, this.o.file, Math.min(clock, now)));
+    }
   }
 
   /** Sites handed over or lost: their devices' state now lives in another worker. */
@@ -100,9 +115,9 @@ export class Engine {
       return;
     }
     const at = resolveTimestamp(m.data.ts, now);
+    if (showsAlive(m)) d.lastSeen = Math.max(d.lastSeen, now);
     if (m.channel === 'telemetry') {
       const data = m.data as unknown as Record<string, unknown>;
-      d.lastSeen = Math.max(d.lastSeen, now);
       d.addReading({ ts: at, data });
       this.feed(d, HEARTBEAT, false, at, now);
       for (const rule of d.eff.rules) {
@@ -125,8 +140,6 @@ export class Engine {
     } else {
       d.offline = m.data.state === 'offline';
       d.dirty = true;
-      // Connecting again restarts the heartbeat clock: the first reading is at most one interval away.
-      if (!d.offline) d.lastSeen = Math.max(d.lastSeen, now);
       this.feed(d, OFFLINE, d.offline, at, now);
     }
   }
@@ -138,15 +151,19 @@ export class Engine {
    */
   linkLost(): void {
     this.linked = false;
+    this.linkedSince = undefined;
   }
 
   /** The link is back: every heartbeat clock restarts, as on a device's own reconnect. */
   linkRestored(now: number): void {
     this.linked = true;
+    this.linkedSince = now;
     for (const d of this.devices.values()) d.lastSeen = Math.max(d.lastSeen, now);
   }
 
   private linked = true;
+  /** Since when the link has been up without a break (undefined before it first came up). */
+  private linkedSince: number | undefined;
 
   tick(now: number): void {
     for (const d of this.devices.values()) {

@@ -13,6 +13,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { DecodedMessage } from '../protocol/index.ts';
 import type { Db } from '../records/index.ts';
+import { showsAlive } from './device.ts';
 import type { Engine } from './engine.ts';
 import { SiteOwnership } from './ownership.ts';
 import { loadDevices, loadStates } from './store.ts';
@@ -66,6 +67,8 @@ export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promi
   const { db, engine } = deps;
   const owned = new Set<string>();
   const kept = new Map<string, Kept[]>();
+  /** When this worker last heard each device alive, whoever held its site: its clock, should it take the site. */
+  const heard = new Map<string, number>();
   const keepMs = 3 * deps.ttlMs;
 
   const prune = (list: Kept[], at: number) => {
@@ -86,7 +89,7 @@ export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promi
         const list = await loadDevices(db, sites);
         const states = await loadStates(db, [...list.map((d) => d.id), ...sites.map((s) => `site:${s}`)]);
         // From here on synchronous: no message can come between the restore, the replay and owning.
-        engine.addDevices(list, deps.now());
+        engine.addDevices(list, deps.now(), (id) => heard.get(id));
         const saved = new Map<string, number>();
         for (const s of states) {
           engine.restore(s.id, s.state);
@@ -125,6 +128,7 @@ export function createSharing(deps: SharingDeps): SiteSharing & { start(): Promi
     owned,
     keep: (message) => {
       const at = deps.now();
+      if (showsAlive(message)) heard.set(message.deviceId, at);
       let list = kept.get(message.site);
       if (!list) {
         list = [];

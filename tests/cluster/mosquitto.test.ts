@@ -187,8 +187,9 @@ it('loses no reading but those mosquitto acknowledged around its own death, open
   await ingestB.kill();
   await at(24);
   await ingestB.start();
-  // Between the scenario's link faults: a heartbeat clock is not handed over with a site (docs/rules.md),
-  // so a heartbeat loss shorter than two handovers and its limit (seconds here) would go unseen.
+  // Between the scenario's link faults: rules A, started again, has heard the devices of the sites it
+  // takes back only since it came up, so a device silent from before then would start its heartbeat
+  // clock at the handover (docs/rules.md) and a loss of a few seconds here could go unseen.
   await at(48);
   await rulesA.kill();
   await at(50);

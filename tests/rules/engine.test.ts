@@ -126,6 +126,38 @@ describe('rules engine, driven directly', () => {
     expect(kinds(h.actions)).toEqual(['raise:P4:heartbeat_lost']);
   });
 
+  it('starts the heartbeat clock of a device on a site it takes where it last heard the device', () => {
+    // Every worker hears every site (rules/sharing.ts); it takes P5's and P6's site at T0 + 60 s.
+    const h = harness([]);
+    h.engine.linkRestored(T0);
+    h.silence(60_000);
+    const raises = () => h.actions.filter((a): a is Extract<Action, { type: 'raise' }> => a.type === 'raise');
+    h.engine.addDevices([pump('P5'), pump('P6')], h.now(), (id) => (id === 'P5' ? T0 + 20_000 : undefined));
+    // P5 was last heard at T0 + 20 s: silent past 3 intervals (30 s) since T0 + 50 s, before the handover.
+    h.silence(25_000); // and the storm watch's settling (settleS)
+    expect(raises().map((a) => [a.deviceId, a.fault, a.occurredAt])).toEqual([
+      ['P5', 'heartbeat_lost', T0 + 50_000],
+    ]);
+    // P6 was never heard: its clock starts at the handover.
+    h.silence(30_000);
+    expect(raises().map((a) => [a.deviceId, a.occurredAt])).toEqual([
+      ['P5', T0 + 50_000],
+      ['P6', T0 + 90_000],
+    ]);
+
+    // Heard before this worker's link last came back: the clock starts at the link's return.
+    const back = harness([]);
+    back.engine.linkRestored(T0);
+    back.engine.linkLost();
+    back.silence(20_000);
+    back.engine.linkRestored(back.now());
+    back.silence(10_000);
+    back.engine.addDevices([pump('P7')], back.now(), () => T0 + 5_000);
+    back.silence(60_000);
+    const raise = back.actions.find((a) => a.type === 'raise');
+    expect(raise?.type === 'raise' && raise.occurredAt).toBe(T0 + 20_000 + 30_000);
+  });
+
   it('gives one record to a device that falls silent, and nothing while a maintenance window covers it', () => {
     const h = harness([pump('P2')]);
     h.run(30_000, ['P2'], 0.5);

@@ -18,28 +18,38 @@ const HOUR = 3_600_000;
 function fakeEngine() {
   const calls: string[] = [];
   const devices = new Set<string>();
+  /** Where each device taken with its site starts its heartbeat clock, as the scope said. */
+  const heard: Record<string, number | undefined> = {};
   const engine: ScopeDeps['engine'] = {
     setDevices: (list) => {
       devices.clear();
       for (const d of list) devices.add(d.id);
     },
-    addDevices: (list) => {
-      for (const d of list) devices.add(d.id);
+    addDevices: (list, _now, heardAt) => {
+      for (const d of list) {
+        devices.add(d.id);
+        heard[d.id] = heardAt?.(d.id);
+      }
     },
     restore: (id) => calls.push(`restore ${id}`),
     handle: (m) => calls.push(`handle ${m.deviceId} ${(m.data as { seq: number }).seq}`),
     dropSites: (sites) => calls.push(`drop ${sites.join(',')}`),
   };
-  return { engine, calls, devices };
+  return { engine, calls, devices, heard };
 }
 
 let seq = 0;
 function alarm(site: string, deviceId: string): DecodedMessage {
-  const m = encode({ site, kind: 'lift', deviceId }, 'event', {
-    seq: ++seq,
-    code: 'alarm_button',
-    state: 'raised',
-  });
+  return decoded(
+    encode({ site, kind: 'lift', deviceId }, 'event', { seq: ++seq, code: 'alarm_button', state: 'raised' }),
+  );
+}
+
+function status(site: string, deviceId: string, state: 'online' | 'offline'): DecodedMessage {
+  return decoded(encode({ site, kind: 'lift', deviceId }, 'status', { seq: ++seq, state }));
+}
+
+function decoded(m: { topic: string; payload: string }): DecodedMessage {
   const r = decode(m.topic, Buffer.from(m.payload));
   if (!r.ok) throw new Error(r.detail);
   return r.message;
@@ -57,7 +67,7 @@ describe('createScope', () => {
     await records?.close();
   });
 
-  const scopeOf = (workerId: string, shared: boolean, engine: ScopeDeps['engine']) => {
+  const scopeOf = (workerId: string, shared: boolean, engine: ScopeDeps['engine'], now = () => 0) => {
     let windowReloads = 0;
     const scope = createScope({
       db: records.db,
@@ -66,7 +76,7 @@ describe('createScope', () => {
       shared,
       workerId,
       ttlMs: HOUR, // no renewal comes due during the test: rounds happen on start, refresh and leave
-      now: () => 0,
+      now,
       reloadWindows: async () => {
         windowReloads++;
       },
@@ -121,5 +131,26 @@ describe('createScope', () => {
     // Leaving without handing over (the database is away): nothing is dropped here.
     await wb.scope.leave(true);
     expect(b.calls.filter((c) => c.startsWith('drop'))).toEqual([]);
+  });
+
+  it('shared: the taker starts each heartbeat clock where it last heard the device alive', async () => {
+    await records.db.query('DELETE FROM leases'); // the last test's worker left its leases to lapse
+    const a = fakeEngine();
+    const wa = scopeOf('wa-clock', true, a.engine);
+    await wa.scope.start();
+    const b = fakeEngine();
+    let t = 1000;
+    const wb = scopeOf('wb-clock', true, b.engine, () => t);
+    wb.scope.admit(status('p1', 'p1-L0', 'online'));
+    t = 2000;
+    wb.scope.admit(status('p1', 'p1-L1', 'offline')); // going offline says it is not alive
+    wb.scope.admit(alarm('p2', 'p2-L0')); // an event restarts no heartbeat clock (engine.ts)
+    t = 3000;
+    wb.scope.admit(status('p1', 'p1-L0', 'online'));
+    await wa.scope.leave(false);
+    t = 9000;
+    await wb.scope.start();
+    expect(b.heard).toEqual({ 'p1-L0': 3000, 'p1-L1': undefined, 'p2-L0': undefined });
+    await wb.scope.leave(false);
   });
 });
