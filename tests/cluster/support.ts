@@ -274,6 +274,28 @@ export async function shortDeadlines(address: string, sites: readonly string[]):
 }
 
 /** Of two API replicas, the one holding the SLA clock's lease now, and the other. */
+/**
+ * Kills a rules worker and starts it again as soon as `survivor` holds every site: its sites have
+ * moved, and it comes back at once. A worker has heard the devices of the sites it takes back only
+ * since it came up (a device silent from before then starts its heartbeat clock at the handover,
+ * docs/rules.md), so the sooner it is back, the shorter a link fault it can miss.
+ */
+export async function killRulesWorker(records: Records, worker: Service, survivor: string, sites: string[]) {
+  await worker.kill();
+  await until(
+    `${survivor} holding every site`,
+    async () => {
+      const held = await records.db.query<{ holder: string }>(
+        'SELECT holder FROM leases WHERE name = ANY($1::text[]) AND expires_at > now()',
+        [sites.map((s) => `rules-site:${s}`)],
+      );
+      return held.length === sites.length && held.every((h) => h.holder === survivor);
+    },
+    10_000,
+  );
+  await worker.start();
+}
+
 export async function clockHolder(
   records: Records,
   replicas: [Service, Service],
