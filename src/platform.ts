@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { apiOptionsFromConfig, type RunningApi, startApi } from './api/index.ts';
-import { type Broker, brokerOptionsFromConfig, startBroker } from './broker/index.ts';
+import type { RunningApi } from './api/index.ts';
+import type { Broker } from './broker/index.ts';
 import { systemClock } from './clock.ts';
 import { type Config, planSettings } from './config.ts';
-import {
-  DEMO_SITE,
-  type DemoFaultOptions,
-  type DemoSignIn,
-  provisionDemoEstate,
-  provisionDemoPlans,
-  provisionDemoStaff,
-  runDemoFleet,
-  startDemoFaults,
-} from './demo/index.ts';
-import { type CommandSender, startCommandSender } from './device-commands/index.ts';
+import type { DemoFaultOptions, DemoSignIn } from './demo/index.ts';
+import type { CommandSender } from './device-commands/index.ts';
 import { influxQuery, ingestMqttOptions, ingestOptionsFromConfig, startIngest } from './ingest/index.ts';
 import type { Logger } from './log.ts';
-import { startDynsecSync } from './mosquitto/index.ts';
 import { notifyOptionsFromConfig, type RunningNotify, startNotify } from './notify/index.ts';
 import { openRecords, type Records } from './records/index.ts';
 import { openServiceDesk, type ServiceDesk } from './records/service/index.ts';
@@ -115,7 +105,7 @@ export async function startServices({
     const mosquitto = config.FM_MOSQUITTO_ADMIN_URL
       ? started(
           'mosquitto-sync',
-          await startDynsecSync({
+          await (await import('./mosquitto/index.ts')).startDynsecSync({
             admin: {
               url: config.FM_MOSQUITTO_ADMIN_URL,
               username: config.FM_MOSQUITTO_ADMIN_USER,
@@ -152,25 +142,28 @@ export async function startServices({
     if (has('api')) desk.start();
     running.push({ name: 'desk', stop: async () => desk.stop() });
     // Registered before ingest and rules start, so they know the demo devices from their first message.
-    const credentials = demo
-      ? await provisionDemoEstate(records, config.FM_DATA_DIR, log.child({ service: 'demo' }))
+    const demoKit = demo ? await import('./demo/index.ts') : undefined;
+    const credentials = demoKit
+      ? await demoKit.provisionDemoEstate(records, config.FM_DATA_DIR, log.child({ service: 'demo' }))
       : [];
-    const signIns: DemoSignIn[] = demo
-      ? await provisionDemoStaff(records, desk, config.FM_DATA_DIR, log.child({ service: 'demo' }))
+    const signIns: DemoSignIn[] = demoKit
+      ? await demoKit.provisionDemoStaff(records, desk, config.FM_DATA_DIR, log.child({ service: 'demo' }))
       : [];
-    if (demo) await provisionDemoPlans(desk, log.child({ service: 'demo' }));
+    if (demoKit) await demoKit.provisionDemoPlans(desk, log.child({ service: 'demo' }));
 
-    const broker = has('broker')
-      ? started(
-          'broker',
-          await startBroker({
-            options: brokerOptionsFromConfig(config, (path) => readFileSync(path, 'utf8')),
-            log: log.child({ service: 'broker' }),
-            devices: records,
-            serviceSecret: service.secret,
-          }),
-        )
-      : undefined;
+    let broker: Broker | undefined;
+    if (has('broker')) {
+      const { brokerOptionsFromConfig, startBroker } = await import('./broker/index.ts');
+      broker = started(
+        'broker',
+        await startBroker({
+          options: brokerOptionsFromConfig(config, (path) => readFileSync(path, 'utf8')),
+          log: log.child({ service: 'broker' }),
+          devices: records,
+          serviceSecret: service.secret,
+        }),
+      );
+    }
     const local = broker?.addresses.tcp;
     const mqttUrl = config.FM_MQTT_URL ?? (local && `mqtt://${local.host}:${local.port}`);
     // Beside its own broker a service reads the broker's bus; otherwise it is an MQTT client.
@@ -209,40 +202,46 @@ export async function startServices({
       : undefined;
     // Commands to devices go out through the broker like any service's messages
     // (src/device-commands/); with the API that queues them.
-    const commands: CommandSender | undefined = has('api')
-      ? started(
-          'commands',
-          await startCommandSender({
-            db: records.db,
-            log: log.child({ service: 'commands' }),
-            now: systemClock,
-            mqtt: copyAccount(account('commands'), config.FM_API_REPLICA_ID),
-          }),
-        )
-      : undefined;
     const target = ingestOptions.influx;
-    const api = has('api')
-      ? started(
-          'api',
-          await startApi({
-            records,
-            desk,
-            serviceSecret: service.secret,
-            log, // the app names itself service=api
-            now: systemClock,
-            options: apiOptionsFromConfig(config),
-            influx: target ? (q) => influxQuery(target, q) : undefined,
-            recentReadings: ingest?.recent,
-            // /health and /metrics speak for the services this process runs, and only those.
-            services: [
-              ...probes({ broker, ingest, rules, commands }),
-              ...probes({ notify }),
-              ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
-            ],
-            ingestRejects: ingest && (() => ingest.rejects()),
-          }),
-        )
-      : undefined;
+    let commands: CommandSender | undefined;
+    let api: RunningApi | undefined;
+    if (has('api')) {
+      // Loaded only here: a process of a split without the API (a rules worker, a broker node) starts
+      // without fastify and the console, and so comes back sooner after a restart.
+      const [{ startCommandSender }, { apiOptionsFromConfig, startApi }] = await Promise.all([
+        import('./device-commands/index.ts'),
+        import('./api/index.ts'),
+      ]);
+      commands = started(
+        'commands',
+        await startCommandSender({
+          db: records.db,
+          log: log.child({ service: 'commands' }),
+          now: systemClock,
+          mqtt: copyAccount(account('commands'), config.FM_API_REPLICA_ID),
+        }),
+      );
+      api = started(
+        'api',
+        await startApi({
+          records,
+          desk,
+          serviceSecret: service.secret,
+          log, // the app names itself service=api
+          now: systemClock,
+          options: apiOptionsFromConfig(config),
+          influx: target ? (q) => influxQuery(target, q) : undefined,
+          recentReadings: ingest?.recent,
+          // /health and /metrics speak for the services this process runs, and only those.
+          services: [
+            ...probes({ broker, ingest, rules, commands }),
+            ...probes({ notify }),
+            ...(mosquitto ? [{ name: 'mosquitto-sync', health: () => mosquitto.health() }] : []),
+          ],
+          ingestRejects: ingest && (() => ingest.rejects()),
+        }),
+      );
+    }
 
     const summary = [
       ...(only ? [`  services          ${SERVICES.filter(has).join(', ')} (--only)`] : []),
@@ -260,7 +259,8 @@ export async function startServices({
     ];
 
     let fleet: Fleet | undefined;
-    if (demo && mqttUrl && api) {
+    if (demoKit && mqttUrl && api) {
+      const { DEMO_SITE, runDemoFleet, startDemoFaults } = demoKit;
       fleet = await runDemoFleet(mqttUrl, credentials, log.child({ service: 'simulator' }));
       started('simulator', fleet);
       summary.push(
