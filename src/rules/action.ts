@@ -23,7 +23,14 @@ export type Action =
       continuing?: true;
     }
   | { type: 'recover'; deviceId: string; fault: string; recoveredAt: number; selfClose: boolean }
-  | { type: 'incident'; incident: Incident; change: IncidentChange; at: number }
+  | {
+      type: 'incident';
+      incident: Incident;
+      change: IncidentChange;
+      at: number;
+      /** On a grow: the newcomers, whom its note names. */
+      added?: string[];
+    }
   /** A device's counters for meter-driven maintenance plans (meters.ts). */
   | { type: 'meters'; deviceId: string; readings: Record<string, number>; at: number };
 

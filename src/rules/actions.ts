@@ -5,9 +5,8 @@
  */
 import type { Logger } from '../log.ts';
 import { RecordsError } from '../records/index.ts';
-import type { Actor, IncidentSpan, ServiceDesk } from '../records/service/index.ts';
-import type { Action, IncidentChange } from './engine.ts';
-import type { Incident } from './storm.ts';
+import { type Actor, type IncidentSpan, type ServiceDesk, TEXT_MAX } from '../records/service/index.ts';
+import type { Action } from './engine.ts';
 import { incidentEnded, incidentText, incidentUpdate, type Lang, selfCloseNote } from './text.ts';
 
 export const RULES_ACTOR: Actor = { id: 'rules', role: 'service' };
@@ -36,7 +35,7 @@ export async function perform(a: Action, deps: ActionDeps): Promise<void> {
     if (jobs.length > 0) deps.count('meterJobs', jobs.length);
     return;
   }
-  return incident(a.incident, a.change, new Date(a.at), deps);
+  return incident(a, deps);
 }
 
 async function raise(a: Extract<Action, { type: 'raise' }>, deps: ActionDeps): Promise<void> {
@@ -95,7 +94,9 @@ async function selfClose(id: number, deps: ActionDeps): Promise<void> {
 }
 
 /** Opened (or found again) on every change, so a grow or an end replayed after a crash still has it. */
-async function incident(inc: Incident, change: IncidentChange, at: Date, deps: ActionDeps) {
+async function incident(a: Extract<Action, { type: 'incident' }>, deps: ActionDeps) {
+  const { incident: inc, change, added } = a;
+  const at = new Date(a.at);
   const { desk, lang } = deps;
   const openedAt = new Date(inc.openedAt);
   const spans: IncidentSpan[] = (inc.spans ?? []).map((x) => ({
@@ -110,7 +111,11 @@ async function incident(inc: Incident, change: IncidentChange, at: Date, deps: A
       openedAt,
       devices: inc.devices,
       spans,
-      record: incidentText({ site: inc.site, devices: inc.devices, openedAt, ref: `[${inc.key}]` }, lang),
+      record: incidentText(
+        { site: inc.site, devices: inc.devices, openedAt, ref: `[${inc.key}]` },
+        lang,
+        TEXT_MAX.content,
+      ),
     },
     RULES_ACTOR,
   );
@@ -118,7 +123,11 @@ async function incident(inc: Incident, change: IncidentChange, at: Date, deps: A
   if (change === 'grow')
     await desk.growSiteIncident(
       inc.key,
-      { devices: inc.devices, spans, note: incidentUpdate(inc.devices, lang) },
+      {
+        devices: inc.devices,
+        spans,
+        note: incidentUpdate(inc.devices.length, added ?? [], lang, TEXT_MAX.note),
+      },
       RULES_ACTOR,
     );
   if (change === 'end')

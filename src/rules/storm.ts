@@ -176,7 +176,7 @@ export class StormWatch {
         if (added.length > 0) {
           inc.devices = [...new Set([...inc.devices, ...added])].sort();
           this.dirty.add(site);
-          this.engine.emit({ type: 'incident', incident: copy(inc), change: 'grow', at: now });
+          this.engine.emit({ type: 'incident', incident: copy(inc), change: 'grow', added, at: now });
         } else if (v.waiting.length > 0 || back.length > 0) {
           this.dirty.add(site);
           this.engine.emit({ type: 'incident', incident: copy(inc), change: 'members', at: now });

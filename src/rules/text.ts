@@ -46,33 +46,51 @@ export function placeOf(d: {
   return [d.building, d.floor === null ? null : `${d.floor}F`, d.location].filter(Boolean).join(' ');
 }
 
+/**
+ * `devices`, named in order while they fit in `max` characters, then how many more: a storm of
+ * long device ids must not make a text the desk refuses (its limits are TEXT_MAX).
+ */
+export function deviceList(devices: readonly string[], max: number, lang: Lang): string {
+  const all = devices.join(', ');
+  if (all.length <= max) return all;
+  const more = (n: number) => (lang === 'en' ? ` and ${n} more` : ` 等另外 ${n} 台`);
+  const room = max - more(devices.length).length;
+  let length = -2;
+  let shown = 0;
+  while (shown < devices.length && length + 2 + devices[shown]!.length <= room)
+    length += 2 + devices[shown++]!.length;
+  return `${devices.slice(0, shown).join(', ')}${more(devices.length - shown)}`;
+}
+
+/** The incident's record; `max` is the longest content the desk takes. */
 export function incidentText(
   i: { site: string; devices: readonly string[]; openedAt: Date; ref: string },
   lang: Lang,
+  max: number,
 ): { title: string; content: string } {
-  const shown = i.devices.slice(0, 200).join(', ');
-  const more =
-    i.devices.length > 200
-      ? lang === 'en'
-        ? ` and ${i.devices.length - 200} more`
-        : ` 等 ${i.devices.length} 台`
-      : '';
-  if (lang === 'en') {
-    return {
-      title: `Site ${i.site}: ${i.devices.length} devices went down together (power cut or network)`,
-      content: `Site incident ${i.ref}, from ${i.openedAt.toISOString()}: ${i.devices.length} devices stopped reporting at about the same time. Devices: ${shown}${more}.`,
-    };
-  }
-  return {
-    title: `${i.site} 小区：${i.devices.length} 台设备同时离线（停电或网络故障）`,
-    content: `区域事件 ${i.ref}，自 ${i.openedAt.toISOString()} 起 ${i.devices.length} 台设备几乎同时中断上报。设备：${shown}${more}。`,
-  };
+  const n = i.devices.length;
+  const [title, head, tail] =
+    lang === 'en'
+      ? [
+          `Site ${i.site}: ${n} devices went down together (power cut or network)`,
+          `Site incident ${i.ref}, from ${i.openedAt.toISOString()}: ${n} devices stopped reporting at about the same time. Devices: `,
+          '.',
+        ]
+      : [
+          `${i.site} 小区：${n} 台设备同时离线（停电或网络故障）`,
+          `区域事件 ${i.ref}，自 ${i.openedAt.toISOString()} 起 ${n} 台设备几乎同时中断上报。设备：`,
+          '。',
+        ];
+  return { title, content: head + deviceList(i.devices, max - head.length - tail.length, lang) + tail };
 }
 
-export function incidentUpdate(devices: readonly string[], lang: Lang): string {
-  return lang === 'en'
-    ? `Now ${devices.length} devices down: ${devices.slice(0, 200).join(', ')}`
-    : `现有 ${devices.length} 台设备离线：${devices.slice(0, 200).join(', ')}`;
+/** The note when an incident grows: how many are down now, and the newcomers by name. */
+export function incidentUpdate(down: number, added: readonly string[], lang: Lang, max: number): string {
+  const head =
+    lang === 'en'
+      ? `Now ${down} devices down; ${added.length} more since: `
+      : `现有 ${down} 台设备离线，新增 ${added.length} 台：`;
+  return head + deviceList(added, max - head.length, lang);
 }
 
 export function incidentEnded(at: Date, count: number, lang: Lang): string {

@@ -3,9 +3,9 @@
  * them and the API can reuse them for its request schemas.
  */
 import { z } from 'zod';
-import { PRIORITIES, RECORD_TYPES, TRADES } from './types.ts';
+import { PRIORITIES, RECORD_TYPES, TEXT_MAX, TRADES } from './types.ts';
 
-const note = z.string().trim().min(1).max(2000);
+const note = z.string().trim().min(1).max(TEXT_MAX.note);
 const optionalNote = z.object({ note: note.optional() });
 const noteRequired = z.object({ note });
 

@@ -153,8 +153,9 @@ async function noteOn(
   try {
     return await transition(ctx, recordId, 'note', actor, { note });
   } catch (err) {
-    // Closed by people meanwhile: the incident table still has it.
-    if (!(err instanceof RecordsError)) throw err;
+    // Closed by people meanwhile: the incident table still has it. Anything else (a note the desk
+    // refuses) is the caller's mistake and is thrown.
+    if (!(err instanceof RecordsError && err.code === 'illegal-transition')) throw err;
     ctx.log.info({ recordId, err: err.message }, 'incident record no longer takes notes');
     return undefined;
   }

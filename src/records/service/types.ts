@@ -56,6 +56,8 @@ export function serviceError(code: RecordsErrorCode, message: string): RecordsEr
 /** A time from the API (ISO 8601 with offset) or from code (a Date). */
 export const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
 const text = z.string().trim().min(1);
+/** The longest text a record's title, content and a history note may hold (the API's limits too). */
+export const TEXT_MAX = { title: 200, content: 4000, note: 2000 } as const;
 const phone = z.string().regex(/^[0-9+\-() ]{3,32}$/, 'must be a phone number');
 
 /** Where: building / floor / unit, or an area, or free text (procedure step "received": location). */
@@ -74,8 +76,8 @@ export const createRecordInput = z.object({
   type: z.enum(RECORD_TYPES),
   trade: z.enum(TRADES),
   priority: z.enum(PRIORITIES).default('normal'),
-  title: text.max(200).optional(),
-  content: text.max(4000),
+  title: text.max(TEXT_MAX.title).optional(),
+  content: text.max(TEXT_MAX.content),
   ...locationFields,
   contactName: text.max(100).optional(),
   contactPhone: phone.optional(),

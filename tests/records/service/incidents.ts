@@ -1,5 +1,6 @@
 /** Site incidents kept by the desk: opened once with one record, grown, ended once, all by key. */
 import { expect, it } from 'vitest';
+import { TEXT_MAX } from '../../../src/records/service/index.ts';
 import { desk, type Harness, MIN, seedSite } from './harness.ts';
 
 const SECRET = 'test-secret-0123456789';
@@ -125,5 +126,27 @@ export function incidentTests(get: () => Harness) {
     await expect(
       h.desk.growSiteIncident('storm/none', { devices: [], note: 'x' }, RULES),
     ).rejects.toMatchObject({ code: 'record-not-found' });
+  });
+
+  it('refuses a note longer than a record takes, instead of dropping it as if the record were closed', async () => {
+    const h = get();
+    await seedSite(h, 'inc-long');
+    h.at('2025-03-10T02:00:00Z');
+    const key = 'storm/inc-long/1';
+    const opened = await h.desk.openSiteIncident(
+      {
+        site: 'inc-long',
+        key,
+        openedAt: new Date(h.clock.t),
+        devices: [],
+        record: { title: 'storm', content: `[${key}]` },
+      },
+      RULES,
+    );
+    await expect(
+      h.desk.growSiteIncident(key, { devices: [], note: 'x'.repeat(TEXT_MAX.note + 1) }, RULES),
+    ).rejects.toMatchObject({ code: 'invalid-input' });
+    const detail = await h.desk.getRecord(opened.recordId);
+    expect(detail.history.map((e) => e.action)).not.toContain('note');
   });
 }
