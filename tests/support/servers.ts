@@ -62,8 +62,9 @@ export function memoryTempDir(prefix: string): string {
   return tempDir(prefix);
 }
 
+/** Waits until `port` on 127.0.0.1 (or the Unix socket at a path) takes a connection. */
 async function waitForPort(
-  port: number,
+  port: number | string,
   child: ChildProcess,
   what: string,
   timeoutMs = 20_000,
@@ -78,12 +79,14 @@ async function waitForPort(
         resolve(true);
       });
       s.once('error', () => resolve(false));
-      s.connect(port, '127.0.0.1');
+      if (typeof port === 'string') s.connect(port);
+      else s.connect(port, '127.0.0.1');
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+  const where = typeof port === 'string' ? port : `127.0.0.1:${port}`;
+  throw new Error(`${what} did not listen on ${where} within ${timeoutMs} ms`);
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -258,10 +261,15 @@ export async function startHaproxy(
   const bin = requireBinary('/usr/sbin/haproxy', 'haproxy');
   const dir = tempDir('haproxy');
   const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, config(dir));
+  const text = config(dir);
+  writeFileSync(file, text);
   execFileSync(bin, ['-c', '-q', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   const child = spawn(bin, ['-db', '-f', file], { stdio: 'ignore' });
   await waitForPort(port, child, 'haproxy');
+  // A port taking connections does not mean the stats socket does yet: a full run once found it
+  // refusing (ECONNREFUSED) on the first command after the start.
+  const stats = join(dir, 'admin.sock');
+  if (text.includes(stats)) await waitForPort(stats, child, 'haproxy stats socket');
   return {
     port,
     dir,
