@@ -234,6 +234,34 @@ export async function deviceRecords(records: Records): Promise<string[]> {
   return rows.map((r) => `${r.device_id} ${r.fault_code}`);
 }
 
+/**
+ * Every fault has its one record. On a mismatch it first prints, for each device concerned, the
+ * gaps of over a second between its acknowledged readings (seconds since `started`): a link fault
+ * rules missed shows whether the silence they saw was the scenario's 4 s or shorter (the simulator
+ * or the broker stalled), so a failure under load says where the time went.
+ */
+export async function expectOneRecordPerFault(
+  records: Records,
+  expected: string[],
+  acked: AckedReading[],
+  started: number,
+): Promise<void> {
+  const got = (await deviceRecords(records)).sort();
+  const differ = new Set(
+    [...expected.filter((e) => !got.includes(e)), ...got.filter((g) => !expected.includes(g))].map(
+      (r) => r.split(' ')[0]!,
+    ),
+  );
+  for (const device of differ) {
+    const times = acked.filter((a) => a.deviceId === device).map((a) => (a.at - started) / 1000);
+    const gaps = times
+      .slice(1)
+      .flatMap((t, i) => (t - times[i]! > 1 ? [`${times[i]!.toFixed(1)}-${t.toFixed(1)} s`] : []));
+    console.log(`${device}: readings acknowledged with gaps over 1 s at ${gaps.join(', ') || 'none'}`);
+  }
+  expect(got).toEqual([...expected].sort());
+}
+
 /** Record changes (`id action`) and breaches (`id step`) in service_history, the desk's own account. */
 export async function history(records: Records): Promise<{ changes: string[]; breaches: string[] }> {
   const rows = await records.db.query<{ subject_id: number; action: string; note: string | null }>(
