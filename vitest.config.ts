@@ -86,8 +86,8 @@ export default defineConfig({
     // Real servers (mosquitto, PostgreSQL, influxd) start per file, so keep files few at once. Five on
     // two cores: integration files mostly wait (kills, outages, real time). On this machine: 493 s
     // with two, median 390 s with three, 356 s with four (loaded by others, five runs); then, with
-    // every file sharing its worker's process, 300 and 302 s with four, median 277 s with five (five
-    // runs, quiet machine).
+    // every file sharing its worker's process, 300 and 302 s with four, median 284 s with five (seven
+    // runs, 269-309 s).
     maxWorkers: 5,
     // Both projects' files in one queue, longest first (tests/support/sequencer.ts says why).
     sequence: { sequencer: LongestFirst },
