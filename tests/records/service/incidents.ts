@@ -6,6 +6,24 @@ import { desk, type Harness, MIN, seedSite } from './harness.ts';
 const SECRET = 'test-secret-0123456789';
 const RULES = { id: 'rules', role: 'service' } as const;
 
+/** A new site with an incident of no members yet, opened at 02:00Z. */
+async function openBare(h: Harness, site: string) {
+  await seedSite(h, site);
+  h.at('2025-03-10T02:00:00Z');
+  const key = `storm/${site}/1`;
+  const opened = await h.desk.openSiteIncident(
+    {
+      site,
+      key,
+      openedAt: new Date(h.clock.t),
+      devices: [],
+      record: { title: 'storm', content: `[${key}]` },
+    },
+    RULES,
+  );
+  return { key, opened };
+}
+
 export function incidentTests(get: () => Harness) {
   it('opens a site incident with one urgent record, and a repeat finds both again', async () => {
     const h = get();
@@ -106,19 +124,7 @@ export function incidentTests(get: () => Harness) {
 
   it('notes nothing on a record closed meanwhile, and refuses to grow an incident it never opened', async () => {
     const h = get();
-    await seedSite(h, 'inc-closed');
-    h.at('2025-03-10T02:00:00Z');
-    const key = 'storm/inc-closed/1';
-    const opened = await h.desk.openSiteIncident(
-      {
-        site: 'inc-closed',
-        key,
-        openedAt: new Date(h.clock.t),
-        devices: [],
-        record: { title: 'storm', content: `[${key}]` },
-      },
-      RULES,
-    );
+    const { key, opened } = await openBare(h, 'inc-closed');
     await h.desk.transition(opened.recordId, 'cancel', desk, { reason: 'duplicate' });
     expect(await h.desk.endSiteIncident(key, { at: new Date(h.clock.t), note: 'back' }, RULES)).toBe(true);
     const detail = await h.desk.getRecord(opened.recordId);
@@ -130,19 +136,7 @@ export function incidentTests(get: () => Harness) {
 
   it('refuses a note longer than a record takes, instead of dropping it as if the record were closed', async () => {
     const h = get();
-    await seedSite(h, 'inc-long');
-    h.at('2025-03-10T02:00:00Z');
-    const key = 'storm/inc-long/1';
-    const opened = await h.desk.openSiteIncident(
-      {
-        site: 'inc-long',
-        key,
-        openedAt: new Date(h.clock.t),
-        devices: [],
-        record: { title: 'storm', content: `[${key}]` },
-      },
-      RULES,
-    );
+    const { key, opened } = await openBare(h, 'inc-long');
     await expect(
       h.desk.growSiteIncident(key, { devices: [], note: 'x'.repeat(TEXT_MAX.note + 1) }, RULES),
     ).rejects.toMatchObject({ code: 'invalid-input' });
